@@ -1,0 +1,1 @@
+"""Envelopes, personal budgets, direct payments, the ledger and Stripe."""

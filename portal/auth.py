@@ -1,0 +1,126 @@
+"""Accounts: register, sign in and out, reset a forgotten password."""
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from . import notify
+from .extensions import db
+from .forms import NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
+from .models import Role, User, record
+
+bp = Blueprint("auth", __name__)
+
+
+def _find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def home_for(user: User) -> str:
+    if user.role.is_family:
+        return url_for("bookings.my_bookings")
+    if user.role is Role.TRUST:
+        return url_for("commissioning.assessment_requests")
+    return url_for("local_offer.search")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        if _find_by_email(form.email.data) is not None:
+            form.email.errors.append("An account already uses this email address. Sign in or reset your password.")
+        else:
+            user = User(email=form.email.data.strip().lower(), name=form.name.data.strip(),
+                        role=Role(form.account_type.data))
+            user.set_password(form.password.data)
+            db.session.add(user)
+            db.session.flush()
+            record("account_created", user, by=user)
+            db.session.commit()
+            login_user(user)
+            flash("Your account has been created. Now add your child's details so we can show breaks that suit them.", "success")
+            return redirect(url_for("families.add_child"))
+    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = _find_by_email(form.email.data)
+        if user is None or not user.check_password(form.password.data) or not user.active:
+            form.form_errors.append("The email address or password is not right. Check them and try again.")
+            return render_template("auth/sign_in.html", form=form), 422
+        login_user(user)
+        target = request.args.get("next")
+        if not target or not target.startswith("/") or target.startswith("//"):
+            target = home_for(user)
+        return redirect(target)
+    return render_template("auth/sign_in.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("local_offer.search"))
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of the token, so a link stops working once the password has changed.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_token(user: User) -> str:
+    return _serializer().dumps({"user": user.id, "pw": _password_fingerprint(user)})
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+def request_reset():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        user = _find_by_email(form.email.data)
+        if user is not None and user.active:
+            link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+            notify.queue(user.email, "Reset your password", "password_reset", user=user, link=link)
+            db.session.commit()
+        # The same answer whether or not the address has an account, so nobody can test addresses.
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/reset_request.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired:
+        return render_template("auth/reset_invalid.html", expired=True), 410
+    except BadSignature:
+        return render_template("auth/reset_invalid.html", expired=False), 404
+    user = db.session.get(User, payload.get("user"))
+    if user is None or payload.get("pw") != _password_fingerprint(user):
+        return render_template("auth/reset_invalid.html", expired=False), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        record("password_reset", user, by=user)
+        db.session.commit()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return render_template("auth/account.html", user=current_user)

@@ -1,0 +1,203 @@
+"""A family books places, cancels them, and waits for places on full sessions."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from budgets import funding as funding_methods
+from providers import services
+from providers.models import Booking, BookingStatus, Offer, Session, Tier, WaitingListEntry, WaitingStatus
+
+from .access import family_required, get_or_404, owned_or_404
+from .errors import DomainError, NotAllowed, SessionFull
+from .extensions import db
+from .forms import AcceptOfferForm, BookingForm, ConfirmForm, WaitingListForm
+from .timeutil import utcnow
+
+bp = Blueprint("bookings", __name__)
+
+
+def _chosen_children(ids: list[int]):
+    mine = {c.id: c for c in current_user.children}
+    if any(i not in mine for i in ids):
+        raise NotAllowed("You can only book places for children on your account.")
+    return [mine[i] for i in ids]
+
+
+def _prepare_places(form, session: Session) -> None:
+    form.children.choices = [(c.id, c.full_name) for c in current_user.children]
+    form.carer_places.choices = [(n, "No carer place" if n == 0 else f"{n} carer place{'s' if n > 1 else ''}")
+                                 for n in range(0, max(len(current_user.children), 1) + 1)]
+
+
+def _funding_choices(offer: Offer):
+    return [(m.code, m.label) for m in funding_methods.methods_for(offer)]
+
+
+def _bookable_session_or_404(session_id: int) -> Session:
+    session = db.session.scalar(
+        select(Session).options(joinedload(Session.offer).joinedload(Offer.provider)).where(Session.id == session_id)
+    )
+    if session is None:
+        abort(404)
+    return session
+
+
+@bp.route("/sessions/<int:session_id>/book", methods=["GET", "POST"])
+@family_required
+def book(session_id: int):
+    session = _bookable_session_or_404(session_id)
+    if not current_user.children:
+        flash("Add your child's details before you book a place.", "info")
+        return redirect(url_for("families.add_child"))
+    form = BookingForm()
+    _prepare_places(form, session)
+    form.funding.choices = _funding_choices(session.offer)
+    if len(form.funding.choices) == 1 and not form.is_submitted():
+        form.funding.data = form.funding.choices[0][0]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            children = _chosen_children(form.children.data)
+            bookings = services.book_places(current_user, session, children, form.funding.data,
+                                            carer_places=form.carer_places.data,
+                                            declared_meets_criteria=bool(form.declared.data))
+        except SessionFull as full:
+            db.session.rollback()
+            form.form_errors.append(str(full))
+            return render_template("bookings/book.html", session=session, form=form, full=True), 409
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 403 if isinstance(problem, NotAllowed) else 409
+        else:
+            db.session.commit()
+            flash(f"Your booking is confirmed: {len(bookings)} place{'s' if len(bookings) > 1 else ''} on "
+                  f"{session.offer.title}. We have sent you an email.", "success")
+            return redirect(url_for("bookings.my_bookings"))
+    elif form.errors:
+        status = 422
+    return render_template("bookings/book.html", session=session, form=form, full=False), status
+
+
+@bp.route("/sessions/<int:session_id>/waiting-list", methods=["GET", "POST"])
+@family_required
+def join_waiting_list(session_id: int):
+    session = _bookable_session_or_404(session_id)
+    if not current_user.children:
+        flash("Add your child's details before you join a waiting list.", "info")
+        return redirect(url_for("families.add_child"))
+    form = WaitingListForm()
+    _prepare_places(form, session)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            children = _chosen_children(form.children.data)
+            entry = services.join_waiting_list(current_user, session, children, carer_places=form.carer_places.data,
+                                               declared_meets_criteria=bool(form.declared.data))
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 403 if isinstance(problem, NotAllowed) else 409
+        else:
+            db.session.commit()
+            flash(f"You are on the waiting list for {entry.places} place{'s' if entry.places > 1 else ''}. "
+                  "We will email you if a place comes free.", "success")
+            return redirect(url_for("bookings.my_bookings"))
+    elif form.errors:
+        status = 422
+    return render_template("bookings/waiting_list.html", session=session, form=form), status
+
+
+@bp.get("/bookings")
+@family_required
+def my_bookings():
+    now = utcnow()
+    bookings = db.session.scalars(
+        select(Booking).join(Session)
+        .options(joinedload(Booking.session).joinedload(Session.offer).joinedload(Offer.provider),
+                 joinedload(Booking.child))
+        .where(Booking.booked_by_id == current_user.id)
+        .order_by(Session.starts_at, Booking.id)
+    ).all()
+    entries = db.session.scalars(
+        select(WaitingListEntry).join(Session)
+        .options(joinedload(WaitingListEntry.session).joinedload(Session.offer))
+        .where(WaitingListEntry.family_id == current_user.id,
+               WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]))
+        .order_by(Session.starts_at)
+    ).all()
+    upcoming = [b for b in bookings if b.status is BookingStatus.CONFIRMED and b.session.starts_at > now]
+    past = [b for b in bookings if b.status is BookingStatus.CONFIRMED and b.session.starts_at <= now]
+    cancelled = [b for b in bookings if b.status is BookingStatus.CANCELLED]
+    offered = [e for e in entries if e.status is WaitingStatus.OFFERED and e.offer_expires_at > now]
+    waiting = [e for e in entries if e.status is WaitingStatus.WAITING]
+    return render_template("bookings/my_bookings.html", upcoming=upcoming, past=past[::-1], cancelled=cancelled,
+                           offered=offered, waiting=waiting, form=ConfirmForm())
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
+@family_required
+def cancel(booking_id: int):
+    booking = owned_or_404(Booking, booking_id, "booked_by_id")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            released = services.cancel_booking(booking, by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            return render_template("bookings/cancel.html", booking=booking, form=form), 409
+        db.session.commit()
+        flash(f"Your booking for {booking.session.offer.title} has been cancelled"
+              f"{' (with the carer place booked with it)' if len(released) > 1 else ''}.", "success")
+        return redirect(url_for("bookings.my_bookings"))
+    return render_template("bookings/cancel.html", booking=booking, form=form)
+
+
+@bp.route("/waiting-list/<int:entry_id>/accept", methods=["GET", "POST"])
+@family_required
+def accept_offer(entry_id: int):
+    entry = owned_or_404(WaitingListEntry, entry_id, "family_id")
+    session = entry.session
+    form = AcceptOfferForm()
+    form.funding.choices = _funding_choices(session.offer)
+    if len(form.funding.choices) == 1 and not form.is_submitted():
+        form.funding.data = form.funding.choices[0][0]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.accept_waiting_offer(entry, form.funding.data, by=current_user,
+                                          declared_meets_criteria=bool(form.declared.data))
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 409
+        else:
+            db.session.commit()
+            flash(f"You have accepted the place on {session.offer.title}. Your booking is confirmed.", "success")
+            return redirect(url_for("bookings.my_bookings"))
+    elif form.errors:
+        status = 422
+    return render_template("bookings/accept_offer.html", entry=entry, session=session, form=form,
+                           targeted=session.offer.tier is Tier.TARGETED), status
+
+
+@bp.post("/waiting-list/<int:entry_id>/leave")
+@family_required
+def leave_waiting_list(entry_id: int):
+    entry = owned_or_404(WaitingListEntry, entry_id, "family_id")
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.leave_waiting_list(entry, by=current_user)
+    except DomainError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+        return redirect(url_for("bookings.my_bookings"))
+    db.session.commit()
+    flash(f"You have left the waiting list for {entry.session.offer.title}.", "success")
+    return redirect(url_for("bookings.my_bookings"))

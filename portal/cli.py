@@ -1,0 +1,25 @@
+"""Command-line tasks: demo data and housekeeping."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--size", type=click.Choice(["full", "small"]), default="full", show_default=True,
+                  help="full: a Birmingham-sized area (about 100,000 sessions); small: a few of everything, for trying things out.")
+    @click.option("--reset/--no-reset", default=True, show_default=True, help="Empty the database first.")
+    def seed_demo(size: str, reset: bool) -> None:
+        """Fill the database with a realistic demo area and a demo account for each role."""
+        from . import seed
+
+        seed.build(size=size, reset=reset, echo=click.echo)
+
+    @app.cli.command("expire-offers")
+    def expire_offers() -> None:
+        """Pass on waiting-list offers that were not accepted in time (run every few minutes)."""
+        from providers.services import expire_waiting_offers
+
+        count = expire_waiting_offers()
+        click.echo(f"Passed on expired offers for {count} session{'s' if count != 1 else ''}.")

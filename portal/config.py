@@ -1,0 +1,60 @@
+"""Configuration classes. DATABASE_URL selects the database; the default is SQLite in the instance folder."""
+import os
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Hosting platforms still hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url[len("postgres://"):]
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SERVICE_NAME = "Short breaks for disabled children"
+    AREA_NAME = os.environ.get("AREA_NAME", "Birmingham")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    # Email: with MAIL_SERVER set, mail goes over SMTP; otherwise it is printed to the log.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_FROM = os.environ.get("MAIL_FROM", "short-breaks@example.gov.uk")
+    PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds: a reset link works for one hour
+    WAITING_LIST_OFFER_HOURS = int(os.environ.get("WAITING_LIST_OFFER_HOURS", "24"))
+    # Switched off only by the race test's control run, to show the race the lock prevents.
+    CAPACITY_LOCKING = os.environ.get("CAPACITY_LOCKING", "1") != "0"
+    CAPACITY_LOCK_TIMEOUT_SECONDS = 10
+    PAGE_SIZE = 20
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+
+
+class DevelopmentConfig(Config):
+    SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: instance/portal.sqlite3
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    TESTING = True
+    WTF_CSRF_ENABLED = False
+    SECRET_KEY = "test"
+
+
+CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}
+
+
+def database_url(instance_path: str) -> str:
+    return _database_url("sqlite:///" + os.path.join(instance_path, "portal.sqlite3"))

@@ -1,0 +1,82 @@
+"""A family's children: added once, reused for every booking."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .access import family_required, owned_or_404
+from .extensions import db
+from .forms import ChildForm
+from .models import Child, Locality, Role, SupportLevel, record
+
+bp = Blueprint("families", __name__)
+
+
+def _locality_choices() -> list[tuple[int, str]]:
+    return [(0, "Select an area")] + [(loc.id, loc.name) for loc in db.session.scalars(select(Locality).order_by(Locality.name))]
+
+
+def _apply(form: ChildForm, child: Child) -> None:
+    child.first_name = form.first_name.data.strip()
+    child.last_name = form.last_name.data.strip()
+    child.date_of_birth = form.date_of_birth.data
+    child.needs = sorted(form.needs.data or [])
+    child.needs_notes = (form.needs_notes.data or "").strip() or None
+    child.has_ehc_plan = form.has_ehc_plan.data == "yes"
+    child.support_level = SupportLevel(form.support_level.data)
+    child.locality_id = form.locality_id.data
+    child.postcode = (form.postcode.data or "").strip().upper() or None
+    child.emergency_contact = form.emergency_contact.data.strip()
+
+
+def _validate(form: ChildForm) -> bool:
+    ok = form.validate_on_submit()
+    if form.is_submitted() and not form.locality_id.data:
+        form.locality_id.errors = list(form.locality_id.errors) + ["Select the area you live in"]
+        ok = False
+    return ok
+
+
+@bp.get("/children")
+@family_required
+def children():
+    return render_template("families/children.html", children=current_user.children)
+
+
+@bp.route("/children/new", methods=["GET", "POST"])
+@family_required
+def add_child():
+    form = ChildForm()
+    form.locality_id.choices = _locality_choices()
+    if _validate(form):
+        child = Child(parent_id=current_user.id,
+                      is_account_holder=current_user.role is Role.YOUNG_PERSON and not current_user.children)
+        _apply(form, child)
+        db.session.add(child)
+        db.session.flush()
+        record("child_added", child, by=current_user)
+        db.session.commit()
+        flash(f"{child.first_name}'s details have been saved.", "success")
+        return redirect(url_for("families.children"))
+    return render_template("families/child_form.html", form=form, child=None), 422 if form.errors else 200
+
+
+@bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
+@family_required
+def edit_child(child_id: int):
+    child = owned_or_404(Child, child_id, "parent_id")
+    form = ChildForm(obj=child)
+    form.locality_id.choices = _locality_choices()
+    if not form.is_submitted():
+        form.has_ehc_plan.data = "yes" if child.has_ehc_plan else "no"
+        form.support_level.data = child.support_level.value
+        form.locality_id.data = child.locality_id or 0
+    if _validate(form):
+        before = {"needs": child.needs, "support_level": child.support_level.value, "ehc": child.has_ehc_plan}
+        _apply(form, child)
+        record("child_updated", child, by=current_user, before=before)
+        db.session.commit()
+        flash(f"{child.first_name}'s details have been updated.", "success")
+        return redirect(url_for("families.children"))
+    return render_template("families/child_form.html", form=form, child=child), 422 if form.errors else 200

@@ -1,0 +1,193 @@
+"""Forms for accounts, children, searching, booking and assessments."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from .models import NEEDS, SupportLevel
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = GovCheckboxesInput()
+
+
+class RegisterForm(FlaskForm):
+    account_type = RadioField(
+        "Who is this account for?",
+        choices=[("parent_carer", "I am a parent or carer of a disabled child or young person"),
+                 ("young_person", "I am a young person aged 16 to 25 booking for myself")],
+        default="parent_carer",
+        validators=[InputRequired(message="Select who this account is for")],
+        widget=GovRadioInput(),
+    )
+    name = StringField("Your full name", validators=[InputRequired(message="Enter your full name"), Length(max=120)],
+                       widget=GovTextInput())
+    email = EmailField("Email address", validators=[InputRequired(message="Enter your email address"),
+                                                    Email(message="Enter an email address in the correct format, like name@example.com")],
+                       widget=GovTextInput(), description="We will send booking confirmations here.")
+    password = PasswordField(
+        "Create a password",
+        validators=[InputRequired(message="Create a password"),
+                    Length(min=10, max=200, message="Your password must be at least 10 characters long")],
+        widget=GovPasswordInput(),
+        description="At least 10 characters. A few random words together are easy to remember and hard to guess.",
+    )
+    confirm = PasswordField("Type your password again",
+                            validators=[InputRequired(message="Type your password again"),
+                                        EqualTo("password", message="The passwords do not match")],
+                            widget=GovPasswordInput())
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", validators=[InputRequired(message="Enter your email address")],
+                       widget=GovTextInput())
+    password = PasswordField("Password", validators=[InputRequired(message="Enter your password")],
+                             widget=GovPasswordInput())
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email address", validators=[InputRequired(message="Enter your email address"),
+                                                    Email(message="Enter an email address in the correct format, like name@example.com")],
+                       widget=GovTextInput())
+    submit = SubmitField("Send me a reset link", widget=GovSubmitInput())
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[InputRequired(message="Enter a new password"),
+                    Length(min=10, max=200, message="Your password must be at least 10 characters long")],
+        widget=GovPasswordInput(),
+    )
+    confirm = PasswordField("Type your new password again",
+                            validators=[InputRequired(message="Type your new password again"),
+                                        EqualTo("password", message="The passwords do not match")],
+                            widget=GovPasswordInput())
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class ChildForm(FlaskForm):
+    first_name = StringField("First name", validators=[InputRequired(message="Enter their first name"), Length(max=80)],
+                             widget=GovTextInput())
+    last_name = StringField("Last name", validators=[InputRequired(message="Enter their last name"), Length(max=80)],
+                            widget=GovTextInput())
+    date_of_birth = DateField("Date of birth", format="%d %m %Y",
+                              validators=[InputRequired(message="Enter their date of birth")],
+                              widget=GovDateInput(), description="For example, 27 3 2015")
+    needs = MultiCheckboxField("What are their needs?", choices=list(NEEDS.items()),
+                               description="Select all that apply. This helps us show breaks that suit them.")
+    needs_notes = TextAreaField("Anything else providers should know about their needs (optional)",
+                                validators=[Optional(), Length(max=2000)], widget=GovTextArea())
+    has_ehc_plan = RadioField("Do they have an education, health and care (EHC) plan?",
+                              choices=[("yes", "Yes"), ("no", "No")],
+                              validators=[InputRequired(message="Select yes if they have an EHC plan")],
+                              widget=GovRadioInput())
+    support_level = RadioField("What support do they need at a break?",
+                               choices=[(s.value, s.label) for s in SupportLevel],
+                               default=SupportLevel.GROUP.value,
+                               validators=[InputRequired(message="Select the support they need")],
+                               widget=GovRadioInput())
+    locality_id = SelectField("Which area do you live in?", coerce=int, widget=GovSelect(),
+                              validators=[InputRequired(message="Select the area you live in")])
+    postcode = StringField("Postcode (optional)", validators=[Optional(), Length(max=10)], widget=GovTextInput())
+    emergency_contact = StringField("Emergency contact name and phone number",
+                                    validators=[InputRequired(message="Enter an emergency contact"), Length(max=200)],
+                                    widget=GovTextInput(), description="Providers see this only when your child is booked with them.")
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._today = today or date.today()
+
+    def validate_date_of_birth(self, field):
+        if field.data is None:
+            return
+        if field.data > self._today:
+            raise ValidationError("Date of birth must be today or in the past")
+        if field.data.year < self._today.year - 26:
+            raise ValidationError("Short breaks are for children and young people aged up to 25")
+
+    def validate_needs(self, field):
+        if any(code not in NEEDS for code in field.data or []):
+            raise ValidationError("Select needs from the list")
+
+
+class BookingForm(FlaskForm):
+    children = MultiCheckboxField("Who is the place for?", coerce=int,
+                                  validators=[InputRequired(message="Select who the place is for")])
+    carer_places = SelectField("Carer places", coerce=int, widget=GovSelect(), default=0,
+                               description="Some breaks need a parent or carer to come too. A carer place is free.")
+    funding = RadioField("How will you pay?", widget=GovRadioInput(),
+                         validators=[InputRequired(message="Select how you will pay")])
+    declared = BooleanField("I confirm that the children I have chosen meet the criteria for this break",
+                            widget=GovCheckboxInput())
+    submit = SubmitField("Confirm booking", widget=GovSubmitInput())
+
+
+class WaitingListForm(FlaskForm):
+    children = MultiCheckboxField("Who would the places be for?", coerce=int,
+                                  validators=[InputRequired(message="Select who the places are for")])
+    carer_places = SelectField("Carer places", coerce=int, widget=GovSelect(), default=0)
+    declared = BooleanField("I confirm that the children I have chosen meet the criteria for this break",
+                            widget=GovCheckboxInput())
+    submit = SubmitField("Join the waiting list", widget=GovSubmitInput())
+
+
+class AcceptOfferForm(FlaskForm):
+    funding = RadioField("How will you pay?", widget=GovRadioInput(),
+                         validators=[InputRequired(message="Select how you will pay")])
+    declared = BooleanField("I confirm that the children I have chosen meet the criteria for this break",
+                            widget=GovCheckboxInput())
+    submit = SubmitField("Accept the place", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    """A button with CSRF protection, for cancelling and leaving."""
+
+
+class AssessmentRequestForm(FlaskForm):
+    child_id = RadioField("Who is the assessment for?", coerce=int, widget=GovRadioInput(),
+                          validators=[InputRequired(message="Select who the assessment is for")])
+    message = TextAreaField("Tell us what help you are looking for",
+                            validators=[InputRequired(message="Tell us what help you are looking for"), Length(max=4000)],
+                            widget=GovTextArea())
+    submit = SubmitField("Ask for an assessment", widget=GovSubmitInput())
+
+
+class AssessmentDecisionForm(FlaskForm):
+    status = RadioField("Outcome of the assessment", choices=[("approved", "Specialist short breaks are needed"),
+                                                               ("refused", "Specialist short breaks are not needed")],
+                        widget=GovRadioInput(), validators=[InputRequired(message="Select the outcome")])
+    reason = TextAreaField("Reasons", description="The family will see these reasons.",
+                           validators=[InputRequired(message="Give the reasons for the decision"), Length(max=4000)],
+                           widget=GovTextArea())
+    review_on = DateField("Review date (optional)", format="%d %m %Y", validators=[Optional()], widget=GovDateInput())
+    submit = SubmitField("Record the decision", widget=GovSubmitInput())

@@ -1,0 +1,106 @@
+"""The local offer: every short break in the area, whoever commissions it, in one place."""
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from providers.models import Offer, OfferStatus, ProviderStatus, Session, SessionStatus
+from providers.services import has_approved_assessment
+
+from .access import family_required
+from .extensions import db
+from .forms import AssessmentRequestForm
+from .models import AssessmentRequest, record
+from .search import DAYS, OfferFilters, localities, search_offers
+from .timeutil import utcnow
+
+bp = Blueprint("local_offer", __name__)
+
+SESSIONS_PER_PAGE = 20
+
+
+def _family():
+    if current_user.is_authenticated and current_user.role.is_family:
+        return current_user
+    return None
+
+
+@bp.get("/")
+def home():
+    return render_template("local_offer/home.html")
+
+
+@bp.get("/local-offer")
+def search():
+    family = _family()
+    filters = OfferFilters.from_args(request.args, family=family)
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page_size = current_app.config["PAGE_SIZE"]
+    offers, total, next_sessions = [], 0, {}
+    if not filters.errors:
+        offers, total, next_sessions = search_offers(filters, page, page_size)
+    pages = max(1, math.ceil(total / page_size))
+    return render_template(
+        "local_offer/search.html", filters=filters, offers=offers, total=total, next_sessions=next_sessions,
+        page=page, pages=pages, localities=localities(), days=list(enumerate(DAYS)),
+        children=family.children if family else [],
+    ), 400 if filters.errors else 200
+
+
+def _published_offer_or_404(offer_id: int) -> Offer:
+    offer = db.session.scalar(
+        select(Offer).options(joinedload(Offer.provider), joinedload(Offer.locality),
+                              selectinload(Offer.need_rows), selectinload(Offer.feature_rows))
+        .where(Offer.id == offer_id)
+    )
+    if offer is None or offer.status is not OfferStatus.PUBLISHED or offer.provider.status is not ProviderStatus.APPROVED:
+        from flask import abort
+        abort(404)
+    return offer
+
+
+@bp.get("/local-offer/<int:offer_id>")
+def offer(offer_id: int):
+    offer = _published_offer_or_404(offer_id)
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    sessions = db.session.scalars(
+        select(Session).where(Session.offer_id == offer.id, Session.status == SessionStatus.OPEN,
+                              Session.starts_at > utcnow())
+        .order_by(Session.starts_at, Session.id).limit(SESSIONS_PER_PAGE + 1).offset((page - 1) * SESSIONS_PER_PAGE)
+    ).all()
+    more = len(sessions) > SESSIONS_PER_PAGE
+    family = _family()
+    assessed = []
+    if family is not None and offer.needs_assessment:
+        assessed = [c for c in family.children if has_approved_assessment(c)]
+    return render_template("local_offer/offer.html", offer=offer, sessions=sessions[:SESSIONS_PER_PAGE],
+                           page=page, more=more, family=family, assessed=assessed)
+
+
+@bp.route("/local-offer/<int:offer_id>/ask-for-assessment", methods=["GET", "POST"])
+@family_required
+def ask_for_assessment(offer_id: int):
+    offer = _published_offer_or_404(offer_id)
+    form = AssessmentRequestForm()
+    form.child_id.choices = [(c.id, c.full_name) for c in current_user.children]
+    if not form.child_id.choices:
+        flash("Add your child's details first, then ask for an assessment.", "info")
+        return redirect(url_for("families.add_child"))
+    if form.validate_on_submit():
+        child = next(c for c in current_user.children if c.id == form.child_id.data)
+        request_row = AssessmentRequest(requested_by_id=current_user.id, child_id=child.id, offer_id=offer.id,
+                                        message=form.message.data.strip())
+        db.session.add(request_row)
+        db.session.flush()
+        record("assessment_requested", request_row, by=current_user, offer_id=offer.id)
+        db.session.commit()
+        flash("We have sent your request to the children's trust. Someone will contact you within 10 working days.",
+              "success")
+        return redirect(url_for("local_offer.offer", offer_id=offer.id))
+    return render_template("local_offer/ask_for_assessment.html", offer=offer, form=form), 422 if form.errors else 200

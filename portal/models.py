@@ -1,0 +1,227 @@
+"""People, families and children, localities, assessments and the audit trail."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+from .timeutil import UTCDateTime, age_on, utcnow
+
+
+class Role(enum.Enum):
+    PARENT_CARER = "parent_carer"
+    YOUNG_PERSON = "young_person"
+    PROVIDER = "provider"
+    COUNCIL = "council_commissioner"
+    TRUST = "trust_commissioner"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+    @property
+    def is_family(self) -> bool:
+        return self in (Role.PARENT_CARER, Role.YOUNG_PERSON)
+
+
+ROLE_LABELS = {
+    Role.PARENT_CARER: "Parent carer",
+    Role.YOUNG_PERSON: "Young person",
+    Role.PROVIDER: "Provider staff",
+    Role.COUNCIL: "Council commissioner",
+    Role.TRUST: "Children's trust staff",
+    Role.ADMIN: "Administrator",
+}
+
+# Needs, support levels and accessibility features are fixed lists so that families and
+# providers describe them the same way and the search can match them exactly.
+NEEDS = {
+    "autism": "Autism",
+    "learning": "Learning disability",
+    "physical": "Physical disability",
+    "hearing": "Deaf or hearing impairment",
+    "vision": "Blind or visual impairment",
+    "adhd": "ADHD",
+    "health": "Complex health needs",
+    "semh": "Social, emotional and mental health needs",
+    "communication": "Speech, language and communication needs",
+}
+
+ACCESSIBILITY = {
+    "step_free": "Step-free access",
+    "accessible_toilet": "Accessible toilet",
+    "changing_places": "Changing Places toilet",
+    "hoist": "Hoist available",
+    "quiet_space": "Quiet space",
+    "sensory_room": "Sensory room",
+    "hearing_loop": "Hearing loop",
+    "bsl": "British Sign Language",
+    "parking": "Accessible parking",
+}
+
+
+class SupportLevel(enum.Enum):
+    GROUP = "group"
+    ONE_TO_TWO = "one_to_two"
+    ONE_TO_ONE = "one_to_one"
+    TWO_TO_ONE = "two_to_one"
+
+    @property
+    def label(self) -> str:
+        return {
+            "group": "Can join in with a group (1 adult to 4 children)",
+            "one_to_two": "Needs 1 adult to 2 children",
+            "one_to_one": "Needs 1:1 support (1 adult all the time)",
+            "two_to_one": "Needs 2:1 support (2 adults all the time)",
+        }[self.value]
+
+
+class Locality(db.Model):
+    __tablename__ = "localities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    # Share of the area's need, in per cent (Birmingham's East holds about 40%).
+    need_share: Mapped[int] = mapped_column(default=0)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=32))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    children: Mapped[list[Child]] = relationship(back_populates="parent", order_by="Child.first_name")
+    provider = relationship("Provider")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a deactivated account cannot sign in
+        return self.active
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+class Child(db.Model):
+    """A child or young person, added once by their family and reused for every booking."""
+
+    __tablename__ = "children"
+    __table_args__ = (CheckConstraint("date_of_birth > '1990-01-01'", name="plausible_birth"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    needs_notes: Mapped[str | None] = mapped_column(Text)
+    has_ehc_plan: Mapped[bool] = mapped_column(Boolean, default=False)
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id", ondelete="SET NULL"))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    support_level: Mapped[SupportLevel] = mapped_column(
+        Enum(SupportLevel, native_enum=False, length=20), default=SupportLevel.GROUP
+    )
+    emergency_contact: Mapped[str | None] = mapped_column(String(200))
+    # A young person aged 16 to 25 who holds their own account is their own "child" record.
+    is_account_holder: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[User] = relationship(back_populates="children")
+    locality: Mapped[Locality | None] = relationship()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def age_on(self, on: date) -> int:
+        return age_on(self.date_of_birth, on)
+
+    @property
+    def need_labels(self) -> list[str]:
+        return [NEEDS[n] for n in self.needs if n in NEEDS]
+
+
+class AssessmentStatus(enum.Enum):
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class Assessment(db.Model):
+    """A social care assessment outcome recorded by trust staff; specialist breaks need an approved one."""
+
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    status: Mapped[AssessmentStatus] = mapped_column(Enum(AssessmentStatus, native_enum=False, length=16))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    review_on: Mapped[date | None] = mapped_column(Date)
+
+    child: Mapped[Child] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+
+class AssessmentRequest(db.Model):
+    """A family asking the trust for an assessment, usually from a specialist offer's page."""
+
+    __tablename__ = "assessment_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"))
+
+    requested_by: Mapped[User] = relationship()
+    child: Mapped[Child] = relationship()
+    offer = relationship("Offer")
+    assessment: Mapped[Assessment | None] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Who did what, when and why, to places, money, eligibility or a decision about a child."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_subject", "subject_type", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+def record(action: str, subject, *, by: User | None, reason: str | None = None, **details) -> AuditEvent:
+    """Add an audit entry for a change to ``subject`` (flushed with the caller's unit of work)."""
+    event = AuditEvent(
+        action=action,
+        subject_type=type(subject).__name__,
+        subject_id=subject.id,
+        actor_id=by.id if by is not None else None,
+        reason=reason,
+        details=details,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,56 @@
+"""Email to families and staff. Messages are queued during a unit of work and sent only after it commits."""
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, render_template
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+
+log = logging.getLogger(__name__)
+_QUEUE_KEY = "outbox"
+
+
+def queue(to: str, subject: str, template: str, **context) -> None:
+    """Render an email now and send it once the current transaction commits (never if it rolls back)."""
+    from .extensions import db
+
+    body = render_template(f"email/{template}.txt", **context)
+    db.session().info.setdefault(_QUEUE_KEY, []).append((to, subject, body))
+
+
+def send_now(to: str, subject: str, body: str) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    if not config.get("MAIL_SERVER"):
+        log.warning("Email (no MAIL_SERVER set, so printed instead):\n%s", message)
+        current_app.extensions.setdefault("outbox", []).append(message)
+        return
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _send_queued(session) -> None:
+    outbox = session.info.pop(_QUEUE_KEY, [])
+    for to, subject, body in outbox:
+        try:
+            send_now(to, subject, body)
+        except (OSError, smtplib.SMTPException):
+            # The change is committed; a mail failure must not turn it into an error page.
+            log.exception("Could not send email %r to %s", subject, to)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _drop_queued(session) -> None:
+    session.info.pop(_QUEUE_KEY, None)

@@ -1,0 +1,54 @@
+"""Jinja filters: money in plain English, times in Europe/London."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+
+from .timeutil import to_london
+
+
+def pounds(pence: int | None) -> str:
+    if pence is None:
+        return ""
+    sign = "-" if pence < 0 else ""
+    pounds_part, pence_part = divmod(abs(int(pence)), 100)
+    return f"{sign}£{pounds_part:,}.{pence_part:02d}"
+
+
+def price(pence: int) -> str:
+    return "Free" if pence == 0 else pounds(pence)
+
+
+def london(moment: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> str:
+    if moment is None:
+        return ""
+    text = to_london(moment).strftime(fmt)
+    return text.replace("AM", "am").replace("PM", "pm").replace(":00am", "am").replace(":00pm", "pm")
+
+
+def london_date(moment: datetime | date | None) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = to_london(moment).date()
+    return moment.strftime("%A %-d %B %Y")
+
+
+def london_time(moment: datetime) -> str:
+    return london(moment, "%-I:%M%p")
+
+
+def register_filters(app: Flask) -> None:
+    app.add_template_filter(pounds)
+    app.add_template_filter(price)
+    app.add_template_filter(london)
+    app.add_template_filter(london_date)
+    app.add_template_filter(london_time)
+
+    @app.context_processor
+    def service_globals():
+        from .models import ACCESSIBILITY, NEEDS
+
+        return {"service_name": app.config["SERVICE_NAME"], "area_name": app.config["AREA_NAME"],
+                "NEEDS": NEEDS, "ACCESSIBILITY": ACCESSIBILITY}

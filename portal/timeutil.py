@@ -1,0 +1,42 @@
+"""Times are stored in UTC and shown in Europe/London."""
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware UTC datetime, stored without a zone so SQLite and PostgreSQL hold the same value."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC time")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+def to_london(moment: datetime) -> datetime:
+    return moment.astimezone(LONDON)
+
+
+def london_midnight_utc(day: date) -> datetime:
+    """The UTC instant at which a London calendar day begins."""
+    return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

@@ -1,0 +1,1 @@
+"""Provider organisations, their offers and sessions, capacity, waiting lists and attendance."""

@@ -1,0 +1,332 @@
+"""Providers, offers, sessions, bookings and waiting lists."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    JSON,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.models import ACCESSIBILITY, NEEDS, Child, Locality, User
+from portal.timeutil import UTCDateTime, utcnow
+
+
+class Tier(enum.Enum):
+    UNIVERSAL = "universal"
+    TARGETED = "targeted"
+    SPECIALIST = "specialist"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def commissioner(self) -> str:
+        """The body that commissions this tier: the council for universal and targeted, the trust for specialist."""
+        return "Children's trust" if self is Tier.SPECIALIST else "Council"
+
+
+class Category(enum.Enum):
+    AFTER_SCHOOL = "after_school"
+    HOLIDAY = "holiday"
+    YOUTH_CLUB = "youth_club"
+    SPORT = "sport"
+    ARTS = "arts"
+    FAMILY = "family"
+    OUTDOOR = "outdoor"
+    SITTING = "sitting"
+    DAY_CARE = "day_care"
+    OVERNIGHT = "overnight"
+
+    @property
+    def label(self) -> str:
+        return CATEGORY_LABELS[self]
+
+
+CATEGORY_LABELS = {
+    Category.AFTER_SCHOOL: "After-school club",
+    Category.HOLIDAY: "Holiday play scheme",
+    Category.YOUTH_CLUB: "Youth club",
+    Category.SPORT: "Sport and physical activity",
+    Category.ARTS: "Arts, music and drama",
+    Category.FAMILY: "Family activity or day out",
+    Category.OUTDOOR: "Outdoor activity",
+    Category.SITTING: "Sitting service at home",
+    Category.DAY_CARE: "Day care",
+    Category.OVERNIGHT: "Overnight short break",
+}
+
+
+class PaymentRoute(enum.Enum):
+    """How a place on the offer is paid for, as the family sees it."""
+
+    FREE = "free"
+    PAY_PROVIDER = "pay_provider"
+    COUNCIL_FUNDED = "council_funded"
+    PERSONAL_BUDGET = "personal_budget"
+
+    @property
+    def label(self) -> str:
+        return {
+            "free": "Free",
+            "pay_provider": "You pay the provider directly",
+            "council_funded": "Funded by the council",
+            "personal_budget": "Paid from your child's personal budget or direct payment",
+        }[self.value]
+
+
+class ProviderStatus(enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    SUSPENDED = "suspended"
+
+
+class Provider(db.Model):
+    __tablename__ = "providers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160), index=True)
+    status: Mapped[ProviderStatus] = mapped_column(
+        Enum(ProviderStatus, native_enum=False, length=16), default=ProviderStatus.APPROVED
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    website: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    offers: Mapped[list[Offer]] = relationship(back_populates="provider")
+
+
+offer_needs = Table(
+    "offer_needs",
+    db.metadata,
+    Column("offer_id", ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True),
+    Column("need", String(20), primary_key=True),
+    Index("ix_offer_needs_need", "need", "offer_id"),
+)
+
+offer_features = Table(
+    "offer_features",
+    db.metadata,
+    Column("offer_id", ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True),
+    Column("feature", String(30), primary_key=True),
+    Index("ix_offer_features_feature", "feature", "offer_id"),
+)
+
+
+class OfferNeed(db.Model):
+    __table__ = offer_needs
+
+
+class OfferFeature(db.Model):
+    __table__ = offer_features
+
+
+class OfferStatus(enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+
+
+class Offer(db.Model):
+    __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint("min_age >= 0 AND max_age <= 25 AND min_age <= max_age", name="age_range"),
+        CheckConstraint("price_pence >= 0", name="price_not_negative"),
+        Index("ix_offers_listing", "status", "tier", "title"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(String(160))
+    summary: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text)
+    tier: Mapped[Tier] = mapped_column(Enum(Tier, native_enum=False, length=16), index=True)
+    category: Mapped[Category] = mapped_column(Enum(Category, native_enum=False, length=20), index=True)
+    min_age: Mapped[int]
+    max_age: Mapped[int]
+    locality_id: Mapped[int] = mapped_column(ForeignKey("localities.id", ondelete="RESTRICT"), index=True)
+    venue: Mapped[str] = mapped_column(String(200))
+    eligibility: Mapped[str] = mapped_column(Text)
+    how_to_get: Mapped[str | None] = mapped_column(Text)
+    price_pence: Mapped[int] = mapped_column(default=0)
+    payment_route: Mapped[PaymentRoute] = mapped_column(Enum(PaymentRoute, native_enum=False, length=20))
+    # Families may cancel up to this many hours before a session starts.
+    cancel_cutoff_hours: Mapped[int] = mapped_column(default=48)
+    status: Mapped[OfferStatus] = mapped_column(
+        Enum(OfferStatus, native_enum=False, length=16), default=OfferStatus.PUBLISHED
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    provider: Mapped[Provider] = relationship(back_populates="offers")
+    locality: Mapped[Locality] = relationship()
+    need_rows: Mapped[list[OfferNeed]] = relationship(cascade="all, delete-orphan")
+    feature_rows: Mapped[list[OfferFeature]] = relationship(cascade="all, delete-orphan")
+    sessions: Mapped[list[Session]] = relationship(back_populates="offer", order_by="Session.starts_at")
+
+    @property
+    def needs(self) -> list[str]:
+        return sorted(r.need for r in self.need_rows)
+
+    @needs.setter
+    def needs(self, codes) -> None:
+        self.need_rows = [OfferNeed(need=c) for c in sorted(set(codes)) if c in NEEDS]
+
+    @property
+    def features(self) -> list[str]:
+        return sorted(r.feature for r in self.feature_rows)
+
+    @features.setter
+    def features(self, codes) -> None:
+        self.feature_rows = [OfferFeature(feature=c) for c in sorted(set(codes)) if c in ACCESSIBILITY]
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_pence == 0
+
+    @property
+    def needs_assessment(self) -> bool:
+        return self.tier is Tier.SPECIALIST
+
+    def suits_age(self, age: int) -> bool:
+        return self.min_age <= age <= self.max_age
+
+
+class SessionStatus(enum.Enum):
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+class Session(db.Model):
+    """One dated occurrence of an offer, with a fixed number of places."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        # The last guard against selling a place twice: held places can never exceed capacity.
+        CheckConstraint("places_taken >= 0 AND places_taken <= capacity", name="places_within_capacity"),
+        CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index("ix_sessions_offer_start", "offer_id", "starts_at"),
+        Index("ix_sessions_start", "starts_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Day of the week in Europe/London (Monday is 0), kept so the search can filter without date functions.
+    weekday: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int]
+    # Places held: confirmed bookings plus places offered to the waiting list. Recounted under the lock.
+    places_taken: Mapped[int] = mapped_column(default=0)
+    status: Mapped[SessionStatus] = mapped_column(
+        Enum(SessionStatus, native_enum=False, length=16), default=SessionStatus.OPEN
+    )
+
+    offer: Mapped[Offer] = relationship(back_populates="sessions")
+
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.places_taken, 0)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is SessionStatus.OPEN and self.starts_at > utcnow()
+
+
+class BookingStatus(enum.Enum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class Booking(db.Model):
+    """One place on one session: for a child, or for a carer who comes with them."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        # A child holds at most one live place on a session.
+        Index(
+            "uq_bookings_live_child",
+            "session_id",
+            "child_id",
+            unique=True,
+            sqlite_where=db.text("status = 'CONFIRMED' AND child_id IS NOT NULL"),
+            postgresql_where=db.text("status = 'CONFIRMED' AND child_id IS NOT NULL"),
+        ),
+        Index("ix_bookings_session_status", "session_id", "status"),
+        Index("ix_bookings_family", "booked_by_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="RESTRICT"))
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("children.id", ondelete="RESTRICT"), index=True)
+    is_carer_place: Mapped[bool] = mapped_column(Boolean, default=False)
+    booked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    # Places booked together (siblings, a carer place) share a group reference and succeed or fail together.
+    group_ref: Mapped[str] = mapped_column(String(36), index=True)
+    status: Mapped[BookingStatus] = mapped_column(
+        Enum(BookingStatus, native_enum=False, length=16), default=BookingStatus.CONFIRMED
+    )
+    funding: Mapped[str] = mapped_column(String(30))
+    price_pence: Mapped[int] = mapped_column(default=0)
+    # For targeted offers: the family declared that the child meets the offer's criteria.
+    declared_meets_criteria: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+
+    session: Mapped[Session] = relationship()
+    child: Mapped[Child | None] = relationship()
+    booked_by: Mapped[User] = relationship()
+
+    @property
+    def who(self) -> str:
+        return "Carer place" if self.is_carer_place else self.child.full_name
+
+
+class WaitingStatus(enum.Enum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    EXPIRED = "expired"
+    LEFT = "left"
+
+
+class WaitingListEntry(db.Model):
+    """A family waiting for one or several places on a full session."""
+
+    __tablename__ = "waiting_list_entries"
+    __table_args__ = (
+        CheckConstraint("places > 0", name="places_positive"),
+        Index("ix_waiting_session_status", "session_id", "status", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    family_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    child_ids: Mapped[list[int]] = mapped_column(JSON)
+    carer_places: Mapped[int] = mapped_column(default=0)
+    places: Mapped[int]
+    status: Mapped[WaitingStatus] = mapped_column(
+        Enum(WaitingStatus, native_enum=False, length=16), default=WaitingStatus.WAITING
+    )
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    offered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    session: Mapped[Session] = relationship()
+    family: Mapped[User] = relationship()
+
+    def children(self) -> list[Child]:
+        return [db.session.get(Child, cid) for cid in self.child_ids]

@@ -1,0 +1,351 @@
+"""Places: booking, cancelling and waiting lists, all under a lock on the session's capacity.
+
+Every change to a session's places follows one path: lock the session, recount what is held
+(confirmed bookings plus places offered to the waiting list), check, write. The recount, not a
+cached counter, decides; the CHECK constraint on ``sessions`` is the last guard.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from flask import current_app, url_for
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import OperationalError
+
+from budgets import funding as funding_methods
+from portal import notify
+from portal.errors import DomainError, NotAllowed, SessionFull, TryAgain
+from portal.extensions import db
+from portal.models import Assessment, AssessmentStatus, Child, User, record
+from portal.timeutil import to_london, utcnow
+
+from .models import (
+    Booking,
+    BookingStatus,
+    OfferStatus,
+    ProviderStatus,
+    Session,
+    SessionStatus,
+    Tier,
+    WaitingListEntry,
+    WaitingStatus,
+)
+
+
+# --- the lock -----------------------------------------------------------------------------------
+
+def lock_capacity(sessions: list[Session]) -> None:
+    """Take the write lock on these sessions' capacity until the transaction ends.
+
+    PostgreSQL: row locks on the sessions, in id order so that two bookers never deadlock.
+    SQLite: the database write lock (BEGIN IMMEDIATE), which serialises every writer.
+    """
+    if not current_app.config["CAPACITY_LOCKING"]:
+        return
+    connection = db.session.connection()
+    try:
+        if connection.dialect.name == "sqlite":
+            raw = connection.connection.dbapi_connection
+            # If this unit of work has already written, it already holds the write lock.
+            if not raw.in_transaction:
+                raw.execute("BEGIN IMMEDIATE")
+        else:
+            timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
+            connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
+            ids = sorted({s.id for s in sessions})
+            connection.execute(select(Session.id).where(Session.id.in_(ids)).order_by(Session.id).with_for_update())
+    except OperationalError as exc:
+        raise TryAgain() from exc
+    for session in sessions:
+        db.session.refresh(session)
+
+
+def places_held(session: Session) -> int:
+    now = utcnow()
+    booked = db.session.scalar(
+        select(func.count()).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+    )
+    offered = db.session.scalar(
+        select(func.coalesce(func.sum(WaitingListEntry.places), 0)).where(
+            WaitingListEntry.session_id == session.id,
+            WaitingListEntry.status == WaitingStatus.OFFERED,
+            WaitingListEntry.offer_expires_at > now,
+        )
+    )
+    return booked + offered
+
+
+def _settle(session: Session) -> int:
+    """Under the lock: expire stale waiting-list offers, offer free places to the next in line,
+    store the recount, and return the places still free."""
+    now = utcnow()
+    stale = db.session.scalars(
+        select(WaitingListEntry).where(
+            WaitingListEntry.session_id == session.id,
+            WaitingListEntry.status == WaitingStatus.OFFERED,
+            WaitingListEntry.offer_expires_at <= now,
+        )
+    ).all()
+    for entry in stale:
+        entry.status = WaitingStatus.EXPIRED
+        record("waiting_offer_expired", entry, by=None, reason="Not accepted in time", places=entry.places)
+    db.session.flush()
+    free = session.capacity - places_held(session)
+    if session.status is SessionStatus.OPEN and session.starts_at > now and free > 0:
+        hours = current_app.config["WAITING_LIST_OFFER_HOURS"]
+        waiting = db.session.scalars(
+            select(WaitingListEntry)
+            .where(WaitingListEntry.session_id == session.id, WaitingListEntry.status == WaitingStatus.WAITING)
+            .order_by(WaitingListEntry.id)
+        ).all()
+        for entry in waiting:
+            # Strictly first come, first served: a family needing more places than are free keeps its turn.
+            if entry.places > free:
+                break
+            entry.status = WaitingStatus.OFFERED
+            entry.offered_at = now
+            entry.offer_expires_at = now + timedelta(hours=hours)
+            free -= entry.places
+            record("waiting_offer_made", entry, by=None, places=entry.places)
+            notify.queue(
+                entry.family.email,
+                "A place has come free for you",
+                "waiting_offer",
+                entry=entry,
+                session=session,
+                expires=to_london(entry.offer_expires_at),
+                link=_external("bookings.my_bookings"),
+            )
+    session.places_taken = session.capacity - free
+    db.session.flush()
+    return free
+
+
+def _external(endpoint: str, **values) -> str:
+    try:
+        return url_for(endpoint, _external=True, **values)
+    except RuntimeError:  # outside a request (a CLI command): a relative link still helps
+        return endpoint
+
+
+# --- booking --------------------------------------------------------------------------------------
+
+def _check_can_book(family: User, session: Session, children: list[Child], carer_places: int,
+                    declared_meets_criteria: bool) -> None:
+    offer = session.offer
+    if session.status is SessionStatus.CANCELLED:
+        raise DomainError("This session has been cancelled, so it cannot be booked.")
+    if session.starts_at <= utcnow():
+        raise DomainError("This session has already started or finished, so it cannot be booked.")
+    if offer.status is not OfferStatus.PUBLISHED or offer.provider.status is not ProviderStatus.APPROVED:
+        raise DomainError("This break is not taking bookings at the moment.")
+    if not children:
+        raise DomainError("Choose at least one child to book a place for.")
+    if carer_places < 0 or carer_places > len(children):
+        raise DomainError("You can book at most one carer place for each child.")
+    day = to_london(session.starts_at).date()
+    for child in children:
+        if child.parent_id != family.id:
+            raise NotAllowed("You can only book places for children on your account.")
+        age = child.age_on(day)
+        if not offer.suits_age(age):
+            raise DomainError(
+                f"{child.first_name} will be {age} on the day. This break is for ages {offer.min_age} to {offer.max_age}."
+            )
+        if offer.tier is Tier.TARGETED and not declared_meets_criteria:
+            raise DomainError(
+                f"Confirm that {child.first_name} meets the criteria for this break. "
+                "If they do not, you can still ask for an assessment."
+            )
+        if offer.tier is Tier.SPECIALIST and not has_approved_assessment(child):
+            raise DomainError(
+                f"{child.first_name} needs an assessment by the children's trust before booking this break. "
+                "You can ask for one from the break's page."
+            )
+
+
+def has_approved_assessment(child: Child) -> bool:
+    latest = db.session.scalars(
+        select(Assessment).where(Assessment.child_id == child.id).order_by(Assessment.decided_at.desc(), Assessment.id.desc())
+    ).first()
+    return latest is not None and latest.status is AssessmentStatus.APPROVED
+
+
+def book_places(family: User, session: Session, children: list[Child], funding: str, *, carer_places: int = 0,
+                declared_meets_criteria: bool = False, by: User | None = None, _after_lock=None) -> list[Booking]:
+    """Book places on one session for one or more children (and carers), all or nothing."""
+    by = by or family
+    _check_can_book(family, session, children, carer_places, declared_meets_criteria)
+    method = funding_methods.get(funding)
+    if method is None or not method.available_for(session.offer):
+        raise DomainError("Choose how this place will be paid for.")
+    lock_capacity([session])
+    if _after_lock:
+        _after_lock()
+    already = db.session.scalars(
+        select(Booking.child_id).where(
+            Booking.session_id == session.id,
+            Booking.status == BookingStatus.CONFIRMED,
+            Booking.child_id.in_([c.id for c in children]),
+        )
+    ).all()
+    if already:
+        names = ", ".join(c.first_name for c in children if c.id in already)
+        raise DomainError(f"{names} already has a place on this session.")
+    needed = len(children) + carer_places
+    free = _settle(session)
+    if needed > free:
+        if free <= 0:
+            raise SessionFull()
+        raise SessionFull(f"Only {free} place{'s' if free != 1 else ''} left on this session, and you asked for {needed}. "
+                          "Book fewer places or join the waiting list.")
+    group = str(uuid.uuid4())
+    price = method.price_for(session.offer)
+    bookings = []
+    for child in children:
+        bookings.append(Booking(session=session, child=child, booked_by_id=family.id, group_ref=group,
+                                funding=method.code, price_pence=price,
+                                declared_meets_criteria=declared_meets_criteria))
+    for _ in range(carer_places):
+        bookings.append(Booking(session=session, child=None, is_carer_place=True, booked_by_id=family.id,
+                                group_ref=group, funding="free", price_pence=0))
+    db.session.add_all(bookings)
+    session.places_taken += needed
+    db.session.flush()
+    for booking in bookings:
+        method.on_book(booking, by)
+        record("place_booked", booking, by=by, session_id=session.id, funding=booking.funding)
+    notify.queue(family.email, f"Booking confirmed: {session.offer.title}", "booking_confirmed",
+                 family=family, session=session, bookings=bookings, when=to_london(session.starts_at),
+                 link=_external("bookings.my_bookings"))
+    return bookings
+
+
+def cancel_booking(booking: Booking, *, by: User, reason: str = "Cancelled by the family") -> list[Booking]:
+    """A family cancels a place (and the carer places booked with it), before the offer's cut-off."""
+    if booking.booked_by_id != by.id:
+        raise NotAllowed("You can only cancel your own bookings.")
+    if booking.status is BookingStatus.CANCELLED:
+        raise DomainError("This booking has already been cancelled.")
+    session = booking.session
+    cutoff = session.starts_at - timedelta(hours=session.offer.cancel_cutoff_hours)
+    if utcnow() > cutoff:
+        raise DomainError(
+            f"It is too late to cancel online: this break must be cancelled at least "
+            f"{session.offer.cancel_cutoff_hours} hours before it starts. Please contact {session.offer.provider.name}."
+        )
+    group = [booking]
+    if not booking.is_carer_place:
+        # A carer place only exists alongside a child's: cancel it once no child in the group is left.
+        siblings = db.session.scalars(
+            select(Booking).where(Booking.group_ref == booking.group_ref, Booking.id != booking.id,
+                                  Booking.status == BookingStatus.CONFIRMED)
+        ).all()
+        children_left = [b for b in siblings if not b.is_carer_place]
+        carers = [b for b in siblings if b.is_carer_place]
+        if len(carers) > len(children_left):
+            group.extend(carers[: len(carers) - len(children_left)])
+    return release_places(group, reason=reason, by=by)
+
+
+def release_places(bookings: list[Booking], *, reason: str, by: User | None) -> list[Booking]:
+    """Free booked places. The one path for families cancelling and providers cancelling sessions."""
+    sessions = {b.session_id: b.session for b in bookings}
+    lock_capacity(list(sessions.values()))
+    released = []
+    for booking in bookings:
+        db.session.refresh(booking)
+        if booking.status is BookingStatus.CANCELLED:
+            continue
+        booking.status = BookingStatus.CANCELLED
+        booking.cancelled_at = utcnow()
+        booking.cancel_reason = reason
+        method = funding_methods.get(booking.funding)
+        if method is not None:
+            method.on_release(booking, by, reason)
+        record("place_released", booking, by=by, reason=reason, session_id=booking.session_id)
+        released.append(booking)
+    db.session.flush()
+    for session in sessions.values():
+        _settle(session)
+    if released:
+        first = released[0]
+        notify.queue(first.booked_by.email, f"Booking cancelled: {first.session.offer.title}", "booking_cancelled",
+                     bookings=released, session=first.session, when=to_london(first.session.starts_at), reason=reason)
+    return released
+
+
+# --- waiting lists -------------------------------------------------------------------------------
+
+def join_waiting_list(family: User, session: Session, children: list[Child], *, carer_places: int = 0,
+                      declared_meets_criteria: bool = False) -> WaitingListEntry:
+    _check_can_book(family, session, children, carer_places, declared_meets_criteria)
+    existing = db.session.scalar(
+        select(WaitingListEntry).where(
+            WaitingListEntry.session_id == session.id,
+            WaitingListEntry.family_id == family.id,
+            WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]),
+        )
+    )
+    if existing is not None:
+        raise DomainError("You are already on the waiting list for this session.")
+    lock_capacity([session])
+    free = _settle(session)
+    needed = len(children) + carer_places
+    if free >= needed:
+        raise DomainError("There are places left on this session, so you can book one now instead of waiting.")
+    entry = WaitingListEntry(session=session, family=family, child_ids=[c.id for c in children],
+                             carer_places=carer_places, places=needed)
+    db.session.add(entry)
+    db.session.flush()
+    record("waiting_list_joined", entry, by=family, places=needed)
+    return entry
+
+
+def leave_waiting_list(entry: WaitingListEntry, *, by: User) -> None:
+    if entry.family_id != by.id:
+        raise NotAllowed("You can only change your own waiting list places.")
+    if entry.status not in (WaitingStatus.WAITING, WaitingStatus.OFFERED):
+        raise DomainError("You are no longer on this waiting list.")
+    lock_capacity([entry.session])
+    was_offered = entry.status is WaitingStatus.OFFERED
+    entry.status = WaitingStatus.LEFT
+    record("waiting_list_left", entry, by=by, declined_offer=was_offered)
+    db.session.flush()
+    _settle(entry.session)
+
+
+def accept_waiting_offer(entry: WaitingListEntry, funding: str, *, by: User,
+                         declared_meets_criteria: bool = False) -> list[Booking]:
+    """Turn the places offered to a waiting family into bookings."""
+    if entry.family_id != by.id:
+        raise NotAllowed("You can only accept places offered to you.")
+    session = entry.session
+    lock_capacity([session])
+    db.session.refresh(entry)
+    if entry.status is WaitingStatus.OFFERED and entry.offer_expires_at <= utcnow():
+        _settle(session)
+    if entry.status is not WaitingStatus.OFFERED:
+        raise DomainError("This offer of a place has expired or has already been answered.")
+    entry.status = WaitingStatus.ACCEPTED
+    record("waiting_offer_accepted", entry, by=by)
+    db.session.flush()
+    children = [c for c in entry.children() if c is not None]
+    return book_places(by, session, children, funding, carer_places=entry.carer_places,
+                       declared_meets_criteria=declared_meets_criteria, by=by)
+
+
+def expire_waiting_offers() -> int:
+    """Pass on every waiting-list offer not taken in time (run by ``flask expire-offers``)."""
+    session_ids = db.session.scalars(
+        select(WaitingListEntry.session_id).where(
+            WaitingListEntry.status == WaitingStatus.OFFERED, WaitingListEntry.offer_expires_at <= utcnow()
+        ).distinct()
+    ).all()
+    for session_id in session_ids:
+        session = db.session.get(Session, session_id)
+        lock_capacity([session])
+        _settle(session)
+        db.session.commit()
+    return len(session_ids)

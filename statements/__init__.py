@@ -1,0 +1,1 @@
+"""The Short Breaks Statement and its PDF (built in a later issue)."""
