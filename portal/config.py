@@ -28,6 +28,7 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "short-breaks@example.gov.uk")
+    PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds: a reset link works for one hour
     WAITING_LIST_OFFER_HOURS = int(os.environ.get("WAITING_LIST_OFFER_HOURS", "24"))
     # Switched off only by the race test's control run, to show the race the lock prevents.
@@ -51,6 +52,8 @@ class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test"
+    # Fast hashing keeps the suite quick; real deployments keep scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}

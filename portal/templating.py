@@ -39,7 +39,12 @@ def london_time(moment: datetime) -> str:
     return london(moment, "%-I:%M%p")
 
 
+def labels(codes, names: dict) -> str:
+    return ", ".join(names[c] for c in codes if c in names)
+
+
 def register_filters(app: Flask) -> None:
+    app.add_template_filter(labels)
     app.add_template_filter(pounds)
     app.add_template_filter(price)
     app.add_template_filter(london)

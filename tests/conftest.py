@@ -1,0 +1,97 @@
+"""Fixtures: one migrated database per run (SQLite by default, PostgreSQL with TEST_DATABASE_URL),
+emptied after each test; an app, a client, and a helper to sign in as each role."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+
+TEST_PASSWORD = "correct horse battery"
+
+
+def _test_database_url() -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    folder = tempfile.mkdtemp(prefix="portal-tests-")
+    return f"sqlite:///{folder}/portal.sqlite3"
+
+
+def _empty_schema() -> None:
+    """Start from nothing so the migrations themselves are tested."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+
+
+def empty_tables() -> None:
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    return _test_database_url()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    with app.app_context():
+        _empty_schema()
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    yield
+    if "app" in request.fixturenames:
+        empty_tables()
+        app = request.getfixturevalue("app")
+        app.extensions.pop("outbox", None)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    """Emails the portal 'sent' in this test (with no MAIL_SERVER they are kept in memory)."""
+    return app.extensions.setdefault("outbox", [])
+
+
+def sign_in(client, user, password: str = TEST_PASSWORD):
+    response = client.post("/sign-in", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.text
+    return response
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        sign_in(client, user)
+        return client
+    return _login

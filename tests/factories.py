@@ -1,0 +1,111 @@
+"""factory_boy factories for the portal's tables."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from portal.extensions import db
+from portal.models import Child, Locality, Role, SupportLevel, User
+from portal.timeutil import to_london, utcnow
+from providers.models import (
+    Category,
+    Offer,
+    OfferStatus,
+    PaymentRoute,
+    Provider,
+    ProviderStatus,
+    Session,
+    Tier,
+)
+
+from .conftest import TEST_PASSWORD
+
+
+class Base(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class LocalityFactory(Base):
+    class Meta:
+        model = Locality
+
+    name = factory.Sequence(lambda n: f"Locality {n}")
+    need_share = 25
+
+
+class UserFactory(Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    name = factory.Faker("name", locale="en_GB")
+    role = Role.PARENT_CARER
+    password_hash = "set-below"
+
+    @factory.post_generation
+    def password(user, create, extracted, **kwargs):
+        user.set_password(extracted or TEST_PASSWORD)
+        if create:
+            db.session.commit()
+
+
+class ChildFactory(Base):
+    class Meta:
+        model = Child
+
+    parent = factory.SubFactory(UserFactory)
+    first_name = factory.Faker("first_name", locale="en_GB")
+    last_name = factory.Faker("last_name", locale="en_GB")
+    date_of_birth = factory.LazyFunction(lambda: date.today().replace(year=date.today().year - 9) - timedelta(days=40))
+    needs = factory.LazyFunction(lambda: ["autism"])
+    has_ehc_plan = False
+    support_level = SupportLevel.GROUP
+    locality = factory.SubFactory(LocalityFactory)
+    emergency_contact = "Sam Jones 07700 900123"
+
+
+class ProviderFactory(Base):
+    class Meta:
+        model = Provider
+
+    name = factory.Sequence(lambda n: f"Provider {n} Trust")
+    email = factory.Sequence(lambda n: f"provider{n}@example.org")
+    status = ProviderStatus.APPROVED
+
+
+class OfferFactory(Base):
+    class Meta:
+        model = Offer
+
+    provider = factory.SubFactory(ProviderFactory)
+    title = factory.Sequence(lambda n: f"Saturday Club {n}")
+    summary = "Games, crafts and friends for disabled children."
+    description = "A relaxed club with trained staff and a quiet room."
+    tier = Tier.UNIVERSAL
+    category = Category.SPORT
+    min_age = 5
+    max_age = 11
+    locality = factory.SubFactory(LocalityFactory)
+    venue = "Community Centre, High Street"
+    eligibility = "Open to any disabled child or young person."
+    price_pence = 0
+    payment_route = PaymentRoute.FREE
+    cancel_cutoff_hours = 48
+    status = OfferStatus.PUBLISHED
+
+
+class SessionFactory(Base):
+    class Meta:
+        model = Session
+
+    offer = factory.SubFactory(OfferFactory)
+    starts_at = factory.LazyFunction(lambda: (utcnow() + timedelta(days=7)).replace(microsecond=0))
+    ends_at = factory.LazyAttribute(lambda s: s.starts_at + timedelta(hours=2))
+    weekday = factory.LazyAttribute(lambda s: to_london(s.starts_at).weekday())
+    capacity = 10
+    places_taken = 0

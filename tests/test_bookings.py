@@ -1,0 +1,204 @@
+"""Booking, cancelling and waiting lists, through the routes a family uses."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Assessment, AssessmentStatus, AuditEvent, Role
+from portal.timeutil import utcnow
+from providers.models import Booking, BookingStatus, SessionStatus, Tier, WaitingListEntry, WaitingStatus
+
+from .factories import ChildFactory, OfferFactory, SessionFactory, UserFactory
+
+
+def confirmed(session) -> int:
+    return db.session.scalar(select(func.count()).where(Booking.session_id == session.id,
+                                                        Booking.status == BookingStatus.CONFIRMED))
+
+
+def book(client, session, children, **extra):
+    data = {"children": [c.id for c in children], "carer_places": 0, "funding": "free"}
+    data.update(extra)
+    return client.post(f"/sessions/{session.id}/book", data=data)
+
+
+@pytest.fixture
+def family():
+    return UserFactory(email="amira@example.com", name="Amira Khan")
+
+
+def test_book_one_place_confirms_and_emails(login, family, outbox):
+    child = ChildFactory(parent=family)
+    session = SessionFactory()
+    client = login(family)
+    response = book(client, session, [child])
+    assert response.status_code == 302 and response.location.endswith("/bookings")
+    db.session.refresh(session)
+    assert confirmed(session) == 1 and session.places_taken == 1
+    assert outbox and outbox[-1]["To"] == "amira@example.com" and "Booking confirmed" in outbox[-1]["Subject"]
+    page = client.get("/bookings").text
+    assert session.offer.title in page and child.full_name in page
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "place_booked")).actor_id == family.id
+
+
+def test_siblings_and_carer_place_succeed_or_fail_together(login, family):
+    first, second = ChildFactory(parent=family), ChildFactory(parent=family)
+    session = SessionFactory(capacity=2)
+    client = login(family)
+    response = book(client, session, [first, second], carer_places=1)
+    assert response.status_code == 409
+    assert "Only 2 places left" in response.text
+    assert confirmed(session) == 0
+    session.capacity = 3
+    db.session.commit()
+    assert book(client, session, [first, second], carer_places=1).status_code == 302
+    assert confirmed(session) == 3
+
+
+def test_full_session_refuses_with_waiting_list_message(login, family):
+    child = ChildFactory(parent=family)
+    session = SessionFactory(capacity=1)
+    other = UserFactory()
+    assert book(login(other), session, [ChildFactory(parent=other)]).status_code == 302
+    client = login(family)
+    response = book(client, session, [child])
+    assert response.status_code == 409
+    assert "This session is full — join the waiting list" in response.text
+    assert confirmed(session) == 1
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("too_young", "will be 3 on the day. This break is for ages 5 to 11"),
+    ("past", "already started or finished"),
+    ("cancelled", "This session has been cancelled"),
+    ("specialist", "needs an assessment by the children"),
+    ("targeted_undeclared", "Confirm that"),
+])
+def test_booking_rules_refused_in_plain_english(login, family, case, expected):
+    child = ChildFactory(parent=family)
+    session = SessionFactory()
+    if case == "too_young":
+        child.date_of_birth = date.today() - timedelta(days=3 * 365 + 30)
+    elif case == "past":
+        session.starts_at = utcnow() - timedelta(days=1)
+        session.ends_at = session.starts_at + timedelta(hours=2)
+    elif case == "cancelled":
+        session.status = SessionStatus.CANCELLED
+    elif case == "specialist":
+        session.offer.tier = Tier.SPECIALIST
+    elif case == "targeted_undeclared":
+        session.offer.tier = Tier.TARGETED
+    db.session.commit()
+    response = book(login(family), session, [child])
+    assert response.status_code in (409, 422)
+    assert expected in response.text
+    assert 'govuk-error-summary' in response.text
+    assert confirmed(session) == 0
+
+
+def test_specialist_booking_allowed_with_approved_assessment(login, family):
+    child = ChildFactory(parent=family)
+    session = SessionFactory(offer=OfferFactory(tier=Tier.SPECIALIST))
+    trust = UserFactory(role=Role.TRUST)
+    db.session.add(Assessment(child_id=child.id, status=AssessmentStatus.APPROVED, reason="Needs overnight breaks",
+                              recorded_by_id=trust.id))
+    db.session.commit()
+    assert book(login(family), session, [child]).status_code == 302
+    assert confirmed(session) == 1
+
+
+def test_cannot_book_someone_elses_child(login, family):
+    stranger_child = ChildFactory()
+    ChildFactory(parent=family)
+    session = SessionFactory()
+    response = book(login(family), session, [stranger_child])
+    assert response.status_code == 422  # not one of the family's choices
+    assert confirmed(session) == 0
+
+
+def test_cancel_frees_place_and_offers_it_to_the_waiting_list(login, client, family, outbox):
+    session = SessionFactory(capacity=1)
+    mine = ChildFactory(parent=family)
+    waiting_family = UserFactory(email="waiting@example.com")
+    waiting_child = ChildFactory(parent=waiting_family)
+    assert book(login(family), session, [mine]).status_code == 302
+    client.post("/sign-out")
+    wait_client = login(waiting_family)
+    response = wait_client.post(f"/sessions/{session.id}/waiting-list",
+                                data={"children": [waiting_child.id], "carer_places": 0})
+    assert response.status_code == 302
+    client.post("/sign-out")
+
+    booking = db.session.scalar(select(Booking).where(Booking.child_id == mine.id))
+    client = login(family)
+    assert client.post(f"/bookings/{booking.id}/cancel").status_code == 302
+    entry = db.session.scalar(select(WaitingListEntry))
+    db.session.refresh(entry)
+    assert entry.status is WaitingStatus.OFFERED
+    assert entry.offer_expires_at - entry.offered_at == timedelta(hours=24)
+    db.session.refresh(session)
+    assert session.places_taken == 1  # held for the waiting family, so nobody else can take it
+    assert any(m["To"] == "waiting@example.com" and "place has come free" in m["Subject"] for m in outbox)
+
+    intruder = UserFactory()
+    intruder_client = login(intruder)
+    assert book(intruder_client, session, [ChildFactory(parent=intruder)]).status_code == 409
+    client.post("/sign-out")
+
+    wait_client = login(waiting_family)
+    assert "A place has come free" in wait_client.get("/bookings").text
+    assert wait_client.post(f"/waiting-list/{entry.id}/accept", data={"funding": "free"}).status_code == 302
+    assert confirmed(session) == 1
+    assert db.session.scalar(select(Booking).where(Booking.status == BookingStatus.CONFIRMED)).child_id == waiting_child.id
+
+
+def test_offer_not_taken_in_time_passes_to_next_family(app, login, client, family, runner):
+    session = SessionFactory(capacity=1)
+    holder = ChildFactory(parent=family)
+    assert book(login(family), session, [holder]).status_code == 302
+    client.post("/sign-out")
+    first, second = UserFactory(), UserFactory()
+    for waiting in (first, second):
+        c = login(waiting)
+        assert c.post(f"/sessions/{session.id}/waiting-list",
+                      data={"children": [ChildFactory(parent=waiting).id], "carer_places": 0}).status_code == 302
+        c.post("/sign-out")
+    booking = db.session.scalar(select(Booking))
+    login(family).post(f"/bookings/{booking.id}/cancel")
+    entries = db.session.scalars(select(WaitingListEntry).order_by(WaitingListEntry.id)).all()
+    assert [e.status for e in entries] == [WaitingStatus.OFFERED, WaitingStatus.WAITING]
+    entries[0].offer_expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    result = runner.invoke(args=["expire-offers"])
+    assert "1 session" in result.output
+    for e in entries:
+        db.session.refresh(e)
+    assert [e.status for e in entries] == [WaitingStatus.EXPIRED, WaitingStatus.OFFERED]
+
+
+def test_cancel_after_cutoff_is_refused(login, family):
+    session = SessionFactory(starts_at=utcnow() + timedelta(hours=10))
+    child = ChildFactory(parent=family)
+    client = login(family)
+    assert book(client, session, [child]).status_code == 302
+    booking = db.session.scalar(select(Booking))
+    response = client.post(f"/bookings/{booking.id}/cancel")
+    assert response.status_code == 409 and "too late to cancel online" in response.text
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.CONFIRMED
+
+
+def test_family_cannot_cancel_or_see_another_familys_booking(login, family):
+    other = UserFactory()
+    session = SessionFactory()
+    other_child = ChildFactory(parent=other)
+    assert book(login(other), session, [other_child]).status_code == 302
+    booking = db.session.scalar(select(Booking))
+    client = login(family)
+    assert client.post(f"/bookings/{booking.id}/cancel").status_code == 404
+    assert other_child.full_name not in client.get("/bookings").text
+    db.session.refresh(booking)
+    assert booking.status is BookingStatus.CONFIRMED
