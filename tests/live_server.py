@@ -1,0 +1,56 @@
+"""Run the real portal under gunicorn with several worker processes, against the test database."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+
+import requests
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def live_server(database_url: str, *, workers: int = 2, threads: int = 4, **env_overrides: str):
+    """Yield the base URL of a gunicorn server (``workers`` processes) serving the portal."""
+    port = _free_port()
+    env = dict(os.environ)
+    env.update({
+        "DATABASE_URL": database_url,
+        "PORTAL_CONFIG": "development",
+        "SECRET_KEY": "live-server-test-secret",
+        "PORTAL_INSTANCE_PATH": tempfile.mkdtemp(prefix="portal-live-"),
+    })
+    env.pop("MAIL_SERVER", None)
+    env.update(env_overrides)
+    command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+               "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "512",
+               "portal:create_app()"]
+    process = subprocess.Popen(command, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the portal did not start (exit code {process.poll()})")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
