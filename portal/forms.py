@@ -37,6 +37,22 @@ class MultiCheckboxField(SelectMultipleField):
     widget = GovCheckboxesInput()
 
 
+class RealDateField(DateField):
+    """A GOV.UK date input (day, month, year) that says plainly when the date does not exist."""
+
+    widget = GovDateInput()
+
+    def process_formdata(self, valuelist):
+        if valuelist and not any(v.strip() for v in valuelist):
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(v.strip().zfill(2) for v in valuelist)] if valuelist else valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a real date, like 27 3 2015") from None
+
+
 class RegisterForm(FlaskForm):
     account_type = RadioField(
         "Who is this account for?",
@@ -99,9 +115,9 @@ class ChildForm(FlaskForm):
                              widget=GovTextInput())
     last_name = StringField("Last name", validators=[InputRequired(message="Enter their last name"), Length(max=80)],
                             widget=GovTextInput())
-    date_of_birth = DateField("Date of birth", format="%d %m %Y",
-                              validators=[InputRequired(message="Enter their date of birth")],
-                              widget=GovDateInput(), description="For example, 27 3 2015")
+    date_of_birth = RealDateField("Date of birth", format="%d %m %Y",
+                                  validators=[InputRequired(message="Enter their date of birth")],
+                                  description="For example, 27 3 2015")
     needs = MultiCheckboxField("What are their needs?", choices=list(NEEDS.items()),
                                description="Select all that apply. This helps us show breaks that suit them.")
     needs_notes = TextAreaField("Anything else providers should know about their needs (optional)",
@@ -189,5 +205,5 @@ class AssessmentDecisionForm(FlaskForm):
     reason = TextAreaField("Reasons", description="The family will see these reasons.",
                            validators=[InputRequired(message="Give the reasons for the decision"), Length(max=4000)],
                            widget=GovTextArea())
-    review_on = DateField("Review date (optional)", format="%d %m %Y", validators=[Optional()], widget=GovDateInput())
+    review_on = RealDateField("Review date (optional)", format="%d %m %Y", validators=[Optional()])
     submit = SubmitField("Record the decision", widget=GovSubmitInput())

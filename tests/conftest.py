@@ -6,6 +6,8 @@ import os
 import tempfile
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -42,6 +44,15 @@ def empty_tables() -> None:
                 conn.execute(text(f"DELETE FROM {name}"))
 
 
+class IsolatedClient(FlaskClient):
+    """Tests keep one app context pushed, so ``g`` would carry the signed-in user from request to request."""
+
+    def open(self, *args, **kwargs):
+        for key in list(vars(g)):
+            delattr(g, key)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def database_url() -> str:
     return _test_database_url()
@@ -50,6 +61,7 @@ def database_url() -> str:
 @pytest.fixture(scope="session")
 def app(database_url):
     app = create_app("test", SQLALCHEMY_DATABASE_URI=database_url)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_schema()
         upgrade()

@@ -1,0 +1,73 @@
+"""The local offer search and the offer page cost the same number of SQL queries at any size."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from portal.extensions import db
+from portal.models import Role
+from portal.timeutil import utcnow
+
+from .factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+
+
+@contextmanager
+def count_queries():
+    statements = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def build(offers: int, sessions_each: int):
+    locality = LocalityFactory()
+    providers = [ProviderFactory() for _ in range(max(offers // 5, 1))]
+    made = []
+    for i in range(offers):
+        offer = OfferFactory(provider=providers[i % len(providers)], locality=locality, title=f"Club {i:04d}")
+        offer.needs = ["autism", "learning"]
+        offer.features = ["step_free", "quiet_space"]
+        made.append(offer)
+        for day in range(sessions_each):
+            SessionFactory(offer=offer, starts_at=utcnow() + timedelta(days=day + 1))
+    db.session.commit()
+    return made
+
+
+def measure(client, url: str) -> int:
+    client.get(url)  # warm up: the first request loads the signed-in user
+    with count_queries() as statements:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(statements)
+
+
+SEARCHES = ["/local-offer", "/local-offer?q=club&age=8&need=autism&tier=universal&day=0&day=5&cost=free&feature=step_free",
+            "/local-offer?page=2"]
+
+
+@pytest.mark.parametrize("url", SEARCHES)
+def test_search_queries_do_not_grow_with_data(app, login, url):
+    family = UserFactory(role=Role.PARENT_CARER)
+    ChildFactory(parent=family)
+    client = login(family)
+    build(offers=25, sessions_each=2)
+    small = measure(client, url)
+    build(offers=250, sessions_each=2)
+    large = measure(client, url)
+    assert small == large, f"{url}: {small} queries with 25 offers, {large} with 275"
+
+
+def test_offer_page_queries_do_not_grow_with_sessions(app, client):
+    small_offer = build(offers=1, sessions_each=3)[0]
+    large_offer = build(offers=1, sessions_each=30)[0]
+    assert measure(client, f"/local-offer/{small_offer.id}") == measure(client, f"/local-offer/{large_offer.id}")
