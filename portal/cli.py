@@ -10,10 +10,18 @@ def register(app: Flask) -> None:
     @click.option("--size", type=click.Choice(["full", "small"]), default="full", show_default=True,
                   help="full: a Birmingham-sized area (about 100,000 sessions); small: a few of everything, for trying things out.")
     @click.option("--reset/--no-reset", default=True, show_default=True, help="Empty the database first.")
-    def seed_demo(size: str, reset: bool) -> None:
+    @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has accounts in it.")
+    def seed_demo(size: str, reset: bool, if_empty: bool) -> None:
         """Fill the database with a realistic demo area and a demo account for each role."""
-        from . import seed
+        from sqlalchemy import func, select
 
+        from . import seed
+        from .extensions import db
+        from .models import User
+
+        if if_empty and db.session.scalar(select(func.count(User.id))):
+            click.echo("The database already has demo data; leaving it as it is (drop --if-empty to rebuild it).")
+            return
         seed.build(size=size, reset=reset, echo=click.echo)
 
     @app.cli.command("expire-offers")
