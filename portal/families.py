@@ -47,11 +47,11 @@ def children():
 @bp.route("/children/new", methods=["GET", "POST"])
 @family_required
 def add_child():
-    form = ChildForm()
+    account_holder = current_user.role is Role.YOUNG_PERSON and not current_user.children
+    form = ChildForm(account_holder=account_holder)
     form.locality_id.choices = _locality_choices()
     if _validate(form):
-        child = Child(parent_id=current_user.id,
-                      is_account_holder=current_user.role is Role.YOUNG_PERSON and not current_user.children)
+        child = Child(parent_id=current_user.id, is_account_holder=account_holder)
         _apply(form, child)
         db.session.add(child)
         db.session.flush()
@@ -66,7 +66,7 @@ def add_child():
 @family_required
 def edit_child(child_id: int):
     child = owned_or_404(Child, child_id, "parent_id")
-    form = ChildForm(obj=child)
+    form = ChildForm(obj=child, account_holder=child.is_account_holder)
     form.locality_id.choices = _locality_choices()
     if not form.is_submitted():
         form.has_ehc_plan.data = "yes" if child.has_ehc_plan else "no"

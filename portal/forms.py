@@ -31,6 +31,7 @@ from wtforms import (
 from wtforms.validators import Email, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from .models import NEEDS, SupportLevel
+from .timeutil import age_on
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -139,9 +140,10 @@ class ChildForm(FlaskForm):
                                     widget=GovTextInput(), description="Providers see this only when your child is booked with them.")
     submit = SubmitField("Save", widget=GovSubmitInput())
 
-    def __init__(self, *args, today: date | None = None, **kwargs):
+    def __init__(self, *args, today: date | None = None, account_holder: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self._today = today or date.today()
+        self._account_holder = account_holder
 
     def validate_date_of_birth(self, field):
         if field.data is None:
@@ -150,6 +152,9 @@ class ChildForm(FlaskForm):
             raise ValidationError("Date of birth must be today or in the past")
         if field.data.year < self._today.year - 26:
             raise ValidationError("Short breaks are for children and young people aged up to 25")
+        if self._account_holder and not 16 <= age_on(field.data, self._today) <= 25:
+            raise ValidationError("You can hold your own account if you are aged 16 to 25. "
+                                  "If you are younger, ask your parent or carer to book for you")
 
     def validate_needs(self, field):
         if any(code not in NEEDS for code in field.data or []):

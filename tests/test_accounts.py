@@ -115,3 +115,18 @@ def test_child_form_errors_are_plain_and_keep_input(login, overrides, message):
     assert message in response.text and "govuk-error-summary" in response.text
     assert "Likes trains" in response.text  # what they typed is still there
     assert db.session.scalar(select(Child)) is None
+
+
+def test_young_person_account_holder_must_be_16_to_25(login):
+    young = UserFactory(role=Role.YOUNG_PERSON)
+    locality = LocalityFactory()
+    client = login(young)
+    born_12 = date.today() - timedelta(days=12 * 365 + 10)
+    response = client.post("/children/new", data=child_form(locality, date_of_birth=[
+        str(born_12.day), str(born_12.month), str(born_12.year)]))
+    assert response.status_code == 422 and "aged 16 to 25" in response.text
+    born_17 = date.today() - timedelta(days=17 * 365 + 10)
+    response = client.post("/children/new", data=child_form(locality, date_of_birth=[
+        str(born_17.day), str(born_17.month), str(born_17.year)]))
+    assert response.status_code == 302
+    assert db.session.scalar(select(Child)).is_account_holder
