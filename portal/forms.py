@@ -37,6 +37,47 @@ from .timeutil import age_on
 class MultiCheckboxField(SelectMultipleField):
     widget = GovCheckboxesInput()
 
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = []
+            raise ValueError("Select from the options shown") from None
+
+    def pre_validate(self, form):
+        if any(value not in {c[0] for c in self.choices} for value in self.data or []):
+            raise ValidationError("Select from the options shown")
+
+
+class PlainRadioField(RadioField):
+    widget = GovRadioInput()
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Select one of the options") from None
+
+    def pre_validate(self, form):
+        if self.data not in {c[0] for c in self.choices}:
+            raise ValidationError("Select one of the options")
+
+
+class PlainSelectField(SelectField):
+    widget = GovSelect()
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Select one of the options") from None
+
+    def pre_validate(self, form):
+        if self.data not in {c[0] for c in self.choices}:
+            raise ValidationError("Select one of the options")
+
 
 class RealDateField(DateField):
     """A GOV.UK date input (day, month, year) that says plainly when the date does not exist."""
@@ -44,18 +85,20 @@ class RealDateField(DateField):
     widget = GovDateInput()
 
     def process_formdata(self, valuelist):
-        if valuelist and not any(v.strip() for v in valuelist):
+        # Always day, month and year, whatever was posted, so the three boxes can show it back.
+        self.raw_data = valuelist = (list(valuelist) + ["", "", ""])[:3]
+        if not any(v.strip() for v in valuelist):
             self.data = None
             return
         try:
-            super().process_formdata([" ".join(v.strip().zfill(2) for v in valuelist)] if valuelist else valuelist)
+            super().process_formdata([" ".join(v.strip().zfill(2) for v in valuelist)])
         except ValueError:
             self.data = None
             raise ValueError(f"{self.label.text} must be a real date, like 27 3 2015") from None
 
 
 class RegisterForm(FlaskForm):
-    account_type = RadioField(
+    account_type = PlainRadioField(
         "Who is this account for?",
         choices=[("parent_carer", "I am a parent or carer of a disabled child or young person"),
                  ("young_person", "I am a young person aged 16 to 25 booking for myself")],
@@ -123,16 +166,16 @@ class ChildForm(FlaskForm):
                                description="Select all that apply. This helps us show breaks that suit them.")
     needs_notes = TextAreaField("Anything else providers should know about their needs (optional)",
                                 validators=[Optional(), Length(max=2000)], widget=GovTextArea())
-    has_ehc_plan = RadioField("Do they have an education, health and care (EHC) plan?",
+    has_ehc_plan = PlainRadioField("Do they have an education, health and care (EHC) plan?",
                               choices=[("yes", "Yes"), ("no", "No")],
                               validators=[InputRequired(message="Select yes if they have an EHC plan")],
                               widget=GovRadioInput())
-    support_level = RadioField("What support do they need at a break?",
+    support_level = PlainRadioField("What support do they need at a break?",
                                choices=[(s.value, s.label) for s in SupportLevel],
                                default=SupportLevel.GROUP.value,
                                validators=[InputRequired(message="Select the support they need")],
                                widget=GovRadioInput())
-    locality_id = SelectField("Which area do you live in?", coerce=int, widget=GovSelect(),
+    locality_id = PlainSelectField("Which area do you live in?", coerce=int, widget=GovSelect(),
                               validators=[InputRequired(message="Select the area you live in")])
     postcode = StringField("Postcode (optional)", validators=[Optional(), Length(max=10)], widget=GovTextInput())
     emergency_contact = StringField("Emergency contact name and phone number",
@@ -164,9 +207,9 @@ class ChildForm(FlaskForm):
 class BookingForm(FlaskForm):
     children = MultiCheckboxField("Who is the place for?", coerce=int,
                                   validators=[InputRequired(message="Select who the place is for")])
-    carer_places = SelectField("Carer places", coerce=int, widget=GovSelect(), default=0,
+    carer_places = PlainSelectField("Carer places", coerce=int, widget=GovSelect(), default=0,
                                description="Some breaks need a parent or carer to come too. A carer place is free.")
-    funding = RadioField("How will you pay?", widget=GovRadioInput(),
+    funding = PlainRadioField("How will you pay?", widget=GovRadioInput(),
                          validators=[InputRequired(message="Select how you will pay")])
     declared = BooleanField("I confirm that the children I have chosen meet the criteria for this break",
                             widget=GovCheckboxInput())
@@ -176,14 +219,14 @@ class BookingForm(FlaskForm):
 class WaitingListForm(FlaskForm):
     children = MultiCheckboxField("Who would the places be for?", coerce=int,
                                   validators=[InputRequired(message="Select who the places are for")])
-    carer_places = SelectField("Carer places", coerce=int, widget=GovSelect(), default=0)
+    carer_places = PlainSelectField("Carer places", coerce=int, widget=GovSelect(), default=0)
     declared = BooleanField("I confirm that the children I have chosen meet the criteria for this break",
                             widget=GovCheckboxInput())
     submit = SubmitField("Join the waiting list", widget=GovSubmitInput())
 
 
 class AcceptOfferForm(FlaskForm):
-    funding = RadioField("How will you pay?", widget=GovRadioInput(),
+    funding = PlainRadioField("How will you pay?", widget=GovRadioInput(),
                          validators=[InputRequired(message="Select how you will pay")])
     declared = BooleanField("I confirm that the children I have chosen meet the criteria for this break",
                             widget=GovCheckboxInput())
@@ -195,7 +238,7 @@ class ConfirmForm(FlaskForm):
 
 
 class AssessmentRequestForm(FlaskForm):
-    child_id = RadioField("Who is the assessment for?", coerce=int, widget=GovRadioInput(),
+    child_id = PlainRadioField("Who is the assessment for?", coerce=int, widget=GovRadioInput(),
                           validators=[InputRequired(message="Select who the assessment is for")])
     message = TextAreaField("Tell us what help you are looking for",
                             validators=[InputRequired(message="Tell us what help you are looking for"), Length(max=4000)],
@@ -204,7 +247,7 @@ class AssessmentRequestForm(FlaskForm):
 
 
 class AssessmentDecisionForm(FlaskForm):
-    status = RadioField("Outcome of the assessment", choices=[("approved", "Specialist short breaks are needed"),
+    status = PlainRadioField("Outcome of the assessment", choices=[("approved", "Specialist short breaks are needed"),
                                                                ("refused", "Specialist short breaks are not needed")],
                         widget=GovRadioInput(), validators=[InputRequired(message="Select the outcome")])
     reason = TextAreaField("Reasons", description="The family will see these reasons.",
