@@ -173,16 +173,18 @@ def has_approved_assessment(child: Child) -> bool:
 
 
 def book_places(family: User, session: Session, children: list[Child], funding: str, *, carer_places: int = 0,
-                declared_meets_criteria: bool = False, by: User | None = None, _after_lock=None) -> list[Booking]:
-    """Book places on one session for one or more children (and carers), all or nothing."""
+                declared_meets_criteria: bool = False, by: User | None = None,
+                accepting: WaitingListEntry | None = None) -> list[Booking]:
+    """Book places on one session for one or more children (and carers), all or nothing.
+
+    ``accepting``: the waiting-list offer whose held places this booking takes up.
+    """
     by = by or family
     _check_can_book(family, session, children, carer_places, declared_meets_criteria)
     method = funding_methods.get(funding)
     if method is None or not method.available_for(session.offer):
         raise DomainError("Choose how this place will be paid for.")
     lock_capacity([session])
-    if _after_lock:
-        _after_lock()
     already = db.session.scalars(
         select(Booking.child_id).where(
             Booking.session_id == session.id,
@@ -195,6 +197,10 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
         raise DomainError(f"{names} already has a place on this session.")
     needed = len(children) + carer_places
     free = _settle(session)
+    if accepting is not None:
+        # The places held for this family are theirs to take, not the next family's.
+        free += accepting.places
+        accepting.status = WaitingStatus.ACCEPTED
     if needed > free:
         if free <= 0:
             raise SessionFull()
@@ -211,7 +217,7 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
         bookings.append(Booking(session=session, child=None, is_carer_place=True, booked_by_id=family.id,
                                 group_ref=group, funding="free", price_pence=0))
     db.session.add_all(bookings)
-    session.places_taken += needed
+    session.places_taken = session.capacity - free + needed
     db.session.flush()
     for booking in bookings:
         method.on_book(booking, by)
@@ -328,12 +334,11 @@ def accept_waiting_offer(entry: WaitingListEntry, funding: str, *, by: User,
         _settle(session)
     if entry.status is not WaitingStatus.OFFERED:
         raise DomainError("This offer of a place has expired or has already been answered.")
-    entry.status = WaitingStatus.ACCEPTED
-    record("waiting_offer_accepted", entry, by=by)
-    db.session.flush()
     children = [c for c in entry.children() if c is not None]
-    return book_places(by, session, children, funding, carer_places=entry.carer_places,
-                       declared_meets_criteria=declared_meets_criteria, by=by)
+    bookings = book_places(by, session, children, funding, carer_places=entry.carer_places,
+                           declared_meets_criteria=declared_meets_criteria, by=by, accepting=entry)
+    record("waiting_offer_accepted", entry, by=by)
+    return bookings
 
 
 def expire_waiting_offers() -> int:

@@ -202,3 +202,27 @@ def test_family_cannot_cancel_or_see_another_familys_booking(login, family):
     assert other_child.full_name not in client.get("/bookings").text
     db.session.refresh(booking)
     assert booking.status is BookingStatus.CONFIRMED
+
+
+def test_accepting_an_offer_keeps_the_place_when_others_are_still_waiting(login, client, family):
+    session = SessionFactory(capacity=1)
+    holder = UserFactory()
+    assert book(login(holder), session, [ChildFactory(parent=holder)]).status_code == 302
+    client.post("/sign-out")
+    first_child = ChildFactory(parent=family)
+    second = UserFactory()
+    for waiting, child in ((family, first_child), (second, ChildFactory(parent=second))):
+        c = login(waiting)
+        assert c.post(f"/sessions/{session.id}/waiting-list",
+                      data={"children": [child.id], "carer_places": 0}).status_code == 302
+        c.post("/sign-out")
+    booking = db.session.scalar(select(Booking))
+    login(holder).post(f"/bookings/{booking.id}/cancel")
+    client.post("/sign-out")
+    first_entry = db.session.scalar(select(WaitingListEntry).where(WaitingListEntry.family_id == family.id))
+    response = login(family).post(f"/waiting-list/{first_entry.id}/accept", data={"funding": "free"})
+    assert response.status_code == 302
+    db.session.refresh(session)
+    assert confirmed(session) == 1 and session.places_taken == 1
+    second_entry = db.session.scalar(select(WaitingListEntry).where(WaitingListEntry.family_id == second.id))
+    assert second_entry.status is WaitingStatus.WAITING
