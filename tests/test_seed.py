@@ -1,0 +1,179 @@
+"""The demo data: `flask seed-demo` builds a consistent area with a working account for each role."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Assessment, AssessmentStatus, Child, Locality, Role, User
+from portal.timeutil import age_on, to_london, utcnow
+from providers.models import (
+    Booking,
+    BookingStatus,
+    Offer,
+    OfferStatus,
+    Provider,
+    ProviderStatus,
+    Session,
+    SessionStatus,
+    Tier,
+)
+
+DEMO_PASSWORD = "short-breaks-demo"
+DEMO_ACCOUNTS = {
+    "parent@example.com": Role.PARENT_CARER,
+    "young.person@example.com": Role.YOUNG_PERSON,
+    "provider@example.com": Role.PROVIDER,
+    "council@example.com": Role.COUNCIL,
+    "trust@example.com": Role.TRUST,
+    "admin@example.com": Role.ADMIN,
+}
+
+
+def seed_small(app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--size", "small"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def seeded(app):
+    return seed_small(app)
+
+
+def user(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def approved_child_ids() -> set[int]:
+    return set(db.session.scalars(select(Assessment.child_id).where(Assessment.status == AssessmentStatus.APPROVED)))
+
+
+def confirmed_bookings():
+    return db.session.execute(
+        select(Booking, Session, Offer, Child)
+        .join(Session, Booking.session_id == Session.id)
+        .join(Offer, Session.offer_id == Offer.id)
+        .join(Child, Booking.child_id == Child.id)
+        .where(Booking.status == BookingStatus.CONFIRMED)
+    ).all()
+
+
+def test_every_role_has_a_demo_account_that_signs_in_with_the_demo_password(seeded):
+    for email, role in DEMO_ACCOUNTS.items():
+        account = user(email)
+        assert account is not None, email
+        assert account.role is role
+        assert account.active
+        assert account.check_password(DEMO_PASSWORD), email
+        assert not account.check_password("wrong password")
+
+
+def test_the_localities_carry_their_share_of_need(seeded):
+    shares = {loc.name: loc.need_share for loc in db.session.scalars(select(Locality))}
+    assert shares == {"North": 13, "East": 40, "South": 22, "West and Central": 25}
+
+
+def test_the_demo_parent_has_two_children_and_upcoming_bookings(seeded):
+    parent = user("parent@example.com")
+    assert parent.name == "Amira Khan"
+    today = to_london(utcnow()).date()
+    by_age = {child.age_on(today): child for child in parent.children}
+    assert sorted(by_age) == [9, 15]
+    younger, older = by_age[9], by_age[15]
+    assert "autism" in younger.needs and younger.locality.name == "East"
+    assert older.id in approved_child_ids()
+    upcoming = db.session.scalar(
+        select(func.count()).select_from(Booking).join(Session, Booking.session_id == Session.id)
+        .where(Booking.booked_by_id == parent.id, Booking.status == BookingStatus.CONFIRMED,
+               Session.starts_at > utcnow())
+    )
+    assert upcoming >= 2
+
+
+def test_the_young_person_holds_their_own_record_and_the_provider_user_has_offers(seeded):
+    young_person = user("young.person@example.com")
+    assert len(young_person.children) == 1
+    me = young_person.children[0]
+    assert me.is_account_holder
+    assert me.age_on(to_london(utcnow()).date()) == 17
+
+    provider_user = user("provider@example.com")
+    assert provider_user.provider_id is not None
+    assert provider_user.provider.status is ProviderStatus.APPROVED
+    assert db.session.scalar(select(func.count(Offer.id)).where(Offer.provider_id == provider_user.provider_id,
+                                                                Offer.status == OfferStatus.PUBLISHED))
+
+
+def test_every_tier_is_published_and_only_by_approved_providers(seeded):
+    tiers = set(db.session.scalars(select(Offer.tier).where(Offer.status == OfferStatus.PUBLISHED)))
+    assert tiers == set(Tier)
+    unapproved = db.session.scalar(
+        select(func.count(Offer.id)).join(Provider, Offer.provider_id == Provider.id)
+        .where(Offer.status == OfferStatus.PUBLISHED, Provider.status != ProviderStatus.APPROVED)
+    )
+    assert unapproved == 0
+
+
+def test_places_taken_is_the_number_of_confirmed_bookings_and_within_capacity(seeded):
+    confirmed = dict(db.session.execute(
+        select(Booking.session_id, func.count()).where(Booking.status == BookingStatus.CONFIRMED)
+        .group_by(Booking.session_id)
+    ).all())
+    sessions = db.session.scalars(select(Session)).all()
+    assert sessions and confirmed
+    for session in sessions:
+        assert session.places_taken == confirmed.get(session.id, 0), session.id
+        assert session.places_taken <= session.capacity, session.id
+        assert to_london(session.starts_at).weekday() == session.weekday
+
+
+def test_bookings_respect_age_ranges_and_specialist_breaks_need_an_approved_assessment(seeded):
+    approved = approved_child_ids()
+    rows = confirmed_bookings()
+    assert rows
+    for booking, session, offer, child in rows:
+        age = age_on(child.date_of_birth, to_london(session.starts_at).date())
+        assert offer.min_age <= age <= offer.max_age, booking.id
+        assert booking.booked_by_id == child.parent_id
+        assert booking.funding == ("free" if offer.price_pence == 0 else "pay_provider")
+        if offer.tier is Tier.SPECIALIST:
+            assert child.id in approved, booking.id
+
+
+def test_the_demo_child_can_see_a_full_upcoming_session_and_one_with_places(seeded):
+    parent = user("parent@example.com")
+    child = next(c for c in parent.children if c.age_on(to_london(utcnow()).date()) == 9)
+    already = set(db.session.scalars(select(Booking.session_id).where(Booking.child_id == child.id)))
+    bookable = [
+        session for session, offer in db.session.execute(
+            select(Session, Offer).join(Offer, Session.offer_id == Offer.id)
+            .where(Offer.tier == Tier.UNIVERSAL, Offer.status == OfferStatus.PUBLISHED,
+                   Session.status == SessionStatus.OPEN, Session.starts_at > utcnow())
+        ).all()
+        if offer.suits_age(child.age_on(to_london(session.starts_at).date())) and session.id not in already
+    ]
+    assert any(session.places_taken == session.capacity for session in bookable)
+    assert any(session.places_taken < session.capacity for session in bookable)
+
+
+def test_seeding_again_empties_the_database_and_builds_the_same_area(app):
+    def fingerprint():
+        return (
+            db.session.scalar(select(func.count(User.id))),
+            db.session.scalars(select(Offer.title).order_by(Offer.id)).all(),
+            db.session.scalars(select(Child.first_name + " " + Child.last_name).order_by(Child.id)).all(),
+            db.session.scalar(select(func.count(Booking.id))),
+        )
+
+    seed_small(app)
+    first = fingerprint()
+    db.session.remove()
+    seed_small(app)
+    assert fingerprint() == first
+
+
+def test_no_reset_refuses_to_add_a_second_demo_area(seeded, app):
+    result = app.test_cli_runner().invoke(args=["seed-demo", "--size", "small", "--no-reset"])
+    assert result.exit_code != 0
+    assert "--reset" in result.output
