@@ -100,6 +100,8 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(40))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Provider staff who may invite colleagues and create API tokens.
+    is_provider_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     children: Mapped[list[Child]] = relationship(back_populates="parent", order_by="Child.first_name")

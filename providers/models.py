@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     Column,
     Enum,
     ForeignKey,
@@ -16,11 +17,12 @@ from sqlalchemy import (
     Table,
     Text,
     JSON,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models import ACCESSIBILITY, NEEDS, Child, Locality, User
+from portal.models import ACCESSIBILITY, NEEDS, Child, Locality, SupportLevel, User
 from portal.timeutil import UTCDateTime, utcnow
 
 
@@ -88,6 +90,29 @@ class PaymentRoute(enum.Enum):
         }[self.value]
 
 
+class Body(enum.Enum):
+    """A commissioning body: the council commissions universal and targeted breaks, the trust specialist ones."""
+
+    COUNCIL = "council"
+    TRUST = "trust"
+
+    @property
+    def label(self) -> str:
+        return "the council" if self is Body.COUNCIL else "the children's trust"
+
+
+def body_for(tier: "Tier") -> Body:
+    return Body.TRUST if tier is Tier.SPECIALIST else Body.COUNCIL
+
+
+SUPPORT_OFFERED = {
+    "one_to_one": "1:1 support",
+    "personal_care": "Personal care",
+    "medication": "Giving medication",
+    "communication_aids": "Communication aids (for example Makaton, PECS or BSL)",
+}
+
+
 class ProviderStatus(enum.Enum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -105,9 +130,41 @@ class Provider(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     website: Mapped[str | None] = mapped_column(String(254))
+    charity_number: Mapped[str | None] = mapped_column(String(20))
+    company_number: Mapped[str | None] = mapped_column(String(20))
+    ofsted_number: Mapped[str | None] = mapped_column(String(20))
+    insurance_expires_on: Mapped[date | None] = mapped_column(Date)
+    # The day we last warned about the insurance date, so each warning is sent once.
+    insurance_warned_on: Mapped[date | None] = mapped_column(Date)
+    safeguarding_lead: Mapped[str | None] = mapped_column(String(120))
+    dbs_policy_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    approving_body: Mapped[Body] = mapped_column(Enum(Body, native_enum=False, length=16), default=Body.COUNCIL)
+    # The reason given with the latest return or suspension, shown to the provider.
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    stripe_account_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     offers: Mapped[list[Offer]] = relationship(back_populates="provider")
+
+    @property
+    def can_sell_places(self) -> bool:
+        return self.status is ProviderStatus.APPROVED
+
+
+class ProviderInvite(db.Model):
+    """A provider admin invites a colleague by email; the link creates their staff account."""
+
+    __tablename__ = "provider_invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    provider: Mapped[Provider] = relationship()
 
 
 offer_needs = Table(
@@ -167,6 +224,13 @@ class Offer(db.Model):
     payment_route: Mapped[PaymentRoute] = mapped_column(Enum(PaymentRoute, native_enum=False, length=20))
     # Families may cancel up to this many hours before a session starts.
     cancel_cutoff_hours: Mapped[int] = mapped_column(default=48)
+    # Bookings close this many hours before a session starts (0: until it starts).
+    booking_cutoff_hours: Mapped[int] = mapped_column(default=0)
+    support_offered: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A change of tier or price to a published offer waits here for the commissioner's approval.
+    pending_tier: Mapped[Tier | None] = mapped_column(Enum(Tier, native_enum=False, length=16))
+    pending_price_pence: Mapped[int | None]
+    review_comments: Mapped[str | None] = mapped_column(Text)
     status: Mapped[OfferStatus] = mapped_column(
         Enum(OfferStatus, native_enum=False, length=16), default=OfferStatus.PUBLISHED
     )
@@ -202,8 +266,46 @@ class Offer(db.Model):
     def needs_assessment(self) -> bool:
         return self.tier is Tier.SPECIALIST
 
+    @property
+    def approving_body(self) -> Body:
+        return body_for(self.pending_tier or self.tier)
+
+    @property
+    def has_pending_change(self) -> bool:
+        return self.pending_tier is not None or self.pending_price_pence is not None
+
     def suits_age(self, age: int) -> bool:
         return self.min_age <= age <= self.max_age
+
+
+STAFF_UNITS_PER_ADULT = 4
+STAFF_UNITS = {
+    SupportLevel.GROUP: 1,
+    SupportLevel.ONE_TO_TWO: 2,
+    SupportLevel.ONE_TO_ONE: 4,
+    SupportLevel.TWO_TO_ONE: 8,
+}
+
+
+class SessionSeries(db.Model):
+    """Repeating sessions, stored as an RFC 5545 rule and expanded into dated sessions."""
+
+    __tablename__ = "session_series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    rrule: Mapped[str] = mapped_column(Text)
+    first_day: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[str] = mapped_column(String(5))
+    end_time: Mapped[str] = mapped_column(String(5))
+    capacity: Mapped[int]
+    staff: Mapped[int | None]
+    # Days in the pattern with no session (bank holidays, staff training), as ISO dates.
+    exceptions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    offer: Mapped[Offer] = relationship()
+    sessions: Mapped[list[Session]] = relationship(back_populates="series")
 
 
 class SessionStatus(enum.Enum):
@@ -220,6 +322,9 @@ class Session(db.Model):
         CheckConstraint("places_taken >= 0 AND places_taken <= capacity", name="places_within_capacity"),
         CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        # Staff time is counted in quarters of an adult: a 1:4 child takes 1, a 1:1 child 4, a 2:1 child 8.
+        CheckConstraint("staff_units IS NULL OR (staff_units_taken >= 0 AND staff_units_taken <= staff_units)",
+                        name="staff_within_capacity"),
         Index("ix_sessions_offer_start", "offer_id", "starts_at"),
         Index("ix_sessions_start", "starts_at"),
     )
@@ -232,11 +337,21 @@ class Session(db.Model):
     capacity: Mapped[int]
     # Places held: confirmed bookings plus places offered to the waiting list. Recounted under the lock.
     places_taken: Mapped[int] = mapped_column(default=0)
+    # Staff capacity in quarter-adults (4 per member of staff); None when only places limit the session.
+    staff_units: Mapped[int | None]
+    staff_units_taken: Mapped[int] = mapped_column(default=0)
     status: Mapped[SessionStatus] = mapped_column(
         Enum(SessionStatus, native_enum=False, length=16), default=SessionStatus.OPEN
     )
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("session_series.id", ondelete="SET NULL"), index=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
 
     offer: Mapped[Offer] = relationship(back_populates="sessions")
+    series: Mapped[SessionSeries | None] = relationship(back_populates="sessions")
+
+    @property
+    def staff(self) -> int | None:
+        return None if self.staff_units is None else self.staff_units // STAFF_UNITS_PER_ADULT
 
     @property
     def places_left(self) -> int:
@@ -245,6 +360,15 @@ class Session(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status is SessionStatus.OPEN and self.starts_at > utcnow()
+
+
+class Attendance(enum.Enum):
+    ATTENDED = "attended"
+    DID_NOT_ATTEND = "did_not_attend"
+
+    @property
+    def label(self) -> str:
+        return "Attended" if self is Attendance.ATTENDED else "Did not attend"
 
 
 class BookingStatus(enum.Enum):
@@ -283,13 +407,17 @@ class Booking(db.Model):
     price_pence: Mapped[int] = mapped_column(default=0)
     # For targeted offers: the family declared that the child meets the offer's criteria.
     declared_meets_criteria: Mapped[bool] = mapped_column(Boolean, default=False)
+    staff_units: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    attendance: Mapped[Attendance | None] = mapped_column(Enum(Attendance, native_enum=False, length=16))
+    attendance_marked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attendance_marked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     session: Mapped[Session] = relationship()
     child: Mapped[Child | None] = relationship()
-    booked_by: Mapped[User] = relationship()
+    booked_by: Mapped[User] = relationship(foreign_keys=[booked_by_id])
 
     @property
     def who(self) -> str:
@@ -318,6 +446,7 @@ class WaitingListEntry(db.Model):
     child_ids: Mapped[list[int]] = mapped_column(JSON)
     carer_places: Mapped[int] = mapped_column(default=0)
     places: Mapped[int]
+    staff_units: Mapped[int] = mapped_column(default=0)
     status: Mapped[WaitingStatus] = mapped_column(
         Enum(WaitingStatus, native_enum=False, length=16), default=WaitingStatus.WAITING
     )
@@ -330,3 +459,34 @@ class WaitingListEntry(db.Model):
 
     def children(self) -> list[Child]:
         return [db.session.get(Child, cid) for cid in self.child_ids]
+
+
+class ApiToken(db.Model):
+    """A provider's key to the availability API: stored hashed, shown once, revocable."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(12))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    provider: Mapped[Provider] = relationship()
+
+
+class IdempotencyRecord(db.Model):
+    """The answer to an API write, kept so that a replay with the same Idempotency-Key changes nothing."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("provider_id", "key", name="uq_idempotency_provider_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,10 +7,11 @@ cached counter, decides; the CHECK constraint on ``sessions`` is the last guard.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
 from budgets import funding as funding_methods
@@ -21,6 +22,7 @@ from portal.models import Assessment, AssessmentStatus, Child, User, record
 from portal.timeutil import to_london, utcnow
 
 from .models import (
+    STAFF_UNITS,
     Booking,
     BookingStatus,
     OfferStatus,
@@ -61,24 +63,54 @@ def lock_capacity(sessions: list[Session]) -> None:
         db.session.refresh(session)
 
 
-def places_held(session: Session) -> int:
+@dataclass(frozen=True)
+class Room:
+    """What is still free on a session: places, and staff time in quarter-adults (None: no staff limit)."""
+
+    places: int
+    staff: int | None
+
+    def fits(self, places: int, staff: int) -> bool:
+        return places <= self.places and (self.staff is None or staff <= self.staff)
+
+    def less(self, places: int, staff: int) -> "Room":
+        return Room(self.places - places, None if self.staff is None else self.staff - staff)
+
+
+def staff_needed(children: list[Child]) -> int:
+    return sum(STAFF_UNITS[child.support_level] for child in children)
+
+
+def held(session: Session) -> tuple[int, int]:
+    """Places and staff units held: confirmed bookings plus unexpired waiting-list offers."""
     now = utcnow()
-    booked = db.session.scalar(
-        select(func.count()).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
-    )
-    offered = db.session.scalar(
-        select(func.coalesce(func.sum(WaitingListEntry.places), 0)).where(
+    booked_places, booked_staff = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Booking.staff_units), 0))
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+    ).one()
+    offered_places, offered_staff = db.session.execute(
+        select(func.coalesce(func.sum(WaitingListEntry.places), 0),
+               func.coalesce(func.sum(WaitingListEntry.staff_units), 0)).where(
             WaitingListEntry.session_id == session.id,
             WaitingListEntry.status == WaitingStatus.OFFERED,
             WaitingListEntry.offer_expires_at > now,
         )
-    )
-    return booked + offered
+    ).one()
+    return booked_places + offered_places, booked_staff + offered_staff
 
 
-def _settle(session: Session) -> int:
-    """Under the lock: expire stale waiting-list offers, offer free places to the next in line,
-    store the recount, and return the places still free."""
+def _store_recount(session: Session) -> Room:
+    db.session.flush()
+    places, staff = held(session)
+    session.places_taken = places
+    session.staff_units_taken = staff
+    db.session.flush()
+    return Room(session.capacity - places, None if session.staff_units is None else session.staff_units - staff)
+
+
+def _settle(session: Session) -> Room:
+    """Under the lock: expire stale waiting-list offers, offer what is free to the next in line,
+    store the recount, and return what is still free."""
     now = utcnow()
     stale = db.session.scalars(
         select(WaitingListEntry).where(
@@ -90,9 +122,8 @@ def _settle(session: Session) -> int:
     for entry in stale:
         entry.status = WaitingStatus.EXPIRED
         record("waiting_offer_expired", entry, by=None, reason="Not accepted in time", places=entry.places)
-    db.session.flush()
-    free = session.capacity - places_held(session)
-    if session.status is SessionStatus.OPEN and session.starts_at > now and free > 0:
+    room = _store_recount(session)
+    if session.status is SessionStatus.OPEN and session.starts_at > now and room.places > 0:
         hours = current_app.config["WAITING_LIST_OFFER_HOURS"]
         waiting = db.session.scalars(
             select(WaitingListEntry)
@@ -100,13 +131,13 @@ def _settle(session: Session) -> int:
             .order_by(WaitingListEntry.id)
         ).all()
         for entry in waiting:
-            # Strictly first come, first served: a family needing more places than are free keeps its turn.
-            if entry.places > free:
+            # Strictly first come, first served: a family needing more than is free keeps its turn.
+            if not room.fits(entry.places, entry.staff_units):
                 break
             entry.status = WaitingStatus.OFFERED
             entry.offered_at = now
             entry.offer_expires_at = now + timedelta(hours=hours)
-            free -= entry.places
+            room = room.less(entry.places, entry.staff_units)
             record("waiting_offer_made", entry, by=None, places=entry.places)
             notify.queue(
                 entry.family.email,
@@ -117,9 +148,8 @@ def _settle(session: Session) -> int:
                 expires=to_london(entry.offer_expires_at),
                 link=_external("bookings.my_bookings"),
             )
-    session.places_taken = session.capacity - free
-    db.session.flush()
-    return free
+        room = _store_recount(session)
+    return room
 
 
 def _external(endpoint: str, **values) -> str:
@@ -196,29 +226,32 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
         names = ", ".join(c.first_name for c in children if c.id in already)
         raise DomainError(f"{names} already has a place on this session.")
     needed = len(children) + carer_places
-    free = _settle(session)
+    staff = staff_needed(children)
+    room = _settle(session)
     if accepting is not None:
-        # The places held for this family are theirs to take, not the next family's.
-        free += accepting.places
+        # What is held for this family is theirs to take, not the next family's.
+        room = room.less(-accepting.places, -accepting.staff_units)
         accepting.status = WaitingStatus.ACCEPTED
-    if needed > free:
-        if free <= 0:
+    if not room.fits(needed, staff):
+        if room.places <= 0:
             raise SessionFull()
-        raise SessionFull(f"Only {free} place{'s' if free != 1 else ''} left on this session, and you asked for {needed}. "
-                          "Book fewer places or join the waiting list.")
+        if needed > room.places:
+            raise SessionFull(f"Only {room.places} place{'s' if room.places != 1 else ''} left on this session, and you "
+                              f"asked for {needed}. Book fewer places or join the waiting list.")
+        raise SessionFull("There are not enough staff left on this session for the support your children need. "
+                          "Join the waiting list, or ask the provider whether they can add staff.")
     group = str(uuid.uuid4())
     price = method.price_for(session.offer)
     bookings = []
     for child in children:
         bookings.append(Booking(session=session, child=child, booked_by_id=family.id, group_ref=group,
-                                funding=method.code, price_pence=price,
+                                funding=method.code, price_pence=price, staff_units=STAFF_UNITS[child.support_level],
                                 declared_meets_criteria=declared_meets_criteria))
     for _ in range(carer_places):
         bookings.append(Booking(session=session, child=None, is_carer_place=True, booked_by_id=family.id,
-                                group_ref=group, funding="free", price_pence=0))
+                                group_ref=group, funding="free", price_pence=0, staff_units=0))
     db.session.add_all(bookings)
-    session.places_taken = session.capacity - free + needed
-    db.session.flush()
+    _store_recount(session)
     for booking in bookings:
         method.on_book(booking, by)
         record("place_booked", booking, by=by, session_id=session.id, funding=booking.funding)
@@ -297,12 +330,13 @@ def join_waiting_list(family: User, session: Session, children: list[Child], *, 
     if existing is not None:
         raise DomainError("You are already on the waiting list for this session.")
     lock_capacity([session])
-    free = _settle(session)
+    room = _settle(session)
     needed = len(children) + carer_places
-    if free >= needed:
+    staff = staff_needed(children)
+    if room.fits(needed, staff):
         raise DomainError("There are places left on this session, so you can book one now instead of waiting.")
     entry = WaitingListEntry(session=session, family=family, child_ids=[c.id for c in children],
-                             carer_places=carer_places, places=needed)
+                             carer_places=carer_places, places=needed, staff_units=staff)
     db.session.add(entry)
     db.session.flush()
     record("waiting_list_joined", entry, by=family, places=needed)

@@ -226,3 +226,18 @@ def test_accepting_an_offer_keeps_the_place_when_others_are_still_waiting(login,
     assert confirmed(session) == 1 and session.places_taken == 1
     second_entry = db.session.scalar(select(WaitingListEntry).where(WaitingListEntry.family_id == second.id))
     assert second_entry.status is WaitingStatus.WAITING
+
+
+def test_children_needing_more_support_take_more_of_the_staff(login, family):
+    from portal.models import SupportLevel
+
+    session = SessionFactory(capacity=10, staff_units=4)  # one adult
+    one_to_one = ChildFactory(parent=family, support_level=SupportLevel.ONE_TO_ONE)
+    other = UserFactory()
+    group_child = ChildFactory(parent=other, support_level=SupportLevel.GROUP)
+    response = book(login(family), session, [one_to_one])
+    assert response.status_code == 302
+    response = book(login(other), session, [group_child])
+    assert response.status_code == 409 and "not enough staff" in response.text
+    db.session.refresh(session)
+    assert (session.places_taken, session.staff_units_taken) == (1, 4)
