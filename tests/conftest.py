@@ -107,3 +107,35 @@ def login(client):
         sign_in(client, user)
         return client
     return _login
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on localhost; the portal's mail goes to it over SMTP and lands in ``.messages``."""
+    from email import message_from_bytes, policy
+
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            return "250 Message accepted for delivery"
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+    app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = "127.0.0.1", port
+    try:
+        yield inbox
+    finally:
+        app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = saved
+        controller.stop()
