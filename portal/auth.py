@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -18,6 +19,16 @@ bp = Blueprint("auth", __name__)
 
 def _find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def safe_next(target: str | None) -> str | None:
+    """A ?next= address only if it is a path on this site (no scheme, host, control characters or backslashes)."""
+    if not target or any(ord(c) < 32 or c in "\\\x7f" for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
 
 
 def home_for(user: User) -> str:
@@ -54,13 +65,10 @@ def sign_in():
     if form.validate_on_submit():
         user = _find_by_email(form.email.data)
         if user is None or not user.check_password(form.password.data) or not user.active:
-            form.form_errors.append("The email address or password is not right. Check them and try again.")
+            form.email.errors = ["The email address or password is not right. Check them and try again."]
             return render_template("auth/sign_in.html", form=form), 422
         login_user(user)
-        target = request.args.get("next")
-        if not target or not target.startswith("/") or target.startswith("//"):
-            target = home_for(user)
-        return redirect(target)
+        return redirect(safe_next(request.args.get("next")) or home_for(user))
     return render_template("auth/sign_in.html", form=form), 422 if form.errors else 200
 
 

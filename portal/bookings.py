@@ -10,7 +10,7 @@ from budgets import funding as funding_methods
 from providers import services
 from providers.models import Booking, BookingStatus, Offer, Session, Tier, WaitingListEntry, WaitingStatus
 
-from .access import family_required, get_or_404, owned_or_404
+from .access import family_required, owned_or_404
 from .errors import DomainError, NotAllowed, SessionFull
 from .extensions import db
 from .forms import AcceptOfferForm, BookingForm, ConfirmForm, WaitingListForm

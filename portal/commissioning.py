@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from .paging import page_arg
 from .access import get_or_404, role_required
 from .extensions import db
 from .forms import AssessmentDecisionForm
@@ -21,8 +22,7 @@ trust_required = role_required(Role.TRUST, Role.ADMIN)
 @bp.get("/assessment-requests")
 @trust_required
 def assessment_requests():
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = page_arg()
     size = current_app.config["PAGE_SIZE"]
     total = db.session.scalar(select(func.count(AssessmentRequest.id)))
     rows = db.session.scalars(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from providers.models import Offer, OfferStatus, ProviderStatus, Session, SessionStatus
 from providers.services import has_approved_assessment
 
+from .paging import page_arg
 from .access import family_required
 from .extensions import db
 from .forms import AssessmentRequestForm
@@ -38,8 +39,7 @@ def home():
 def search():
     family = _family()
     filters = OfferFilters.from_args(request.args, family=family)
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = page_arg()
     page_size = current_app.config["PAGE_SIZE"]
     offers, total, next_sessions = [], 0, {}
     if not filters.errors:
@@ -67,8 +67,7 @@ def _published_offer_or_404(offer_id: int) -> Offer:
 @bp.get("/local-offer/<int:offer_id>")
 def offer(offer_id: int):
     offer = _published_offer_or_404(offer_id)
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    page = page_arg()
     sessions = db.session.scalars(
         select(Session).where(Session.offer_id == offer.id, Session.status == SessionStatus.OPEN,
                               Session.starts_at > utcnow())

@@ -52,14 +52,14 @@ class OfferFilters:
         f.keywords = args.get("q", "").strip()[:100]
         age_text = args.get("age", "").strip()
         if age_text:
-            if age_text.isdigit() and 0 <= int(age_text) <= 25:
+            if age_text.isascii() and age_text.isdigit() and 0 <= int(age_text) <= 25:
                 f.age = int(age_text)
             else:
                 f.errors["age"] = "Enter an age from 0 to 25, like 8"
         f.needs = [n for n in args.getlist("need") if n in NEEDS]
-        f.localities = [int(x) for x in args.getlist("locality") if x.isdigit()]
+        f.localities = [int(x) for x in args.getlist("locality") if x.isascii() and x.isdigit()]
         f.tiers = [t for t in args.getlist("tier") if t in {x.value for x in Tier}]
-        f.days = [int(d) for d in args.getlist("day") if d.isdigit() and int(d) < 7]
+        f.days = [int(d) for d in args.getlist("day") if d.isascii() and d.isdigit() and int(d) < 7]
         for name, attr in (("from", "date_from"), ("to", "date_to")):
             raw = args.get(name, "").strip()
             if raw:
@@ -73,7 +73,7 @@ class OfferFilters:
         f.cost = args.get("cost", "") if args.get("cost") in ("free", "paid") else ""
         f.features = [x for x in args.getlist("feature") if x in ACCESSIBILITY]
         child_id = args.get("child", "")
-        if child_id.isdigit() and family is not None:
+        if child_id.isascii() and child_id.isdigit() and family is not None:
             child = db.session.get(Child, int(child_id))
             if child is not None and child.parent_id == family.id:
                 f.child = child

@@ -42,7 +42,7 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4, **env_
             try:
                 if requests.get(base + "/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the portal did not start (exit code {process.poll()})")

@@ -94,7 +94,7 @@ def test_add_child_once_and_reuse(login):
     assert child.parent_id == family.id and child.needs == ["autism", "communication"] and child.has_ehc_plan
     assert child.postcode == "B1 1AA" and child.support_level.value == "one_to_one"
     assert "Sam Khan" in client.get("/children").text
-    assert "Sam Khan" in client.get(f"/local-offer").text  # offered in "Suitable for"
+    assert "Sam Khan" in client.get("/local-offer").text  # offered in "Suitable for"
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Role
-from portal.timeutil import to_london, utcnow
+from portal.timeutil import to_london
 from providers import services
 from providers.models import Booking, BookingStatus, Session, SessionStatus, WaitingListEntry, WaitingStatus
 from providers.sessions import cancel_session, change_places, create_series, move_session, weekly_rule

@@ -13,8 +13,9 @@ from portal.models import Child, User
 from portal.templating import london_date
 from providers.models import Booking, BookingStatus, Category, Tier, WaitingListEntry, WaitingStatus
 
+from ..conftest import TEST_PASSWORD
 from ..factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
-from .conftest import assert_accessible
+from .conftest import assert_accessible, open_page
 from .world import book, born_years_ago, days_ahead, sign_in
 
 pytestmark = pytest.mark.browser
@@ -222,3 +223,29 @@ def test_anonymous_visitor_filters_the_local_offer_and_opens_a_break(local_offer
     expect(page).to_have_url(re.compile(r"/sign-in\?next="))
     _banner(page, "Sign in to continue")
     assert_accessible(page, "sign in to continue")
+
+
+@pytest.mark.parametrize("next_url", [
+    "/bookings", "//example.org/", "/%5Cexample.org/",
+    "/%09/example.org/", "/%0A/example.org/",
+])
+def test_signing_in_never_sends_a_family_to_another_site(app, browser, base_url, next_url):
+    """After signing in, ?next= may only lead to a page of the portal, however the browser reads the address."""
+    family = UserFactory(email="amira@example.com")
+    page = open_page(browser, base_url)  # not the page fixture: a failed off-site request is the expected failure
+    try:
+        requested, documents = [], []
+        page.on("request", lambda request: requested.append(request.url))
+        page.on("response", lambda response: response.request.resource_type == "document"
+                and documents.append((response.status, response.url)))
+        page.goto(f"/sign-in?next={next_url}")
+        page.get_by_label("Email address").fill(family.email)
+        page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        page.wait_for_load_state("load")
+        off_site = [url for url in requested if not url.startswith(base_url)]
+        assert not off_site, f"signing in with ?next={next_url} went to {off_site[0]}"
+        assert all(status < 500 for status, _ in documents), documents
+        assert page.url.startswith(base_url), page.url
+    finally:
+        page.context.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from unittest import mock
 
@@ -84,7 +84,6 @@ class World:
     waiting_entry: object = None
     offered_entry: object = None
     assessment_request: object = None
-    extra: dict = field(default_factory=dict)
 
 
 def build_world(*, more_offers: int = 0) -> World:
