@@ -6,6 +6,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from providers import bulk
+
+    bulk.register_commands(app)
+
     @app.cli.command("seed-demo")
     @click.option("--size", type=click.Choice(["full", "small"]), default="full", show_default=True,
                   help="full: a Birmingham-sized area (about 100,000 sessions); small: a few of everything, for trying things out.")

@@ -35,6 +35,7 @@ class Config:
     CAPACITY_LOCKING = os.environ.get("CAPACITY_LOCKING", "1") != "0"
     CAPACITY_LOCK_TIMEOUT_SECONDS = 10
     PAGE_SIZE = 20
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # the largest upload accepted (a session CSV is far smaller)
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
 

@@ -47,6 +47,12 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
         raise DomainError("A session can last at most 14 days.")
 
 
+def _check_not_started(session: Session) -> None:
+    # Attendance and payment hang off a session once it starts, so it is changed only before then.
+    if session.starts_at <= utcnow():
+        raise DomainError("This session has already started, so it cannot be changed.")
+
+
 def _check_places(capacity: int, staff: int | None) -> None:
     if capacity < 1 or capacity > 500:
         raise DomainError("Places must be a whole number from 1 to 500.")
@@ -117,6 +123,7 @@ def change_places(session: Session, capacity: int, *, staff: int | None = None, 
                   reason: str = "") -> Session:
     """Set a session's places (and staff); never below what is already booked or offered."""
     _check_places(capacity, staff)
+    _check_not_started(session)
     lock_capacity([session])
     if session.status is SessionStatus.CANCELLED:
         raise DomainError("This session has been cancelled, so its places cannot change.")
@@ -144,6 +151,7 @@ def cancel_session(session: Session, *, reason: str, by: User | None) -> list[Bo
     """Cancel a session: every booked family is told and their places released as if they had cancelled."""
     if not reason.strip():
         raise DomainError("Give a reason: families will see it.")
+    _check_not_started(session)
     lock_capacity([session])
     if session.status is SessionStatus.CANCELLED:
         raise DomainError("This session has already been cancelled.")
@@ -179,6 +187,7 @@ def move_session(session: Session, starts_at: datetime, ends_at: datetime, *, re
         raise DomainError("The new time must be in the future.")
     if not reason.strip():
         raise DomainError("Give a reason: families will see it.")
+    _check_not_started(session)
     lock_capacity([session])
     if session.status is SessionStatus.CANCELLED:
         raise DomainError("This session has been cancelled, so it cannot be moved.")

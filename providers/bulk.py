@@ -1,0 +1,351 @@
+"""Bulk upload: sessions from a CSV file, checked line by line and imported all together or not at all.
+
+The same check runs for the preview and again, under a lock on the provider, just before the import, so a file
+that was fine at preview but is not any more (a session now in the past, a duplicate imported meanwhile) imports
+nothing. Rows go in with bulk inserts so that thousands of sessions take seconds, not minutes.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import OperationalError
+
+from portal.errors import DomainError, TryAgain
+from portal.extensions import db
+from portal.models import User, record
+from portal.timeutil import to_london, utcnow
+
+from .forms import CLOCKS_GO_FORWARD, parse_clock, parse_day
+from .models import STAFF_UNITS_PER_ADULT, Offer, Provider, Session, SessionStatus
+from .sessions import london_moment
+
+TEMPLATE_COLUMNS = ["offer", "date", "start time", "end time", "places", "staff"]
+MAX_UPLOAD_BYTES = 2_000_000
+MAX_ROWS = 10_000
+INSERT_CHUNK = 1_000
+
+# What people call each column; headings are compared in lower case with _ and - read as spaces.
+COLUMN_NAMES = {
+    "offer": {"offer", "offer id", "offer number", "offer reference", "offer ref", "offer title", "offer name"},
+    "date": {"date", "session date", "day"},
+    "start": {"start time", "start", "starts", "from"},
+    "end": {"end time", "end", "ends", "finish time", "finish", "to"},
+    "places": {"places", "capacity", "number of places"},
+    "staff": {"staff", "staff count", "number of staff"},
+}
+REQUIRED_COLUMNS = ["offer", "date", "start", "end", "places"]
+COLUMN_HEADINGS = dict(zip(["offer", "date", "start", "end", "places", "staff"], TEMPLATE_COLUMNS))
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    line: int
+    offer: Offer
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    staff: int | None
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    line: int
+    values: str
+    reason: str
+
+
+class UploadProblems(DomainError):
+    """Some lines of the file break a rule: every one is listed, and nothing is imported."""
+
+    def __init__(self, problems: list[LineProblem]):
+        self.problems = problems
+        count = len(problems)
+        super().__init__(f"{count:,} line{'s' if count != 1 else ''} of the file "
+                         f"{'have' if count != 1 else 'has'} a problem. Nothing has been imported.")
+
+
+@dataclass
+class ImportResult:
+    count: int
+    by_offer: dict[Offer, int] = field(default_factory=dict)
+
+
+def template_csv() -> str:
+    return ",".join(TEMPLATE_COLUMNS) + "\r\n"
+
+
+def decode_upload(raw: bytes) -> str:
+    """The text of an uploaded file, or a plain reason why it cannot be a CSV file."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise DomainError("The file is larger than 2 MB. Split it into smaller files and upload each one.")
+    if not raw.strip():
+        raise DomainError("The file is empty.")
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise DomainError("This is an Excel workbook, not a CSV file. In Excel, choose Save As and then "
+                          "CSV UTF-8 (comma delimited), and upload that file.")
+    if b"\x00" in raw:
+        raise DomainError("This is not a CSV file. Save your spreadsheet as CSV and upload that file.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")  # older Excel saves CSV in Windows encoding
+
+
+def _heading(cell: str) -> str:
+    cell = re.sub(r"\(.*?\)", "", cell.replace("\ufeff", "")).lower().replace("_", " ").replace("-", " ")
+    return " ".join(cell.split())
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        heading = _heading(cell)
+        if not heading:
+            continue
+        name = next((key for key, names in COLUMN_NAMES.items() if heading in names), None)
+        if name is None:
+            raise DomainError(f"The file has a column called “{cell.strip()[:40]}” that we do not recognise. "
+                              "The columns are: offer, date, start time, end time, places and staff (optional).")
+        if name in found:
+            raise DomainError(f"The file has two “{COLUMN_HEADINGS[name]}” columns. Keep one of them.")
+        found[name] = index
+    missing = [COLUMN_HEADINGS[name] for name in REQUIRED_COLUMNS if name not in found]
+    if missing:
+        raise DomainError(f"The file has no “{missing[0]}” column. The first line must name the columns: "
+                          "offer, date, start time, end time, places and staff (optional). "
+                          "Download the template to see them.")
+    return found
+
+
+class _YourOffers:
+    """The provider's offers, found by number or by exact title (ignoring case and repeated spaces)."""
+
+    def __init__(self, provider: Provider):
+        offers = db.session.scalars(select(Offer).where(Offer.provider_id == provider.id)).all()
+        self.by_id = {offer.id: offer for offer in offers}
+        self.by_title: dict[str, list[Offer]] = {}
+        for offer in offers:
+            self.by_title.setdefault(" ".join(offer.title.casefold().split()), []).append(offer)
+
+    def find(self, reference: str, reasons: list[str]) -> Offer | None:
+        if not reference:
+            reasons.append("Enter the offer number.")
+            return None
+        if reference.isascii() and reference.isdigit():
+            offer = self.by_id.get(int(reference))
+            if offer is None:
+                reasons.append(f"Offer {reference} is not one of your offers.")
+            return offer
+        matches = self.by_title.get(" ".join(reference.casefold().split()), [])
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            reasons.append(f"You have {len(matches)} offers called “{reference[:60]}”. Use the offer number instead.")
+        else:
+            reasons.append(f"“{reference[:60]}” is not one of your offers. Use the offer number shown on your "
+                           "offer's sessions page.")
+        return None
+
+
+def _whole_number(value: str, name: str, low: int, high: int, reasons: list[str]) -> int | None:
+    try:
+        number = int(value)
+    except ValueError:
+        reasons.append(f"{name} must be a whole number, like 12, not “{value[:20]}”.")
+        return None
+    if not low <= number <= high:
+        reasons.append(f"{name} must be from {low} to {high}.")
+        return None
+    return number
+
+
+def _read_line(line: int, cells: list[str], columns: dict[str, int], offers: _YourOffers,
+               now: datetime) -> PlannedSession | LineProblem:
+    reasons: list[str] = []
+
+    def cell(name: str) -> str:
+        index = columns.get(name)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    if any(value for index, value in enumerate(cells) if index not in columns.values()):
+        reasons.append("This line has more values than the file has columns.")
+    offer = offers.find(cell("offer"), reasons)
+    day = parse_day(cell("date")) if cell("date") else None
+    if not cell("date"):
+        reasons.append("Enter the date.")
+    elif day is None:
+        reasons.append(f"“{cell('date')[:20]}” is not a real date. Write dates like 25/12/2025.")
+    clocks = {}
+    for name, label in (("start", "start time"), ("end", "end time")):
+        clocks[name] = parse_clock(cell(name)) if cell(name) else None
+        if not cell(name):
+            reasons.append(f"Enter the {label}.")
+        elif clocks[name] is None:
+            reasons.append(f"“{cell(name)[:20]}” is not a real {label}. Write times like 16:00.")
+    capacity = _whole_number(cell("places"), "Places", 1, 500, reasons) if cell("places") else None
+    if not cell("places"):
+        reasons.append("Enter the number of places.")
+    staff = _whole_number(cell("staff"), "Staff", 1, 200, reasons) if cell("staff") else None
+    starts_at = ends_at = None
+    start, end = clocks["start"], clocks["end"]
+    if day and start and end:
+        if end <= start:
+            reasons.append("The end time must be after the start time.")
+        else:
+            starts_at, ends_at = london_moment(day, start), london_moment(day, end)
+            if to_london(starts_at).time() != start or to_london(ends_at).time() != end:
+                reasons.append(CLOCKS_GO_FORWARD + ".")
+            elif starts_at <= now:
+                reasons.append("This session would start in the past. Check the date and start time.")
+    if reasons:
+        return LineProblem(line, ", ".join(cells)[:120], " ".join(reasons))
+    return PlannedSession(line, offer, starts_at, ends_at, capacity, staff)
+
+
+def check_upload(provider: Provider, content: str) -> list[PlannedSession]:
+    """Read the file and check every line; raise UploadProblems listing every bad line, or return the sessions."""
+    first_line = content[:2000].splitlines()[0] if content.strip() else ""
+    delimiter = next((d for d in (";", "\t") if d in first_line and "," not in first_line), ",")
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    offers = _YourOffers(provider)
+    now = utcnow()
+    planned: list[PlannedSession] = []
+    problems: list[LineProblem] = []
+    first_line_of: dict[tuple[int, datetime], int] = {}
+    columns = None
+    try:
+        for row in reader:
+            cells = [cell.strip() for cell in row]
+            if not any(cells):
+                continue
+            if columns is None:
+                columns = _columns(cells)
+                continue
+            if len(planned) + len(problems) >= MAX_ROWS:
+                raise DomainError(f"The file has more than {MAX_ROWS:,} sessions. Split it into smaller files.")
+            checked = _read_line(reader.line_num, cells, columns, offers, now)
+            if isinstance(checked, PlannedSession):
+                first = first_line_of.setdefault((checked.offer.id, checked.starts_at), checked.line)
+                if first != checked.line:
+                    checked = LineProblem(checked.line, ", ".join(cells)[:120],
+                                          f"Line {first} has the same offer, date and start time.")
+            (planned if isinstance(checked, PlannedSession) else problems).append(checked)
+    except csv.Error as error:
+        raise DomainError(f"Line {reader.line_num} of the file could not be read ({error}). "
+                          "Save the file as CSV again and upload it.") from None
+    if columns is None:
+        raise DomainError("The file is empty.")
+    if not planned and not problems:
+        raise DomainError("The file has the column headings but no sessions.")
+    problems += _already_there(planned)
+    if problems:
+        raise UploadProblems(sorted(problems, key=lambda problem: problem.line))
+    return planned
+
+
+def _already_there(planned: list[PlannedSession]) -> list[LineProblem]:
+    """Lines whose session the offer already has (most often: the same file uploaded twice)."""
+    if not planned:
+        return []
+    starts = [p.starts_at for p in planned]
+    existing = set(db.session.execute(
+        select(Session.offer_id, Session.starts_at).where(
+            Session.offer_id.in_({p.offer.id for p in planned}), Session.status == SessionStatus.OPEN,
+            Session.starts_at >= min(starts), Session.starts_at <= max(starts))
+    ).all())
+    return [LineProblem(p.line, f"{p.offer.title}, {to_london(p.starts_at):%d/%m/%Y %H:%M}",
+                        "This offer already has a session at this date and start time.")
+            for p in planned if (p.offer.id, p.starts_at) in existing]
+
+
+def _lock_provider(provider: Provider) -> None:
+    """Serialise imports for one provider, so a file sent twice at once cannot import twice."""
+    connection = db.session.connection()
+    try:
+        if connection.dialect.name == "sqlite":
+            raw = connection.connection.dbapi_connection
+            if not raw.in_transaction:
+                raw.execute("BEGIN IMMEDIATE")
+        else:
+            timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
+            connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
+            connection.execute(select(Provider.id).where(Provider.id == provider.id).with_for_update())
+    except OperationalError as exc:
+        raise TryAgain("Another upload for your organisation is being imported. Try again in a moment.") from exc
+
+
+def import_sessions(provider: Provider, content: str, *, by: User | None,
+                    progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Check the file again under the lock and insert every session, or raise and insert none.
+
+    ``progress(done_now, total)`` is called after each chunk of inserts.
+    """
+    _lock_provider(provider)
+    planned = check_upload(provider, content)
+    table = Session.__table__
+    for start in range(0, len(planned), INSERT_CHUNK):
+        chunk = planned[start:start + INSERT_CHUNK]
+        db.session.execute(insert(table), [
+            {"offer_id": p.offer.id, "starts_at": p.starts_at, "ends_at": p.ends_at,
+             "weekday": to_london(p.starts_at).weekday(), "capacity": p.capacity, "places_taken": 0,
+             "staff_units": None if p.staff is None else p.staff * STAFF_UNITS_PER_ADULT, "staff_units_taken": 0,
+             "status": SessionStatus.OPEN}
+            for p in chunk
+        ])
+        if progress is not None:
+            progress(len(chunk), len(planned))
+    per_offer = Counter(p.offer for p in planned)
+    record("sessions_imported", provider, by=by, sessions=len(planned),
+           offers={str(offer.id): count for offer, count in per_offer.items()})
+    db.session.flush()
+    return ImportResult(len(planned), dict(sorted(per_offer.items(), key=lambda item: item[0].title)))
+
+
+@click.command("import-sessions")
+@click.argument("file", type=click.File("rb"))
+@click.option("--provider-id", type=int, required=True, help="The provider whose offers the sessions belong to.")
+@with_appcontext
+def import_sessions_command(file, provider_id: int) -> None:
+    """Import sessions from a CSV file (offer, date, start time, end time, places, staff), all or nothing."""
+    provider = db.session.get(Provider, provider_id)
+    if provider is None:
+        raise click.ClickException(f"There is no provider with id {provider_id}.")
+    with ExitStack() as stack:
+        bar = None
+
+        def advance(done_now: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = stack.enter_context(click.progressbar(length=total, label=f"Importing {total:,} sessions"))
+            bar.update(done_now)
+
+        try:
+            result = import_sessions(provider, decode_upload(file.read()), by=None, progress=advance)
+        except UploadProblems as problems:
+            db.session.rollback()
+            for problem in problems.problems:
+                click.echo(f"Line {problem.line}: {problem.reason} ({problem.values})", err=True)
+            raise click.ClickException(str(problems)) from None
+        except DomainError as problem:
+            db.session.rollback()
+            raise click.ClickException(str(problem)) from None
+        db.session.commit()
+    for offer, count in result.by_offer.items():
+        click.echo(f"{count:,} session{'s' if count != 1 else ''} for offer {offer.id} ({offer.title})")
+    click.echo(f"Imported {result.count:,} sessions.")
+
+
+def register_commands(app) -> None:
+    """Add ``flask import-sessions`` to the app (called from portal.cli.register)."""
+    app.cli.add_command(import_sessions_command)

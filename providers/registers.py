@@ -1,0 +1,101 @@
+"""Registers: the children booked on a session, with only what the provider needs to care for them, and who came.
+
+Attendance is what providers are paid for, so every mark is audited with who made it and what it was before.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import NEEDS, Child, SupportLevel, User, record
+from portal.timeutil import to_london, utcnow
+
+from .models import Attendance, Booking, BookingStatus, Session, SessionStatus
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    """One booked child as the provider sees them: no date of birth, address or family contact details."""
+
+    booking_id: int
+    name: str
+    needs: list[str]
+    needs_notes: str | None
+    support: str
+    emergency_contact: str | None
+    attendance: Attendance | None
+    marked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Register:
+    session: Session
+    lines: list[RegisterLine]
+    carer_places: int
+
+    @property
+    def session_day(self) -> date:
+        return to_london(self.session.starts_at).date()
+
+
+def register_for(session: Session) -> Register:
+    rows = db.session.execute(
+        select(Booking.id, Child.first_name, Child.last_name, Child.needs, Child.needs_notes, Child.support_level,
+               Child.emergency_contact, Booking.attendance, Booking.attendance_marked_at)
+        .join(Child, Child.id == Booking.child_id)
+        .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+        .order_by(Child.last_name, Child.first_name, Booking.id)
+    ).all()
+    carers = db.session.scalar(
+        select(func.count(Booking.id)).where(Booking.session_id == session.id,
+                                             Booking.status == BookingStatus.CONFIRMED,
+                                             Booking.is_carer_place.is_(True))
+    )
+    lines = [
+        RegisterLine(booking_id=row.id, name=f"{row.first_name} {row.last_name}",
+                     needs=[NEEDS[n] for n in row.needs or [] if n in NEEDS], needs_notes=row.needs_notes,
+                     support=SupportLevel(row.support_level).label, emergency_contact=row.emergency_contact,
+                     attendance=row.attendance, marked_at=row.attendance_marked_at)
+        for row in rows
+    ]
+    return Register(session=session, lines=lines, carer_places=carers)
+
+
+def can_mark(session: Session, today: date | None = None) -> bool:
+    today = today or to_london(utcnow()).date()
+    return session.status is SessionStatus.OPEN and today >= to_london(session.starts_at).date()
+
+
+def mark_attendance(session: Session, marks: dict[int, Attendance], *, by: User) -> int:
+    """Record who attended, by booking id; returns how many marks changed. Corrections are allowed and audited."""
+    if session.status is SessionStatus.CANCELLED:
+        raise DomainError("This session was cancelled, so there is no register to mark.")
+    if not can_mark(session):
+        day = to_london(session.starts_at).strftime("%A %-d %B %Y")
+        raise DomainError(f"You can mark the register from {day}, the day of the session.")
+    if not marks:
+        raise DomainError("Mark at least one child as attended or did not attend.")
+    bookings = {b.id: b for b in db.session.scalars(
+        select(Booking).where(Booking.id.in_(list(marks)), Booking.session_id == session.id,
+                              Booking.status == BookingStatus.CONFIRMED, Booking.child_id.is_not(None))
+    )}
+    if set(marks) - set(bookings):
+        raise DomainError("The register has changed since you opened it. Check it and save again.")
+    now = utcnow()
+    changed = 0
+    for booking_id, attendance in sorted(marks.items()):
+        booking = bookings[booking_id]
+        if booking.attendance is attendance:
+            continue
+        before = booking.attendance.value if booking.attendance else None
+        booking.attendance = attendance
+        booking.attendance_marked_at = now
+        booking.attendance_marked_by_id = by.id
+        record("attendance_marked", booking, by=by, session_id=session.id, attendance=attendance.value, before=before)
+        changed += 1
+    db.session.flush()
+    return changed

@@ -1,0 +1,433 @@
+"""Providers run their sessions: list them, add one-off sessions and repeating series, change places, cancel,
+move, upload many from a CSV file, and keep the register.
+
+Provider staff see only their own organisation's offers and sessions (anyone else's are 'not found');
+administrators may look at session lists but not change them.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from portal.access import get_or_404, role_required
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Role
+from portal.templating import london_date, london_time
+from portal.timeutil import to_london, utcnow
+
+from . import bulk, registers, sessions
+from .forms import (
+    DAYS_OF_WEEK,
+    CancelSessionForm,
+    ConfirmUploadForm,
+    MoveSessionForm,
+    PlacesForm,
+    SeriesForm,
+    SessionForm,
+    UploadForm,
+    register_form,
+)
+from .models import (
+    STAFF_UNITS_PER_ADULT,
+    Attendance,
+    Booking,
+    BookingStatus,
+    Offer,
+    Provider,
+    Session,
+    WaitingListEntry,
+    WaitingStatus,
+)
+
+bp = Blueprint("provider_sessions", __name__, url_prefix="/provider")
+
+provider_required = role_required(Role.PROVIDER)
+provider_or_admin = role_required(Role.PROVIDER, Role.ADMIN)
+
+PREVIEW_ROWS_PER_PAGE = 50
+UPLOAD_PREVIEW_SECONDS = 3 * 60 * 60
+
+
+# --- loading and access -------------------------------------------------------------------------------
+
+def _own_provider() -> Provider:
+    """The signed-in member of staff's organisation; staff not attached to one may not use these pages."""
+    provider = db.session.get(Provider, current_user.provider_id) if current_user.provider_id else None
+    if provider is None:
+        abort(403)
+    return provider
+
+
+def _offer_or_404(offer_id: int) -> Offer:
+    if current_user.role is Role.ADMIN:
+        return get_or_404(Offer, offer_id)
+    provider = _own_provider()
+    offer = get_or_404(Offer, offer_id)
+    if offer.provider_id != provider.id:
+        abort(404)
+    return offer
+
+
+def _session_or_404(session_id: int) -> Session:
+    provider = _own_provider()
+    session = db.session.scalar(select(Session).options(joinedload(Session.offer)).where(Session.id == session_id))
+    if session is None or session.offer.provider_id != provider.id:
+        abort(404)
+    return session
+
+
+def _page(asked: str | None) -> int:
+    asked = asked or "1"
+    return int(asked) if asked.isascii() and asked.isdigit() and 0 < int(asked) < 100_000 else 1
+
+
+def _when(session: Session) -> str:
+    starts, ends = to_london(session.starts_at), to_london(session.ends_at)
+    text = f"{london_date(session.starts_at)}, {london_time(session.starts_at)} to {london_time(session.ends_at)}"
+    return text if starts.date() == ends.date() else f"{text} on {london_date(session.ends_at)}"
+
+
+# --- the list of sessions -------------------------------------------------------------------------
+
+@bp.get("/offers/<int:offer_id>/sessions")
+@provider_or_admin
+def offer_sessions(offer_id: int):
+    offer = _offer_or_404(offer_id)
+    past = request.args.get("when") == "past"
+    now = utcnow()
+    where = [Session.offer_id == offer.id, Session.ends_at <= now if past else Session.ends_at > now]
+    size = current_app.config["PAGE_SIZE"]
+    total = db.session.scalar(select(func.count(Session.id)).where(*where))
+    pages = max(1, math.ceil(total / size))
+    page = min(_page(request.args.get("page")), pages)
+    rows = db.session.scalars(
+        select(Session).where(*where)
+        .order_by(Session.starts_at.desc() if past else Session.starts_at, Session.id)
+        .limit(size).offset((page - 1) * size)
+    ).all()
+    ids = [s.id for s in rows]
+    booked = dict(db.session.execute(
+        select(Booking.session_id, func.count(Booking.id))
+        .where(Booking.session_id.in_(ids), Booking.status == BookingStatus.CONFIRMED).group_by(Booking.session_id)
+    ).all())
+    waiting = dict(db.session.execute(
+        select(WaitingListEntry.session_id, func.count(WaitingListEntry.id))
+        .where(WaitingListEntry.session_id.in_(ids),
+               WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]))
+        .group_by(WaitingListEntry.session_id)
+    ).all())
+    return render_template("providers/sessions/list.html", offer=offer, sessions=rows, booked=booked,
+                           waiting=waiting, total=total, page=page, pages=pages, past=past, now=now,
+                           staff_needed=lambda s: math.ceil(s.staff_units_taken / STAFF_UNITS_PER_ADULT),
+                           can_change=current_user.role is Role.PROVIDER)
+
+
+# --- adding sessions ------------------------------------------------------------------------------
+
+@bp.route("/offers/<int:offer_id>/sessions/new", methods=["GET", "POST"])
+@provider_required
+def add_session(offer_id: int):
+    offer = _offer_or_404(offer_id)
+    form = SessionForm()
+    if form.validate_on_submit():
+        starts_at = sessions.london_moment(form.day.data, form.start_time.clock)
+        ends_at = sessions.london_moment(form.end_day.data or form.day.data, form.end_time.clock)
+        try:
+            session = sessions.create_session(offer, starts_at, ends_at, form.places.data, staff=form.staff.data,
+                                              by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            return render_template("providers/sessions/add_session.html", offer=offer, form=form), 409
+        db.session.commit()
+        flash(f"Session added: {_when(session)}, {session.capacity} places.", "success")
+        return redirect(url_for(".offer_sessions", offer_id=offer.id))
+    return render_template("providers/sessions/add_session.html", offer=offer, form=form), \
+        422 if form.errors else 200
+
+
+@bp.route("/offers/<int:offer_id>/series/new", methods=["GET", "POST"])
+@provider_required
+def add_series(offer_id: int):
+    offer = _offer_or_404(offer_id)
+    form = SeriesForm()
+    if form.validate_on_submit():
+        try:
+            rule = sessions.weekly_rule(form.first_day.data, form.last_day.data, form.weekdays.data,
+                                        int(form.interval.data))
+            pattern = set(sessions.expand(rule, form.first_day.data, []))
+            stray = [day for day in form.exception_days if day not in pattern]
+            if stray:
+                form.exceptions.errors = list(form.exceptions.errors) + [
+                    f"{london_date(stray[0])} is not one of the days in this pattern. "
+                    "Check the dates with no session"]
+                return render_template("providers/sessions/add_series.html", offer=offer, form=form), 422
+            series = sessions.create_series(offer, rule=rule, first_day=form.first_day.data,
+                                            start=form.start_time.clock, end=form.end_time.clock,
+                                            capacity=form.places.data, staff=form.staff.data,
+                                            exceptions=form.exception_days, by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            return render_template("providers/sessions/add_series.html", offer=offer, form=form), 409
+        count = len(series.sessions)
+        days = " and ".join(DAYS_OF_WEEK[d] for d in sorted(set(form.weekdays.data)))
+        db.session.commit()
+        flash(f"{count} session{'s' if count != 1 else ''} added: every "
+              f"{'fortnight on ' if form.interval.data == '2' else ''}{days} from "
+              f"{london_date(form.first_day.data)} to {london_date(form.last_day.data)}.", "success")
+        return redirect(url_for(".offer_sessions", offer_id=offer.id))
+    return render_template("providers/sessions/add_series.html", offer=offer, form=form), \
+        422 if form.errors else 200
+
+
+# --- changing one session -------------------------------------------------------------------------
+
+@bp.route("/sessions/<int:session_id>/places", methods=["GET", "POST"])
+@provider_required
+def change_places(session_id: int):
+    session = _session_or_404(session_id)
+    form = PlacesForm(places=session.capacity, staff=session.staff)
+    if form.validate_on_submit():
+        try:
+            sessions.change_places(session, form.places.data, staff=form.staff.data, by=current_user,
+                                   reason=(form.reason.data or "").strip())
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            return _places_page(session, form), 409
+        db.session.commit()
+        staff = f" and {session.staff} staff" if session.staff else ""
+        flash(f"Places saved: {session.capacity} places{staff} on {_when(session)}.", "success")
+        return redirect(url_for(".offer_sessions", offer_id=session.offer_id))
+    return _places_page(session, form), 422 if form.errors else 200
+
+
+def _places_page(session: Session, form: PlacesForm) -> str:
+    return render_template("providers/sessions/places.html", session=session, when=_when(session), form=form,
+                           booked=_booked_count(session),
+                           staff_needed=math.ceil(session.staff_units_taken / STAFF_UNITS_PER_ADULT))
+
+
+def _booked_count(session: Session) -> int:
+    return db.session.scalar(select(func.count(Booking.id)).where(Booking.session_id == session.id,
+                                                                  Booking.status == BookingStatus.CONFIRMED))
+
+
+@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
+@provider_required
+def cancel_session(session_id: int):
+    session = _session_or_404(session_id)
+    form = CancelSessionForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            released = sessions.cancel_session(session, reason=form.reason.data, by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 409
+        else:
+            families = len({b.booked_by_id for b in released})
+            db.session.commit()
+            told = (f" We have emailed {families} famil{'ies' if families != 1 else 'y'} and released their "
+                    f"{len(released)} place{'s' if len(released) != 1 else ''}." if released else "")
+            flash(f"The session on {_when(session)} has been cancelled.{told}", "success")
+            return redirect(url_for(".offer_sessions", offer_id=session.offer_id))
+    elif form.errors:
+        status = 422
+    families = db.session.scalar(select(func.count(func.distinct(Booking.booked_by_id))).where(
+        Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))
+    return render_template("providers/sessions/cancel.html", session=session, when=_when(session), form=form,
+                           booked=_booked_count(session), families=families), status
+
+
+@bp.route("/sessions/<int:session_id>/move", methods=["GET", "POST"])
+@provider_required
+def move_session(session_id: int):
+    session = _session_or_404(session_id)
+    starts, ends = to_london(session.starts_at), to_london(session.ends_at)
+    form = MoveSessionForm(day=starts.date(), start_time=starts.strftime("%H:%M"), end_time=ends.strftime("%H:%M"),
+                           end_day=ends.date() if ends.date() != starts.date() else None)
+    status = 200
+    if form.validate_on_submit():
+        starts_at = sessions.london_moment(form.day.data, form.start_time.clock)
+        ends_at = sessions.london_moment(form.end_day.data or form.day.data, form.end_time.clock)
+        was = _when(session)
+        try:
+            sessions.move_session(session, starts_at, ends_at, reason=form.reason.data, by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 409
+        else:
+            families = db.session.scalar(select(func.count(func.distinct(Booking.booked_by_id))).where(
+                Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))
+            db.session.commit()
+            told = f" We have emailed {families} famil{'ies' if families != 1 else 'y'}." if families else ""
+            flash(f"The session on {was} has moved to {_when(session)}.{told}", "success")
+            return redirect(url_for(".offer_sessions", offer_id=session.offer_id))
+    elif form.errors:
+        status = 422
+    return render_template("providers/sessions/move.html", session=session, when=_when(session), form=form), status
+
+
+# --- registers ------------------------------------------------------------------------------------
+
+@bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"])
+@provider_required
+def register(session_id: int):
+    session = _session_or_404(session_id)
+    sheet = registers.register_for(session)
+    form = register_form(sheet.lines)
+    status = 200
+    if form.validate_on_submit():
+        marks = {line.booking_id: Attendance(form[f"booking_{line.booking_id}"].data)
+                 for line in sheet.lines if form[f"booking_{line.booking_id}"].data}
+        try:
+            registers.mark_attendance(session, marks, by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 409
+        else:
+            db.session.commit()
+            tally = Counter(marks.values())
+            flash(f"Register saved: {tally[Attendance.ATTENDED]} attended, "
+                  f"{tally[Attendance.DID_NOT_ATTEND]} did not attend.", "success")
+            return redirect(url_for(".register", session_id=session.id))
+    elif form.errors:
+        status = 422
+    return render_template("providers/registers/register.html", session=session, when=_when(session),
+                           sheet=sheet, form=form, can_mark=registers.can_mark(session)), status
+
+
+# --- bulk upload ----------------------------------------------------------------------------------
+
+def _upload_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="provider-session-upload")
+
+
+def _sign_upload(provider: Provider, content: str) -> str:
+    """The checked file travels in the preview page itself, signed and compressed: any app process can import it."""
+    return _upload_serializer().dumps({"provider": provider.id, "user": current_user.id, "csv": content})
+
+
+def _signed_upload(provider: Provider, token: str) -> str:
+    try:
+        carried = _upload_serializer().loads(token or "", max_age=UPLOAD_PREVIEW_SECONDS)
+    except BadSignature:
+        carried = None
+    if not isinstance(carried, dict) or carried.get("provider") != provider.id \
+            or carried.get("user") != current_user.id or not isinstance(carried.get("csv"), str):
+        raise DomainError("This preview has expired or could not be read. Upload the file again.")
+    return carried["csv"]
+
+
+def _your_offers(provider: Provider) -> list[Offer]:
+    return db.session.scalars(select(Offer).where(Offer.provider_id == provider.id).order_by(Offer.title)).all()
+
+
+def _upload_page(provider: Provider, form, problems=(), status: int = 200):
+    return render_template("providers/upload/upload.html", form=form, offers=_your_offers(provider),
+                           problems=problems, columns=bulk.TEMPLATE_COLUMNS), status
+
+
+def _preview_page(planned: list[bulk.PlannedSession], token: str, page: int, status: int = 200):
+    pages = max(1, math.ceil(len(planned) / PREVIEW_ROWS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    by_offer: dict[Offer, list[bulk.PlannedSession]] = {}
+    for row in planned:
+        by_offer.setdefault(row.offer, []).append(row)
+    summary = [(offer, len(rows), min(r.starts_at for r in rows), max(r.starts_at for r in rows))
+               for offer, rows in sorted(by_offer.items(), key=lambda item: item[0].title)]
+    shown = planned[(page - 1) * PREVIEW_ROWS_PER_PAGE:page * PREVIEW_ROWS_PER_PAGE]
+    return render_template("providers/upload/preview.html", form=ConfirmUploadForm(upload_token=token),
+                           rows=shown, total=len(planned), summary=summary, page=page, pages=pages), status
+
+
+@bp.route("/sessions/upload", methods=["GET", "POST"])
+@provider_required
+def upload():
+    provider = _own_provider()
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _upload_page(provider, form, status=422 if form.errors else 200)
+    try:
+        content = bulk.decode_upload(form.upload.data.read(bulk.MAX_UPLOAD_BYTES + 1))
+        planned = bulk.check_upload(provider, content)
+    except bulk.UploadProblems as problems:
+        form.form_errors.append(str(problems))
+        return _upload_page(provider, form, problems.problems, status=422)
+    except DomainError as problem:
+        form.upload.errors = list(form.upload.errors) + [str(problem)]
+        return _upload_page(provider, form, status=422)
+    token = _sign_upload(provider, content)
+    limit = current_app.config.get("MAX_FORM_MEMORY_SIZE")
+    if limit and len(token) > limit - 10_000:
+        form.upload.errors = list(form.upload.errors) + [
+            "This file is too large to check and import in one go. Split it into smaller files."]
+        return _upload_page(provider, form, status=422)
+    return _preview_page(planned, token, page=1)
+
+
+@bp.post("/sessions/upload/preview")
+@provider_required
+def upload_preview():
+    """Another page of the preview: the file comes back with the request, so no process needs to remember it."""
+    provider = _own_provider()
+    form = ConfirmUploadForm()
+    try:
+        content = _signed_upload(provider, form.upload_token.data)
+        planned = bulk.check_upload(provider, content)
+    except bulk.UploadProblems as problems:
+        upload_form = UploadForm(formdata=None)
+        upload_form.form_errors.append(str(problems))
+        return _upload_page(provider, upload_form, problems.problems, status=409)
+    except DomainError as problem:
+        upload_form = UploadForm(formdata=None)
+        upload_form.form_errors.append(str(problem))
+        return _upload_page(provider, upload_form, status=409)
+    return _preview_page(planned, form.upload_token.data, page=_page(request.form.get("page")))
+
+
+@bp.post("/sessions/upload/confirm")
+@provider_required
+def upload_confirm():
+    provider = _own_provider()
+    form = ConfirmUploadForm()
+    upload_form = UploadForm(formdata=None)
+    if not form.validate_on_submit():
+        upload_form.form_errors.append("This preview has expired or could not be read. Upload the file again.")
+        return _upload_page(provider, upload_form, status=422)
+    try:
+        content = _signed_upload(provider, form.upload_token.data)
+        result = bulk.import_sessions(provider, content, by=current_user)
+    except bulk.UploadProblems as problems:
+        db.session.rollback()
+        upload_form.form_errors.append(str(problems))
+        return _upload_page(provider, upload_form, problems.problems, status=409)
+    except DomainError as problem:
+        db.session.rollback()
+        upload_form.form_errors.append(str(problem))
+        return _upload_page(provider, upload_form, status=409)
+    db.session.commit()
+    offers = len(result.by_offer)
+    flash(f"{result.count:,} session{'s' if result.count != 1 else ''} imported for {offers} "
+          f"offer{'s' if offers != 1 else ''}.", "success")
+    return redirect(url_for(".upload"))
+
+
+@bp.get("/sessions/upload/template.csv")
+@provider_required
+def upload_template():
+    _own_provider()
+    return Response(bulk.template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="sessions-template.csv"'})

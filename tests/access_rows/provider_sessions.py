@@ -1,0 +1,39 @@
+"""Access rows for providers' sessions, series, places, cancelling, moving, uploads and registers.
+
+Provider staff reach only their own organisation's offers and sessions; administrators may look at session lists.
+"""
+from portal.extensions import db
+from providers.models import Offer
+
+from . import DENY, LOGIN, OK
+
+PROVIDER_ONLY = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "provider": OK, "council": DENY,
+                 "trust": DENY, "admin": DENY}
+PROVIDER_OR_ADMIN = dict(PROVIDER_ONLY, admin=OK)
+# Posting without the signed preview that the upload page sends is refused in plain English.
+NO_PREVIEW = dict(PROVIDER_ONLY, provider=409)
+
+ROWS = [
+    ("GET", "/provider/offers/<int:offer_id>/sessions", PROVIDER_OR_ADMIN),
+    ("GET", "/provider/offers/<int:offer_id>/sessions/new", PROVIDER_ONLY),
+    ("GET", "/provider/offers/<int:offer_id>/series/new", PROVIDER_ONLY),
+    ("GET", "/provider/sessions/<int:session_id>/places", PROVIDER_ONLY),
+    ("GET", "/provider/sessions/<int:session_id>/cancel", PROVIDER_ONLY),
+    ("GET", "/provider/sessions/<int:session_id>/move", PROVIDER_ONLY),
+    ("GET", "/provider/sessions/<int:session_id>/register", PROVIDER_ONLY),
+    ("GET", "/provider/sessions/upload", PROVIDER_ONLY),
+    ("POST", "/provider/sessions/upload/preview", NO_PREVIEW),
+    ("POST", "/provider/sessions/upload/confirm", NO_PREVIEW),
+    ("GET", "/provider/sessions/upload/template.csv", PROVIDER_ONLY),
+]
+
+
+def world(users, values):
+    """The shared session (values['offer_id'], values['session_id']) belongs to the provider user's organisation."""
+    offer = db.session.get(Offer, values["offer_id"])
+    if users["provider"].provider_id is None:
+        users["provider"].provider_id = offer.provider_id
+    else:
+        offer.provider_id = users["provider"].provider_id
+    db.session.commit()
+    return {}

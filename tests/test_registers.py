@@ -1,0 +1,151 @@
+"""Registers: the provider sees only what they need to care for each booked child, and marks who came."""
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEvent, Role, SupportLevel
+from portal.timeutil import utcnow
+from providers.models import Attendance, Booking, BookingStatus, SessionStatus
+from providers.registers import can_mark
+from providers.sessions import london_moment
+
+from .conftest import sign_in
+from .factories import ChildFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+
+
+def _booking(session, child, **fields):
+    booking = Booking(session=session, child=child, booked_by_id=child.parent_id if child else fields.pop("family_id"),
+                      group_ref=f"g{session.id}-{child.id if child else 'carer'}", funding="free", **fields)
+    db.session.add(booking)
+    session.places_taken += 1
+    db.session.commit()
+    return booking
+
+
+@pytest.fixture
+def setting(app):
+    """Yesterday's session with Amara (and a carer), a cancelled booking, another session and another provider's."""
+    provider = ProviderFactory()
+    staff = UserFactory(role=Role.PROVIDER, provider_id=provider.id, name="Pat Provider")
+    offer = OfferFactory(provider=provider)
+    yesterday = SessionFactory(offer=offer, starts_at=(utcnow() - timedelta(days=1)).replace(microsecond=0))
+    parent = UserFactory(email="private.parent@example.com", name="Philippa Private")
+    amara = ChildFactory(parent=parent, first_name="Amara", last_name="Okafor", date_of_birth=date(2016, 3, 27),
+                         needs=["autism", "hearing"], needs_notes="Needs ear defenders in the hall",
+                         support_level=SupportLevel.ONE_TO_ONE, postcode="B12 9QT",
+                         emergency_contact="Grandad Ken 07700 900456")
+    booking = _booking(yesterday, amara, staff_units=4)
+    _booking(yesterday, None, is_carer_place=True, family_id=parent.id)
+    _booking(yesterday, ChildFactory(first_name="Cassius"), status=BookingStatus.CANCELLED)
+    _booking(SessionFactory(offer=offer), ChildFactory(first_name="Otto"))
+    _booking(SessionFactory(starts_at=yesterday.starts_at), ChildFactory(first_name="Xanthe"))
+    return staff, yesterday, amara, booking
+
+
+def _client(app, user):
+    client = app.test_client()
+    sign_in(client, user)
+    return client
+
+
+def test_register_shows_support_details_and_nothing_more(app, setting):
+    staff, session, amara, booking = setting
+    page = _client(app, staff).get(f"/provider/sessions/{session.id}/register")
+    assert page.status_code == 200
+    text = page.text
+    for shown in ["Amara Okafor", "Autism, Deaf or hearing impairment", "Needs ear defenders in the hall",
+                  "Needs 1:1 support (1 adult all the time)", "Grandad Ken 07700 900456", "1 child booked",
+                  "1 carer place"]:
+        assert shown in text, shown
+    for hidden in ["27 March 2016", "27/03/2016", "2016-03-27", "Sunday 27 March 2016", "B12 9QT",
+                   "private.parent@example.com", "Philippa Private", "Cassius", "Otto", "Xanthe"]:
+        assert hidden not in text, hidden
+
+
+def test_marking_attendance_is_saved_and_audited(app, setting):
+    staff, session, amara, booking = setting
+    client = _client(app, staff)
+    saved = client.post(f"/provider/sessions/{session.id}/register", data={f"booking_{booking.id}": "attended"})
+    assert saved.status_code == 302
+    db.session.refresh(booking)
+    assert booking.attendance is Attendance.ATTENDED
+    assert booking.attendance_marked_by_id == staff.id and booking.attendance_marked_at is not None
+    page = client.get(saved.location).text
+    assert "Register saved: 1 attended, 0 did not attend." in page
+    assert 'value="attended" checked' in page
+    corrected = client.post(f"/provider/sessions/{session.id}/register",
+                            data={f"booking_{booking.id}": "did_not_attend"})
+    assert corrected.status_code == 302
+    db.session.refresh(booking)
+    assert booking.attendance is Attendance.DID_NOT_ATTEND
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance_marked")
+                                .order_by(AuditEvent.id)).all()
+    assert [(e.subject_id, e.actor_id, e.details["attendance"], e.details["before"]) for e in events] == [
+        (booking.id, staff.id, "attended", None), (booking.id, staff.id, "did_not_attend", "attended")]
+
+
+def test_attendance_waits_for_the_day_of_the_session(app, setting):
+    staff, yesterday, _, _ = setting
+    later = SessionFactory(offer=yesterday.offer, starts_at=utcnow() + timedelta(days=2))
+    booking = _booking(later, ChildFactory(first_name="Tomasz"))
+    client = _client(app, staff)
+    page = client.get(f"/provider/sessions/{later.id}/register")
+    assert "You can mark who attended from" in page.text and "Tomasz" in page.text
+    assert 'value="attended"' not in page.text
+    refused = client.post(f"/provider/sessions/{later.id}/register", data={f"booking_{booking.id}": "attended"})
+    assert refused.status_code == 409 and "You can mark the register from" in refused.text
+    db.session.refresh(booking)
+    assert booking.attendance is None
+
+
+def test_mistakes_on_the_register(app, setting):
+    staff, session, amara, booking = setting
+    client = _client(app, staff)
+    junk = client.post(f"/provider/sessions/{session.id}/register", data={f"booking_{booking.id}": "maybe"})
+    assert junk.status_code == 422 and "Select one of the options" in junk.text
+    empty = client.post(f"/provider/sessions/{session.id}/register", data={})
+    assert empty.status_code == 409 and "Mark at least one child" in empty.text
+    session.status = SessionStatus.CANCELLED
+    db.session.commit()
+    cancelled = client.post(f"/provider/sessions/{session.id}/register", data={f"booking_{booking.id}": "attended"})
+    assert cancelled.status_code == 409 and "was cancelled" in cancelled.text
+    db.session.refresh(booking)
+    assert booking.attendance is None
+
+
+def test_only_the_owning_provider_sees_the_register(app, setting):
+    staff, session, amara, booking = setting
+    other = UserFactory(role=Role.PROVIDER, provider_id=ProviderFactory().id)
+    for user, expected in [(other, 404), (UserFactory(role=Role.ADMIN), 403), (UserFactory(role=Role.TRUST), 403),
+                           (amara.parent, 403), (UserFactory(role=Role.PROVIDER), 403)]:
+        client = _client(app, user)
+        assert client.get(f"/provider/sessions/{session.id}/register").status_code == expected
+        assert client.post(f"/provider/sessions/{session.id}/register",
+                           data={f"booking_{booking.id}": "attended"}).status_code == expected
+    assert app.test_client().get(f"/provider/sessions/{session.id}/register").status_code == 302
+    db.session.refresh(booking)
+    assert booking.attendance is None
+
+
+def test_the_register_opens_on_the_day_of_the_session_in_london(app):
+    day = date(date.today().year + 1, 3, 29)
+    session = SessionFactory(starts_at=london_moment(day, time(23, 30)))  # 23:30 in London
+    assert not can_mark(session, today=day - timedelta(days=1))
+    assert can_mark(session, today=day) and can_mark(session, today=day + timedelta(days=30))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.dictionaries(st.text(max_size=20), st.lists(st.text(max_size=30), max_size=3)),
+       mark=st.one_of(st.text(max_size=30), st.sampled_from(["attended", "did_not_attend", ""])))
+def test_the_register_never_fails_with_a_server_error(app, setting, data, mark):
+    staff, session, amara, booking = setting
+    client = _client(app, staff)
+    response = client.post(f"/provider/sessions/{session.id}/register", data={**data, f"booking_{booking.id}": mark})
+    assert response.status_code in (302, 409, 422)
+    db.session.rollback()
