@@ -54,11 +54,18 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from providers import models as _provider_models  # noqa: F401  (register the tables)
 
-    from . import auth, bookings, cli, commissioning, families, local_offer, pages
+    from . import api, auth, bookings, cli, commissioning, families, local_offer, pages
     from .templating import register_filters
 
     for module in (auth, bookings, commissioning, families, local_offer, pages):
         app.register_blueprint(module.bp)
+    from providers import offer_views, organisation_views, session_views
+
+    from . import approvals
+
+    for module in (organisation_views, offer_views, session_views, approvals):
+        app.register_blueprint(module.bp)
+    api.init_app(app)
     register_filters(app)
     cli.register(app)
 

@@ -36,6 +36,10 @@ def home_for(user: User) -> str:
         return url_for("bookings.my_bookings")
     if user.role is Role.TRUST:
         return url_for("commissioning.assessment_requests")
+    if user.role is Role.COUNCIL:
+        return url_for("approvals.providers")
+    if user.role is Role.PROVIDER and user.provider_id is not None:
+        return url_for("provider_orgs.dashboard")
     return url_for("local_offer.search")
 
 

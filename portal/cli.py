@@ -35,3 +35,15 @@ def register(app: Flask) -> None:
 
         count = expire_waiting_offers()
         click.echo(f"Passed on expired offers for {count} session{'s' if count != 1 else ''}.")
+
+    @app.cli.command("warn-insurance")
+    @click.option("--days", type=int, default=30, show_default=True, help="Warn this many days before insurance runs out.")
+    def warn_insurance(days: int) -> None:
+        """Email providers whose insurance runs out soon, and their commissioners, once for each date (run daily)."""
+        from providers.organisations import london_today, warn_expiring_insurance
+
+        from .extensions import db
+
+        warned = warn_expiring_insurance(london_today(), days=days)
+        db.session.commit()
+        click.echo(f"Warned {len(warned)} provider{'s' if len(warned) != 1 else ''} about insurance running out.")

@@ -34,6 +34,8 @@ class Config:
     # Switched off only by the race test's control run, to show the race the lock prevents.
     CAPACITY_LOCKING = os.environ.get("CAPACITY_LOCKING", "1") != "0"
     CAPACITY_LOCK_TIMEOUT_SECONDS = 10
+    # The portal's public address, for links in emails sent outside a request (CLI commands).
+    BASE_URL = os.environ.get("BASE_URL", "")
     PAGE_SIZE = 20
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # the largest upload accepted (a session CSV is far smaller)
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")

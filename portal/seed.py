@@ -525,7 +525,8 @@ class DemoArea:
     def _user(self, email: str, name: str, role: Role, password_hash: str, created_at: datetime,
               provider_id: int | None = None) -> dict:
         return dict(email=email, name=name, password_hash=password_hash, role=role, phone=self._phone(),
-                    provider_id=provider_id, active=True, created_at=created_at)
+                    provider_id=provider_id, is_provider_admin=provider_id is not None, active=True,
+                    created_at=created_at)
 
     # -- localities and staff
 
@@ -562,6 +563,11 @@ class DemoArea:
                 email=f"{self.rng.choice(EMAIL_BOXES)}@{slug}.example.org",
                 phone=self._phone(mobile=self.rng.random() < 0.3),
                 website=f"https://www.{slug}.example.org",
+                charity_number=str(self.rng.randint(1_000_000, 1_199_999)),
+                # Most policies run for months yet; a few lapse within 30 days, so the warning shows.
+                insurance_expires_on=self.today + timedelta(days=self.rng.choice([10, 25] + [120] * 3 + [300] * 10)),
+                safeguarding_lead=f"{self.rng.choice(WOMEN + MEN)} {self.rng.choice(SURNAMES)}",
+                dbs_policy_confirmed=True,
                 created_at=self._days_ago(1, 20) if pending else self._days_ago(30, 6 * 365),
             ))
             # Pending providers are waiting for the council's approval, so they publish nothing yet.

@@ -1,0 +1,166 @@
+"""Forms for creating and changing offers, withdrawing them, and commissioners' decisions on them."""
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import Field, IntegerField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from portal.forms import MultiCheckboxField, PlainRadioField, PlainSelectField
+from portal.models import ACCESSIBILITY, NEEDS
+
+from .models import SUPPORT_OFFERED, Category, PaymentRoute, Tier
+from .offers import MAX_CUTOFF_HOURS, OfferDetails
+
+PRICE = re.compile(r"(\d{1,7})(?:\.(\d{1,2}))?")
+
+
+class WholeNumberField(IntegerField):
+    """A number box that says plainly when what was typed is not a whole number."""
+
+    widget = GovTextInput()
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        text = valuelist[0].strip()
+        if not re.fullmatch(r"-?\d{1,6}", text):
+            raise ValueError(f"{self.label.text} must be a whole number, like 8")
+        self.data = int(text)
+
+
+class PoundsField(Field):
+    """An amount typed in pounds (2.50, £2.50, 2), held as whole pence."""
+
+    widget = GovTextInput()
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip().replace("£", "").replace(",", "")
+        if not text:
+            return
+        match = PRICE.fullmatch(text)
+        if match is None:
+            raise ValueError("Enter the price in pounds and pence, like 2.50, or 0 if it is free")
+        pounds, pence = match.group(1), (match.group(2) or "0").ljust(2, "0")
+        self.data = int(pounds) * 100 + int(pence)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return f"{self.data // 100}.{self.data % 100:02d}"
+
+
+class OfferForm(FlaskForm):
+    title = StringField("Title", widget=GovTextInput(), description="What families will search for, like 'Saturday sports club'.",
+                        validators=[InputRequired(message="Enter a title"), Length(max=160, message="The title can be up to 160 characters")])
+    summary = StringField("Summary", widget=GovTextInput(), description="One sentence shown in search results.",
+                          validators=[InputRequired(message="Enter a short summary"),
+                                      Length(max=300, message="The summary can be up to 300 characters")])
+    description = TextAreaField("Description", widget=GovTextArea(),
+                                description="What happens at the break, what to bring, and anything families should know.",
+                                validators=[InputRequired(message="Enter a description"), Length(max=20000)])
+    tier = PlainRadioField("Which kind of break is it?",
+                           choices=[(t.value, t.label) for t in Tier],
+                           validators=[InputRequired(message="Select the kind of break")])
+    category = PlainSelectField("Type of break", choices=[("", "Select a type")] + [(c.value, c.label) for c in Category],
+                                validators=[InputRequired(message="Select the type of break")])
+    min_age = WholeNumberField("Youngest age", validators=[InputRequired(message="Enter the youngest age"),
+                                                           NumberRange(0, 25, message="Ages must be from 0 to 25")])
+    max_age = WholeNumberField("Oldest age", validators=[InputRequired(message="Enter the oldest age"),
+                                                         NumberRange(0, 25, message="Ages must be from 0 to 25")])
+    locality_id = PlainSelectField("Area", coerce=int, validators=[InputRequired(message="Select the area")])
+    venue = StringField("Venue", widget=GovTextInput(), description="The name and address of the place, or 'At your home'.",
+                        validators=[InputRequired(message="Enter the venue"), Length(max=200)])
+    eligibility = TextAreaField(
+        "Who is it for?", widget=GovTextArea(),
+        description="In plain English, the criteria a child must meet, for example 'Children aged 8 to 16 with autism "
+                    "who find busy places hard'. Families who do not meet them can still ask for an assessment.",
+        validators=[InputRequired(message="Enter who the break is for"), Length(max=5000)])
+    how_to_get = TextAreaField("How to get a place (optional)", widget=GovTextArea(),
+                               description="Anything beyond booking online, like a visit before the first session.",
+                               validators=[Optional(), Length(max=5000)])
+    price = PoundsField("Price per session for the family, in pounds",
+                        description="Enter 0 if it is free for families.",
+                        validators=[InputRequired(message="Enter the price, or 0 if it is free")])
+    payment_route = PlainRadioField("How is a place paid for?", choices=[(r.value, r.label) for r in PaymentRoute],
+                                    validators=[InputRequired(message="Select how a place is paid for")])
+    support_offered = MultiCheckboxField("What support can you give?", choices=list(SUPPORT_OFFERED.items()),
+                                         description="Select all that apply.")
+    needs = MultiCheckboxField("Which needs can you support?", choices=list(NEEDS.items()),
+                               description="Select all that apply. Families can search by these.")
+    features = MultiCheckboxField("Accessibility at the venue", choices=list(ACCESSIBILITY.items()),
+                                  description="Select all that apply.")
+    cancel_cutoff_hours = WholeNumberField(
+        "How many hours before a session can families cancel online?", default=48,
+        validators=[InputRequired(message="Enter the number of hours"),
+                    NumberRange(0, MAX_CUTOFF_HOURS, message=f"Enter a number of hours from 0 to {MAX_CUTOFF_HOURS}")])
+    booking_cutoff_hours = WholeNumberField(
+        "How many hours before a session do bookings close?", default=0, description="Enter 0 to take bookings until it starts.",
+        validators=[InputRequired(message="Enter the number of hours"),
+                    NumberRange(0, MAX_CUTOFF_HOURS, message=f"Enter a number of hours from 0 to {MAX_CUTOFF_HOURS}")])
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def validate_max_age(self, field):
+        if field.data is not None and self.min_age.data is not None and field.data < self.min_age.data:
+            raise ValidationError("The oldest age must be the same as or more than the youngest age")
+
+    def validate_locality_id(self, field):
+        if not field.data:
+            raise ValidationError("Select the area")
+
+    def validate_payment_route(self, field):
+        if self.price.data is None or not field.data:
+            return
+        if field.data == PaymentRoute.FREE.value and self.price.data > 0:
+            raise ValidationError("A free break cannot have a price. Set the price to 0, or choose how families pay")
+        if field.data == PaymentRoute.PAY_PROVIDER.value and self.price.data == 0:
+            raise ValidationError("Families cannot pay you for a break that costs nothing. Enter the price, or choose Free")
+
+    def details(self) -> OfferDetails:
+        return OfferDetails(
+            title=self.title.data, summary=self.summary.data, description=self.description.data,
+            tier=Tier(self.tier.data), category=Category(self.category.data), min_age=self.min_age.data,
+            max_age=self.max_age.data, locality_id=self.locality_id.data, venue=self.venue.data,
+            eligibility=self.eligibility.data, how_to_get=self.how_to_get.data, price_pence=self.price.data,
+            payment_route=PaymentRoute(self.payment_route.data), cancel_cutoff_hours=self.cancel_cutoff_hours.data,
+            booking_cutoff_hours=self.booking_cutoff_hours.data, support_offered=list(self.support_offered.data or []),
+            needs=list(self.needs.data or []), features=list(self.features.data or []),
+        )
+
+    def fill(self, details: OfferDetails) -> None:
+        """Show an offer's details (as last asked for) in the form."""
+        for name in ("title", "summary", "description", "min_age", "max_age", "locality_id", "venue", "eligibility",
+                     "how_to_get", "cancel_cutoff_hours", "booking_cutoff_hours", "support_offered", "needs", "features"):
+            getattr(self, name).data = getattr(details, name)
+        self.tier.data = details.tier.value
+        self.category.data = details.category.value
+        self.payment_route.data = details.payment_route.value
+        self.price.data = details.price_pence
+
+
+class WithdrawOfferForm(FlaskForm):
+    reason = TextAreaField("Why are you withdrawing it? (optional)", widget=GovTextArea(),
+                           validators=[Optional(), Length(max=2000)])
+
+
+OFFER_DECISIONS = {
+    "approve": "Approve and publish",
+    "return": "Return to the provider with comments",
+}
+
+
+class OfferDecisionForm(FlaskForm):
+    decision = PlainRadioField("Your decision", choices=list(OFFER_DECISIONS.items()),
+                               validators=[InputRequired(message="Select your decision")])
+    comments = TextAreaField("Comments", widget=GovTextArea(), validators=[Length(max=4000)],
+                             description="Needed if you return it. The provider will see them.")
+
+    def validate_comments(self, field):
+        if self.decision.data == "return" and not (field.data or "").strip():
+            raise ValidationError("Give your comments so the provider knows what to change")

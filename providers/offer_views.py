@@ -1,0 +1,173 @@
+"""A provider's own offers: create, change, send for approval and withdraw. Only its own staff see them."""
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.models import Locality
+
+from . import offers as offer_services
+from . import organisations
+from .models import SUPPORT_OFFERED, Offer, OfferStatus
+from .offer_forms import OfferForm, WithdrawOfferForm
+from .organisation_views import page_number, provider_staff_required
+
+bp = Blueprint("provider_offers", __name__)
+
+STATUS_FILTERS = {s.value: s for s in OfferStatus}
+
+
+@bp.context_processor
+def _support_labels():
+    return {"SUPPORT_OFFERED": SUPPORT_OFFERED}
+
+
+def _own_offer_or_404(offer_id: int) -> Offer:
+    """Another provider's offer is 'not found', never shown."""
+    offer = db.session.scalar(
+        select(Offer).options(joinedload(Offer.provider), joinedload(Offer.locality), selectinload(Offer.need_rows),
+                              selectinload(Offer.feature_rows))
+        .where(Offer.id == offer_id)
+    )
+    if offer is None or offer.provider_id != current_user.provider_id:
+        abort(404)
+    return offer
+
+
+def _locality_choices() -> list[tuple[int, str]]:
+    return [(0, "Select an area")] + [(loc.id, loc.name) for loc in db.session.scalars(select(Locality).order_by(Locality.name))]
+
+
+@bp.get("/provider/offers")
+@provider_staff_required
+def offers():
+    status = STATUS_FILTERS.get(request.args.get("status", ""))
+    page, size = page_number(), current_app.config["PAGE_SIZE"]
+    query = select(Offer).where(Offer.provider_id == current_user.provider_id)
+    if status is not None:
+        query = query.where(Offer.status == status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(Offer.title, Offer.id).limit(size).offset((page - 1) * size)).all()
+    return render_template("providers/offers/list.html", offers=rows, total=total, page=page,
+                           pages=max(1, math.ceil(total / size)), status=status, statuses=list(OfferStatus))
+
+
+@bp.route("/provider/offers/new", methods=["GET", "POST"])
+@provider_staff_required
+def new_offer():
+    form = OfferForm()
+    form.locality_id.choices = _locality_choices()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            offer = offer_services.create_offer(current_user.provider, form.details(), by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 409
+        else:
+            db.session.commit()
+            flash(f"'{offer.title}' has been saved as a draft. Send it for approval when it is ready.", "success")
+            return redirect(url_for(".offer", offer_id=offer.id))
+    elif form.errors:
+        status = 422
+    return render_template("providers/offers/form.html", form=form, offer=None), status
+
+
+@bp.get("/provider/offers/<int:offer_id>")
+@provider_staff_required
+def offer(offer_id: int):
+    offer = _own_offer_or_404(offer_id)
+    return _render_offer(offer, ConfirmForm())
+
+
+def _render_offer(offer: Offer, form, status: int = 200):
+    return render_template("providers/offers/offer.html", offer=offer, form=form,
+                           history=organisations.history(offer), labels=offer_services.ACTION_LABELS,
+                           booked=offer_services.upcoming_booked_places(offer)), status
+
+
+@bp.route("/provider/offers/<int:offer_id>/edit", methods=["GET", "POST"])
+@provider_staff_required
+def edit_offer(offer_id: int):
+    offer = _own_offer_or_404(offer_id)
+    if offer.status is OfferStatus.WITHDRAWN:
+        flash("This offer has been withdrawn, so it cannot be changed. Create a new offer instead.", "info")
+        return redirect(url_for(".offer", offer_id=offer.id))
+    form = OfferForm()
+    form.locality_id.choices = _locality_choices()
+    if not form.is_submitted():
+        form.fill(offer_services.OfferDetails.of(offer))
+    status = 200
+    if form.validate_on_submit():
+        was_pending = offer.has_pending_change
+        try:
+            offer_services.update_offer(offer, form.details(), by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 409
+        else:
+            db.session.commit()
+            if offer.has_pending_change:
+                flash(f"Your changes have been saved. The new tier or price has been sent to "
+                      f"{offer.approving_body.label} for approval; until then families see the current ones.", "success")
+            elif was_pending:
+                flash("Your changes have been saved, and your request to change the tier or price has been taken back.",
+                      "success")
+            elif offer.status is OfferStatus.PUBLISHED:
+                flash("Your changes have been saved and are now in the local offer.", "success")
+            else:
+                flash("Your changes have been saved.", "success")
+            return redirect(url_for(".offer", offer_id=offer.id))
+    elif form.errors:
+        status = 422
+    return render_template("providers/offers/form.html", form=form, offer=offer), status
+
+
+@bp.post("/provider/offers/<int:offer_id>/submit")
+@provider_staff_required
+def submit_offer(offer_id: int):
+    offer = _own_offer_or_404(offer_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        offer_services.submit_offer(offer, by=current_user)
+    except DomainError as problem:
+        db.session.rollback()
+        form.form_errors.append(str(problem))
+        return _render_offer(offer, form, 409)
+    db.session.commit()
+    flash(f"'{offer.title}' has been sent to {offer.approving_body.label} for approval.", "success")
+    return redirect(url_for(".offer", offer_id=offer.id))
+
+
+@bp.route("/provider/offers/<int:offer_id>/withdraw", methods=["GET", "POST"])
+@provider_staff_required
+def withdraw_offer(offer_id: int):
+    offer = _own_offer_or_404(offer_id)
+    form = WithdrawOfferForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            offer_services.withdraw_offer(offer, by=current_user, reason=form.reason.data)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 409
+        else:
+            db.session.commit()
+            flash(f"'{offer.title}' has been withdrawn. It is no longer in the local offer.", "success")
+            return redirect(url_for(".offer", offer_id=offer.id))
+    elif form.errors:
+        status = 422
+    return render_template("providers/offers/withdraw.html", offer=offer, form=form,
+                           booked=offer_services.upcoming_booked_places(offer)), status

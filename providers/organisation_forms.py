@@ -1,0 +1,182 @@
+"""Forms for provider sign-up, organisation details, staff, API tokens and commissioners' decisions."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovPasswordInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+
+from portal.forms import MultiCheckboxField, PlainRadioField, RealDateField
+
+from .models import Tier
+from .organisations import OrganisationDetails
+
+EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.com"
+KINDS = [
+    (Tier.UNIVERSAL.value, "Universal: open to any disabled child, no referral needed"),
+    (Tier.TARGETED.value, "Targeted: for children who meet published criteria, without an assessment"),
+    (Tier.SPECIALIST.value, "Specialist: for children assessed by the children's trust"),
+]
+
+
+def _number(pattern: str, message: str):
+    compiled = re.compile(pattern)
+
+    def check(form, field):
+        if field.data and not compiled.fullmatch(field.data.replace(" ", "").upper()):
+            raise ValidationError(message)
+    return check
+
+
+class OrganisationForm(FlaskForm):
+    name = StringField("Organisation name", validators=[InputRequired(message="Enter the name of your organisation"),
+                                                        Length(max=160, message="The name can be up to 160 characters")],
+                       widget=GovTextInput())
+    email = EmailField("Organisation email address", widget=GovTextInput(),
+                       description="Families and commissioners will use this to contact you.",
+                       validators=[InputRequired(message="Enter your organisation's email address"),
+                                   Email(message=EMAIL_FORMAT), Length(max=254)])
+    phone = StringField("Phone number (optional)", validators=[Optional(), Length(max=40)], widget=GovTextInput())
+    website = StringField("Website (optional)", validators=[Optional(), Length(max=254)], widget=GovTextInput())
+    charity_number = StringField(
+        "Registered charity number", widget=GovTextInput(), description="For example, 1012345. Leave blank if you are not a charity.",
+        validators=[Optional(), _number(r"\d{6,8}(-\d{1,2})?", "Enter a charity number like 1012345")])
+    company_number = StringField(
+        "Company number", widget=GovTextInput(),
+        description="From Companies House, for example 01234567 or SC123456. Leave blank if you are not a company.",
+        validators=[Optional(), _number(r"([A-Z]{2}\d{6}|\d{8})", "Enter a company number like 01234567 or SC123456")])
+    ofsted_number = StringField(
+        "Ofsted registration number (if you have one)", widget=GovTextInput(),
+        description="You need one if you look after children under 8 or run day care or overnight care.",
+        validators=[Optional(), _number(r"(EY|SC|CE)?\d{6,7}", "Enter an Ofsted number like EY123456 or 1234567")])
+    insurance_expires_on = RealDateField(
+        "Insurance end date", format="%d %m %Y",
+        description="For example, 31 3 2027. We will remind you before it runs out.",
+        validators=[InputRequired(message="Enter the date your public liability insurance runs out")])
+    safeguarding_lead = StringField(
+        "Name of your safeguarding lead", widget=GovTextInput(),
+        description="The person families and staff go to with a concern about a child's safety.",
+        validators=[InputRequired(message="Enter the name of your safeguarding lead"), Length(max=120)])
+    dbs_policy_confirmed = BooleanField(
+        "Everyone who works with children for us has an enhanced DBS check, under our written DBS policy",
+        widget=GovCheckboxInput(),
+        validators=[InputRequired(message="Confirm that your staff and volunteers have DBS checks")])
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._today = today or date.today()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.charity_number.data or "").strip() and not (self.company_number.data or "").strip():
+            self.charity_number.errors.append("Enter your registered charity number or your company number")
+            valid = False
+        return valid
+
+    def validate_insurance_expires_on(self, field):
+        if field.data is not None and field.data <= self._today:
+            raise ValidationError("Your insurance must still be in date. Renew it, then enter the new date it runs out")
+
+    def details(self) -> OrganisationDetails:
+        return OrganisationDetails(
+            name=self.name.data, email=self.email.data, phone=self.phone.data, website=self.website.data,
+            charity_number=self.charity_number.data, company_number=self.company_number.data,
+            ofsted_number=self.ofsted_number.data, insurance_expires_on=self.insurance_expires_on.data,
+            safeguarding_lead=self.safeguarding_lead.data, dbs_policy_confirmed=bool(self.dbs_policy_confirmed.data),
+        )
+
+
+class EditOrganisationForm(OrganisationForm):
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+
+class SignUpForm(OrganisationForm):
+    kinds = MultiCheckboxField("What kinds of short break will you offer?", choices=KINDS,
+                               description="Select all that apply. The council approves providers of universal and "
+                                           "targeted breaks; the children's trust approves providers of specialist breaks only.",
+                               validators=[InputRequired(message="Select the kinds of break you will offer")])
+    admin_name = StringField("Your full name", validators=[InputRequired(message="Enter your full name"), Length(max=120)],
+                             widget=GovTextInput())
+    admin_email = EmailField("Your email address", widget=GovTextInput(),
+                             description="You will sign in with this. You can invite colleagues once you have signed up.",
+                             validators=[InputRequired(message="Enter your email address"), Email(message=EMAIL_FORMAT),
+                                         Length(max=254)])
+    password = PasswordField(
+        "Create a password", widget=GovPasswordInput(),
+        description="At least 10 characters. A few random words together are easy to remember and hard to guess.",
+        validators=[InputRequired(message="Create a password"),
+                    Length(min=10, max=200, message="Your password must be at least 10 characters long")])
+    confirm = PasswordField("Type your password again", widget=GovPasswordInput(),
+                            validators=[InputRequired(message="Type your password again"),
+                                        EqualTo("password", message="The passwords do not match")])
+    submit = SubmitField("Send for approval", widget=GovSubmitInput())
+
+    def tiers(self) -> set[Tier]:
+        return {Tier(kind) for kind in self.kinds.data or []}
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Your colleague's email address", widget=GovTextInput(),
+                       description="We will email them a link to set up their account. The link works for 7 days.",
+                       validators=[InputRequired(message="Enter your colleague's email address"),
+                                   Email(message=EMAIL_FORMAT), Length(max=254)])
+    submit = SubmitField("Send invitation", widget=GovSubmitInput())
+
+
+class AcceptInviteForm(FlaskForm):
+    name = StringField("Your full name", validators=[InputRequired(message="Enter your full name"), Length(max=120)],
+                       widget=GovTextInput())
+    password = PasswordField(
+        "Create a password", widget=GovPasswordInput(),
+        description="At least 10 characters. A few random words together are easy to remember and hard to guess.",
+        validators=[InputRequired(message="Create a password"),
+                    Length(min=10, max=200, message="Your password must be at least 10 characters long")])
+    confirm = PasswordField("Type your password again", widget=GovPasswordInput(),
+                            validators=[InputRequired(message="Type your password again"),
+                                        EqualTo("password", message="The passwords do not match")])
+    submit = SubmitField("Create account", widget=GovSubmitInput())
+
+
+class AdminRightsForm(FlaskForm):
+    make_admin = PlainRadioField("Administrator", choices=[("yes", "Make an administrator"),
+                                                           ("no", "Take away administrator rights")],
+                                 validators=[InputRequired(message="Select what to change")])
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField("What will use this token?", widget=GovTextInput(),
+                       description="For example, 'Booking system'. This helps you tell your tokens apart.",
+                       validators=[InputRequired(message="Enter a name for the token"),
+                                   Length(max=80, message="The name can be up to 80 characters")])
+    submit = SubmitField("Create token", widget=GovSubmitInput())
+
+
+PROVIDER_DECISIONS = {
+    "approve": "Approve: the provider can publish offers",
+    "return": "Return: the provider must change its application",
+    "suspend": "Suspend: nobody can book its sessions",
+    "reinstate": "Reinstate: families can book again",
+}
+
+
+class ProviderDecisionForm(FlaskForm):
+    decision = PlainRadioField("Your decision", validators=[InputRequired(message="Select your decision")])
+    reason = TextAreaField("Reasons", widget=GovTextArea(), validators=[Length(max=4000)],
+                           description="The provider will see these. They are kept with the decision.")
+
+    def __init__(self, *args, decisions: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [(d, PROVIDER_DECISIONS[d]) for d in decisions]
+
+    def validate_reason(self, field):
+        if self.decision.data in ("return", "suspend", "reinstate") and not (field.data or "").strip():
+            raise ValidationError("Give the reasons for your decision")

@@ -1,0 +1,347 @@
+"""Provider organisations' own pages: signing up, the dashboard, details, staff, invitations and API tokens."""
+from __future__ import annotations
+
+import math
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+from sqlalchemy import case, func, or_, select
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.forms import ConfirmForm
+from portal.models import Role, User
+from portal.timeutil import utcnow
+
+from . import organisations
+from .models import (
+    ApiToken,
+    Offer,
+    OfferStatus,
+    ProviderInvite,
+    ProviderStatus,
+    Session,
+    SessionStatus,
+    WaitingListEntry,
+    WaitingStatus,
+)
+from .organisation_forms import AcceptInviteForm, AdminRightsForm, ApiTokenForm, EditOrganisationForm, InviteForm, SignUpForm
+
+bp = Blueprint("provider_orgs", __name__)
+
+
+def page_number() -> int:
+    page = request.args.get("page", "1")
+    # isascii: "²" is a digit to isdigit() but not a number to int().
+    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100_000 else 1
+
+
+def provider_staff_required(view):
+    """Signed in as staff of a provider organisation (any status); the view acts on that organisation only."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role is not Role.PROVIDER or current_user.provider_id is None:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def provider_admin_required(view):
+    @wraps(view)
+    @provider_staff_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_provider_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.app_context_processor
+def _session_pages():
+    # The sessions area is another blueprint; link to it only where it is registered.
+    return {"session_pages": "provider_sessions.offer_sessions" in current_app.view_functions}
+
+
+# --- signing up -------------------------------------------------------------------------------------
+
+@bp.route("/provider/sign-up", methods=["GET", "POST"])
+def sign_up():
+    if current_user.is_authenticated:
+        return render_template("providers/organisations/signed_in.html")
+    form = SignUpForm(today=organisations.london_today())
+    if form.validate_on_submit():
+        if organisations.find_user_by_email(form.admin_email.data) is not None:
+            form.admin_email.errors.append("An account already uses this email address. Sign in, or use another address")
+            return render_template("providers/organisations/sign_up.html", form=form), 422
+        try:
+            provider, admin = organisations.sign_up(form.details(), form.tiers(), admin_name=form.admin_name.data,
+                                                    admin_email=form.admin_email.data, password=form.password.data,
+                                                    today=organisations.london_today())
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            return render_template("providers/organisations/sign_up.html", form=form), 409
+        db.session.commit()
+        login_user(admin)
+        flash(f"Thank you. We have sent {provider.name}'s application to {provider.approving_body.label} for approval. "
+              "You can prepare your offers while you wait.", "success")
+        return redirect(url_for(".dashboard"))
+    return render_template("providers/organisations/sign_up.html", form=form), 422 if form.errors else 200
+
+
+# --- the dashboard ------------------------------------------------------------------------------------
+
+ATTENTION_LIMIT = 20
+
+
+@bp.get("/provider")
+@provider_staff_required
+def dashboard():
+    provider = current_user.provider
+    page, size = page_number(), current_app.config["PAGE_SIZE"]
+    now = utcnow()
+    upcoming = (Session.status == SessionStatus.OPEN, Session.starts_at > now, Offer.provider_id == provider.id)
+    total = db.session.scalar(select(func.count(Session.id)).join(Session.offer).where(*upcoming))
+    waiting = (select(func.count(WaitingListEntry.id))
+               .where(WaitingListEntry.session_id == Session.id, WaitingListEntry.status == WaitingStatus.WAITING)
+               .correlate(Session).scalar_subquery())
+    sessions = db.session.execute(
+        select(Session, Offer.title, Offer.id, waiting.label("waiting")).join(Session.offer).where(*upcoming)
+        .order_by(Session.starts_at, Session.id).limit(size).offset((page - 1) * size)
+    ).all()
+    pending_change = or_(Offer.pending_tier.is_not(None), Offer.pending_price_pence.is_not(None))
+    counts = {status: (number, changes) for status, number, changes in db.session.execute(
+        select(Offer.status, func.count(Offer.id), func.count(case((pending_change, 1))))
+        .where(Offer.provider_id == provider.id).group_by(Offer.status)
+    )}
+    attention = db.session.scalars(
+        select(Offer).where(Offer.provider_id == provider.id,
+                            or_(Offer.status.in_([OfferStatus.SUBMITTED, OfferStatus.RETURNED]),
+                                (Offer.status == OfferStatus.PUBLISHED)
+                                & (pending_change | Offer.review_comments.is_not(None))))
+        .order_by(Offer.status, Offer.title, Offer.id).limit(ATTENTION_LIMIT)
+    ).all()
+    return render_template(
+        "providers/organisations/dashboard.html", provider=provider, sessions=sessions, total=total, page=page,
+        pages=max(1, math.ceil(total / size)), counts=counts, attention=attention,
+        insurance=organisations.insurance_state(provider, organisations.london_today()), statuses=OfferStatus,
+    )
+
+
+# --- the organisation's details ----------------------------------------------------------------------
+
+@bp.get("/provider/organisation")
+@provider_staff_required
+def organisation():
+    provider = current_user.provider
+    return render_template("providers/organisations/organisation.html", provider=provider,
+                           history=organisations.history(provider), labels=organisations.ACTION_LABELS,
+                           insurance=organisations.insurance_state(provider, organisations.london_today()))
+
+
+@bp.route("/provider/organisation/edit", methods=["GET", "POST"])
+@provider_admin_required
+def edit_organisation():
+    provider = current_user.provider
+    form = EditOrganisationForm(obj=provider, today=organisations.london_today())
+    status = 200
+    if form.validate_on_submit():
+        was_returned = provider.status is ProviderStatus.RETURNED
+        try:
+            organisations.update_details(provider, form.details(), by=current_user, today=organisations.london_today())
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 409
+        else:
+            db.session.commit()
+            flash("Your details have been saved and sent for approval again." if was_returned
+                  else "Your organisation's details have been saved.", "success")
+            return redirect(url_for(".organisation"))
+    elif form.errors:
+        status = 422
+    return render_template("providers/organisations/edit.html", provider=provider, form=form), status
+
+
+# --- staff and invitations -------------------------------------------------------------------------
+
+def _staff_member_or_404(staff_id: int) -> User:
+    member = db.session.get(User, staff_id)
+    if member is None or member.provider_id != current_user.provider_id or member.role is not Role.PROVIDER:
+        abort(404)
+    return member
+
+
+def _render_staff(form=None, status: int = 200):
+    provider = current_user.provider
+    members = db.session.scalars(
+        select(User).where(User.provider_id == provider.id, User.role == Role.PROVIDER)
+        .order_by(User.active.desc(), User.name, User.id)
+    ).all()
+    return render_template("providers/organisations/staff.html", provider=provider, members=members,
+                           invites=organisations.open_invites(provider), form=form or ConfirmForm()), status
+
+
+@bp.get("/provider/staff")
+@provider_staff_required
+def staff():
+    return _render_staff()
+
+
+@bp.route("/provider/staff/invite", methods=["GET", "POST"])
+@provider_admin_required
+def invite():
+    form = InviteForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            invitation, _ = organisations.invite_staff(current_user.provider, form.email.data, by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.email.errors.append(str(problem))
+            status = 409
+        else:
+            db.session.commit()
+            flash(f"We have emailed an invitation to {invitation.email}. The link works for "
+                  f"{organisations.INVITE_VALID_DAYS} days.", "success")
+            return redirect(url_for(".staff"))
+    elif form.errors:
+        status = 422
+    return render_template("providers/organisations/invite.html", form=form), status
+
+
+@bp.post("/provider/invites/<int:invite_id>/cancel")
+@provider_admin_required
+def cancel_invite(invite_id: int):
+    invitation = db.session.get(ProviderInvite, invite_id)
+    if invitation is None or invitation.provider_id != current_user.provider_id:
+        abort(404)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        organisations.revoke_invite(invitation, by=current_user)
+    except DomainError as problem:
+        db.session.rollback()
+        form.form_errors.append(str(problem))
+        return _render_staff(form, 409)
+    db.session.commit()
+    flash(f"The invitation to {invitation.email} has been cancelled.", "success")
+    return redirect(url_for(".staff"))
+
+
+@bp.route("/provider/staff/<int:staff_id>/remove", methods=["GET", "POST"])
+@provider_admin_required
+def remove_staff(staff_id: int):
+    member = _staff_member_or_404(staff_id)
+    form = ConfirmForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            organisations.remove_staff(member, by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 409
+        else:
+            db.session.commit()
+            flash(f"{member.name} has been removed. They can no longer sign in.", "success")
+            return redirect(url_for(".staff"))
+    return render_template("providers/organisations/remove_staff.html", member=member, form=form), status
+
+
+@bp.post("/provider/staff/<int:staff_id>/admin")
+@provider_admin_required
+def admin_rights(staff_id: int):
+    member = _staff_member_or_404(staff_id)
+    form = AdminRightsForm()
+    if not form.validate_on_submit():
+        return _render_staff(form, 422)
+    try:
+        organisations.set_admin(member, form.make_admin.data == "yes", by=current_user)
+    except DomainError as problem:
+        db.session.rollback()
+        form.form_errors.append(str(problem))
+        return _render_staff(form, 409)
+    db.session.commit()
+    flash(f"{member.name} is now an administrator." if member.is_provider_admin
+          else f"{member.name} is no longer an administrator.", "success")
+    return redirect(url_for(".staff"))
+
+
+@bp.route("/provider/invites/<invite_token>", methods=["GET", "POST"])
+def accept_invite(invite_token: str):
+    invitation = organisations.find_invite(invite_token)
+    if invitation is None:
+        return render_template("providers/organisations/invite_invalid.html"), 404
+    form = AcceptInviteForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            member = organisations.accept_invite(invitation, name=form.name.data, password=form.password.data)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            status = 409
+        else:
+            db.session.commit()
+            login_user(member)
+            flash(f"Welcome to {invitation.provider.name}. Your account is ready.", "success")
+            return redirect(url_for(".dashboard"))
+    elif form.errors:
+        status = 422
+    return render_template("providers/organisations/accept_invite.html", invitation=invitation, form=form), status
+
+
+# --- API tokens (the token service belongs to the API area: providers.tokens) ------------------------
+
+def _render_tokens(form, status: int = 200, created: tuple | None = None):
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.provider_id == current_user.provider_id)
+        .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())
+    ).all()
+    return render_template("providers/organisations/api_tokens.html", tokens=tokens, form=form, created=created,
+                           confirm=ConfirmForm()), status
+
+
+@bp.route("/provider/api-tokens", methods=["GET", "POST"])
+@provider_admin_required
+def api_tokens():
+    form = ApiTokenForm()
+    if form.validate_on_submit():
+        from .tokens import create_token  # the API area owns tokens
+
+        try:
+            token, plaintext = create_token(current_user.provider, form.name.data.strip(), by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+            return _render_tokens(form, 409)
+        db.session.commit()
+        # Shown once, on this answer only: it is stored hashed and cannot be shown again.
+        return _render_tokens(ApiTokenForm(formdata=None), created=(token, plaintext))
+    return _render_tokens(form, 422 if form.errors else 200)
+
+
+@bp.post("/provider/api-tokens/<int:api_token_id>/revoke")
+@provider_admin_required
+def revoke_api_token(api_token_id: int):
+    token = db.session.get(ApiToken, api_token_id)
+    if token is None or token.provider_id != current_user.provider_id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    from .tokens import revoke_token
+
+    try:
+        revoke_token(token, by=current_user)
+    except DomainError as problem:
+        db.session.rollback()
+        form = ApiTokenForm(formdata=None)
+        form.form_errors.append(str(problem))
+        return _render_tokens(form, 409)
+    db.session.commit()
+    flash(f"The token '{token.name}' has been revoked. Anything using it can no longer reach the API.", "success")
+    return redirect(url_for(".api_tokens"))

@@ -1,0 +1,553 @@
+"""Provider organisations: signing up, the commissioners' decisions, insurance checks, and staff.
+
+The council approves providers of universal and targeted breaks, the children's trust providers of
+specialist breaks only. Every decision is recorded with who, when and why, and shown as history.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+from flask import current_app, has_request_context, url_for
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
+
+from portal import notify
+from portal.errors import DomainError, NotAllowed, TryAgain
+from portal.extensions import db
+from portal.models import AuditEvent, Role, User, record
+from portal.timeutil import to_london, utcnow
+
+from .models import (
+    Body,
+    Booking,
+    BookingStatus,
+    Offer,
+    Provider,
+    ProviderInvite,
+    ProviderStatus,
+    Session,
+    SessionStatus,
+    Tier,
+)
+
+INSURANCE_WARNING_DAYS = 30
+INVITE_VALID_DAYS = 7
+
+COMMISSIONER_ROLES = {Body.COUNCIL: Role.COUNCIL, Body.TRUST: Role.TRUST}
+
+# How each recorded action reads in a history table.
+ACTION_LABELS = {
+    "provider_signed_up": "Signed up",
+    "provider_details_changed": "Details changed",
+    "provider_resubmitted": "Sent for approval again",
+    "provider_approved": "Approved",
+    "provider_returned": "Returned",
+    "provider_suspended": "Suspended",
+    "provider_reinstated": "Reinstated",
+    "insurance_warning_sent": "Insurance warning sent",
+    "staff_invited": "Colleague invited",
+    "staff_joined": "Colleague joined",
+    "invite_cancelled": "Invitation cancelled",
+    "staff_removed": "Colleague removed",
+    "staff_admin_given": "Made an administrator",
+    "staff_admin_removed": "Administrator rights taken away",
+}
+
+
+@dataclass
+class OrganisationDetails:
+    """What an organisation tells us about itself when it signs up or updates its details."""
+
+    name: str
+    email: str
+    phone: str | None = None
+    website: str | None = None
+    charity_number: str | None = None
+    company_number: str | None = None
+    ofsted_number: str | None = None
+    insurance_expires_on: date | None = None
+    safeguarding_lead: str | None = None
+    dbs_policy_confirmed: bool = False
+
+
+def london_today() -> date:
+    return to_london(utcnow()).date()
+
+
+def link(endpoint: str, **values) -> str:
+    """A link for an email: absolute in a request; outside one (a CLI command) built from BASE_URL."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config.get("BASE_URL", "").rstrip("/") + path
+
+
+def history(subject) -> list[AuditEvent]:
+    """Every recorded decision and change about a provider or an offer, newest first."""
+    return db.session.scalars(
+        select(AuditEvent).options(joinedload(AuditEvent.actor))
+        .where(AuditEvent.subject_type == type(subject).__name__, AuditEvent.subject_id == subject.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
+
+
+def lock(subject) -> None:
+    """Re-read a provider or an offer under a write lock until the transaction ends, so that two people acting on
+    it at once (two commissioners deciding, two admins changing staff) cannot both act on what they first read.
+
+    PostgreSQL: SELECT ... FOR UPDATE on its row. SQLite: the database write lock (BEGIN IMMEDIATE)."""
+    db.session.flush()  # refreshing would otherwise drop changes this unit of work has not written yet
+    connection = db.session.connection()
+    try:
+        if connection.dialect.name == "sqlite":
+            raw = connection.connection.dbapi_connection
+            if not raw.in_transaction:
+                raw.execute("BEGIN IMMEDIATE")
+            db.session.refresh(subject)
+        else:
+            timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
+            connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
+            # The bare row: FOR UPDATE cannot go with the outer joins of how the view loaded it.
+            model = type(subject)
+            connection.execute(select(model.id).where(model.id == subject.id).with_for_update())
+            db.session.refresh(subject)
+    except OperationalError as exc:
+        raise TryAgain("Someone else is changing this at the same moment. Please try again.") from exc
+
+
+# --- who decides ------------------------------------------------------------------------------------
+
+def body_of(user: User) -> Body | None:
+    """The commissioning body a commissioner works for (None for an administrator, who may act for both)."""
+    return {Role.COUNCIL: Body.COUNCIL, Role.TRUST: Body.TRUST}.get(user.role)
+
+
+def can_decide(user: User, body: Body) -> bool:
+    return user.role is Role.ADMIN or user.role is COMMISSIONER_ROLES[body]
+
+
+def check_can_decide(user: User, body: Body) -> None:
+    if not can_decide(user, body):
+        raise NotAllowed(f"Only {body.label} can make this decision.")
+
+
+def approving_body_for(kinds: set[Tier]) -> Body:
+    """The trust approves providers of specialist breaks only; the council approves everyone else."""
+    if not kinds:
+        raise DomainError("Choose the kinds of break you will offer.")
+    return Body.TRUST if set(kinds) == {Tier.SPECIALIST} else Body.COUNCIL
+
+
+def commissioners(body: Body) -> list[User]:
+    return db.session.scalars(
+        select(User).where(User.role == COMMISSIONER_ROLES[body], User.active.is_(True)).order_by(User.id)
+    ).all()
+
+
+def staff_of(provider: Provider, *, admins_only: bool = False) -> list[User]:
+    query = select(User).where(User.provider_id == provider.id, User.role == Role.PROVIDER, User.active.is_(True))
+    if admins_only:
+        query = query.where(User.is_provider_admin.is_(True))
+    return db.session.scalars(query.order_by(User.name, User.id)).all()
+
+
+def _email_staff(provider: Provider, subject: str, template: str, *, admins_only: bool = False, **context) -> None:
+    for member in staff_of(provider, admins_only=admins_only):
+        notify.queue(member.email, subject, template, provider=provider, member=member, **context)
+
+
+def _email_commissioners(body: Body, subject: str, template: str, **context) -> None:
+    for commissioner in commissioners(body):
+        notify.queue(commissioner.email, subject, template, commissioner=commissioner, **context)
+
+
+# --- signing up and details -------------------------------------------------------------------------
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def _clean_number(text: str | None) -> str | None:
+    text = (text or "").replace(" ", "").upper()
+    return text or None
+
+
+def _check_details(details: OrganisationDetails, today: date) -> OrganisationDetails:
+    details = OrganisationDetails(
+        name=(details.name or "").strip(),
+        email=(details.email or "").strip().lower(),
+        phone=_clean(details.phone),
+        website=_clean(details.website),
+        charity_number=_clean_number(details.charity_number),
+        company_number=_clean_number(details.company_number),
+        ofsted_number=_clean_number(details.ofsted_number),
+        insurance_expires_on=details.insurance_expires_on,
+        safeguarding_lead=_clean(details.safeguarding_lead),
+        dbs_policy_confirmed=bool(details.dbs_policy_confirmed),
+    )
+    if not details.name:
+        raise DomainError("Enter the name of your organisation.")
+    if not details.email:
+        raise DomainError("Enter your organisation's email address.")
+    if not details.charity_number and not details.company_number:
+        raise DomainError("Enter your registered charity number or your company number.")
+    if details.insurance_expires_on is None:
+        raise DomainError("Enter the date your public liability insurance runs out.")
+    if details.insurance_expires_on <= today:
+        raise DomainError("Your insurance must still be in date. Renew it, then enter the new date it runs out.")
+    if not details.safeguarding_lead:
+        raise DomainError("Enter the name of your safeguarding lead.")
+    if not details.dbs_policy_confirmed:
+        raise DomainError("Confirm that your staff and volunteers have DBS checks under your written policy.")
+    return details
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def _add_account(user: User) -> None:
+    """Add a new account; a second account with the same email (even one racing in) is refused in plain English."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError("An account already uses this email address. Sign in, or use another address.") from None
+
+
+def sign_up(details: OrganisationDetails, kinds: set[Tier], *, admin_name: str, admin_email: str, password: str,
+            today: date) -> tuple[Provider, User]:
+    """An organisation asks to join the local offer. It waits for approval by the body that commissions its breaks."""
+    details = _check_details(details, today)
+    body = approving_body_for(kinds)
+    admin_name, admin_email = admin_name.strip(), admin_email.strip().lower()
+    if not admin_name:
+        raise DomainError("Enter your full name.")
+    if find_user_by_email(admin_email) is not None:
+        raise DomainError("An account already uses this email address. Sign in, or use another address.")
+    provider = Provider(status=ProviderStatus.PENDING, approving_body=body, **asdict(details))
+    db.session.add(provider)
+    db.session.flush()
+    admin = User(email=admin_email, name=admin_name, role=Role.PROVIDER, provider_id=provider.id,
+                 is_provider_admin=True)
+    admin.set_password(password)
+    _add_account(admin)
+    record("provider_signed_up", provider, by=admin, kinds=sorted(t.value for t in kinds), approving_body=body.value)
+    notify.queue(admin.email, "We have received your application", "provider_signed_up", provider=provider,
+                 member=admin, link=link("provider_orgs.dashboard"))
+    _email_commissioners(body, f"A new provider is waiting for approval: {provider.name}", "provider_waiting",
+                         provider=provider, link=link("approvals.provider", provider_id=provider.id))
+    return provider, admin
+
+
+def check_admin(user: User, provider: Provider) -> None:
+    if not (user.role is Role.PROVIDER and user.provider_id == provider.id and user.is_provider_admin and user.active):
+        raise NotAllowed("Only your organisation's administrators can do this.")
+
+
+def update_details(provider: Provider, details: OrganisationDetails, *, by: User, today: date) -> Provider:
+    """An administrator updates the organisation's details; a returned application goes back for approval."""
+    check_admin(by, provider)
+    lock(provider)
+    if provider.status is ProviderStatus.SUSPENDED:
+        # The commissioner is looking into this provider; changes wait until it is reinstated.
+        raise DomainError("Your organisation is suspended, so its details cannot change. Contact "
+                          f"{provider.approving_body.label} about the suspension.")
+    details = _check_details(details, today)
+    before, after = {}, {}
+    for name, value in asdict(details).items():
+        old = getattr(provider, name)
+        if old != value:
+            before[name] = old.isoformat() if isinstance(old, date) else old
+            after[name] = value.isoformat() if isinstance(value, date) else value
+            setattr(provider, name, value)
+    if "insurance_expires_on" in after:
+        provider.insurance_warned_on = None  # a new date earns its own warning
+    if after:
+        record("provider_details_changed", provider, by=by, before=before, after=after)
+    if provider.status is ProviderStatus.RETURNED:
+        provider.status = ProviderStatus.PENDING
+        record("provider_resubmitted", provider, by=by)
+        _email_commissioners(provider.approving_body, f"A provider has sent its application again: {provider.name}",
+                             "provider_waiting", provider=provider, resubmitted=True,
+                             link=link("approvals.provider", provider_id=provider.id))
+    return provider
+
+
+# --- commissioners' decisions ----------------------------------------------------------------------
+
+def _reason(text: str | None, what: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError(f"Give the reasons for {what}. The provider will see them.")
+    return text
+
+
+def _upcoming_bookings(provider: Provider) -> dict[User, list[Booking]]:
+    """Each family's confirmed places on the provider's sessions still to come."""
+    bookings = db.session.scalars(
+        select(Booking).join(Booking.session).join(Session.offer)
+        .options(joinedload(Booking.booked_by), joinedload(Booking.child),
+                 joinedload(Booking.session).joinedload(Session.offer))
+        .where(Offer.provider_id == provider.id, Booking.status == BookingStatus.CONFIRMED,
+               Session.status == SessionStatus.OPEN, Session.starts_at > utcnow())
+        .order_by(Booking.booked_by_id, Session.starts_at, Booking.id)
+    ).all()
+    families: dict[User, list[Booking]] = {}
+    for booking in bookings:
+        families.setdefault(booking.booked_by, []).append(booking)
+    return families
+
+
+def _email_families(provider: Provider, subject: str, template: str) -> int:
+    families = _upcoming_bookings(provider)
+    for family, bookings in families.items():
+        notify.queue(family.email, subject, template, provider=provider, family=family,
+                     places=[(b, to_london(b.session.starts_at)) for b in bookings],
+                     link=link("bookings.my_bookings"))
+    return len(families)
+
+
+def _check_insured(provider: Provider, what: str) -> None:
+    if insurance_state(provider, london_today()) == "expired":
+        raise DomainError(f"{provider.name}'s insurance ran out on {provider.insurance_expires_on:%-d %B %Y}, so it "
+                          f"cannot be {what}. Ask them to renew it and enter the new date first.")
+
+
+def approve_provider(provider: Provider, *, by: User, reason: str | None = None) -> Provider:
+    check_can_decide(by, provider.approving_body)
+    lock(provider)
+    if provider.status is not ProviderStatus.PENDING:
+        raise DomainError(_not_waiting(provider))
+    _check_insured(provider, "approved")
+    provider.status = ProviderStatus.APPROVED
+    provider.status_reason = None
+    record("provider_approved", provider, by=by, reason=_clean(reason))
+    _email_staff(provider, "Your organisation has been approved", "provider_approved",
+                 link=link("provider_orgs.dashboard"))
+    return provider
+
+
+def return_provider(provider: Provider, reason: str, *, by: User) -> Provider:
+    check_can_decide(by, provider.approving_body)
+    lock(provider)
+    if provider.status is not ProviderStatus.PENDING:
+        raise DomainError(_not_waiting(provider))
+    reason = _reason(reason, "returning the application")
+    provider.status = ProviderStatus.RETURNED
+    provider.status_reason = reason
+    record("provider_returned", provider, by=by, reason=reason)
+    _email_staff(provider, "Your application needs changes", "provider_returned", reason=reason,
+                 link=link("provider_orgs.edit_organisation"))
+    return provider
+
+
+def suspend_provider(provider: Provider, reason: str, *, by: User) -> int:
+    """Suspend an approved provider: its sessions cannot be booked, and every family with a place coming up
+    is told. Returns how many families were told."""
+    check_can_decide(by, provider.approving_body)
+    lock(provider)
+    if provider.status is not ProviderStatus.APPROVED:
+        raise DomainError("Only an approved provider can be suspended. "
+                          f"{provider.name} is {provider.status.value}.")
+    reason = _reason(reason, "the suspension")
+    provider.status = ProviderStatus.SUSPENDED
+    provider.status_reason = reason
+    told = _email_families(provider, f"{provider.name} is not taking bookings at the moment", "provider_suspended_family")
+    record("provider_suspended", provider, by=by, reason=reason, families_told=told)
+    _email_staff(provider, "Your organisation has been suspended", "provider_suspended", reason=reason)
+    return told
+
+
+def reinstate_provider(provider: Provider, reason: str, *, by: User) -> int:
+    """Lift a suspension; families with places coming up are told that bookings are open again."""
+    check_can_decide(by, provider.approving_body)
+    lock(provider)
+    if provider.status is not ProviderStatus.SUSPENDED:
+        raise DomainError(f"Only a suspended provider can be reinstated. {provider.name} is {provider.status.value}.")
+    reason = _reason(reason, "reinstating the provider")
+    _check_insured(provider, "reinstated")
+    provider.status = ProviderStatus.APPROVED
+    provider.status_reason = None
+    told = _email_families(provider, f"{provider.name} is taking bookings again", "provider_reinstated_family")
+    record("provider_reinstated", provider, by=by, reason=reason, families_told=told)
+    _email_staff(provider, "Your organisation has been reinstated", "provider_reinstated", reason=reason,
+                 link=link("provider_orgs.dashboard"))
+    return told
+
+
+def _not_waiting(provider: Provider) -> str:
+    return f"{provider.name} is not waiting for a decision: it is {provider.status.value}."
+
+
+# --- insurance -----------------------------------------------------------------------------------
+
+def insurance_state(provider: Provider, today: date, days: int = INSURANCE_WARNING_DAYS) -> str | None:
+    """'expired', 'expiring' (within ``days``) or None."""
+    expires = provider.insurance_expires_on
+    if expires is None:
+        return None
+    if expires <= today:
+        return "expired"
+    if expires <= today + timedelta(days=days):
+        return "expiring"
+    return None
+
+
+def insurance_expiring_clause(today: date, days: int = INSURANCE_WARNING_DAYS):
+    """SQL condition: the provider's insurance has run out or runs out within ``days``."""
+    return Provider.insurance_expires_on <= today + timedelta(days=days)
+
+
+def warn_expiring_insurance(today: date, days: int = INSURANCE_WARNING_DAYS) -> list[Provider]:
+    """Warn each provider whose insurance runs out within ``days`` (or has run out), and the commissioners
+    who approve it, once for each expiry date. Run daily by ``flask warn-insurance``; the caller commits."""
+    providers = db.session.scalars(
+        select(Provider).where(insurance_expiring_clause(today, days), Provider.insurance_warned_on.is_(None))
+        .order_by(Provider.insurance_expires_on, Provider.id)
+    ).all()
+    by_body: dict[Body, list[Provider]] = {}
+    for provider in providers:
+        provider.insurance_warned_on = today
+        record("insurance_warning_sent", provider, by=None, expires_on=provider.insurance_expires_on.isoformat())
+        _email_staff(provider, "Your insurance is running out" if provider.insurance_expires_on > today
+                     else "Your insurance has run out", "insurance_expiring_provider", admins_only=True,
+                     expired=provider.insurance_expires_on <= today, link=link("provider_orgs.edit_organisation"))
+        by_body.setdefault(provider.approving_body, []).append(provider)
+    for body, expiring in by_body.items():
+        _email_commissioners(body, f"Provider insurance running out: {len(expiring)} "
+                             f"provider{'s' if len(expiring) != 1 else ''}", "insurance_expiring_commissioner",
+                             providers=expiring, today=today,
+                             link=link("approvals.providers", show="insurance"))
+    return providers
+
+
+# --- staff and invitations ---------------------------------------------------------------------------
+
+def invite_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_invites(provider: Provider) -> list[ProviderInvite]:
+    cutoff = utcnow() - timedelta(days=INVITE_VALID_DAYS)
+    return db.session.scalars(
+        select(ProviderInvite).where(ProviderInvite.provider_id == provider.id, ProviderInvite.accepted_at.is_(None),
+                                     ProviderInvite.revoked_at.is_(None), ProviderInvite.created_at > cutoff)
+        .order_by(ProviderInvite.created_at.desc())
+    ).all()
+
+
+def invite_staff(provider: Provider, email: str, *, by: User) -> tuple[ProviderInvite, str]:
+    """An administrator invites a colleague; the emailed link (valid for 7 days) creates their staff account.
+    Only a hash of the token is kept."""
+    check_admin(by, provider)
+    email = email.strip().lower()
+    if not email:
+        raise DomainError("Enter your colleague's email address.")
+    if find_user_by_email(email) is not None:
+        raise DomainError("An account already uses this email address, so it cannot be invited. "
+                          "Ask the short breaks team if this person should join your organisation.")
+    for earlier in open_invites(provider):
+        if earlier.email == email:
+            earlier.revoked_at = utcnow()  # the new link replaces the old one
+    token = secrets.token_urlsafe(32)
+    invite = ProviderInvite(provider_id=provider.id, email=email, token_hash=invite_token_hash(token), invited_by_id=by.id)
+    db.session.add(invite)
+    db.session.flush()
+    record("staff_invited", provider, by=by, email=email)
+    notify.queue(email, f"Join {provider.name} on the short breaks portal", "staff_invite", provider=provider,
+                 invited_by=by, days=INVITE_VALID_DAYS, link=link("provider_orgs.accept_invite", invite_token=token))
+    return invite, token
+
+
+def find_invite(token: str) -> ProviderInvite | None:
+    """The open invitation with this token, or None if it is unknown, used, cancelled or out of date."""
+    invite = db.session.scalar(select(ProviderInvite).where(ProviderInvite.token_hash == invite_token_hash(token)))
+    if invite is None or invite.accepted_at is not None or invite.revoked_at is not None:
+        return None
+    if invite.created_at <= utcnow() - timedelta(days=INVITE_VALID_DAYS):
+        return None
+    return invite
+
+
+def accept_invite(invite: ProviderInvite, *, name: str, password: str) -> User:
+    if invite.accepted_at is not None or invite.revoked_at is not None:
+        raise DomainError("This invitation has already been used or cancelled.")
+    name = name.strip()
+    if not name:
+        raise DomainError("Enter your full name.")
+    if find_user_by_email(invite.email) is not None:
+        raise DomainError("An account already uses this email address. Sign in instead.")
+    member = User(email=invite.email, name=name, role=Role.PROVIDER, provider_id=invite.provider_id)
+    member.set_password(password)
+    _add_account(member)
+    invite.accepted_at = utcnow()
+    record("staff_joined", invite.provider, by=member, email=member.email)
+    return member
+
+
+def revoke_invite(invite: ProviderInvite, *, by: User) -> None:
+    check_admin(by, invite.provider)
+    if invite.accepted_at is not None:
+        raise DomainError("This invitation has already been accepted. Remove the person from your staff instead.")
+    if invite.revoked_at is None:
+        invite.revoked_at = utcnow()
+        record("invite_cancelled", invite.provider, by=by, email=invite.email)
+
+
+def _admins_left(provider: Provider, without: User) -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).where(User.provider_id == provider.id, User.role == Role.PROVIDER,
+                                          User.active.is_(True), User.is_provider_admin.is_(True),
+                                          User.id != without.id)
+    )
+
+
+def _check_staff_change(member: User, by: User) -> Provider:
+    provider = member.provider
+    if provider is None or member.role is not Role.PROVIDER:
+        raise DomainError("This person is not on a provider's staff.")
+    # Staff changes to one organisation take turns: the count of administrators left is only true while
+    # nobody else changes it, and the person acting may have just lost their own rights.
+    lock(provider)
+    db.session.refresh(member)
+    db.session.refresh(by)
+    if by.role is not Role.ADMIN:
+        check_admin(by, provider)
+    return provider
+
+
+def remove_staff(member: User, *, by: User) -> User:
+    """Take away a colleague's access: their account is deactivated, never deleted, so the records stay."""
+    provider = _check_staff_change(member, by)
+    if member.id == by.id:
+        raise DomainError("You cannot remove yourself. Ask another administrator to do it.")
+    if not member.active:
+        raise DomainError(f"{member.name} has already been removed.")
+    if member.is_provider_admin and _admins_left(provider, without=member) == 0:
+        raise DomainError(f"{member.name} is your organisation's only administrator. Make someone else an "
+                          "administrator first.")
+    member.active = False
+    record("staff_removed", provider, by=by, user_id=member.id, email=member.email)
+    return member
+
+
+def set_admin(member: User, make_admin: bool, *, by: User) -> User:
+    """Give or take away a colleague's right to manage staff and API tokens."""
+    provider = _check_staff_change(member, by)
+    if member.id == by.id:
+        raise DomainError("You cannot change your own administrator rights.")
+    if not member.active:
+        raise DomainError(f"{member.name} has been removed from your staff.")
+    if not make_admin and member.is_provider_admin and _admins_left(provider, without=member) == 0:
+        raise DomainError(f"{member.name} is your organisation's only administrator.")
+    if member.is_provider_admin != make_admin:
+        member.is_provider_admin = make_admin
+        record("staff_admin_given" if make_admin else "staff_admin_removed", provider, by=by, user_id=member.id)
+    return member

@@ -1,0 +1,63 @@
+"""Access rows for provider organisations, their offers, and the commissioners' approval queues.
+
+The world's provider account becomes the administrator of the organisation that runs the family world's
+offer (approved by the council), with a colleague, an open invitation and an API token."""
+from portal.extensions import db
+from portal.models import Role
+from providers.models import ApiToken, Offer, ProviderInvite
+from providers.organisations import invite_token_hash
+
+from ..factories import UserFactory
+from . import DENY, LOGIN, OK, PUBLIC, ROLES
+
+PROVIDER_STAFF = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "provider": OK}
+COMMISSIONERS = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "council": OK, "trust": OK, "admin": OK}
+# The world's provider and offer are the council's to decide on, not the trust's.
+COUNCIL_DECIDES = dict(COMMISSIONERS, trust=DENY)
+
+
+def staff_answer(code):
+    return dict(PROVIDER_STAFF, provider=code)
+
+
+ROWS = [
+    ("GET", "/provider/sign-up", PUBLIC),
+    ("GET", "/provider", PROVIDER_STAFF),
+    ("GET", "/provider/organisation", PROVIDER_STAFF),
+    ("GET", "/provider/organisation/edit", PROVIDER_STAFF),
+    ("GET", "/provider/staff", PROVIDER_STAFF),
+    ("GET", "/provider/staff/invite", PROVIDER_STAFF),
+    ("GET", "/provider/staff/<int:staff_id>/remove", PROVIDER_STAFF),
+    ("POST", "/provider/staff/<int:staff_id>/admin", staff_answer(422)),  # no choice posted
+    ("GET", "/provider/invites/<invite_token>", PUBLIC),
+    ("POST", "/provider/invites/<int:invite_id>/cancel", staff_answer(302)),
+    ("GET", "/provider/api-tokens", PROVIDER_STAFF),
+    ("POST", "/provider/api-tokens/<int:api_token_id>/revoke", staff_answer(302)),
+    ("GET", "/provider/offers", PROVIDER_STAFF),
+    ("GET", "/provider/offers/new", PROVIDER_STAFF),
+    ("GET", "/provider/offers/<int:offer_id>", PROVIDER_STAFF),
+    ("GET", "/provider/offers/<int:offer_id>/edit", PROVIDER_STAFF),
+    ("POST", "/provider/offers/<int:offer_id>/submit", staff_answer(409)),  # already published
+    ("GET", "/provider/offers/<int:offer_id>/withdraw", PROVIDER_STAFF),
+    ("GET", "/approvals/providers", COMMISSIONERS),
+    ("GET", "/approvals/providers/<int:provider_id>", COUNCIL_DECIDES),
+    ("GET", "/approvals/offers", COMMISSIONERS),
+    ("GET", "/approvals/offers/<int:offer_id>", COUNCIL_DECIDES),
+]
+
+
+def world(users, values) -> dict:
+    provider = db.session.get(Offer, values["offer_id"]).provider
+    admin = users["provider"]
+    admin.provider_id, admin.is_provider_admin = provider.id, True
+    colleague = UserFactory(role=Role.PROVIDER, provider_id=provider.id)
+    accept = ProviderInvite(provider_id=provider.id, email="new.colleague@example.org", token_hash=invite_token_hash("access-invite"),
+                            invited_by_id=admin.id)
+    cancel = ProviderInvite(provider_id=provider.id, email="other.colleague@example.org",
+                            token_hash=invite_token_hash("cancel-invite"), invited_by_id=admin.id)
+    token = ApiToken(provider_id=provider.id, name="Booking system", prefix="sbp_abcdefgh", token_hash=invite_token_hash("sbp_x"),
+                     created_by_id=admin.id)
+    db.session.add_all([accept, cancel, token])
+    db.session.commit()
+    return {"provider_id": provider.id, "staff_id": colleague.id, "invite_token": "access-invite",
+            "invite_id": cancel.id, "api_token_id": token.id}
