@@ -1,0 +1,440 @@
+"""Throughput and latency of the portal under gunicorn, driven over HTTP by several client processes.
+
+    .venv/bin/python benchmarks/run.py [--workers 4] [--duration 10] [--size full|small]
+                                       [--database-url URL] [--clients N] [--threads N]
+
+By default the database is SQLite under benchmarks/.data/ (one file per demo size), migrated with
+``flask --app portal db upgrade`` and filled with ``flask --app portal seed-demo --size SIZE`` the first
+time. With --database-url (e.g. postgresql://postgres@127.0.0.1:5432/bench) the database is migrated,
+and seeded only if it has no demo data yet (or with --reseed).
+
+The demo families' passwords are random, so the script adds its own families (bench-family-N@example.com,
+one child aged 10 each) through the app's models before it starts the server, and signs them in over
+HTTP. Every booking request is a real booking of a free place: each run first deletes the bookings the
+benchmark families made in earlier runs, so the data stays the same from run to run.
+
+It prints figures only: requests/s, p50 and p99 latency, and the throughput relative to /healthz measured
+in the same run. Client processes and gunicorn share the machine's CPUs, so treat the figures as relative.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / ".data"
+sys.path.insert(0, str(ROOT))
+
+from tests.live_server import live_server  # noqa: E402  (no pytest in there)
+
+SEARCH = "/local-offer?age=9&need=autism&tier=universal&day=5"
+BENCH_EMAIL = "bench-family-{n}@example.com"
+BENCH_PASSWORD = "benchmark families only"
+CHILD_AGE = 10
+TIMEOUT = 30
+
+
+def say(message: str = "", end: str = "\n") -> None:
+    print(message, end=end, flush=True)
+
+
+# --- the database -------------------------------------------------------------------------------
+
+def sqlalchemy_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def flask_cli(url: str, *args: str) -> None:
+    env = dict(os.environ, DATABASE_URL=url, PORTAL_CONFIG="development",
+               PORTAL_INSTANCE_PATH=str(DATA / "instance"))
+    env.pop("MAIL_SERVER", None)
+    command = [sys.executable, "-m", "flask", "--app", "portal", *args]
+    say(f"$ flask --app portal {' '.join(args)}")
+    subprocess.run(command, env=env, cwd=ROOT, check=True)
+
+
+def make_app(url: str):
+    from portal import create_app
+
+    return create_app("development", SQLALCHEMY_DATABASE_URI=sqlalchemy_url(url))
+
+
+def demo_data_present(url: str) -> bool:
+    from sqlalchemy import inspect, select
+
+    from portal.extensions import db
+    from portal.models import User
+
+    app = make_app(url)
+    with app.app_context():
+        try:
+            if not inspect(db.engine).has_table("users"):
+                return False
+            return db.session.scalar(select(User.id).where(User.email == "parent@example.com")) is not None
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def prepare_database(url: str, size: str, reseed: bool) -> bool:
+    """Migrate, and seed unless the demo data is there already; True if it seeded."""
+    say("Preparing the database...")
+    try:
+        flask_cli(url, "db", "upgrade")
+    except subprocess.CalledProcessError:
+        raise SystemExit("flask db upgrade failed (see above). For the default SQLite database, run again with "
+                         "--reseed to build it from nothing.") from None
+    if reseed or not demo_data_present(url):
+        say(f"Seeding the {size} demo area (the full one takes a few minutes)...")
+        flask_cli(url, "seed-demo", "--size", size)
+        return True
+    say("Demo data already present.")
+    return False
+
+
+def prepare_benchmark_data(url: str, families: int, slots_wanted: int) -> dict:
+    """Add the benchmark families, undo their earlier bookings, and plan which sessions each will book."""
+    from sqlalchemy import delete, func, select
+    from sqlalchemy.orm import joinedload
+    from werkzeug.security import generate_password_hash
+
+    from budgets import funding
+    from portal.extensions import db
+    from portal.models import AuditEvent, Child, Locality, Role, SupportLevel, User
+    from portal.timeutil import age_on, to_london, utcnow
+    from providers import services
+    from providers.models import (STAFF_UNITS, Booking, Offer, OfferStatus, Provider, ProviderStatus, Session,
+                                  SessionStatus, Tier)
+
+    app = make_app(url)
+    with app.app_context():
+        # Families: made once, reused by later runs.
+        today = date.today()
+        born = today.replace(year=today.year - CHILD_AGE) - timedelta(days=30)
+        locality_id = db.session.scalar(select(Locality.id).order_by(Locality.id).limit(1))
+        password_hash = None
+        users = []
+        for n in range(families):
+            email = BENCH_EMAIL.format(n=n)
+            user = db.session.scalar(select(User).where(User.email == email))
+            if user is None:
+                password_hash = password_hash or generate_password_hash(
+                    BENCH_PASSWORD, method=app.config["PASSWORD_HASH_METHOD"])
+                user = User(email=email, name=f"Bench Family {n}", role=Role.PARENT_CARER, password_hash=password_hash)
+                db.session.add(user)
+                db.session.flush()
+            if not user.children:
+                db.session.add(Child(parent_id=user.id, first_name="Bench", last_name=f"Child {n}", date_of_birth=born,
+                                     needs=["autism"], support_level=SupportLevel.GROUP, locality_id=locality_id,
+                                     emergency_contact="Bench Contact 07700 900000"))
+            users.append(user)
+        db.session.commit()
+        say(f"Benchmark families: {families} ready.")
+
+        # Undo earlier runs' bookings, so every run starts from the same data: delete them (and their audit
+        # events), then store the service's own recount on the sessions they were on.
+        user_ids = [u.id for u in users]
+        touched = db.session.scalars(
+            select(Booking.session_id).where(Booking.booked_by_id.in_(user_ids)).distinct()).all()
+        booking_ids = select(Booking.id).where(Booking.booked_by_id.in_(user_ids))
+        db.session.execute(delete(AuditEvent).where(AuditEvent.subject_type == "Booking",
+                                                    AuditEvent.subject_id.in_(booking_ids)))
+        removed = db.session.execute(delete(Booking).where(Booking.booked_by_id.in_(user_ids))).rowcount
+        for start in range(0, len(touched), 500):
+            for session in db.session.scalars(select(Session).where(Session.id.in_(touched[start:start + 500]))):
+                session.places_taken, session.staff_units_taken = services.held(session)
+        db.session.commit()
+        if removed:
+            say(f"Removed {removed:,} bookings left by earlier benchmark runs.")
+        counts = {
+            "offers": db.session.scalar(select(func.count()).select_from(Offer)),
+            "sessions": db.session.scalar(select(func.count()).select_from(Session)),
+            "bookings": db.session.scalar(select(func.count()).select_from(Booking)),
+        }
+        say(f"Database: {db.engine.dialect.name}, {counts['offers']:,} offers, {counts['sessions']:,} sessions, "
+            f"{counts['bookings']:,} bookings.")
+
+        # Sessions the families may book: open, in the future, with places, for a 10-year-old,
+        # universal or targeted (specialist breaks need an assessment).
+        now = utcnow()
+        candidates = db.session.scalars(
+            select(Session).join(Offer).join(Provider).options(joinedload(Session.offer))
+            .where(Session.status == SessionStatus.OPEN, Session.starts_at > now + timedelta(hours=2),
+                   Session.places_taken < Session.capacity, Offer.status == OfferStatus.PUBLISHED,
+                   Provider.status == ProviderStatus.APPROVED, Offer.tier.in_([Tier.UNIVERSAL, Tier.TARGETED]),
+                   Offer.min_age <= CHILD_AGE, Offer.max_age >= CHILD_AGE)
+            .order_by(Session.starts_at, Session.id)
+        ).all()
+        children = [(u.id, u.children[0].id) for u in users]
+        units = STAFF_UNITS[SupportLevel.GROUP]
+        per_family: list[list[tuple]] = [[] for _ in users]
+        turn = 0
+        total = 0
+        for session in candidates:
+            offer = session.offer
+            if not offer.suits_age(age_on(born, to_london(session.starts_at).date())):
+                continue
+            methods = funding.methods_for(offer)
+            if not methods:
+                continue
+            free = min(session.capacity - session.places_taken, families)
+            if session.staff_units is not None:  # staff time, in the units a child's support level takes
+                free = min(free, (session.staff_units - session.staff_units_taken) // units)
+            if free <= 0:
+                continue
+            for i in range(free):
+                f = (turn + i) % families
+                per_family[f].append((session.id, children[f][1], methods[0].code, offer.tier is Tier.TARGETED))
+            turn = (turn + free) % families
+            total += free
+            if total >= slots_wanted:
+                break
+        say(f"Bookable places planned: {total:,} on {len({s[0] for p in per_family for s in p}):,} sessions.")
+
+        offer_ids = db.session.scalars(
+            select(Offer.id).join(Provider).where(Offer.status == OfferStatus.PUBLISHED,
+                                                  Provider.status == ProviderStatus.APPROVED).order_by(Offer.id)
+        ).all()
+        random.Random(7).shuffle(offer_ids)
+        db.session.remove()
+        db.engine.dispose()
+    return {"counts": counts, "emails": [BENCH_EMAIL.format(n=n) for n in range(families)],
+            "plans": per_family, "offer_ids": offer_ids[:500]}
+
+
+# --- the server ---------------------------------------------------------------------------------
+
+@contextmanager
+def server(url: str, workers: int, threads: int, log_path: Path):
+    """tests.live_server.live_server, with the server's output going to a log file (every booking
+    'sends' an email, which without MAIL_SERVER is written to the log), and gunicorn's --preload, so the
+    app is imported once before the workers are forked."""
+    env = {"GUNICORN_CMD_ARGS": "--preload", "PORTAL_INSTANCE_PATH": str(DATA / "instance")}
+    manager = live_server(url, workers=workers, threads=threads, **env)
+    with open(log_path, "wb") as log:
+        # gunicorn inherits stdout and stderr when live_server starts it: point them at the log meanwhile.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = os.dup(1), os.dup(2)
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            base = manager.__enter__()
+        except RuntimeError as exc:
+            raise SystemExit(f"{exc}: see {log_path}") from None
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+    try:
+        yield base
+    finally:
+        manager.__exit__(None, None, None)
+
+
+def hidden_input(html: str, name: str) -> str:
+    from html.parser import HTMLParser
+
+    found = {}
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "input" and attrs.get("name") == name:
+                found.setdefault(name, attrs.get("value") or "")
+
+    Parser().feed(html)
+    if name not in found:
+        raise RuntimeError(f"no {name} input on the page")
+    return found[name]
+
+
+def sign_in(base: str, email: str, session_id: int) -> tuple[requests.Session, str]:
+    http = requests.Session()
+    page = http.get(base + "/sign-in", timeout=TIMEOUT)
+    response = http.post(base + "/sign-in", allow_redirects=False, timeout=TIMEOUT,
+                         data={"email": email, "password": BENCH_PASSWORD,
+                               "csrf_token": hidden_input(page.text, "csrf_token")})
+    if response.status_code != 302:
+        raise RuntimeError(f"could not sign in as {email}: {response.status_code}")
+    page = http.get(f"{base}/sessions/{session_id}/book", timeout=TIMEOUT)
+    if page.status_code != 200:
+        raise RuntimeError(f"booking page for session {session_id}: {page.status_code}")
+    return http, hidden_input(page.text, "csrf_token")
+
+
+# --- the clients --------------------------------------------------------------------------------
+
+def client(job: dict) -> dict:
+    """One client process: a closed loop of requests from start_at to end_at (wall clock)."""
+    base, kind = job["base"], job["kind"]
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    ran_out = False
+    if kind == "book":
+        families = job["families"]  # [(requests.Session, csrf token)]
+        work = iter(job["slots"])   # [(family index, session id, child id, funding, targeted)]
+    else:
+        http = requests.Session()
+        paths = job["paths"]
+    time.sleep(max(0.0, job["start_at"] - time.time()))
+    n = 0
+    while time.time() < job["end_at"]:
+        if kind == "book":
+            try:
+                family, session_id, child_id, method, targeted = next(work)
+            except StopIteration:
+                ran_out = True
+                break
+            http, token = families[family]
+            data = {"children": [child_id], "carer_places": "0", "funding": method, "csrf_token": token}
+            if targeted:
+                data["declared"] = "y"
+            began = time.perf_counter()
+            response = http.post(f"{base}/sessions/{session_id}/book", data=data, allow_redirects=False,
+                                 timeout=TIMEOUT)
+            ok = response.status_code == 302 and response.headers.get("Location", "").endswith("/bookings")
+        else:
+            path = paths[n % len(paths)]
+            began = time.perf_counter()
+            response = http.get(base + path, timeout=TIMEOUT)
+            ok = response.status_code == 200
+        elapsed = time.perf_counter() - began
+        n += 1
+        if ok:
+            latencies.append(elapsed)
+        else:
+            key = str(response.status_code)
+            errors[key] = errors.get(key, 0) + 1
+    return {"latencies": latencies, "errors": errors, "finished": time.time(), "ran_out": ran_out}
+
+
+def run_phase(pool, jobs: list[dict], duration: float) -> dict:
+    start_at = time.time() + 0.5
+    for job in jobs:
+        job["start_at"], job["end_at"] = start_at, start_at + duration
+    results = pool.map(client, jobs)
+    latencies = sorted(x for r in results for x in r["latencies"])
+    errors: dict[str, int] = {}
+    for r in results:
+        for status, count in r["errors"].items():
+            errors[status] = errors.get(status, 0) + count
+    elapsed = max(r["finished"] for r in results) - start_at
+    return {"ok": len(latencies), "errors": errors, "elapsed": elapsed, "rps": len(latencies) / elapsed,
+            "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
+            "ran_out": any(r["ran_out"] for r in results)}
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    index = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[index] * 1000
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes (default 4)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument("--duration", type=float, default=10, help="seconds per endpoint (default 10)")
+    parser.add_argument("--clients", type=int, default=None, help="client processes (default 2 x workers)")
+    parser.add_argument("--families", type=int, default=None, help="benchmark families (default 2 x clients)")
+    parser.add_argument("--size", choices=["full", "small"], default="full", help="demo data size (default full)")
+    parser.add_argument("--database-url", help="default: SQLite in benchmarks/.data/portal-SIZE.sqlite3")
+    parser.add_argument("--reseed", action="store_true", help="rebuild the demo data even if present")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of unmeasured requests per page (default 1)")
+    args = parser.parse_args()
+    clients = args.clients or 2 * args.workers
+    families = args.families or 2 * clients
+
+    DATA.mkdir(parents=True, exist_ok=True)
+    url = args.database_url or f"sqlite:///{DATA / f'portal-{args.size}.sqlite3'}"
+    if args.reseed and not args.database_url:
+        # Our own file: start it again from nothing, so migrations never have to alter a full database.
+        for suffix in ("", "-wal", "-shm"):
+            (DATA / f"portal-{args.size}.sqlite3{suffix}").unlink(missing_ok=True)
+    seeded = prepare_database(url, args.size, args.reseed)
+    # Enough places for 1,000 bookings a second (the plan stops at what the data has).
+    plan = prepare_benchmark_data(url, families, slots_wanted=int(1000 * args.duration) + 1000)
+
+    log_path = DATA / "server.log"
+    say(f"Starting gunicorn: {args.workers} workers x {args.threads} threads (server log: "
+        f"{log_path.relative_to(ROOT)})...")
+    context = multiprocessing.get_context("spawn")
+    with server(url, args.workers, args.threads, log_path) as base, context.Pool(clients) as pool:
+        say(f"Signing in {families} benchmark families: ", end="")
+        signed = []
+        for n, (email, slots) in enumerate(zip(plan["emails"], plan["plans"])):
+            if not slots:
+                raise SystemExit(f"\nNo bookable sessions left for {email}: try --reseed or fewer --families.")
+            signed.append(sign_in(base, email, slots[0][0]))
+            say(f"{n + 1}" if n + 1 == families else f"{n + 1} ", end="")
+        say()
+        offer_paths = [f"/local-offer/{i}" for i in plan["offer_ids"]] or ["/local-offer"]
+        gets = {
+            "GET /healthz": ["/healthz"],
+            f"GET {SEARCH}": [SEARCH],
+            f"GET /local-offer/<id> ({len(offer_paths)} offers)": offer_paths,
+        }
+        if args.warmup > 0:
+            say("Warming up...")
+            for paths in gets.values():
+                run_phase(pool, [{"base": base, "kind": "get", "paths": paths[c::clients] or paths}
+                                 for c in range(clients)], args.warmup)
+
+        results = {}
+        for name, paths in gets.items():
+            say(f"Measuring {name} for {args.duration:g} s with {clients} clients...")
+            results[name] = run_phase(pool, [{"base": base, "kind": "get", "paths": paths[c::clients] or paths}
+                                             for c in range(clients)], args.duration)
+        name = "POST /sessions/<id>/book (real bookings)"
+        say(f"Measuring {name} for {args.duration:g} s with {clients} clients...")
+        jobs = []
+        for c in range(clients):
+            mine = list(range(c, families, clients))
+            slots = []
+            for turn in range(max(len(plan["plans"][f]) for f in mine)):
+                for index, f in enumerate(mine):
+                    if turn < len(plan["plans"][f]):
+                        slots.append((index, *plan["plans"][f][turn]))
+            jobs.append({"base": base, "kind": "book", "families": [signed[f] for f in mine], "slots": slots})
+        results[name] = run_phase(pool, jobs, args.duration)
+
+    size = f"{args.size} demo data" if seeded or not args.database_url else "existing demo data"
+    counts = plan["counts"]
+    say()
+    say(f"Portal benchmark: {size} ({counts['offers']:,} offers, {counts['sessions']:,} sessions, "
+        f"{counts['bookings']:,} bookings), {sqlalchemy_url(url).split(':')[0].split('+')[0]}; gunicorn {args.workers} workers x "
+        f"{args.threads} threads; {clients} client processes; {args.duration:g} s per endpoint; "
+        f"{os.cpu_count()} CPUs shared by clients and server.")
+    say()
+    width = max(len(n) for n in results)
+    say(f"{'endpoint':<{width}}  {'ok':>7}  {'errors':>8}  {'req/s':>8}  {'p50 ms':>8}  {'p99 ms':>8}  {'vs healthz':>10}")
+    healthz = results["GET /healthz"]["rps"]
+    for name, r in results.items():
+        errors = ",".join(f"{k}x{v}" for k, v in sorted(r["errors"].items())) or "0"
+        ratio = r["rps"] / healthz if healthz else float("nan")
+        say(f"{name:<{width}}  {r['ok']:>7,}  {errors:>8}  {r['rps']:>8.1f}  {r['p50']:>8.1f}  {r['p99']:>8.1f}  "
+            f"{ratio:>10.2f}")
+        if r["ran_out"]:
+            say(f"  (some clients ran out of planned places before the end; figures cover {r['elapsed']:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
