@@ -48,34 +48,27 @@ class MultiCheckboxField(SelectMultipleField):
             raise ValidationError("Select from the options shown")
 
 
-class PlainRadioField(RadioField):
+class _SingleChoice:
+    """Plain-English errors for a single choice, whatever value was posted."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError("Select one of the options") from None
+
+    def pre_validate(self, form):
+        if self.data not in {c[0] for c in self.choices}:
+            raise ValidationError("Select one of the options")
+
+
+class PlainRadioField(_SingleChoice, RadioField):
     widget = GovRadioInput()
 
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Select one of the options") from None
 
-    def pre_validate(self, form):
-        if self.data not in {c[0] for c in self.choices}:
-            raise ValidationError("Select one of the options")
-
-
-class PlainSelectField(SelectField):
+class PlainSelectField(_SingleChoice, SelectField):
     widget = GovSelect()
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError("Select one of the options") from None
-
-    def pre_validate(self, form):
-        if self.data not in {c[0] for c in self.choices}:
-            raise ValidationError("Select one of the options")
 
 
 class RealDateField(DateField):
