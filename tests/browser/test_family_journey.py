@@ -58,7 +58,7 @@ def _table(page, caption: str):
 
 def test_parent_carer_registers_adds_a_child_books_cancels_and_gets_a_place_from_the_waiting_list(
         local_offer, new_page):
-    swimming, open_session, full_session = local_offer["swimming"], local_offer["open"], local_offer["full"]
+    open_session, full_session = local_offer["open"], local_offer["full"]
     open_day, full_day = london_date(open_session.starts_at), london_date(full_session.starts_at)
     page = new_page()
 
