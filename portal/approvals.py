@@ -33,6 +33,7 @@ from .access import role_required
 from .errors import DomainError
 from .extensions import db
 from .models import ACCESSIBILITY, NEEDS, AuditEvent, Locality, Role
+from .paging import page_arg
 from .templating import pounds
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
@@ -59,12 +60,6 @@ COUNCIL_TIERS = [Tier.UNIVERSAL, Tier.TARGETED]
 @bp.context_processor
 def _support_labels():
     return {"SUPPORT_OFFERED": SUPPORT_OFFERED}
-
-
-def _page() -> int:
-    page = request.args.get("page", "1")
-    # isascii: "²" is a digit to isdigit() but not a number to int().
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
 def _provider_scope():
@@ -106,7 +101,7 @@ def providers():
         "all": true(),
     }[show]
     scope = _provider_scope()
-    page, size = _page(), current_app.config["PAGE_SIZE"]
+    page, size = page_arg(), current_app.config["PAGE_SIZE"]
     total, insurance_count = db.session.execute(
         select(func.count(Provider.id).filter(condition), func.count(Provider.id).filter(expiring)).where(scope)
     ).one()
@@ -181,7 +176,7 @@ def _decide_provider(provider: Provider, decision: str, reason: str) -> str:
 @bp.get("/offers")
 @commissioner_required
 def offers():
-    page, size = _page(), current_app.config["PAGE_SIZE"]
+    page, size = page_arg(), current_app.config["PAGE_SIZE"]
     waiting = or_(Offer.status == OfferStatus.SUBMITTED,
                   (Offer.status == OfferStatus.PUBLISHED)
                   & (Offer.pending_tier.is_not(None) | Offer.pending_price_pence.is_not(None)))

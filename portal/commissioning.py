@@ -8,11 +8,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from .paging import page_arg
 from .access import get_or_404, role_required
 from .extensions import db
 from .forms import AssessmentDecisionForm
 from .models import Assessment, AssessmentRequest, AssessmentStatus, Child, Role, record
+from .paging import page_arg
 
 bp = Blueprint("commissioning", __name__, url_prefix="/trust")
 

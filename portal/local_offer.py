@@ -11,11 +11,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from providers.models import Offer, OfferStatus, ProviderStatus, Session, SessionStatus
 from providers.services import has_approved_assessment
 
-from .paging import page_arg
 from .access import family_required
 from .extensions import db
 from .forms import AssessmentRequestForm
 from .models import AssessmentRequest, record
+from .paging import page_arg
 from .search import DAYS, OfferFilters, localities, search_offers
 from .timeutil import utcnow
 

@@ -5,7 +5,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, url_for
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
@@ -19,6 +19,14 @@ def queue(to: str, subject: str, template: str, **context) -> None:
 
     body = render_template(f"email/{template}.txt", **context)
     db.session().info.setdefault(_QUEUE_KEY, []).append((to, subject, body))
+
+
+def link(endpoint: str, **values) -> str:
+    """A link for an email: absolute in a request; outside one (a CLI command) built from BASE_URL."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config.get("BASE_URL", "").rstrip("/") + path
 
 
 def send_now(to: str, subject: str, body: str) -> None:

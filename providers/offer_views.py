@@ -12,12 +12,13 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.models import Locality
+from portal.paging import page_arg
 
 from . import offers as offer_services
 from . import organisations
 from .models import SUPPORT_OFFERED, Offer, OfferStatus
 from .offer_forms import OfferForm, WithdrawOfferForm
-from .organisation_views import page_number, provider_staff_required
+from .organisation_views import provider_staff_required
 
 bp = Blueprint("provider_offers", __name__)
 
@@ -49,7 +50,7 @@ def _locality_choices() -> list[tuple[int, str]]:
 @provider_staff_required
 def offers():
     status = STATUS_FILTERS.get(request.args.get("status", ""))
-    page, size = page_number(), current_app.config["PAGE_SIZE"]
+    page, size = page_arg(), current_app.config["PAGE_SIZE"]
     query = select(Offer).where(Offer.provider_id == current_user.provider_id)
     if status is not None:
         query = query.where(Offer.status == status)

@@ -226,7 +226,7 @@ def submit_offer(offer: Offer, *, by: User) -> Offer:
 def _email_staff(offer: Offer, subject: str, template: str, **context) -> None:
     for member in organisations.staff_of(offer.provider):
         notify.queue(member.email, subject, template, offer=offer, member=member,
-                     link=organisations.link("provider_offers.offer", offer_id=offer.id), **context)
+                     link=notify.link("provider_offers.offer", offer_id=offer.id), **context)
 
 
 def approve_offer(offer: Offer, *, by: User, note: str | None = None) -> Offer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import case, func, or_, select
 
@@ -12,6 +12,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.models import Role, User
+from portal.paging import page_arg
 from portal.timeutil import utcnow
 
 from . import organisations
@@ -26,15 +27,16 @@ from .models import (
     WaitingListEntry,
     WaitingStatus,
 )
-from .organisation_forms import AcceptInviteForm, AdminRightsForm, ApiTokenForm, EditOrganisationForm, InviteForm, SignUpForm
+from .organisation_forms import (
+    AcceptInviteForm,
+    AdminRightsForm,
+    ApiTokenForm,
+    EditOrganisationForm,
+    InviteForm,
+    SignUpForm,
+)
 
 bp = Blueprint("provider_orgs", __name__)
-
-
-def page_number() -> int:
-    page = request.args.get("page", "1")
-    # isascii: "²" is a digit to isdigit() but not a number to int().
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 100_000 else 1
 
 
 def provider_staff_required(view):
@@ -100,7 +102,7 @@ ATTENTION_LIMIT = 20
 @provider_staff_required
 def dashboard():
     provider = current_user.provider
-    page, size = page_number(), current_app.config["PAGE_SIZE"]
+    page, size = page_arg(), current_app.config["PAGE_SIZE"]
     now = utcnow()
     upcoming = (Session.status == SessionStatus.OPEN, Session.starts_at > now, Offer.provider_id == provider.id)
     total = db.session.scalar(select(func.count(Session.id)).join(Session.offer).where(*upcoming))

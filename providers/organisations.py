@@ -10,7 +10,7 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
@@ -76,14 +76,6 @@ class OrganisationDetails:
 
 def london_today() -> date:
     return to_london(utcnow()).date()
-
-
-def link(endpoint: str, **values) -> str:
-    """A link for an email: absolute in a request; outside one (a CLI command) built from BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config.get("BASE_URL", "").rstrip("/") + path
 
 
 def history(subject) -> list[AuditEvent]:
@@ -240,9 +232,9 @@ def sign_up(details: OrganisationDetails, kinds: set[Tier], *, admin_name: str, 
     _add_account(admin)
     record("provider_signed_up", provider, by=admin, kinds=sorted(t.value for t in kinds), approving_body=body.value)
     notify.queue(admin.email, "We have received your application", "provider_signed_up", provider=provider,
-                 member=admin, link=link("provider_orgs.dashboard"))
+                 member=admin, link=notify.link("provider_orgs.dashboard"))
     _email_commissioners(body, f"A new provider is waiting for approval: {provider.name}", "provider_waiting",
-                         provider=provider, link=link("approvals.provider", provider_id=provider.id))
+                         provider=provider, link=notify.link("approvals.provider", provider_id=provider.id))
     return provider, admin
 
 
@@ -276,7 +268,7 @@ def update_details(provider: Provider, details: OrganisationDetails, *, by: User
         record("provider_resubmitted", provider, by=by)
         _email_commissioners(provider.approving_body, f"A provider has sent its application again: {provider.name}",
                              "provider_waiting", provider=provider, resubmitted=True,
-                             link=link("approvals.provider", provider_id=provider.id))
+                             link=notify.link("approvals.provider", provider_id=provider.id))
     return provider
 
 
@@ -310,7 +302,7 @@ def _email_families(provider: Provider, subject: str, template: str) -> int:
     for family, bookings in families.items():
         notify.queue(family.email, subject, template, provider=provider, family=family,
                      places=[(b, to_london(b.session.starts_at)) for b in bookings],
-                     link=link("bookings.my_bookings"))
+                     link=notify.link("bookings.my_bookings"))
     return len(families)
 
 
@@ -330,7 +322,7 @@ def approve_provider(provider: Provider, *, by: User, reason: str | None = None)
     provider.status_reason = None
     record("provider_approved", provider, by=by, reason=_clean(reason))
     _email_staff(provider, "Your organisation has been approved", "provider_approved",
-                 link=link("provider_orgs.dashboard"))
+                 link=notify.link("provider_orgs.dashboard"))
     return provider
 
 
@@ -344,7 +336,7 @@ def return_provider(provider: Provider, reason: str, *, by: User) -> Provider:
     provider.status_reason = reason
     record("provider_returned", provider, by=by, reason=reason)
     _email_staff(provider, "Your application needs changes", "provider_returned", reason=reason,
-                 link=link("provider_orgs.edit_organisation"))
+                 link=notify.link("provider_orgs.edit_organisation"))
     return provider
 
 
@@ -378,7 +370,7 @@ def reinstate_provider(provider: Provider, reason: str, *, by: User) -> int:
     told = _email_families(provider, f"{provider.name} is taking bookings again", "provider_reinstated_family")
     record("provider_reinstated", provider, by=by, reason=reason, families_told=told)
     _email_staff(provider, "Your organisation has been reinstated", "provider_reinstated", reason=reason,
-                 link=link("provider_orgs.dashboard"))
+                 link=notify.link("provider_orgs.dashboard"))
     return told
 
 
@@ -418,13 +410,13 @@ def warn_expiring_insurance(today: date, days: int = INSURANCE_WARNING_DAYS) -> 
         record("insurance_warning_sent", provider, by=None, expires_on=provider.insurance_expires_on.isoformat())
         _email_staff(provider, "Your insurance is running out" if provider.insurance_expires_on > today
                      else "Your insurance has run out", "insurance_expiring_provider", admins_only=True,
-                     expired=provider.insurance_expires_on <= today, link=link("provider_orgs.edit_organisation"))
+                     expired=provider.insurance_expires_on <= today, link=notify.link("provider_orgs.edit_organisation"))
         by_body.setdefault(provider.approving_body, []).append(provider)
     for body, expiring in by_body.items():
         _email_commissioners(body, f"Provider insurance running out: {len(expiring)} "
                              f"provider{'s' if len(expiring) != 1 else ''}", "insurance_expiring_commissioner",
                              providers=expiring, today=today,
-                             link=link("approvals.providers", show="insurance"))
+                             link=notify.link("approvals.providers", show="insurance"))
     return providers
 
 
@@ -462,7 +454,7 @@ def invite_staff(provider: Provider, email: str, *, by: User) -> tuple[ProviderI
     db.session.flush()
     record("staff_invited", provider, by=by, email=email)
     notify.queue(email, f"Join {provider.name} on the short breaks portal", "staff_invite", provider=provider,
-                 invited_by=by, days=INVITE_VALID_DAYS, link=link("provider_orgs.accept_invite", invite_token=token))
+                 invited_by=by, days=INVITE_VALID_DAYS, link=notify.link("provider_orgs.accept_invite", invite_token=token))
     return invite, token
 
 

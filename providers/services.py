@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 
@@ -146,17 +146,10 @@ def _settle(session: Session) -> Room:
                 entry=entry,
                 session=session,
                 expires=to_london(entry.offer_expires_at),
-                link=_external("bookings.my_bookings"),
+                link=notify.link("bookings.my_bookings"),
             )
         room = _store_recount(session)
     return room
-
-
-def _external(endpoint: str, **values) -> str:
-    try:
-        return url_for(endpoint, _external=True, **values)
-    except RuntimeError:  # outside a request (a CLI command): a relative link still helps
-        return endpoint
 
 
 # --- booking --------------------------------------------------------------------------------------
@@ -257,7 +250,7 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
         record("place_booked", booking, by=by, session_id=session.id, funding=booking.funding)
     notify.queue(family.email, f"Booking confirmed: {session.offer.title}", "booking_confirmed",
                  family=family, session=session, bookings=bookings, when=to_london(session.starts_at),
-                 link=_external("bookings.my_bookings"))
+                 link=notify.link("bookings.my_bookings"))
     return bookings
 
 

@@ -19,6 +19,7 @@ from portal.access import get_or_404, role_required
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Role
+from portal.paging import page_arg, page_number
 from portal.templating import london_date, london_time
 from portal.timeutil import to_london, utcnow
 
@@ -83,11 +84,6 @@ def _session_or_404(session_id: int) -> Session:
     return session
 
 
-def _page(asked: str | None) -> int:
-    asked = asked or "1"
-    return int(asked) if asked.isascii() and asked.isdigit() and 0 < int(asked) < 100_000 else 1
-
-
 def _when(session: Session) -> str:
     starts, ends = to_london(session.starts_at), to_london(session.ends_at)
     text = f"{london_date(session.starts_at)}, {london_time(session.starts_at)} to {london_time(session.ends_at)}"
@@ -106,7 +102,7 @@ def offer_sessions(offer_id: int):
     size = current_app.config["PAGE_SIZE"]
     total = db.session.scalar(select(func.count(Session.id)).where(*where))
     pages = max(1, math.ceil(total / size))
-    page = min(_page(request.args.get("page")), pages)
+    page = min(page_arg(), pages)
     rows = db.session.scalars(
         select(Session).where(*where)
         .order_by(Session.starts_at.desc() if past else Session.starts_at, Session.id)
@@ -395,7 +391,7 @@ def upload_preview():
         upload_form = UploadForm(formdata=None)
         upload_form.form_errors.append(str(problem))
         return _upload_page(provider, upload_form, status=409)
-    return _preview_page(planned, form.upload_token.data, page=_page(request.form.get("page")))
+    return _preview_page(planned, form.upload_token.data, page=page_number(request.form.get("page")))
 
 
 @bp.post("/sessions/upload/confirm")
