@@ -182,16 +182,21 @@ def test_two_offers_with_the_same_title_need_the_number(client, offers, staff):
     assert response.status_code == 422 and "You have 2 offers called" in response.text
 
 
+def _line_numbers(page: str) -> list[str]:
+    """The Line column of the sessions table (not the summary table above it, whose dates can start "Saturday")."""
+    sessions_table = page.split("The sessions", 1)[1]
+    return re.findall(r'govuk-table__cell--numeric">(\d+)</td>\s*<td class="govuk-table__cell">(?:Saturday|Holiday)',
+                      sessions_table)
+
+
 def test_the_preview_is_paginated_without_keeping_the_file_on_the_server(client, offers):
     preview = _upload(client, _csv(_sessions(offers, 120)))
     assert "page 1 of 3" in preview.text and ">Line<" in preview.text
-    lines_shown = re.findall(r'govuk-table__cell--numeric">(\d+)</td>\s*<td class="govuk-table__cell">(?:Saturday|Holiday)',
-                             preview.text)
+    lines_shown = _line_numbers(preview.text)
     assert lines_shown[0] == "2" and len(lines_shown) == 50
     third = client.post("/provider/sessions/upload/preview", data={"upload_token": _token(preview), "page": "3"})
     assert third.status_code == 200 and "page 3 of 3" in third.text
-    shown = re.findall(r'govuk-table__cell--numeric">(\d+)</td>\s*<td class="govuk-table__cell">(?:Saturday|Holiday)',
-                       third.text)
+    shown = _line_numbers(third.text)
     assert shown[0] == "102" and shown[-1] == "121"
     assert client.post("/provider/sessions/upload/preview",
                        data={"upload_token": _token(preview), "page": "²"}).status_code == 200
