@@ -1,11 +1,27 @@
 """How a place is paid for: a step in booking that each funding method plugs into.
 
-The money issue adds council-funded places, personal budgets, direct payments and card payment
-as further methods; booking and cancelling call the same hooks for all of them.
+Booking calls ``on_book`` once the booking rows exist, cancelling calls ``on_release`` (the family
+cancelling and the provider cancelling a session take the same path), the register calls
+``on_deliver`` when a place has been delivered, and an unpaid hold running out calls ``on_expire``.
+All of them run inside the caller's transaction, under the session's capacity lock; the money
+methods then take the envelope's or budget's lock (always in that order, so nobody deadlocks).
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.templating import pounds
+from portal.timeutil import to_london, utcnow
+
+from . import ledger
+from .ledger import Dims, envelope_account
+from .models import BudgetKind, EntryKind, Payment, PaymentStatus, Refund
 
 
 @dataclass(frozen=True)
@@ -17,14 +33,33 @@ class FundingMethod:
     def available_for(self, offer) -> bool:
         raise NotImplementedError
 
+    def unavailable_reason(self, session, children) -> str | None:
+        """Why this method cannot pay for these places right now (shown to the family), or None."""
+        return None
+
     def price_for(self, offer) -> int:
+        """What the family pays for each place."""
         return offer.price_pence
 
-    def on_book(self, booking, by) -> None:
-        """Called inside the booking transaction once the booking row exists."""
+    def funded_for(self, offer) -> int:
+        """What an envelope or budget pays for each place."""
+        return 0
+
+    @property
+    def takes_card_payment(self) -> bool:
+        return False
+
+    def on_book(self, bookings: list, by) -> None:
+        """Called inside the booking transaction once the booking rows exist (children's places only)."""
 
     def on_release(self, booking, by, reason: str) -> None:
         """Called inside the cancelling transaction: release or refund by the same route."""
+
+    def on_deliver(self, booking, by) -> None:
+        """The place was delivered (the register was marked): committed money becomes actual spend."""
+
+    def on_expire(self, booking) -> None:
+        """A hold for card payment ran out: give back whatever was held."""
 
 
 class Free(FundingMethod):
@@ -40,6 +75,244 @@ class PayProvider(FundingMethod):
         return offer.price_pence > 0
 
 
+def _year_envelope(body, session):
+    from .services import envelope_for
+
+    return envelope_for(body, to_london(session.starts_at).date())
+
+
+class CouncilFunded(FundingMethod):
+    """Targeted (and some universal) places the council pays for, less any family contribution."""
+
+    def available_for(self, offer) -> bool:
+        from providers.models import PaymentRoute, Tier
+
+        return offer.payment_route is PaymentRoute.COUNCIL_FUNDED and offer.tier is not Tier.SPECIALIST
+
+    def price_for(self, offer) -> int:
+        return min(offer.family_contribution_pence, offer.price_pence)
+
+    def funded_for(self, offer) -> int:
+        return offer.price_pence - self.price_for(offer)
+
+    def unavailable_reason(self, session, children) -> str | None:
+        from providers.models import Body
+
+        envelope = _year_envelope(Body.COUNCIL, session)
+        needed = self.funded_for(session.offer) * max(len(children), 1)
+        if envelope is None or ledger.balance(envelope_account(envelope, "available")) < needed:
+            return ("The council’s short breaks budget for this year is fully committed, so it cannot fund more places "
+                    "on this break just now. You can pay for the place yourself or join the waiting list.")
+        return None
+
+    def on_book(self, bookings, by) -> None:
+        from providers.models import Body
+
+        from .services import lock_envelope, warn_if_over_threshold
+
+        session = bookings[0].session
+        envelope = _year_envelope(Body.COUNCIL, session)
+        if envelope is None:
+            raise DomainError(self.unavailable_reason(session, bookings))
+        lock_envelope(envelope)
+        funded = self.funded_for(session.offer)
+        if ledger.balance(envelope_account(envelope, "available")) < funded * len(bookings):
+            raise DomainError(self.unavailable_reason(session, bookings))
+        dims = Dims.of_offer(session.offer)
+        for booking in bookings:
+            booking.funded_pence = funded
+            ledger.move(EntryKind.COMMITMENT, funded, envelope_account(envelope, "available"),
+                        envelope_account(envelope, "committed"), envelope_id=envelope.id, dims=dims,
+                        source_dims=ledger.NO_DIMS, reason="Council-funded place booked", by=by,
+                        envelope=envelope, booking=booking)
+        warn_if_over_threshold(envelope)
+
+    def _envelope_of(self, booking):
+        from providers.models import Body
+
+        return _year_envelope(Body.COUNCIL, booking.session)
+
+    def on_release(self, booking, by, reason: str) -> None:
+        if booking.delivered_at is not None or not booking.funded_pence:
+            return
+        envelope = self._envelope_of(booking)
+        ledger.move(EntryKind.RELEASE, booking.funded_pence, envelope_account(envelope, "committed"),
+                    envelope_account(envelope, "available"), envelope_id=envelope.id, dims=ledger.NO_DIMS,
+                    source_dims=Dims.of_offer(booking.session.offer), reason=reason, by=by, envelope=envelope,
+                    booking=booking)
+
+    def on_deliver(self, booking, by) -> None:
+        envelope = self._envelope_of(booking)
+        dims = Dims.of_offer(booking.session.offer)
+        ledger.move(EntryKind.DELIVERY, booking.funded_pence, envelope_account(envelope, "committed"),
+                    envelope_account(envelope, "spent"), envelope_id=envelope.id, dims=dims,
+                    reason="Place delivered", by=by, envelope=envelope, booking=booking)
+
+
+class FromBudget(FundingMethod):
+    """Places paid from a child's personal budget held by the trust (specialist breaks)."""
+
+    budget_kind = BudgetKind.MANAGED
+
+    def available_for(self, offer) -> bool:
+        from providers.models import Tier
+
+        return offer.tier is Tier.SPECIALIST and offer.price_pence > 0
+
+    def price_for(self, offer) -> int:
+        return 0
+
+    def funded_for(self, offer) -> int:
+        return offer.price_pence
+
+    def _budget(self, child, session):
+        from .services import budget_for
+
+        return budget_for(child, self.budget_kind, to_london(session.starts_at).date())
+
+    def unavailable_reason(self, session, children) -> str | None:
+        from .services import unspent
+
+        cost = session.offer.price_pence
+        for child in children:
+            budget = self._budget(child, session)
+            if budget is None:
+                return (f"{child.first_name} does not have a {self.budget_kind.label.lower()} for "
+                        f"{to_london(session.starts_at):%B %Y}.")
+            left = unspent(budget)
+            if left < cost:
+                return (f"{child.first_name}’s {self.budget_kind.label.lower()} has {pounds(left)} left, and this "
+                        f"break costs {pounds(cost)}.")
+        return None
+
+    def _hold(self, bookings, by) -> None:
+        from .services import lock_budget, unspent
+
+        session = bookings[0].session
+        cost = self.funded_for(session.offer)
+        for booking in sorted(bookings, key=lambda b: b.child_id):
+            budget = self._budget(booking.child, session)
+            if budget is None:
+                raise DomainError(self.unavailable_reason(session, [booking.child]))
+            lock_budget(budget)
+            if unspent(budget) < cost:
+                raise DomainError(self.unavailable_reason(session, [booking.child]))
+            booking.funded_pence, booking.budget_id = cost, budget.id
+            ledger.move(EntryKind.COMMITMENT, cost, budget.account, budget.held_account,
+                        envelope_id=budget.envelope_id, dims=ledger.SPECIALIST,
+                        reason=f"{self.label}: place booked", by=by, booking=booking, budget=budget)
+
+    def on_book(self, bookings, by) -> None:
+        self._hold(bookings, by)
+
+    def _give_back(self, booking, by, reason: str) -> None:
+        from .models import PersonalBudget
+
+        budget = db.session.get(PersonalBudget, booking.budget_id)
+        ledger.move(EntryKind.RELEASE, booking.funded_pence, budget.held_account, budget.account,
+                    envelope_id=budget.envelope_id, dims=ledger.SPECIALIST, reason=reason, by=by, booking=booking,
+                    budget=budget)
+
+    def on_release(self, booking, by, reason: str) -> None:
+        if booking.delivered_at is None and booking.budget_id is not None:
+            self._give_back(booking, by, reason)
+
+    def on_deliver(self, booking, by) -> None:
+        from .models import PersonalBudget
+
+        budget = db.session.get(PersonalBudget, booking.budget_id)
+        ledger.post(EntryKind.DELIVERY, [
+            ledger.Leg(budget.held_account, -booking.funded_pence, budget.envelope_id, ledger.SPECIALIST),
+            ledger.Leg(envelope_account(budget.envelope_id, "spent"), booking.funded_pence, budget.envelope_id,
+                       Dims.of_offer(booking.session.offer)),
+        ], reason="Place delivered", by=by, booking=booking, budget=budget)
+
+
+class _TakesCard:
+    """Shared by the card methods: hold the places, open a Payment, and let Stripe Checkout take the money."""
+
+    @property
+    def takes_card_payment(self) -> bool:
+        return True
+
+    def _card_unavailable(self) -> str | None:
+        from . import stripe_gateway
+
+        if not stripe_gateway.configured():
+            return "Paying by card is not available on this portal at the moment."
+        return None
+
+    def _open_payment(self, bookings, amount: int) -> Payment:
+        session = bookings[0].session
+        hold = utcnow() + timedelta(minutes=current_app.config["PAYMENT_HOLD_MINUTES"])
+        provider = session.offer.provider
+        payment = Payment(family_id=bookings[0].booked_by_id, provider_id=provider.id, group_ref=bookings[0].group_ref,
+                          amount_pence=amount, idempotency_key=str(uuid.uuid4()), expires_at=hold,
+                          destination_account=provider.stripe_account_id or None)
+        db.session.add(payment)
+        db.session.flush()
+        from providers.models import BookingStatus
+
+        for booking in bookings:
+            booking.status = BookingStatus.HELD
+            booking.hold_expires_at = hold
+            booking.payment_id = payment.id
+        return payment
+
+    def _request_refund(self, booking, reason: str) -> None:
+        payment = db.session.get(Payment, booking.payment_id)
+        if payment is None or payment.status is not PaymentStatus.PAID or not booking.price_pence:
+            return
+        db.session.add(Refund(payment=payment, booking_id=booking.id, amount_pence=booking.price_pence, reason=reason))
+        db.session.info["refunds_requested"] = True
+
+
+class Card(_TakesCard, FundingMethod):
+    """Self-pay by card: the family pays the full price through Stripe Checkout."""
+
+    def available_for(self, offer) -> bool:
+        return offer.price_pence > 0
+
+    def unavailable_reason(self, session, children) -> str | None:
+        return self._card_unavailable()
+
+    def on_book(self, bookings, by) -> None:
+        self._open_payment(bookings, sum(b.price_pence for b in bookings))
+
+    def on_release(self, booking, by, reason: str) -> None:
+        self._request_refund(booking, reason)
+
+
+class DirectPayment(_TakesCard, FromBudget):
+    """The family pays by card from the child's direct payment, and the spend is recorded against it."""
+
+    budget_kind = BudgetKind.DIRECT_PAYMENT
+
+    def price_for(self, offer) -> int:
+        return offer.price_pence
+
+    def unavailable_reason(self, session, children) -> str | None:
+        return self._card_unavailable() or FromBudget.unavailable_reason(self, session, children)
+
+    def on_book(self, bookings, by) -> None:
+        self._hold(bookings, by)
+        self._open_payment(bookings, sum(b.price_pence for b in bookings))
+
+    def on_release(self, booking, by, reason: str) -> None:
+        from providers.models import BookingStatus
+
+        if booking.payment_id is not None and db.session.get(Payment, booking.payment_id).status is PaymentStatus.PAID:
+            self._request_refund(booking, reason)  # the budget is credited when the refund succeeds
+        elif booking.budget_id is not None and booking.status is not BookingStatus.EXPIRED:
+            self._give_back(booking, by, reason)
+
+    def on_expire(self, booking) -> None:
+        self._give_back(booking, None, "Not paid for in time: the place was released")
+
+    def on_deliver(self, booking, by) -> None:
+        """Direct payment spend is recorded when the card payment is taken, not when the register is marked."""
+
+
 _METHODS: dict[str, FundingMethod] = {}
 
 
@@ -49,6 +322,13 @@ def register(method: FundingMethod) -> FundingMethod:
 
 
 register(Free("free", "Free", "There is nothing to pay."))
+register(CouncilFunded("council_funded", "Funded by the council",
+                       "The council pays for the place. Any family contribution is paid to the provider."))
+register(FromBudget("personal_budget", "From my child’s personal budget",
+                    "The cost is taken from the budget the children’s trust holds for your child."))
+register(DirectPayment("direct_payment", "Pay by card from my child’s direct payment",
+                       "You pay on the next page with the card for your direct payment account."))
+register(Card("card", "Pay by card now", "You pay the full price on the next page with a debit or credit card."))
 register(PayProvider("pay_provider", "Pay the provider directly", "The provider will tell you how to pay them."))
 
 

@@ -52,7 +52,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
 
-    from providers import models as _provider_models  # noqa: F401  (register the tables)
+    from budgets import models as _budget_models  # noqa: F401  (register the tables)
+    from providers import models as _provider_models  # noqa: F401
 
     from . import api, auth, bookings, cli, commissioning, families, local_offer, pages
     from .templating import register_filters
@@ -65,6 +66,19 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     for module in (organisation_views, offer_views, session_views, approvals):
         app.register_blueprint(module.bp)
+    from budgets import budget_views, dashboard_views, payment_views
+
+    for module in (budget_views, dashboard_views, payment_views):
+        app.register_blueprint(module.bp)
+
+    @app.after_request
+    def send_refunds_asked_for(response):
+        """A cancellation that asked for card refunds has committed by now: send them to Stripe."""
+        if db.session.info.pop("refunds_requested", False):
+            from budgets.payments import send_requested_refunds
+
+            send_requested_refunds()
+        return response
     api.init_app(app)
     register_filters(app)
     cli.register(app)

@@ -32,8 +32,34 @@ def _prepare_places(form, session: Session) -> None:
                                  for n in range(0, max(len(current_user.children), 1) + 1)]
 
 
-def _funding_choices(offer: Offer):
-    return [(m.code, m.label) for m in funding_methods.methods_for(offer)]
+def _funding_step(form, session: Session) -> list[tuple[str, str]]:
+    """Offer the ways to pay that can pay for this session now; return the others with the reason why not."""
+    choices, unavailable = [], []
+    for method in funding_methods.methods_for(session.offer):
+        reason = method.unavailable_reason(session, [])
+        if reason is None:
+            choices.append((method.code, method.label))
+        else:
+            unavailable.append((method.label, reason))
+    form.funding.choices = choices
+    if len(choices) == 1 and not form.is_submitted():
+        form.funding.data = choices[0][0]
+    return unavailable
+
+
+def _booked(bookings, session: Session, message: str):
+    """After the booking commits: confirmed places go to the bookings page, held ones on to card payment."""
+    if bookings[0].payment_id is None:
+        flash(message, "success")
+        return redirect(url_for("bookings.my_bookings"))
+    from budgets import payments
+
+    payment = db.session.get(payments.Payment, bookings[0].payment_id)
+    try:
+        return redirect(payments.start_checkout(payment), 303)
+    except DomainError as problem:
+        flash(str(problem), "error")
+        return redirect(url_for("bookings.book", session_id=session.id))
 
 
 def _bookable_session_or_404(session_id: int) -> Session:
@@ -54,9 +80,7 @@ def book(session_id: int):
         return redirect(url_for("families.add_child"))
     form = BookingForm()
     _prepare_places(form, session)
-    form.funding.choices = _funding_choices(session.offer)
-    if len(form.funding.choices) == 1 and not form.is_submitted():
-        form.funding.data = form.funding.choices[0][0]
+    unavailable = _funding_step(form, session)
     status = 200
     if form.validate_on_submit():
         try:
@@ -67,19 +91,20 @@ def book(session_id: int):
         except SessionFull as full:
             db.session.rollback()
             form.form_errors.append(str(full))
-            return render_template("bookings/book.html", session=session, form=form, full=True), 409
+            return render_template("bookings/book.html", session=session, form=form, full=True,
+                                   unavailable=unavailable), 409
         except DomainError as problem:
             db.session.rollback()
             form.form_errors.append(str(problem))
             status = 403 if isinstance(problem, NotAllowed) else 409
         else:
             db.session.commit()
-            flash(f"Your booking is confirmed: {len(bookings)} place{'s' if len(bookings) > 1 else ''} on "
-                  f"{session.offer.title}. We have sent you an email.", "success")
-            return redirect(url_for("bookings.my_bookings"))
+            return _booked(bookings, session, f"Your booking is confirmed: {len(bookings)} "
+                           f"place{'s' if len(bookings) > 1 else ''} on {session.offer.title}. We have sent you an email.")
     elif form.errors:
         status = 422
-    return render_template("bookings/book.html", session=session, form=form, full=False), status
+    return render_template("bookings/book.html", session=session, form=form, full=False,
+                           unavailable=unavailable), status
 
 
 @bp.route("/sessions/<int:session_id>/waiting-list", methods=["GET", "POST"])
@@ -129,12 +154,13 @@ def my_bookings():
                WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]))
         .order_by(Session.starts_at)
     ).all()
+    held = [b for b in bookings if b.status is BookingStatus.HELD and b.hold_expires_at > now]
     upcoming = [b for b in bookings if b.status is BookingStatus.CONFIRMED and b.session.starts_at > now]
     past = [b for b in bookings if b.status is BookingStatus.CONFIRMED and b.session.starts_at <= now]
     cancelled = [b for b in bookings if b.status is BookingStatus.CANCELLED]
     offered = [e for e in entries if e.status is WaitingStatus.OFFERED and e.offer_expires_at > now]
     waiting = [e for e in entries if e.status is WaitingStatus.WAITING]
-    return render_template("bookings/my_bookings.html", upcoming=upcoming, past=past[::-1], cancelled=cancelled,
+    return render_template("bookings/my_bookings.html", held=held, upcoming=upcoming, past=past[::-1], cancelled=cancelled,
                            offered=offered, waiting=waiting, form=ConfirmForm())
 
 
@@ -163,26 +189,24 @@ def accept_offer(entry_id: int):
     entry = owned_or_404(WaitingListEntry, entry_id, "family_id")
     session = entry.session
     form = AcceptOfferForm()
-    form.funding.choices = _funding_choices(session.offer)
-    if len(form.funding.choices) == 1 and not form.is_submitted():
-        form.funding.data = form.funding.choices[0][0]
+    unavailable = _funding_step(form, session)
     status = 200
     if form.validate_on_submit():
         try:
-            services.accept_waiting_offer(entry, form.funding.data, by=current_user,
-                                          declared_meets_criteria=bool(form.declared.data))
+            bookings = services.accept_waiting_offer(entry, form.funding.data, by=current_user,
+                                                     declared_meets_criteria=bool(form.declared.data))
         except DomainError as problem:
             db.session.rollback()
             form.form_errors.append(str(problem))
             status = 409
         else:
             db.session.commit()
-            flash(f"You have accepted the place on {session.offer.title}. Your booking is confirmed.", "success")
-            return redirect(url_for("bookings.my_bookings"))
+            return _booked(bookings, session,
+                           f"You have accepted the place on {session.offer.title}. Your booking is confirmed.")
     elif form.errors:
         status = 422
     return render_template("bookings/accept_offer.html", entry=entry, session=session, form=form,
-                           targeted=session.offer.tier is Tier.TARGETED), status
+                           targeted=session.offer.tier is Tier.TARGETED, unavailable=unavailable), status
 
 
 @bp.post("/waiting-list/<int:entry_id>/leave")

@@ -40,6 +40,10 @@ class Config:
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # the largest upload accepted (a session CSV is far smaller)
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    # Where Stripe's API is (tests point it at a local fake of Stripe's HTTP API).
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
+    # How long a place is held for card payment: Stripe Checkout Sessions last 30 minutes at least.
+    PAYMENT_HOLD_MINUTES = int(os.environ.get("PAYMENT_HOLD_MINUTES", "30"))
 
 
 class DevelopmentConfig(Config):

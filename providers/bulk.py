@@ -16,13 +16,12 @@ from datetime import datetime
 from typing import Callable
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import insert, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import insert, select
 
-from portal.errors import DomainError, TryAgain
+from portal.errors import DomainError
 from portal.extensions import db
+from portal.locking import lock_rows
 from portal.models import User, record
 from portal.timeutil import to_london, utcnow
 
@@ -271,18 +270,7 @@ def _already_there(planned: list[PlannedSession]) -> list[LineProblem]:
 
 def _lock_provider(provider: Provider) -> None:
     """Serialise imports for one provider, so a file sent twice at once cannot import twice."""
-    connection = db.session.connection()
-    try:
-        if connection.dialect.name == "sqlite":
-            raw = connection.connection.dbapi_connection
-            if not raw.in_transaction:
-                raw.execute("BEGIN IMMEDIATE")
-        else:
-            timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
-            connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
-            connection.execute(select(Provider.id).where(Provider.id == provider.id).with_for_update())
-    except OperationalError as exc:
-        raise TryAgain("Another upload for your organisation is being imported. Try again in a moment.") from exc
+    lock_rows(Provider, [provider.id], busy="Another upload for your organisation is being imported. Try again in a moment.")
 
 
 def import_sessions(provider: Provider, content: str, *, by: User | None,

@@ -221,6 +221,8 @@ class Offer(db.Model):
     eligibility: Mapped[str] = mapped_column(Text)
     how_to_get: Mapped[str | None] = mapped_column(Text)
     price_pence: Mapped[int] = mapped_column(default=0)
+    # For council-funded places: what the family pays towards each place (the council pays the rest).
+    family_contribution_pence: Mapped[int] = mapped_column(default=0, server_default="0")
     payment_route: Mapped[PaymentRoute] = mapped_column(Enum(PaymentRoute, native_enum=False, length=20))
     # Families may cancel up to this many hours before a session starts.
     cancel_cutoff_hours: Mapped[int] = mapped_column(default=48)
@@ -374,6 +376,11 @@ class Attendance(enum.Enum):
 class BookingStatus(enum.Enum):
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
+    HELD = "held"        # waiting for card payment: the place is kept until the hold expires
+    EXPIRED = "expired"  # not paid for in time: the place went back
+
+
+LIVE_BOOKING = ("CONFIRMED", "HELD")
 
 
 class Booking(db.Model):
@@ -387,8 +394,8 @@ class Booking(db.Model):
             "session_id",
             "child_id",
             unique=True,
-            sqlite_where=db.text("status = 'CONFIRMED' AND child_id IS NOT NULL"),
-            postgresql_where=db.text("status = 'CONFIRMED' AND child_id IS NOT NULL"),
+            sqlite_where=db.text("status IN ('CONFIRMED', 'HELD') AND child_id IS NOT NULL"),
+            postgresql_where=db.text("status IN ('CONFIRMED', 'HELD') AND child_id IS NOT NULL"),
         ),
         Index("ix_bookings_session_status", "session_id", "status"),
         Index("ix_bookings_family", "booked_by_id", "status"),
@@ -404,7 +411,14 @@ class Booking(db.Model):
         Enum(BookingStatus, native_enum=False, length=16), default=BookingStatus.CONFIRMED
     )
     funding: Mapped[str] = mapped_column(String(30))
+    # What the family pays (the price, or the family contribution to a council-funded place).
     price_pence: Mapped[int] = mapped_column(default=0)
+    # What the council envelope or the child's personal budget pays.
+    funded_pence: Mapped[int] = mapped_column(default=0, server_default="0")
+    budget_id: Mapped[int | None] = mapped_column(ForeignKey("personal_budgets.id", ondelete="RESTRICT"), index=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="RESTRICT"), index=True)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # For targeted offers: the family declared that the child meets the offer's criteria.
     declared_meets_criteria: Mapped[bool] = mapped_column(Boolean, default=False)
     staff_units: Mapped[int] = mapped_column(default=1)

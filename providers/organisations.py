@@ -10,14 +10,14 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from flask import current_app
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal import notify
-from portal.errors import DomainError, NotAllowed, TryAgain
+from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
+from portal.locking import lock_rows
 from portal.models import AuditEvent, Role, User, record
 from portal.timeutil import to_london, utcnow
 
@@ -89,26 +89,10 @@ def history(subject) -> list[AuditEvent]:
 
 def lock(subject) -> None:
     """Re-read a provider or an offer under a write lock until the transaction ends, so that two people acting on
-    it at once (two commissioners deciding, two admins changing staff) cannot both act on what they first read.
-
-    PostgreSQL: SELECT ... FOR UPDATE on its row. SQLite: the database write lock (BEGIN IMMEDIATE)."""
+    it at once (two commissioners deciding, two admins changing staff) cannot both act on what they first read."""
     db.session.flush()  # refreshing would otherwise drop changes this unit of work has not written yet
-    connection = db.session.connection()
-    try:
-        if connection.dialect.name == "sqlite":
-            raw = connection.connection.dbapi_connection
-            if not raw.in_transaction:
-                raw.execute("BEGIN IMMEDIATE")
-            db.session.refresh(subject)
-        else:
-            timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
-            connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
-            # The bare row: FOR UPDATE cannot go with the outer joins of how the view loaded it.
-            model = type(subject)
-            connection.execute(select(model.id).where(model.id == subject.id).with_for_update())
-            db.session.refresh(subject)
-    except OperationalError as exc:
-        raise TryAgain("Someone else is changing this at the same moment. Please try again.") from exc
+    lock_rows(type(subject), [subject.id], busy="Someone else is changing this at the same moment. Please try again.")
+    db.session.refresh(subject)
 
 
 # --- who decides ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from budgets import funding as funding_methods
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import NEEDS, Child, SupportLevel, User, record
@@ -79,6 +80,9 @@ def mark_attendance(session: Session, marks: dict[int, Attendance], *, by: User)
         raise DomainError(f"You can mark the register from {day}, the day of the session.")
     if not marks:
         raise DomainError("Mark at least one child as attended or did not attend.")
+    from .services import lock_capacity
+
+    lock_capacity([session])  # marking delivers the money; a family cancelling at the same moment waits
     bookings = {b.id: b for b in db.session.scalars(
         select(Booking).where(Booking.id.in_(list(marks)), Booking.session_id == session.id,
                               Booking.status == BookingStatus.CONFIRMED, Booking.child_id.is_not(None))
@@ -95,6 +99,12 @@ def mark_attendance(session: Session, marks: dict[int, Attendance], *, by: User)
         booking.attendance = attendance
         booking.attendance_marked_at = now
         booking.attendance_marked_by_id = by.id
+        if booking.delivered_at is None:
+            # The place was held and staffed, attended or not: what was committed for it becomes actual spend.
+            booking.delivered_at = now
+            method = funding_methods.get(booking.funding)
+            if method is not None:
+                method.on_deliver(booking, by)
         record("attendance_marked", booking, by=by, session_id=session.id, attendance=attendance.value, before=before)
         changed += 1
     db.session.flush()

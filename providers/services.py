@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select
 
 from budgets import funding as funding_methods
 from portal import notify
-from portal.errors import DomainError, NotAllowed, SessionFull, TryAgain
+from portal.errors import DomainError, NotAllowed, SessionFull
 from portal.extensions import db
+from portal.locking import lock_rows
 from portal.models import Assessment, AssessmentStatus, Child, User, record
 from portal.timeutil import to_london, utcnow
 
@@ -38,27 +38,10 @@ from .models import (
 # --- the lock -----------------------------------------------------------------------------------
 
 def lock_capacity(sessions: list[Session]) -> None:
-    """Take the write lock on these sessions' capacity until the transaction ends.
-
-    PostgreSQL: row locks on the sessions, in id order so that two bookers never deadlock.
-    SQLite: the database write lock (BEGIN IMMEDIATE), which serialises every writer.
-    """
+    """Take the write lock on these sessions' capacity until the transaction ends, then re-read them."""
     if not current_app.config["CAPACITY_LOCKING"]:
         return
-    connection = db.session.connection()
-    try:
-        if connection.dialect.name == "sqlite":
-            raw = connection.connection.dbapi_connection
-            # If this unit of work has already written, it already holds the write lock.
-            if not raw.in_transaction:
-                raw.execute("BEGIN IMMEDIATE")
-        else:
-            timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
-            connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
-            ids = sorted({s.id for s in sessions})
-            connection.execute(select(Session.id).where(Session.id.in_(ids)).order_by(Session.id).with_for_update())
-    except OperationalError as exc:
-        raise TryAgain() from exc
+    lock_rows(Session, [s.id for s in sessions])
     for session in sessions:
         db.session.refresh(session)
 
@@ -82,11 +65,14 @@ def staff_needed(children: list[Child]) -> int:
 
 
 def held(session: Session) -> tuple[int, int]:
-    """Places and staff units held: confirmed bookings plus unexpired waiting-list offers."""
+    """Places and staff units held: confirmed bookings, places held for card payment, and unexpired
+    waiting-list offers."""
     now = utcnow()
     booked_places, booked_staff = db.session.execute(
         select(func.count(), func.coalesce(func.sum(Booking.staff_units), 0))
-        .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+        .where(Booking.session_id == session.id,
+               (Booking.status == BookingStatus.CONFIRMED)
+               | ((Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)))
     ).one()
     offered_places, offered_staff = db.session.execute(
         select(func.coalesce(func.sum(WaitingListEntry.places), 0),
@@ -108,10 +94,31 @@ def _store_recount(session: Session) -> Room:
     return Room(session.capacity - places, None if session.staff_units is None else session.staff_units - staff)
 
 
-def _settle(session: Session) -> Room:
-    """Under the lock: expire stale waiting-list offers, offer what is free to the next in line,
-    store the recount, and return what is still free."""
+def _expire_holds(session: Session, now) -> None:
+    """Places held for a card payment that was not made in time go back (the Checkout Session expired with them)."""
+    stale = db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.HELD,
+                              Booking.hold_expires_at <= now).order_by(Booking.id)
+    ).all()
+    for booking in stale:
+        booking.status = BookingStatus.EXPIRED
+        booking.cancelled_at = now
+        booking.cancel_reason = "Not paid for in time"
+        method = funding_methods.get(booking.funding)
+        if method is not None:
+            method.on_expire(booking)
+        record("place_hold_expired", booking, by=None, session_id=session.id)
+    if stale:
+        from budgets.payments import close_unpaid
+
+        close_unpaid({b.payment_id for b in stale if b.payment_id is not None})
+
+
+def settle(session: Session) -> Room:
+    """Under the lock: release unpaid holds and stale waiting-list offers, offer what is free to the next in
+    line, store the recount, and return what is still free."""
     now = utcnow()
+    _expire_holds(session, now)
     stale = db.session.scalars(
         select(WaitingListEntry).where(
             WaitingListEntry.session_id == session.id,
@@ -208,10 +215,11 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
     if method is None or not method.available_for(session.offer):
         raise DomainError("Choose how this place will be paid for.")
     lock_capacity([session])
+    room = settle(session)
     already = db.session.scalars(
         select(Booking.child_id).where(
             Booking.session_id == session.id,
-            Booking.status == BookingStatus.CONFIRMED,
+            Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD]),
             Booking.child_id.in_([c.id for c in children]),
         )
     ).all()
@@ -220,7 +228,6 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
         raise DomainError(f"{names} already has a place on this session.")
     needed = len(children) + carer_places
     staff = staff_needed(children)
-    room = _settle(session)
     if accepting is not None:
         # What is held for this family is theirs to take, not the next family's.
         room = room.less(-accepting.places, -accepting.staff_units)
@@ -244,14 +251,23 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
         bookings.append(Booking(session=session, child=None, is_carer_place=True, booked_by_id=family.id,
                                 group_ref=group, funding="free", price_pence=0, staff_units=0))
     db.session.add_all(bookings)
+    db.session.flush()
+    method.on_book(bookings, by)
     _store_recount(session)
     for booking in bookings:
-        method.on_book(booking, by)
-        record("place_booked", booking, by=by, session_id=session.id, funding=booking.funding)
+        record("place_held" if booking.status is BookingStatus.HELD else "place_booked", booking, by=by,
+               session_id=session.id, funding=booking.funding, price_pence=booking.price_pence,
+               funded_pence=booking.funded_pence)
+    if not method.takes_card_payment:
+        confirmation_email(bookings)
+    return bookings
+
+
+def confirmation_email(bookings: list[Booking]) -> None:
+    session, family = bookings[0].session, bookings[0].booked_by
     notify.queue(family.email, f"Booking confirmed: {session.offer.title}", "booking_confirmed",
                  family=family, session=session, bookings=bookings, when=to_london(session.starts_at),
                  link=notify.link("bookings.my_bookings"))
-    return bookings
 
 
 def cancel_booking(booking: Booking, *, by: User, reason: str = "Cancelled by the family") -> list[Booking]:
@@ -288,7 +304,7 @@ def release_places(bookings: list[Booking], *, reason: str, by: User | None) -> 
     released = []
     for booking in bookings:
         db.session.refresh(booking)
-        if booking.status is BookingStatus.CANCELLED:
+        if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.HELD):
             continue
         booking.status = BookingStatus.CANCELLED
         booking.cancelled_at = utcnow()
@@ -300,7 +316,7 @@ def release_places(bookings: list[Booking], *, reason: str, by: User | None) -> 
         released.append(booking)
     db.session.flush()
     for session in sessions.values():
-        _settle(session)
+        settle(session)
     if released:
         first = released[0]
         notify.queue(first.booked_by.email, f"Booking cancelled: {first.session.offer.title}", "booking_cancelled",
@@ -323,7 +339,7 @@ def join_waiting_list(family: User, session: Session, children: list[Child], *, 
     if existing is not None:
         raise DomainError("You are already on the waiting list for this session.")
     lock_capacity([session])
-    room = _settle(session)
+    room = settle(session)
     needed = len(children) + carer_places
     staff = staff_needed(children)
     if room.fits(needed, staff):
@@ -346,7 +362,7 @@ def leave_waiting_list(entry: WaitingListEntry, *, by: User) -> None:
     entry.status = WaitingStatus.LEFT
     record("waiting_list_left", entry, by=by, declined_offer=was_offered)
     db.session.flush()
-    _settle(entry.session)
+    settle(entry.session)
 
 
 def accept_waiting_offer(entry: WaitingListEntry, funding: str, *, by: User,
@@ -358,7 +374,7 @@ def accept_waiting_offer(entry: WaitingListEntry, funding: str, *, by: User,
     lock_capacity([session])
     db.session.refresh(entry)
     if entry.status is WaitingStatus.OFFERED and entry.offer_expires_at <= utcnow():
-        _settle(session)
+        settle(session)
     if entry.status is not WaitingStatus.OFFERED:
         raise DomainError("This offer of a place has expired or has already been answered.")
     children = [c for c in entry.children() if c is not None]
@@ -378,6 +394,6 @@ def expire_waiting_offers() -> int:
     for session_id in session_ids:
         session = db.session.get(Session, session_id)
         lock_capacity([session])
-        _settle(session)
+        settle(session)
         db.session.commit()
     return len(session_ids)

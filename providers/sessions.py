@@ -27,7 +27,7 @@ from .models import (
     WaitingListEntry,
     WaitingStatus,
 )
-from .services import _store_recount, held, lock_capacity, release_places, _settle
+from .services import _store_recount, held, lock_capacity, release_places, settle
 
 MAX_SESSIONS_IN_SERIES = 400
 WEEKDAYS = [MO, TU, WE, TH, FR, SA, SU]
@@ -143,7 +143,7 @@ def change_places(session: Session, capacity: int, *, staff: int | None = None, 
     session.capacity = capacity
     session.staff_units = staff_units
     record("places_changed", session, by=by, reason=reason or None, before=list(before), after=[capacity, staff])
-    _settle(session)  # more places may let the waiting list in
+    settle(session)  # more places may let the waiting list in
     return session
 
 
@@ -159,7 +159,8 @@ def cancel_session(session: Session, *, reason: str, by: User | None) -> list[Bo
     session.cancel_reason = reason.strip()
     record("session_cancelled", session, by=by, reason=reason)
     bookings = db.session.scalars(
-        select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
+        select(Booking).where(Booking.session_id == session.id,
+                              Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD]))
         .order_by(Booking.booked_by_id, Booking.id)
     ).all()
     released = []

@@ -1,0 +1,75 @@
+"""Card payment pages (going to Stripe Checkout and coming back) and Stripe's webhook endpoint."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import family_required, owned_or_404
+from portal.errors import DomainError
+from portal.extensions import csrf, db
+from portal.forms import ConfirmForm
+
+from . import payments, stripe_gateway
+from .models import Payment, PaymentStatus
+
+bp = Blueprint("payments", __name__)
+
+
+@bp.get("/payments/<int:payment_id>/pay")
+@family_required
+def pay(payment_id: int):
+    payment = owned_or_404(Payment, payment_id, "family_id")
+    if payment.status is not PaymentStatus.PENDING:
+        return redirect(url_for("payments.returned", payment_id=payment.id))
+    try:
+        return redirect(payments.start_checkout(payment), 303)
+    except DomainError as problem:
+        flash(str(problem), "error")
+        return redirect(url_for("bookings.my_bookings"))
+
+
+@bp.get("/payments/<int:payment_id>/paid")
+@family_required
+def returned(payment_id: int):
+    """Stripe sends the family back here; we ask Stripe rather than trusting the address."""
+    payment = owned_or_404(Payment, payment_id, "family_id")
+    if payment.status is PaymentStatus.PENDING and stripe_gateway.configured():
+        try:
+            payments.sync_from_stripe(payment)
+        except stripe_gateway.StripeUnavailable:
+            db.session.rollback()
+    return render_template("payments/returned.html", payment=payment, bookings=payments.bookings_of(payment))
+
+
+@bp.route("/payments/<int:payment_id>/not-paid", methods=["GET", "POST"])
+@family_required
+def abandoned(payment_id: int):
+    """The family left Checkout without paying: they can go back, or let the place go now."""
+    payment = owned_or_404(Payment, payment_id, "family_id")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        payments.abandon(payment, by=current_user)
+        flash("You have not paid, so the place has been released.", "success")
+        return redirect(url_for("bookings.my_bookings"))
+    return render_template("payments/abandoned.html", payment=payment, bookings=payments.bookings_of(payment),
+                           form=form)
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+def webhook():
+    if not stripe_gateway.configured():
+        abort(404)
+    try:
+        event = stripe_gateway.verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    except ValueError as problem:
+        current_app.logger.warning("Rejected a Stripe webhook: %s", problem)
+        return jsonify(error="The signature did not match."), 400
+    try:
+        outcome = payments.handle_event(event)
+    except stripe_gateway.StripeUnavailable:
+        db.session.rollback()
+        # Not recorded as handled: Stripe sends it again later.
+        return jsonify(error="Could not read the object back from Stripe."), 503
+    payments.send_requested_refunds()
+    return jsonify(received=True, outcome=outcome)

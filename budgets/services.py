@@ -1,0 +1,258 @@
+"""Envelopes and personal budgets: setting them, deciding them, and warning commissioners.
+
+Every change goes through the ledger, under a write lock on the envelope or budget it changes, and is
+recorded in the audit log with who, when and why.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from portal import notify
+from portal.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.locking import lock_rows
+from portal.models import Child, Role, User, record
+from portal.templating import pounds
+from portal.timeutil import to_london, utcnow
+from providers.models import Body
+
+from . import ledger
+from .ledger import SPECIALIST, envelope_account
+from .models import (
+    BudgetKind,
+    BudgetStatus,
+    DecisionKind,
+    EntryKind,
+    Envelope,
+    PanelDecision,
+    PersonalBudget,
+    financial_year,
+    year_label,
+)
+
+BODY_ROLE = {Body.COUNCIL: Role.COUNCIL, Body.TRUST: Role.TRUST}
+
+
+def body_of(user: User) -> Body | None:
+    return {Role.COUNCIL: Body.COUNCIL, Role.TRUST: Body.TRUST}.get(user.role)
+
+
+def today() -> date:
+    return to_london(utcnow()).date()
+
+
+# --- envelopes ------------------------------------------------------------------------------------------
+
+def envelope_for(body: Body, day: date) -> Envelope | None:
+    return db.session.scalar(select(Envelope).where(Envelope.body == body, Envelope.year == financial_year(day)))
+
+
+def lock_envelope(envelope: Envelope) -> None:
+    db.session.flush()
+    lock_rows(Envelope, [envelope.id], busy="Someone else is changing this budget at the same moment. Try again.")
+    db.session.refresh(envelope)
+
+
+def _get_or_create_envelope(body: Body, year: int, by: User | None) -> Envelope:
+    envelope = db.session.scalar(select(Envelope).where(Envelope.body == body, Envelope.year == year))
+    if envelope is None:
+        envelope = Envelope(body=body, year=year, amount_pence=0, updated_by_id=by.id if by else None)
+        db.session.add(envelope)
+        db.session.flush()
+    return envelope
+
+
+def set_envelope(body: Body, year: int, amount_pence: int, *, by: User, reason: str,
+                 warn_first: int = 75, warn_second: int = 90) -> Envelope:
+    """Set a body's envelope for a financial year. Only that body's commissioner (or an admin) may."""
+    if by.role is not Role.ADMIN and body_of(by) is not body:
+        raise NotAllowed(f"Only {body.label} can set its own budget.")
+    if amount_pence < 0:
+        raise DomainError("Enter an amount of £0 or more.")
+    if not 0 < warn_first < warn_second <= 100:
+        raise DomainError("The first warning must be lower than the second, and both between 1% and 100%.")
+    if not reason.strip():
+        raise DomainError("Say why the budget is being set or changed.")
+    envelope = _get_or_create_envelope(body, year, by)
+    lock_envelope(envelope)
+    change = amount_pence - envelope.amount_pence
+    figures = ledger.figures(envelope)
+    if change < 0 and figures.used > amount_pence:
+        raise DomainError(
+            f"{pounds(figures.used)} of this budget is already committed or spent, so it cannot be set below that.")
+    before = envelope.amount_pence
+    if change:
+        ledger.move(EntryKind.ALLOCATION, change, f"source:{body.value}", envelope_account(envelope, "available"),
+                    envelope_id=envelope.id, reason=reason, by=by, envelope=envelope)
+    envelope.amount_pence = amount_pence
+    envelope.warn_first, envelope.warn_second = warn_first, warn_second
+    envelope.updated_at, envelope.updated_by_id = utcnow(), by.id
+    # Alerts start again from what the new amount makes of the money already used.
+    envelope.alerted_percent = 0
+    record("envelope_set", envelope, by=by, reason=reason, before_pence=before, amount_pence=amount_pence,
+           warn_first=warn_first, warn_second=warn_second)
+    db.session.flush()
+    warn_if_over_threshold(envelope)
+    return envelope
+
+
+def warn_if_over_threshold(envelope: Envelope) -> None:
+    """Email the body's commissioners the first time use of the envelope crosses each warning threshold."""
+    figures = ledger.figures(envelope)
+    if envelope.amount_pence <= 0 and figures.used <= 0:
+        return
+    percent = figures.used_percent if envelope.amount_pence > 0 else 100
+    crossed = [t for t in (envelope.warn_first, envelope.warn_second, 100) if percent >= t > envelope.alerted_percent]
+    if not crossed:
+        return
+    envelope.alerted_percent = crossed[-1]
+    record("envelope_threshold_crossed", envelope, by=None, percent=percent, threshold=crossed[-1])
+    for commissioner in _commissioners(envelope.body):
+        notify.queue(commissioner.email, f"Short breaks budget {percent}% used: {envelope.label}",
+                     "envelope_threshold", envelope=envelope, figures=figures, percent=percent,
+                     threshold=crossed[-1], link=notify.link("money.dashboard", year=envelope.year))
+
+
+def _commissioners(body: Body) -> list[User]:
+    return db.session.scalars(select(User).where(User.role == BODY_ROLE[body], User.active.is_(True))
+                              .order_by(User.id)).all()
+
+
+# --- personal budgets -------------------------------------------------------------------------------------
+
+def lock_budget(budget: PersonalBudget) -> None:
+    db.session.flush()
+    lock_rows(PersonalBudget, [budget.id], busy="This budget is being changed at the same moment. Try again.")
+    db.session.refresh(budget)
+
+
+def budget_for(child: Child, kind: BudgetKind, day: date) -> PersonalBudget | None:
+    """The child's active budget of this kind that covers ``day``."""
+    return db.session.scalar(
+        select(PersonalBudget).where(
+            PersonalBudget.child_id == child.id, PersonalBudget.kind == kind,
+            PersonalBudget.status == BudgetStatus.ACTIVE,
+            PersonalBudget.starts_on <= day, PersonalBudget.ends_on >= day,
+        ).order_by(PersonalBudget.id.desc())
+    )
+
+
+def unspent(budget: PersonalBudget) -> int:
+    return ledger.balance(budget.account)
+
+
+def _check_trust(by: User) -> None:
+    if by.role not in (Role.TRUST, Role.ADMIN):
+        raise NotAllowed("Only the children's trust can make resource panel decisions.")
+
+
+def allocate_budget(child: Child, *, kind: BudgetKind, amount_pence: int, starts_on: date, ends_on: date,
+                    review_on: date, reasons: str, by: User) -> PersonalBudget:
+    """Record the resource panel's decision: allocate the budget and commit it against the trust envelope.
+
+    Never refused because the envelope is committed: the decision is recorded and flagged as pressure.
+    """
+    _check_trust(by)
+    from providers.services import has_approved_assessment
+
+    if not has_approved_assessment(child):
+        raise DomainError(f"Record an approved assessment for {child.first_name} before the panel decision.")
+    if amount_pence <= 0:
+        raise DomainError("Enter the amount the panel agreed, more than £0.")
+    if ends_on < starts_on:
+        raise DomainError("The end date must be on or after the start date.")
+    if financial_year(ends_on) != financial_year(starts_on):
+        raise DomainError(f"A personal budget runs within one financial year: this one must end by "
+                          f"31 March {financial_year(starts_on) + 1}.")
+    if not reasons.strip():
+        raise DomainError("Give the panel's reasons.")
+    existing = db.session.scalar(select(PersonalBudget).where(
+        PersonalBudget.child_id == child.id, PersonalBudget.kind == kind, PersonalBudget.status == BudgetStatus.ACTIVE,
+        PersonalBudget.starts_on <= ends_on, PersonalBudget.ends_on >= starts_on))
+    if existing is not None:
+        raise DomainError(f"{child.first_name} already has a {kind.label.lower()} for these dates. "
+                          "Increase or reduce that one instead.")
+    envelope = _get_or_create_envelope(Body.TRUST, financial_year(starts_on), by)
+    lock_envelope(envelope)
+    budget = PersonalBudget(child=child, envelope=envelope, kind=kind, amount_pence=amount_pence,
+                            starts_on=starts_on, ends_on=ends_on, review_on=review_on)
+    db.session.add(budget)
+    db.session.flush()
+    over = ledger.balance(envelope_account(envelope, "available")) < amount_pence
+    decision = PanelDecision(budget=budget, kind=DecisionKind.ALLOCATE, change_pence=amount_pence, reasons=reasons,
+                             decided_by_id=by.id, over_envelope=over)
+    db.session.add(decision)
+    db.session.flush()
+    ledger.move(EntryKind.ALLOCATION, amount_pence, envelope_account(envelope, "available"), budget.account,
+                envelope_id=envelope.id, dims=SPECIALIST, reason=reasons, by=by, envelope=envelope,
+                decision=decision, budget=budget)
+    record("personal_budget_allocated", budget, by=by, reason=reasons, amount_pence=amount_pence, kind=kind.value,
+           starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat(), over_envelope=over)
+    _after_decision(budget, decision, envelope)
+    return budget
+
+
+def change_budget(budget: PersonalBudget, kind: DecisionKind, *, amount_pence: int = 0, reasons: str,
+                  notice_on: date | None, by: User) -> PanelDecision:
+    """Increase, reduce or end a budget. Reducing or ending needs reasons and a notice date; the family is told."""
+    _check_trust(by)
+    if kind is DecisionKind.ALLOCATE:
+        raise DomainError("Use a new panel decision to allocate a budget.")
+    lock_envelope(budget.envelope)
+    lock_budget(budget)
+    if budget.status is BudgetStatus.ENDED:
+        raise DomainError("This budget has ended, so it cannot be changed.")
+    if not reasons.strip():
+        raise DomainError("Give the panel's reasons.")
+    left = unspent(budget)
+    if kind in (DecisionKind.REDUCE, DecisionKind.END):
+        if notice_on is None:
+            raise DomainError("Enter the date the family is given notice from.")
+        if notice_on < today():
+            raise DomainError("The notice date cannot be in the past.")
+    if kind is DecisionKind.END:
+        amount_pence = left
+    elif amount_pence <= 0:
+        raise DomainError("Enter an amount more than £0.")
+    if kind is DecisionKind.REDUCE and amount_pence > left:
+        raise DomainError(f"Only {pounds(left)} of this budget is not already booked or spent, so it can be reduced by "
+                          f"at most that.")
+    change = amount_pence if kind is DecisionKind.INCREASE else -amount_pence
+    envelope = budget.envelope
+    over = kind is DecisionKind.INCREASE and ledger.balance(envelope_account(envelope, "available")) < amount_pence
+    decision = PanelDecision(budget=budget, kind=kind, change_pence=change, reasons=reasons, notice_on=notice_on,
+                             decided_by_id=by.id, over_envelope=over)
+    db.session.add(decision)
+    db.session.flush()
+    entry_kind = EntryKind.ALLOCATION if change > 0 else EntryKind.RELEASE
+    ledger.move(entry_kind, change, envelope_account(envelope, "available"), budget.account, envelope_id=envelope.id,
+                dims=SPECIALIST, reason=reasons, by=by, envelope=envelope, decision=decision, budget=budget)
+    budget.amount_pence += change
+    if kind is DecisionKind.END:
+        budget.status = BudgetStatus.ENDED
+    record(f"personal_budget_{kind.value}", budget, by=by, reason=reasons, change_pence=change,
+           notice_on=notice_on.isoformat() if notice_on else None, over_envelope=over)
+    _after_decision(budget, decision, envelope)
+    return decision
+
+
+def _after_decision(budget: PersonalBudget, decision: PanelDecision, envelope: Envelope) -> None:
+    db.session.flush()
+    family = budget.child.parent
+    notify.queue(family.email, f"{decision.kind.label}: {budget.child.first_name}'s short breaks", "budget_decision",
+                 budget=budget, decision=decision, left=unspent(budget), link=notify.link("budgets.family_money"))
+    if decision.over_envelope:
+        record("envelope_pressure", envelope, by=decision.decided_by, decision_id=decision.id,
+               change_pence=decision.change_pence)
+        for commissioner in _commissioners(Body.TRUST):
+            notify.queue(commissioner.email, f"Panel decision beyond the trust budget for {year_label(envelope.year)}",
+                         "envelope_pressure", envelope=envelope, decision=decision, budget=budget,
+                         link=notify.link("money.dashboard", year=envelope.year))
+    warn_if_over_threshold(envelope)
+
+
+def balance_sentence(budget: PersonalBudget) -> str:
+    """'£1,240.00 left until 31 March 2027'."""
+    return f"{pounds(unspent(budget))} left until {budget.ends_on.day} {budget.ends_on:%B %Y}"

@@ -1,0 +1,84 @@
+"""Our only door to Stripe: Checkout Sessions, refunds, and webhook signatures, through Stripe's own library.
+
+Every call that creates something carries an idempotency key, so a retry never takes money twice.
+Tests point ``STRIPE_API_BASE`` at a local fake of Stripe's HTTP API; this code runs unchanged.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import stripe
+from flask import current_app
+
+
+class StripeUnavailable(Exception):
+    """Stripe could not be reached or refused the request; nothing was changed on our side."""
+
+
+def configured() -> bool:
+    config = current_app.config
+    return bool(config.get("STRIPE_SECRET_KEY") and config.get("STRIPE_WEBHOOK_SECRET"))
+
+
+def client() -> stripe.StripeClient:
+    config = current_app.config
+    kwargs = {}
+    if config.get("STRIPE_API_BASE"):
+        kwargs["base_addresses"] = {"api": config["STRIPE_API_BASE"]}
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], max_network_retries=2, **kwargs)
+
+
+def _call(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except stripe.StripeError as exc:
+        current_app.logger.warning("Stripe request failed: %s", exc)
+        raise StripeUnavailable(str(exc)) from exc
+
+
+def create_checkout_session(*, amount_pence: int, description: str, payment_id: int,
+                            idempotency_key: str, expires_at: datetime, success_url: str, cancel_url: str,
+                            customer_email: str, destination: str | None) -> stripe.checkout.Session:
+    params = {
+        "mode": "payment",
+        "line_items": [{
+            "quantity": 1,
+            "price_data": {"currency": "gbp", "unit_amount": amount_pence,
+                           "product_data": {"name": description}},
+        }],
+        "client_reference_id": str(payment_id),
+        "metadata": {"payment_id": str(payment_id)},
+        "customer_email": customer_email,
+        "expires_at": int(expires_at.timestamp()),
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    if destination:
+        # A destination charge: the provider's connected account receives the money directly.
+        params["payment_intent_data"] = {"transfer_data": {"destination": destination}}
+    return _call(client().v1.checkout.sessions.create, params, {"idempotency_key": idempotency_key})
+
+
+def retrieve_checkout_session(checkout_session_id: str) -> stripe.checkout.Session:
+    return _call(client().v1.checkout.sessions.retrieve, checkout_session_id)
+
+
+def expire_checkout_session(checkout_session_id: str) -> stripe.checkout.Session:
+    """Close an unpaid Checkout Session so it can no longer be paid."""
+    return _call(client().v1.checkout.sessions.expire, checkout_session_id)
+
+
+def create_refund(*, payment_intent: str, amount_pence: int, idempotency_key: str, reason: str) -> stripe.Refund:
+    return _call(client().v1.refunds.create,
+                 {"payment_intent": payment_intent, "amount": amount_pence, "metadata": {"reason": reason[:400]}},
+                 {"idempotency_key": idempotency_key})
+
+
+def verify_event(payload: bytes, signature: str | None) -> stripe.Event:
+    """The event, if Stripe signed it with our webhook secret; raises ValueError otherwise."""
+    if not signature:
+        raise ValueError("No Stripe-Signature header.")
+    try:
+        return stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"])
+    except (stripe.SignatureVerificationError, ValueError) as exc:
+        raise ValueError(str(exc)) from exc

@@ -1,0 +1,34 @@
+"""Write locks held until the transaction ends, the same way on both databases.
+
+PostgreSQL: SELECT ... FOR UPDATE on the rows, in id order so that two writers never deadlock, with a
+lock timeout. SQLite: the database write lock (BEGIN IMMEDIATE), which serialises every writer.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
+
+from .errors import TryAgain
+from .extensions import db
+
+
+def lock_rows(model, ids, *, busy: str | None = None) -> None:
+    """Lock these rows of ``model`` (their bare rows: FOR UPDATE cannot go with outer joins).
+
+    ``busy``: what to tell the user if the lock cannot be had in time (TryAgain's default otherwise).
+    """
+    connection = db.session.connection()
+    try:
+        if connection.dialect.name == "sqlite":
+            raw = connection.connection.dbapi_connection
+            # If this unit of work has already written, it already holds the write lock.
+            if not raw.in_transaction:
+                raw.execute("BEGIN IMMEDIATE")
+        else:
+            timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
+            connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
+            connection.execute(select(model.id).where(model.id.in_(sorted(set(ids)))).order_by(model.id)
+                               .with_for_update())
+    except OperationalError as exc:
+        raise (TryAgain(busy) if busy else TryAgain()) from exc
