@@ -47,3 +47,60 @@ def register(app: Flask) -> None:
         warned = warn_expiring_insurance(london_today(), days=days)
         db.session.commit()
         click.echo(f"Warned {len(warned)} provider{'s' if len(warned) != 1 else ''} about insurance running out.")
+
+    ledger_group = click.Group("ledger", help="The money ledger.")
+    app.cli.add_command(ledger_group)
+
+    @ledger_group.command("check")
+    def ledger_check() -> None:
+        """Check that the ledger reconciles: every transaction balances, every cached balance and dashboard
+        figure equals the sum of its lines, no budget is below zero, every booking's and payment's money is
+        where its state says. Exits 1 if anything does not."""
+        from sqlalchemy import func, select
+
+        from budgets import ledger
+        from budgets.models import LedgerLine, LedgerTransaction
+
+        from .extensions import db
+
+        transactions = db.session.scalar(select(func.count(LedgerTransaction.id)))
+        lines = db.session.scalar(select(func.count(LedgerLine.id)))
+        click.echo(f"Checking {transactions:,} transactions ({lines:,} lines)...")
+        problems = ledger.check()
+        for problem in problems:
+            click.echo(f"  - {problem}")
+        if problems:
+            click.echo(f"The ledger does not reconcile: {len(problems)} problem{'s' if len(problems) != 1 else ''}.")
+            raise SystemExit(1)
+        click.echo("The ledger reconciles.")
+
+    payments_group = click.Group("payments", help="Card payments through Stripe.")
+    app.cli.add_command(payments_group)
+
+    @payments_group.command("expire-holds")
+    def expire_holds() -> None:
+        """Release places held for card payments that were not made in time (run every few minutes)."""
+        from sqlalchemy import select
+
+        from providers.models import Booking, BookingStatus, Session
+        from providers.services import lock_capacity, settle
+
+        from .extensions import db
+        from .timeutil import utcnow
+
+        session_ids = db.session.scalars(select(Booking.session_id).where(
+            Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= utcnow()).distinct()).all()
+        for session_id in session_ids:
+            session = db.session.get(Session, session_id)
+            lock_capacity([session])
+            settle(session)
+            db.session.commit()
+        click.echo(f"Released unpaid holds on {len(session_ids)} session{'s' if len(session_ids) != 1 else ''}.")
+
+    @payments_group.command("send-refunds")
+    def send_refunds() -> None:
+        """Send refunds that could not be sent when they were asked for (Stripe was unreachable)."""
+        from budgets.payments import send_requested_refunds
+
+        sent = send_requested_refunds(limit=1000)
+        click.echo(f"Sent {sent} refund{'s' if sent != 1 else ''}.")

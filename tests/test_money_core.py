@@ -157,3 +157,22 @@ def test_provider_cancelling_a_session_releases_council_money(app, council):
     statuses = db.session.scalars(select(Booking.status).where(Booking.session_id == session.id)).all()
     assert statuses == [BookingStatus.CANCELLED] * 3
     assert ledger.check() == []
+
+
+def test_ledger_check_command_reports_reconciled_and_broken_ledgers(app, council, runner):
+    session = _council_session(price=1200)
+    envelope = money.set_envelope(Body.COUNCIL, _year(session), 5000, by=council, reason="Budget")
+    child = ChildFactory()
+    services.book_places(child.parent, session, [child], "council_funded", declared_meets_criteria=True)
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "check"])
+    assert result.exit_code == 0 and "The ledger reconciles." in result.output
+    assert "Checking 2 transactions (4 lines)" in result.output
+    # Tamper with a cached balance behind the ledger's back: the check finds it.
+    from budgets.models import Account
+
+    account = db.session.get(Account, envelope_account(envelope, "committed"))
+    account.balance_pence += 1
+    db.session.commit()
+    result = runner.invoke(args=["ledger", "check"])
+    assert result.exit_code == 1 and "cached balance" in result.output and "does not reconcile" in result.output
