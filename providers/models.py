@@ -265,6 +265,23 @@ class Offer(db.Model):
         return self.price_pence == 0
 
     @property
+    def cost_in_words(self) -> str:
+        """What a place costs the family, in plain English."""
+        if self.is_free:
+            return "Free"
+        price = f"£{self.price_pence // 100:,}.{self.price_pence % 100:02d}"
+        if self.payment_route is PaymentRoute.COUNCIL_FUNDED:
+            if self.family_contribution_pence:
+                contribution = f"£{self.family_contribution_pence // 100:,}.{self.family_contribution_pence % 100:02d}"
+                return (f"{price} a session. The council pays for the place while its short breaks budget lasts; you pay "
+                        f"the provider {contribution} towards it. You can also pay the full price yourself.")
+            return (f"{price} a session. Free to you: the council pays for the place while its short breaks budget "
+                    "lasts. You can also pay the full price yourself.")
+        if self.payment_route is PaymentRoute.PERSONAL_BUDGET:
+            return f"{price} a session, paid from your child's personal budget or direct payment."
+        return f"{price} a session, paid by you (the booking page shows the ways to pay)."
+
+    @property
     def needs_assessment(self) -> bool:
         return self.tier is Tier.SPECIALIST
 

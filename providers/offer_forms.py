@@ -90,6 +90,11 @@ class OfferForm(FlaskForm):
                         validators=[InputRequired(message="Enter the price, or 0 if it is free")])
     payment_route = PlainRadioField("How is a place paid for?", choices=[(r.value, r.label) for r in PaymentRoute],
                                     validators=[InputRequired(message="Select how a place is paid for")])
+    family_contribution = PoundsField(
+        "Family contribution to a council-funded place, in pounds (optional)",
+        description="Only for places the council funds: what the family pays you towards each place. The council pays "
+                    "the rest of the price.",
+        validators=[Optional()])
     support_offered = MultiCheckboxField("What support can you give?", choices=list(SUPPORT_OFFERED.items()),
                                          description="Select all that apply.")
     needs = MultiCheckboxField("Which needs can you support?", choices=list(NEEDS.items()),
@@ -122,13 +127,18 @@ class OfferForm(FlaskForm):
         if field.data == PaymentRoute.PAY_PROVIDER.value and self.price.data == 0:
             raise ValidationError("Families cannot pay you for a break that costs nothing. Enter the price, or choose Free")
 
+    def validate_family_contribution(self, field):
+        if field.data and self.price.data is not None and field.data > self.price.data:
+            raise ValidationError("The family contribution cannot be more than the price")
+
     def details(self) -> OfferDetails:
         return OfferDetails(
             title=self.title.data, summary=self.summary.data, description=self.description.data,
             tier=Tier(self.tier.data), category=Category(self.category.data), min_age=self.min_age.data,
             max_age=self.max_age.data, locality_id=self.locality_id.data, venue=self.venue.data,
             eligibility=self.eligibility.data, how_to_get=self.how_to_get.data, price_pence=self.price.data,
-            payment_route=PaymentRoute(self.payment_route.data), cancel_cutoff_hours=self.cancel_cutoff_hours.data,
+            payment_route=PaymentRoute(self.payment_route.data), family_contribution_pence=self.family_contribution.data or 0,
+            cancel_cutoff_hours=self.cancel_cutoff_hours.data,
             booking_cutoff_hours=self.booking_cutoff_hours.data, support_offered=list(self.support_offered.data or []),
             needs=list(self.needs.data or []), features=list(self.features.data or []),
         )
@@ -142,6 +152,7 @@ class OfferForm(FlaskForm):
         self.category.data = details.category.value
         self.payment_route.data = details.payment_route.value
         self.price.data = details.price_pence
+        self.family_contribution.data = details.family_contribution_pence or None
 
 
 class WithdrawOfferForm(FlaskForm):

@@ -68,6 +68,7 @@ class OfferDetails:
     price_pence: int
     payment_route: PaymentRoute
     how_to_get: str | None = None
+    family_contribution_pence: int = 0
     cancel_cutoff_hours: int = 48
     booking_cutoff_hours: int = 0
     support_offered: list[str] = field(default_factory=list)
@@ -124,6 +125,10 @@ def _check(details: OfferDetails) -> OfferDetails:
         raise DomainError("A free break cannot have a price. Set the price to 0, or choose how families pay.")
     if details.payment_route is PaymentRoute.PAY_PROVIDER and not details.price_pence:
         raise DomainError("Families cannot pay you for a break that costs nothing. Enter the price, or choose Free.")
+    if details.payment_route is not PaymentRoute.COUNCIL_FUNDED:
+        details.family_contribution_pence = 0
+    elif not 0 <= details.family_contribution_pence <= details.price_pence:
+        raise DomainError("The family contribution must be from £0 up to the price of the place.")
     for name in ("cancel_cutoff_hours", "booking_cutoff_hours"):
         if not 0 <= getattr(details, name) <= MAX_CUTOFF_HOURS:
             raise DomainError(f"Hours before a session must be from 0 to {MAX_CUTOFF_HOURS}.")
