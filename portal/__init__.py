@@ -54,6 +54,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     from budgets import models as _budget_models  # noqa: F401  (register the tables)
     from providers import models as _provider_models  # noqa: F401
+    from statements import models as _statement_models  # noqa: F401
 
     from . import api, auth, bookings, cli, commissioning, families, local_offer, pages
     from .templating import register_filters
