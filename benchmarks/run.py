@@ -13,6 +13,11 @@ one child aged 10 each) through the app's models before it starts the server, an
 HTTP. Every booking request is a real booking of a free place: each run first deletes the bookings the
 benchmark families made in earlier runs, so the data stays the same from run to run.
 
+It also measures the commissioner dashboard (GET /money/dashboard) signed in as the demo council and trust
+commissioners (council@ and trust@example.com, the seed's demo password), whose figures come from the ledger's
+roll-ups: the full demo year has over 500,000 ledger lines. The target is a median under 300 ms. Booking
+requests use free and pay-the-provider places only, so the benchmark never moves money in the ledger.
+
 It prints figures only: requests/s, p50 and p99 latency, and the throughput relative to /healthz measured
 in the same run. Client processes and gunicorn share the machine's CPUs, so treat the figures as relative.
 """
@@ -40,6 +45,9 @@ from tests.live_server import live_server  # noqa: E402  (no pytest in there)
 SEARCH = "/local-offer?age=9&need=autism&tier=universal&day=5"
 BENCH_EMAIL = "bench-family-{n}@example.com"
 BENCH_PASSWORD = "benchmark families only"
+DEMO_PASSWORD = "short-breaks-demo"
+# The commissioner dashboard, signed in as each body's demo commissioner (target: median under 300 ms).
+DASHBOARDS = {"council": "council@example.com", "trust": "trust@example.com"}
 CHILD_AGE = 10
 TIMEOUT = 30
 
@@ -112,6 +120,7 @@ def prepare_benchmark_data(url: str, families: int, slots_wanted: int) -> dict:
     from werkzeug.security import generate_password_hash
 
     from budgets import funding
+    from budgets.models import LedgerLine
     from portal.extensions import db
     from portal.models import AuditEvent, Child, Locality, Role, SupportLevel, User
     from portal.timeutil import age_on, to_london, utcnow
@@ -163,9 +172,10 @@ def prepare_benchmark_data(url: str, families: int, slots_wanted: int) -> dict:
             "offers": db.session.scalar(select(func.count()).select_from(Offer)),
             "sessions": db.session.scalar(select(func.count()).select_from(Session)),
             "bookings": db.session.scalar(select(func.count()).select_from(Booking)),
+            "ledger lines": db.session.scalar(select(func.count()).select_from(LedgerLine)),
         }
         say(f"Database: {db.engine.dialect.name}, {counts['offers']:,} offers, {counts['sessions']:,} sessions, "
-            f"{counts['bookings']:,} bookings.")
+            f"{counts['bookings']:,} bookings, {counts['ledger lines']:,} ledger lines.")
 
         # Sessions the families may book: open, in the future, with places, for a 10-year-old,
         # universal or targeted (specialist breaks need an assessment).
@@ -187,7 +197,9 @@ def prepare_benchmark_data(url: str, families: int, slots_wanted: int) -> dict:
             offer = session.offer
             if not offer.suits_age(age_on(born, to_london(session.starts_at).date())):
                 continue
-            methods = funding.methods_for(offer)
+            # Places paid outside the portal, so the benchmark never moves money in the ledger (and can delete
+            # its bookings before the next run).
+            methods = [m for m in funding.methods_for(offer) if m.code in ("free", "pay_provider")]
             if not methods:
                 continue
             free = min(session.capacity - session.places_taken, families)
@@ -263,6 +275,18 @@ def hidden_input(html: str, name: str) -> str:
     return found[name]
 
 
+def sign_in_staff(base: str, email: str) -> requests.Session:
+    """A demo staff account (the seed gives them the demo password)."""
+    http = requests.Session()
+    page = http.get(base + "/sign-in", timeout=TIMEOUT)
+    response = http.post(base + "/sign-in", allow_redirects=False, timeout=TIMEOUT,
+                         data={"email": email, "password": DEMO_PASSWORD,
+                               "csrf_token": hidden_input(page.text, "csrf_token")})
+    if response.status_code != 302:
+        raise RuntimeError(f"could not sign in as {email}: {response.status_code}")
+    return http
+
+
 def sign_in(base: str, email: str, session_id: int) -> tuple[requests.Session, str]:
     http = requests.Session()
     page = http.get(base + "/sign-in", timeout=TIMEOUT)
@@ -289,7 +313,7 @@ def client(job: dict) -> dict:
         families = job["families"]  # [(requests.Session, csrf token)]
         work = iter(job["slots"])   # [(family index, session id, child id, funding, targeted)]
     else:
-        http = requests.Session()
+        http = job.get("http") or requests.Session()
         paths = job["paths"]
     time.sleep(max(0.0, job["start_at"] - time.time()))
     n = 0
@@ -388,21 +412,23 @@ def main() -> None:
         say()
         offer_paths = [f"/local-offer/{i}" for i in plan["offer_ids"]] or ["/local-offer"]
         gets = {
-            "GET /healthz": ["/healthz"],
-            f"GET {SEARCH}": [SEARCH],
-            f"GET /local-offer/<id> ({len(offer_paths)} offers)": offer_paths,
+            "GET /healthz": (["/healthz"], None),
+            f"GET {SEARCH}": ([SEARCH], None),
+            f"GET /local-offer/<id> ({len(offer_paths)} offers)": (offer_paths, None),
         }
+        for body, email in DASHBOARDS.items():
+            gets[f"GET /money/dashboard ({body})"] = (["/money/dashboard"], sign_in_staff(base, email))
         if args.warmup > 0:
             say("Warming up...")
-            for paths in gets.values():
-                run_phase(pool, [{"base": base, "kind": "get", "paths": paths[c::clients] or paths}
+            for paths, http in gets.values():
+                run_phase(pool, [{"base": base, "kind": "get", "paths": paths[c::clients] or paths, "http": http}
                                  for c in range(clients)], args.warmup)
 
         results = {}
-        for name, paths in gets.items():
+        for name, (paths, http) in gets.items():
             say(f"Measuring {name} for {args.duration:g} s with {clients} clients...")
-            results[name] = run_phase(pool, [{"base": base, "kind": "get", "paths": paths[c::clients] or paths}
-                                             for c in range(clients)], args.duration)
+            results[name] = run_phase(pool, [{"base": base, "kind": "get", "paths": paths[c::clients] or paths,
+                                              "http": http} for c in range(clients)], args.duration)
         name = "POST /sessions/<id>/book (real bookings)"
         say(f"Measuring {name} for {args.duration:g} s with {clients} clients...")
         jobs = []
@@ -420,7 +446,8 @@ def main() -> None:
     counts = plan["counts"]
     say()
     say(f"Portal benchmark: {size} ({counts['offers']:,} offers, {counts['sessions']:,} sessions, "
-        f"{counts['bookings']:,} bookings), {sqlalchemy_url(url).split(':')[0].split('+')[0]}; gunicorn {args.workers} workers x "
+        f"{counts['bookings']:,} bookings, {counts['ledger lines']:,} ledger lines), "
+        f"{sqlalchemy_url(url).split(':')[0].split('+')[0]}; gunicorn {args.workers} workers x "
         f"{args.threads} threads; {clients} client processes; {args.duration:g} s per endpoint; "
         f"{os.cpu_count()} CPUs shared by clients and server.")
     say()
@@ -432,6 +459,8 @@ def main() -> None:
         ratio = r["rps"] / healthz if healthz else float("nan")
         say(f"{name:<{width}}  {r['ok']:>7,}  {errors:>8}  {r['rps']:>8.1f}  {r['p50']:>8.1f}  {r['p99']:>8.1f}  "
             f"{ratio:>10.2f}")
+        if name.startswith("GET /money/dashboard"):
+            say(f"  (target: median under 300 ms: {'met' if r['p50'] < 300 else 'NOT met'})")
         if r["ran_out"]:
             say(f"  (some clients ran out of planned places before the end; figures cover {r['elapsed']:.1f} s)")
 

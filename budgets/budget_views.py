@@ -1,11 +1,403 @@
 """Personal budgets: the trust's panel decisions, the family's balance, direct payment monitoring."""
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.access import family_required, get_or_404, role_required
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Child, Role, User, record
+from portal.paging import page_arg
+from portal.timeutil import to_london
+from providers.models import Booking, Session
+from providers.services import has_approved_assessment
+
+from . import services as money
+from .budget_forms import CHANGES, ChangeBudgetForm, NewBudgetForm
+from .models import (
+    Account,
+    BudgetKind,
+    BudgetStatus,
+    EntryKind,
+    LedgerLine,
+    LedgerTransaction,
+    PanelDecision,
+    PersonalBudget,
+    financial_year,
+)
 
 bp = Blueprint("budgets", __name__)
 
+trust_required = role_required(Role.TRUST, Role.ADMIN)
+
+# A review this close (or overdue) is highlighted on the trust's list.
+REVIEW_SOON = timedelta(days=28)
+# The check step posts the form again with one of these.
+RECORD, EDIT = "record", "edit"
+
+
+# --- what happened to a budget --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Entry:
+    """One ledger transaction on a budget, as people read it."""
+
+    transaction: LedgerTransaction
+    what: str
+    booking: Booking | None
+    amount_pence: int
+    # The change to what is left to spend, and what was left afterwards.
+    change_pence: int
+    left_pence: int
+
+    @property
+    def is_decision(self) -> bool:
+        return self.transaction.decision_id is not None
+
+
+def _what(transaction: LedgerTransaction, budget: PersonalBudget, decisions: dict[int, PanelDecision]) -> str:
+    if transaction.decision_id in decisions:
+        return decisions[transaction.decision_id].kind.label
+    direct = budget.kind is BudgetKind.DIRECT_PAYMENT
+    return {
+        EntryKind.COMMITMENT: "Held while the card payment is made" if direct else "Booked",
+        EntryKind.RELEASE: "Given back to the budget",
+        EntryKind.DELIVERY: "Paid by card" if direct else "Break delivered",
+        EntryKind.REFUND: "Refunded to the direct payment",
+    }.get(transaction.kind, transaction.kind.label)
+
+
+def budget_history(budget: PersonalBudget) -> list[Entry]:
+    """Every ledger transaction on the budget, oldest first, with what was left to spend after each."""
+    transactions = db.session.scalars(
+        select(LedgerTransaction).where(LedgerTransaction.budget_id == budget.id)
+        .options(selectinload(LedgerTransaction.lines), joinedload(LedgerTransaction.by))
+        .order_by(LedgerTransaction.id)
+    ).all()
+    booking_ids = {t.booking_id for t in transactions if t.booking_id is not None}
+    bookings = {b.id: b for b in db.session.scalars(
+        select(Booking).where(Booking.id.in_(booking_ids))
+        .options(joinedload(Booking.session).joinedload(Session.offer), joinedload(Booking.child))
+    )} if booking_ids else {}
+    decisions = {d.id: d for d in budget.decisions}
+    entries, left = [], 0
+    for transaction in transactions:
+        change = sum(line.amount_pence for line in transaction.lines if line.account == budget.account)
+        left += change
+        entries.append(Entry(transaction, _what(transaction, budget, decisions), bookings.get(transaction.booking_id),
+                             max(abs(line.amount_pence) for line in transaction.lines), change, left))
+    return entries
+
+
+def _balances(codes: list[str]) -> dict[str, int]:
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(Account.code, Account.balance_pence).where(Account.code.in_(codes))).all())
+
+
+def _budget_or_404(budget_id: int) -> PersonalBudget:
+    return get_or_404(PersonalBudget, budget_id)
+
+
+def _pages(total: int) -> int:
+    return max(1, math.ceil(total / current_app.config["PAGE_SIZE"]))
+
+
+def _page_slice(query, page: int):
+    size = current_app.config["PAGE_SIZE"]
+    return query.limit(size).offset((page - 1) * size)
+
+
+# --- the trust's pages --------------------------------------------------------------------------------
+
+SHOWN = {"active": "Active", "ended": "Ended", "all": "All"}
+
+
+@bp.get("/trust/personal-budgets")
+@trust_required
+def trust_budgets():
+    shown = request.args.get("status", "active")
+    shown = shown if shown in SHOWN else "active"
+    query = select(PersonalBudget).join(Child, Child.id == PersonalBudget.child_id)
+    if shown == "active":
+        query = query.where(PersonalBudget.status == BudgetStatus.ACTIVE)
+        order = (PersonalBudget.review_on, Child.last_name, Child.first_name, PersonalBudget.id)
+    elif shown == "ended":
+        query = query.where(PersonalBudget.status == BudgetStatus.ENDED)
+        order = (PersonalBudget.ends_on.desc(), Child.last_name, Child.first_name, PersonalBudget.id)
+    else:
+        order = (PersonalBudget.status, PersonalBudget.review_on, Child.last_name, Child.first_name, PersonalBudget.id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = page_arg()
+    budgets = db.session.scalars(
+        _page_slice(query.options(joinedload(PersonalBudget.child)).order_by(*order), page)).all()
+    today = money.today()
+    reviews_due = db.session.scalar(select(func.count(PersonalBudget.id)).where(
+        PersonalBudget.status == BudgetStatus.ACTIVE, PersonalBudget.review_on <= today + REVIEW_SOON))
+    return render_template("budgets/trust_budgets.html", budgets=budgets, left=_balances([b.account for b in budgets]),
+                           total=total, page=page, pages=_pages(total), shown=shown, filters=SHOWN, today=today,
+                           review_soon=today + REVIEW_SOON, reviews_due=reviews_due)
+
+
+@bp.route("/trust/children/<int:child_id>/personal-budget", methods=["GET", "POST"])
+@trust_required
+def new_budget(child_id: int):
+    child = get_or_404(Child, child_id)
+    today = money.today()
+    form = NewBudgetForm(today=today, starts_on=today, ends_on=date(financial_year(today) + 1, 3, 31),
+                         review_on=today + timedelta(days=90))
+    assessed = has_approved_assessment(child)
+    existing = db.session.scalars(select(PersonalBudget).where(PersonalBudget.child_id == child.id)
+                                  .order_by(PersonalBudget.starts_on.desc(), PersonalBudget.id.desc())).all()
+    status = 200
+    if form.validate_on_submit():
+        step = request.form.get("step")
+        if step == RECORD:
+            try:
+                budget = money.allocate_budget(
+                    child, kind=BudgetKind(form.kind.data), amount_pence=form.amount.data,
+                    starts_on=form.starts_on.data, ends_on=form.ends_on.data, review_on=form.review_on.data,
+                    reasons=form.reasons.data, by=current_user)
+            except DomainError as problem:
+                db.session.rollback()
+                form.form_errors.append(str(problem))
+                status = 409
+            else:
+                db.session.commit()
+                flash(f"The panel decision has been recorded and {child.first_name}’s family has been emailed.",
+                      "success")
+                return redirect(url_for(".budget", budget_id=budget.id))
+        elif step != EDIT:
+            return render_template("budgets/check_new_budget.html", child=child, form=form,
+                                   kind=BudgetKind(form.kind.data))
+    elif form.errors:
+        status = 422
+    return render_template("budgets/new_budget.html", child=child, form=form, assessed=assessed,
+                           existing=existing), status
+
+
+@bp.get("/trust/personal-budgets/<int:budget_id>")
+@trust_required
+def budget(budget_id: int):
+    budget = _budget_or_404(budget_id)
+    history = budget_history(budget)
+    balances = _balances([budget.account, budget.held_account])
+    return render_template("budgets/budget.html", budget=budget, history=history,
+                           left=balances.get(budget.account, 0), held=balances.get(budget.held_account, 0),
+                           sentence=money.balance_sentence(budget), today=money.today())
+
+
+@bp.route("/trust/personal-budgets/<int:budget_id>/change", methods=["GET", "POST"])
+@trust_required
+def change_budget(budget_id: int):
+    budget = _budget_or_404(budget_id)
+    form = ChangeBudgetForm(seen=_latest_decision(budget))
+    status = 200
+    if form.validate_on_submit():
+        step = request.form.get("step")
+        if step == RECORD:
+            try:
+                _check_nothing_decided_since(budget, form)
+                decision = money.change_budget(budget, form.kind, amount_pence=form.amount.data or 0,
+                                               reasons=form.reasons.data, notice_on=form.notice_on.data,
+                                               by=current_user)
+            except DomainError as problem:
+                db.session.rollback()
+                form.form_errors.append(str(problem))
+                status = 409
+            else:
+                db.session.commit()
+                flash(f"{decision.kind.label}. {budget.child.first_name}’s family has been emailed.", "success")
+                return redirect(url_for(".budget", budget_id=budget.id))
+        elif step != EDIT:
+            return render_template("budgets/check_change.html", budget=budget, form=form, kind=form.kind,
+                                   change_label=CHANGES[form.change.data], left=money.unspent(budget))
+    elif form.errors:
+        status = 422
+    return render_template("budgets/change_budget.html", budget=budget, form=form, left=money.unspent(budget),
+                           ended=budget.status is BudgetStatus.ENDED), status
+
+
+def _latest_decision(budget: PersonalBudget) -> str:
+    return str(max((d.id for d in budget.decisions), default=0))
+
+
+def _check_nothing_decided_since(budget: PersonalBudget, form: ChangeBudgetForm) -> None:
+    """A second click, or a colleague deciding at the same time, must not change the budget twice.
+
+    Checked under the envelope's and the budget's locks, taken in the order the service takes them.
+    """
+    money.lock_envelope(budget.envelope)
+    money.lock_budget(budget)
+    db.session.expire(budget, ["decisions"])
+    latest = _latest_decision(budget)
+    # What the page posted: not the default the form was built with.
+    if (form.seen.raw_data or [""])[0] != latest:
+        form.seen.data, form.seen.raw_data = latest, [latest]
+        raise DomainError("Another decision has been recorded on this budget since you opened this page. "
+                          "Check the budget and the amount left, then record this decision again if it is still needed.")
+
+
+# --- direct payment monitoring ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DirectPaymentFigures:
+    """What happened to a direct payment, in pence, from its ledger lines."""
+
+    paid_in: int = 0
+    spent: int = 0
+    refunded: int = 0
+    held: int = 0
+    unspent: int = 0
+
+
+def _direct_payment_sums():
+    amount = LedgerLine.amount_pence
+    unspent_line = LedgerLine.account.like("budget:%:unspent")
+    held_line = LedgerLine.account.like("budget:%:held")
+
+    def total(condition):
+        return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
+
+    return (
+        # Allocations and increases less reductions and endings: what the panel put in.
+        total(and_(LedgerTransaction.decision_id.is_not(None), unspent_line)),
+        # Paid by card from the direct payment: out of what was held for the place.
+        -total(and_(LedgerTransaction.kind == EntryKind.DELIVERY, held_line)),
+        total(and_(LedgerTransaction.kind == EntryKind.REFUND, unspent_line)),
+        total(held_line),
+        total(unspent_line),
+    )
+
+
+def _direct_payment_lines(*columns):
+    return (select(*columns).select_from(LedgerTransaction)
+            .join(LedgerLine, LedgerLine.transaction_id == LedgerTransaction.id)
+            .join(PersonalBudget, PersonalBudget.id == LedgerTransaction.budget_id)
+            .where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT, LedgerLine.account.like("budget:%")))
+
+
+def direct_payment_figures(budget_ids: list[int]) -> dict[int, DirectPaymentFigures]:
+    """Each direct payment's figures, summed from the lines on its own accounts."""
+    if not budget_ids:
+        return {}
+    query = (_direct_payment_lines(LedgerTransaction.budget_id, *_direct_payment_sums())
+             .where(LedgerTransaction.budget_id.in_(budget_ids)).group_by(LedgerTransaction.budget_id))
+    return {row[0]: DirectPaymentFigures(*(int(v) for v in row[1:])) for row in db.session.execute(query)}
+
+
+def direct_payment_totals() -> DirectPaymentFigures:
+    return DirectPaymentFigures(*(int(v) for v in db.session.execute(
+        _direct_payment_lines(*_direct_payment_sums())).one()))
+
+
+@bp.get("/trust/direct-payments")
+@trust_required
+def direct_payments():
+    query = (select(PersonalBudget).join(Child, Child.id == PersonalBudget.child_id)
+             .where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = page_arg()
+    budgets = db.session.scalars(_page_slice(
+        query.options(joinedload(PersonalBudget.child))
+        .order_by(PersonalBudget.status, Child.last_name, Child.first_name, PersonalBudget.starts_on.desc(),
+                  PersonalBudget.id), page)).all()
+    return render_template("budgets/direct_payments.html", budgets=budgets,
+                           figures=direct_payment_figures([b.id for b in budgets]), empty=DirectPaymentFigures(),
+                           totals=direct_payment_totals(), total=total, page=page,
+                           pages=_pages(total), today=money.today())
+
+
+CSV_HEADER = ["Date and time (London)", "Child", "Child ID", "Budget ID", "Transaction ID", "Kind", "Account",
+              "Amount (pence)", "Amount (pounds)", "Reason", "By", "Booking ID", "Payment ID", "Decision ID"]
+
+
+def _cell(text: str | None) -> str:
+    """Text as a spreadsheet shows it, never as a formula (names and reasons are typed by people)."""
+    text = text or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _pounds_plain(pence: int) -> str:
+    whole, part = divmod(abs(pence), 100)
+    return f"{'-' if pence < 0 else ''}{whole}.{part:02d}"
+
+
+@bp.get("/trust/direct-payments.csv")
+@trust_required
+def direct_payments_csv():
+    query = (
+        select(LedgerTransaction.at, Child.first_name, Child.last_name, Child.id, PersonalBudget.id,
+               LedgerTransaction.id, LedgerTransaction.kind, LedgerLine.account, LedgerLine.amount_pence,
+               LedgerTransaction.reason, User.name, LedgerTransaction.booking_id, LedgerTransaction.payment_id,
+               LedgerTransaction.decision_id)
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerLine.transaction_id)
+        .join(PersonalBudget, PersonalBudget.id == LedgerTransaction.budget_id)
+        .join(Child, Child.id == PersonalBudget.child_id)
+        .outerjoin(User, User.id == LedgerTransaction.by_id)
+        .where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT)
+        .order_by(LedgerTransaction.id, LedgerLine.id)
+    )
+    # Children's money leaving the portal: who took it, and when, goes in the audit trail.
+    record("direct_payment_ledger_exported", current_user._get_current_object(), by=current_user)
+    db.session.commit()
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(CSV_HEADER)
+        for (at, first, last, child_id, budget_id, transaction_id, kind, account, amount, reason, by, booking_id,
+             payment_id, decision_id) in db.session.execute(query.execution_options(yield_per=1000)):
+            writer.writerow([to_london(at).strftime("%Y-%m-%d %H:%M:%S"), _cell(f"{first} {last}"), child_id,
+                             budget_id, transaction_id, kind.value, account, amount, _pounds_plain(amount),
+                             _cell(reason), _cell(by), booking_id or "", payment_id or "", decision_id or ""])
+            if buffer.tell() > 64_000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    filename = f"direct-payments-ledger-{money.today().isoformat()}.csv"
+    return Response(stream_with_context(rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- the family's page ------------------------------------------------------------------------------------
 
 @bp.get("/money")
-def family_money():  # placeholder: the family's budgets page is built in this module
-    return "", 204
+@family_required
+def family_money():
+    budgets = db.session.scalars(
+        select(PersonalBudget).join(Child, Child.id == PersonalBudget.child_id)
+        .where(Child.parent_id == current_user.id)
+        .options(joinedload(PersonalBudget.child), selectinload(PersonalBudget.decisions))
+        .order_by(Child.first_name, Child.id, PersonalBudget.status, PersonalBudget.starts_on.desc(),
+                  PersonalBudget.id.desc())
+    ).all()
+    shown = []
+    for budget in budgets:
+        balances = _balances([budget.account, budget.held_account])
+        history = budget_history(budget)
+        shown.append({"budget": budget, "history": history, "used": any(not e.is_decision for e in history),
+                      "left": balances.get(budget.account, 0), "held": balances.get(budget.held_account, 0),
+                      "sentence": money.balance_sentence(budget)})
+    return render_template("budgets/family_money.html", budgets=shown, today=money.today())

@@ -1,11 +1,254 @@
-"""The commissioner's money pages: envelopes, the dashboard, CSV exports, provider remittance."""
+"""The commissioner's money pages: envelopes, the dashboard, CSV exports, provider remittance.
+
+A council commissioner sees and sets the council's envelopes, trust staff the trust's; an administrator
+chooses either. Asking for the other body's money is refused (403), never quietly swapped.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+import math
+from decimal import Decimal
 
-bp = Blueprint("money", __name__)
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.access import role_required
+from portal.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.models import Role
+from portal.paging import page_arg
+from portal.templating import pounds
+from portal.timeutil import to_london
+from providers.models import Body
+
+from . import dashboard as queries
+from . import ledger
+from .dashboard_forms import EnvelopeForm, RemittanceForm
+from .models import Envelope, year_label
+from .services import body_of, set_envelope
+
+bp = Blueprint("money", __name__, url_prefix="/money")
+
+commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
+BODY_NAMES = {Body.COUNCIL: "Council", Body.TRUST: "Children’s trust"}
 
 
-@bp.get("/money/dashboard")
-def dashboard():  # placeholder: the commissioner dashboard is built in this module
-    return "", 204
+def _bodies() -> list[Body]:
+    mine = body_of(current_user)
+    return [mine] if mine is not None else [Body.COUNCIL, Body.TRUST]
+
+
+def _body(raw: str | None) -> Body:
+    """The body asked for: the commissioner's own; an administrator's choice (the council by default)."""
+    mine = body_of(current_user)
+    if not raw:
+        return mine or Body.COUNCIL
+    try:
+        body = Body(raw)
+    except ValueError:
+        abort(404)
+    if mine is not None and body is not mine:
+        abort(403)
+    return body
+
+
+def _year(raw: str | None) -> int:
+    current = queries.current_year()
+    if raw and raw.isascii() and raw.isdigit() and current - 10 <= int(raw) <= current + 1:
+        return int(raw)
+    return current
+
+
+def _years() -> list[int]:
+    current = queries.current_year()
+    return [current, current + 1]
+
+
+def _year_choice(year: int) -> str:
+    current = queries.current_year()
+    when = {current: " (this year)", current + 1: " (next year)"}.get(year, "")
+    return f"{year_label(year)}{when}"
+
+
+# --- envelopes -----------------------------------------------------------------------------------------
+
+@bp.route("/envelopes", methods=["GET", "POST"])
+@commissioner_required
+def envelopes():
+    bodies = _bodies()
+    form = EnvelopeForm()
+    form.year.choices = [(str(year), _year_choice(year)) for year in _years()]
+    status = 200
+    if request.method == "POST":
+        # A commissioner may only set their own body's budget: say so plainly rather than ignore the choice.
+        body = _body(request.form.get("body"))
+        if len(bodies) == 1:
+            form.body.data = body.value
+        if form.validate_on_submit():
+            year = int(form.year.data)
+            try:
+                envelope = set_envelope(Body(form.body.data), year, form.amount.pence, by=current_user,
+                                        reason=form.reason.data.strip(), warn_first=form.warn_first.percent,
+                                        warn_second=form.warn_second.percent)
+            except NotAllowed:
+                db.session.rollback()
+                abort(403)
+            except DomainError as problem:
+                db.session.rollback()
+                form.form_errors.append(str(problem))
+                status = 409
+            else:
+                db.session.commit()
+                flash(f"{envelope.label}: the budget is now {pounds(envelope.amount_pence)}, with warnings at "
+                      f"{envelope.warn_first}% and {envelope.warn_second}% used.", "success")
+                return redirect(url_for(".envelopes", body=envelope.body.value, year=envelope.year))
+        else:
+            status = 422
+    else:
+        body, year = _body(request.args.get("body")), _year(request.args.get("year"))
+        if year not in _years():
+            year = queries.current_year()
+        chosen = queries.envelope_of(body, year)
+        form.body.data, form.year.data = body.value, str(year)
+        if chosen is not None:
+            form.amount.data = pounds(chosen.amount_pence)
+            form.warn_first.data, form.warn_second.data = str(chosen.warn_first), str(chosen.warn_second)
+    rows = []
+    for each in bodies:
+        for year in _years():
+            envelope = queries.envelope_of(each, year)
+            rows.append((each, year, envelope, ledger.figures(envelope) if envelope is not None else None))
+    return render_template("money/envelopes.html", form=form, rows=rows, bodies=bodies,
+                           body_names=BODY_NAMES, year_label=year_label), status
+
+
+# --- the dashboard -------------------------------------------------------------------------------------
+
+def _scope() -> tuple[Body, int]:
+    return _body(request.args.get("body")), _year(request.args.get("year"))
+
+
+def _switch_years(body: Body) -> list[int]:
+    """Years worth offering: this year, next year and any earlier year with an envelope."""
+    known = set(db.session.scalars(select(Envelope.year).where(Envelope.body == body)))
+    return sorted(known | set(_years()), reverse=True)
+
+
+@bp.get("/dashboard")
+@commissioner_required
+def dashboard():
+    body, year = _scope()
+    envelope = queries.envelope_of(body, year)
+    remittance_form = RemittanceForm(formdata=None)
+    remittance_form.month.choices = [(m, queries.month_name(m)) for m in queries.remittance_months()]
+    remittance_form.month.data = queries.remittance_months()[1]
+    context = dict(body=body, year=year, bodies=_bodies(), years=_switch_years(body), body_names=BODY_NAMES,
+                   year_label=year_label, remittance_form=remittance_form)
+    if envelope is None:
+        return render_template("money/dashboard.html", board=None, **context)
+    return render_template("money/dashboard.html", board=queries.dashboard(envelope), **context)
+
+
+@bp.get("/providers")
+@commissioner_required
+def providers():
+    body, year = _scope()
+    envelope = queries.envelope_of(body, year)
+    if envelope is None:
+        abort(404)
+    page, size = page_arg(), current_app.config["PAGE_SIZE"]
+    lines, total = queries.provider_page(envelope, page, size)
+    return render_template("money/providers.html", envelope=envelope, lines=lines, total=total, page=page,
+                           pages=max(1, math.ceil(total / size)), body=body, year=year, bodies=_bodies(),
+                           body_names=BODY_NAMES)
+
+
+# --- CSV exports ---------------------------------------------------------------------------------------
+
+def _cell(value):
+    """Text a spreadsheet would run as a formula (a provider can name itself "=HYPERLINK(...)") is quoted."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _decimal_pounds(pence: int) -> Decimal:
+    return Decimal(pence).scaleb(-2)
+
+
+def _csv(filename: str, rows: list[list]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([_cell(value) for value in row])
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/dashboard.csv")
+@commissioner_required
+def dashboard_csv():
+    body, year = _scope()
+    envelope = queries.envelope_of(body, year)
+    if envelope is None:
+        abort(404)
+    board = queries.dashboard(envelope)
+    figures, forecast = board.figures, board.forecast
+    rows: list[list] = [["section", "dimension", "name", "committed_pence", "committed_pounds", "spent_pence",
+                         "spent_pounds"]]
+
+    def line(section, dimension, name, committed, spent):
+        rows.append([section, dimension, name, committed, _decimal_pounds(committed), spent, _decimal_pounds(spent)])
+
+    line("summary", "envelope", envelope.label, figures.committed, figures.spent)
+    rows.append(["summary", "amount", "Envelope", envelope.amount_pence, _decimal_pounds(envelope.amount_pence),
+                 "", ""])
+    rows.append(["summary", "amount", "Remaining (not committed or spent)", figures.available,
+                 _decimal_pounds(figures.available), "", ""])
+    if forecast.amount is not None:
+        rows.append(["summary", "amount", f"Forecast to {envelope.ends_on:%-d %B %Y} (actual spend so far at the same "
+                     f"daily rate: {forecast.days_gone} of {forecast.days_in_year} days gone)", forecast.amount,
+                     _decimal_pounds(forecast.amount), "", ""])
+    for dimension, lines in (("tier", board.tiers), ("locality", board.localities),
+                             ("category", board.categories)):
+        for each in lines:
+            line("breakdown", dimension, each.name, each.committed, each.spent)
+    for each in queries.by_provider(envelope):
+        line("breakdown", "provider", each.name, each.committed, each.spent)
+    for month in board.months:
+        line("breakdown", "month", month.month, month.committed_at_end, month.spent)
+    filename = f"spending-{body.value}-{year}-to-{year + 1}-on-{queries.today():%Y-%m-%d}.csv"
+    return _csv(filename, rows)
+
+
+@bp.get("/remittance.csv")
+@commissioner_required
+def remittance_csv():
+    body = _body(request.args.get("body"))
+    form = RemittanceForm(request.args)
+    months = queries.remittance_months()
+    form.month.choices = [(m, queries.month_name(m)) for m in months]
+    if "month" not in request.args:
+        form.month.data = months[1]  # last month: the one to pay for
+    elif not form.validate():
+        flash("Choose a month from the list to download its remittance.", "important")
+        return redirect(url_for(".dashboard", body=body.value, _anchor="remittance"))
+    month = form.month.data
+    lines = queries.remittance(body, month)
+    rows: list[list] = [["booking_id", "provider", "offer", "session_date", "funding", "amount_pence",
+                         "amount_pounds"]]
+    total = provider_total = 0
+    for n, each in enumerate(lines):
+        rows.append([each.booking_id, each.provider, each.offer, f"{to_london(each.starts_at):%Y-%m-%d}",
+                     queries.FUNDING_LABELS.get(each.funding, each.funding), each.amount_pence,
+                     _decimal_pounds(each.amount_pence)])
+        total += each.amount_pence
+        provider_total += each.amount_pence
+        if n + 1 == len(lines) or lines[n + 1].provider_id != each.provider_id:
+            rows.append(["", each.provider, f"Total for {each.provider}", "", "", provider_total,
+                         _decimal_pounds(provider_total)])
+            provider_total = 0
+    rows.append(["", "", "Total for all providers", "", "", total, _decimal_pounds(total)])
+    return _csv(f"remittance-{body.value}-{month}.csv", rows)

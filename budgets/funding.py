@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.templating import pounds
 from portal.timeutil import to_london, utcnow
 
-from . import ledger
+from . import ledger, stripe_gateway
 from .ledger import Dims, envelope_account
 from .models import BudgetKind, EntryKind, Payment, PaymentStatus, Refund
 
@@ -207,9 +207,11 @@ class FromBudget(FundingMethod):
 
     def _give_back(self, booking, by, reason: str) -> None:
         from .models import PersonalBudget
+        from .services import lock_budget
 
         budget = db.session.get(PersonalBudget, booking.budget_id)
-        ledger.move(EntryKind.RELEASE, booking.funded_pence, budget.held_account, budget.account,
+        lock_budget(budget)  # so a panel ending the budget at the same moment sees this money come back
+        ledger.move(EntryKind.RELEASE, booking.funded_pence, budget.held_account, ledger.returns_to(budget),
                     envelope_id=budget.envelope_id, dims=ledger.SPECIALIST, reason=reason, by=by, booking=booking,
                     budget=budget)
 
@@ -236,15 +238,16 @@ class _TakesCard:
         return True
 
     def _card_unavailable(self) -> str | None:
-        from . import stripe_gateway
-
         if not stripe_gateway.configured():
             return "Paying by card is not available on this portal at the moment."
         return None
 
     def _open_payment(self, bookings, amount: int) -> Payment:
         session = bookings[0].session
-        hold = utcnow() + timedelta(minutes=current_app.config["PAYMENT_HOLD_MINUTES"])
+        # The Checkout Session expires with the hold, and Stripe refuses one that lasts under 30 minutes from
+        # when it is created (a moment after this, by Stripe's clock): hold at least that, and a minute more.
+        minutes = max(current_app.config["PAYMENT_HOLD_MINUTES"], stripe_gateway.SHORTEST_CHECKOUT_MINUTES)
+        hold = utcnow() + timedelta(minutes=minutes + 1)
         provider = session.offer.provider
         payment = Payment(family_id=bookings[0].booked_by_id, provider_id=provider.id, group_ref=bookings[0].group_ref,
                           amount_pence=amount, idempotency_key=str(uuid.uuid4()), expires_at=hold,
@@ -266,6 +269,14 @@ class _TakesCard:
         db.session.add(Refund(payment=payment, booking_id=booking.id, amount_pence=booking.price_pence, reason=reason))
         db.session.info["refunds_requested"] = True
 
+    def _close_if_nothing_held(self, booking) -> None:
+        """The last held place on an unpaid payment has gone: close the payment, so it is no longer offered for
+        paying (if Stripe takes the money anyway, the places are gone and it is refunded)."""
+        from .payments import close_unpaid
+
+        if booking.payment_id is not None:
+            close_unpaid({booking.payment_id})
+
 
 class Card(_TakesCard, FundingMethod):
     """Self-pay by card: the family pays the full price through Stripe Checkout."""
@@ -281,6 +292,7 @@ class Card(_TakesCard, FundingMethod):
 
     def on_release(self, booking, by, reason: str) -> None:
         self._request_refund(booking, reason)
+        self._close_if_nothing_held(booking)
 
 
 class DirectPayment(_TakesCard, FromBudget):
@@ -305,6 +317,7 @@ class DirectPayment(_TakesCard, FromBudget):
             self._request_refund(booking, reason)  # the budget is credited when the refund succeeds
         elif booking.budget_id is not None and booking.status is not BookingStatus.EXPIRED:
             self._give_back(booking, by, reason)
+        self._close_if_nothing_held(booking)
 
     def on_expire(self, booking) -> None:
         self._give_back(booking, None, "Not paid for in time: the place was released")

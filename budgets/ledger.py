@@ -29,6 +29,7 @@ from portal.timeutil import to_london, utcnow
 from .models import (
     Account,
     Bucket,
+    BudgetStatus,
     Envelope,
     EntryKind,
     LedgerLine,
@@ -71,6 +72,12 @@ class Leg:
 def envelope_account(envelope: Envelope | int, part: str) -> str:
     envelope_id = envelope if isinstance(envelope, int) else envelope.id
     return f"envelope:{envelope_id}:{part}"
+
+
+def returns_to(budget: PersonalBudget) -> str:
+    """Where money given back to a personal budget goes: the budget while it runs; the trust's envelope once the
+    panel has ended it (an ended budget cannot be spent, so money left in it would be lost to the trust)."""
+    return budget.account if budget.status is BudgetStatus.ACTIVE else envelope_account(budget.envelope_id, "available")
 
 
 def bucket_of(account: str) -> Bucket:
@@ -247,6 +254,8 @@ def _check_bookings() -> list[str]:
     given back once cancelled."""
     from providers.models import Booking, BookingStatus
 
+    from .models import Refund, RefundStatus
+
     problems = []
     committed_lines = (
         select(LedgerTransaction.booking_id,
@@ -263,12 +272,15 @@ def _check_bookings() -> list[str]:
         .outerjoin(committed_lines, committed_lines.c.booking_id == Booking.id)
         .where(Booking.funding.in_(["council_funded", "personal_budget", "direct_payment"]))
     ).all()
+    # Cancelled after paying by card from a direct payment: spent until Stripe has made the refund.
+    refund_owed = set(db.session.scalars(
+        select(Refund.booking_id).where(Refund.booking_id.is_not(None), Refund.status != RefundStatus.SUCCEEDED)))
     for booking_id, status, funding, funded, delivered_at, spent, held in rows:
         live = status in (BookingStatus.CONFIRMED, BookingStatus.HELD)
         if funding == "direct_payment":
             # Paid by card from the direct payment: held while the payment is open, spent once paid.
             expected = (0, funded) if status is BookingStatus.HELD else (
-                (funded, 0) if status is BookingStatus.CONFIRMED else (0, 0))
+                (funded, 0) if status is BookingStatus.CONFIRMED or booking_id in refund_owed else (0, 0))
         elif not live:
             expected = (spent, 0) if delivered_at is not None else (0, 0)
         elif delivered_at is not None:
@@ -278,7 +290,21 @@ def _check_bookings() -> list[str]:
         if (spent, held) != expected:
             problems.append(f"Booking {booking_id} ({funding}, {status.value}): spent {spent}p and held {held}p, "
                             f"expected {expected[0]}p and {expected[1]}p.")
-    return problems
+    return problems + _check_card_bookings()
+
+
+def _check_card_bookings() -> list[str]:
+    """A place paid by card is confirmed exactly when its payment has been taken, and held only while it is open."""
+    from providers.models import Booking, BookingStatus
+
+    from .models import Payment, PaymentStatus
+
+    expected = {BookingStatus.CONFIRMED: PaymentStatus.PAID, BookingStatus.HELD: PaymentStatus.PENDING}
+    rows = db.session.execute(
+        select(Booking.id, Booking.status, Payment.id, Payment.status).join(Payment, Booking.payment_id == Payment.id)
+        .where(Booking.status.in_(list(expected)))).all()
+    return [f"Booking {booking_id} is {status.value} but its card payment {payment_id} is {payment_status.value}."
+            for booking_id, status, payment_id, payment_status in rows if payment_status is not expected[status]]
 
 
 def _check_payments() -> list[str]:

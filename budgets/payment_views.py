@@ -31,9 +31,13 @@ def pay(payment_id: int):
 @bp.get("/payments/<int:payment_id>/paid")
 @family_required
 def returned(payment_id: int):
-    """Stripe sends the family back here; we ask Stripe rather than trusting the address."""
+    """Stripe sends the family back here; we ask Stripe rather than trusting the address.
+
+    Asked whatever our payment says short of paid: a family who paid just as the hold ran out is told they
+    paid (and are being refunded), not that they did not pay.
+    """
     payment = owned_or_404(Payment, payment_id, "family_id")
-    if payment.status is PaymentStatus.PENDING and stripe_gateway.configured():
+    if payment.status is not PaymentStatus.PAID and stripe_gateway.configured():
         try:
             payments.sync_from_stripe(payment)
         except stripe_gateway.StripeUnavailable:
@@ -49,6 +53,8 @@ def abandoned(payment_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         payments.abandon(payment, by=current_user)
+        if payment.status is PaymentStatus.PAID:
+            return redirect(url_for("payments.returned", payment_id=payment.id))
         flash("You have not paid, so the place has been released.", "success")
         return redirect(url_for("bookings.my_bookings"))
     return render_template("payments/abandoned.html", payment=payment, bookings=payments.bookings_of(payment),

@@ -120,11 +120,11 @@ def apply_checkout_session(payment: Payment, checkout) -> None:
     from providers.services import confirmation_email
 
     bookings = _lock_payment(payment)
-    paid = checkout.get("payment_status") in ("paid", "no_payment_required")
+    paid = field_of(checkout, "payment_status") in ("paid", "no_payment_required")
     if paid and payment.status in (PaymentStatus.PENDING, PaymentStatus.EXPIRED, PaymentStatus.FAILED):
         payment.status = PaymentStatus.PAID
         payment.paid_at = utcnow()
-        payment.payment_intent_id = _id_of(checkout.get("payment_intent"))
+        payment.payment_intent_id = _id_of(field_of(checkout, "payment_intent"))
         ledger.move(EntryKind.PAYMENT, payment.amount_pence, f"family:{payment.family_id}",
                     f"provider:{payment.provider_id}", envelope_id=None, reason="Card payment taken",
                     by=payment.family, payment=payment)
@@ -145,7 +145,7 @@ def apply_checkout_session(payment: Payment, checkout) -> None:
                payment_intent=payment.payment_intent_id, confirmed=len(confirmed))
         if confirmed:
             confirmation_email(confirmed)
-    elif not paid and checkout.get("status") == "expired" and payment.status is PaymentStatus.PENDING:
+    elif not paid and field_of(checkout, "status") == "expired" and payment.status is PaymentStatus.PENDING:
         # The hold runs out with the Checkout Session: the same path as any hold running out.
         from providers.services import settle
 
@@ -157,10 +157,18 @@ def apply_checkout_session(payment: Payment, checkout) -> None:
         close_unpaid({payment.id})
 
 
+def field_of(stripe_object, name: str, default=None):
+    """A field of a Stripe object or a plain dict (Stripe's objects are not dicts: they have no ``.get``)."""
+    if stripe_object is None or name not in stripe_object:
+        return default
+    value = stripe_object[name]
+    return default if value is None else value
+
+
 def _id_of(value) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    return value.get("id")
+    return field_of(value, "id")
 
 
 def _record_direct_payment_spend(booking, payment: Payment) -> None:
@@ -174,23 +182,40 @@ def _record_direct_payment_spend(booking, payment: Payment) -> None:
 
 
 def abandon(payment: Payment, *, by) -> None:
-    """The family came back from Checkout without paying: let the places go now, and close the Checkout Session."""
+    """The family came back from Checkout without paying: close the Checkout Session, and let the places go now.
+
+    Stripe is asked first, so a family who did pay (in another tab, or just as they gave up) keeps the place
+    rather than being charged and refunded. If Stripe cannot be reached the places go anyway: should it turn
+    out to be paid, the webhook finds the places gone and refunds.
+    """
     from providers.models import BookingStatus
     from providers.services import release_places
 
-    bookings = _lock_payment(payment)
     if payment.status is not PaymentStatus.PENDING:
         return
-    release_places([b for b in bookings if b.status is BookingStatus.HELD],
-                   reason="You did not finish paying, so the place was released", by=by)
-    payment.status = PaymentStatus.EXPIRED
-    record("payment_abandoned", payment, by=by)
-    db.session.commit()
     if payment.checkout_session_id:
         try:
-            stripe_gateway.expire_checkout_session(payment.checkout_session_id)
+            checkout = stripe_gateway.expire_checkout_session(payment.checkout_session_id)
         except stripe_gateway.StripeUnavailable:
-            pass  # if it is paid after all, the webhook sees the places have gone and refunds
+            checkout = None  # refused because it is no longer open, or Stripe is down: look again
+            try:
+                checkout = stripe_gateway.retrieve_checkout_session(payment.checkout_session_id)
+            except stripe_gateway.StripeUnavailable:
+                pass
+        if checkout is not None and field_of(checkout, "payment_status") in ("paid", "no_payment_required"):
+            apply_checkout_session(payment, checkout)
+            db.session.commit()
+            send_requested_refunds()
+            return
+    bookings = _lock_payment(payment)
+    if payment.status is not PaymentStatus.PENDING:
+        db.session.rollback()  # let go of the locks
+        return
+    payment.status = PaymentStatus.EXPIRED
+    record("payment_abandoned", payment, by=by)
+    release_places([b for b in bookings if b.status is BookingStatus.HELD],
+                   reason="You did not finish paying, so the place was released", by=by)
+    db.session.commit()
 
 
 # --- refunds -------------------------------------------------------------------------------------------------
@@ -218,10 +243,10 @@ def send_requested_refunds(limit: int = 100) -> int:
             db.session.commit()
             continue
         refund.stripe_refund_id = stripe_refund.id
-        if stripe_refund.get("status") in ("succeeded", "pending"):
+        if field_of(stripe_refund, "status") in ("succeeded", "pending"):
             settle_refund(refund)
             done += 1
-        elif stripe_refund.get("status") == "failed":
+        elif field_of(stripe_refund, "status") == "failed":
             refund.status = RefundStatus.FAILED
             record("refund_failed", payment, by=None, refund_id=refund.id)
         db.session.commit()
@@ -240,13 +265,16 @@ def settle_refund(refund: Refund) -> None:
     legs = [Leg(f"provider:{payment.provider_id}", -refund.amount_pence), Leg(f"family:{payment.family_id}",
                                                                               refund.amount_pence)]
     booking = db.session.get(Booking, refund.booking_id) if refund.booking_id else None
-    if booking is not None and booking.budget_id is not None:
-        budget = db.session.get(PersonalBudget, booking.budget_id)
+    budget = db.session.get(PersonalBudget, booking.budget_id) if booking and booking.budget_id else None
+    if budget is not None:
+        from .services import lock_budget
+
+        lock_budget(budget)
         legs += [Leg(envelope_account(budget.envelope_id, "spent"), -refund.amount_pence, budget.envelope_id,
                      Dims.of_offer(booking.session.offer)),
-                 Leg(budget.account, refund.amount_pence, budget.envelope_id, ledger.SPECIALIST)]
+                 Leg(ledger.returns_to(budget), refund.amount_pence, budget.envelope_id, ledger.SPECIALIST)]
     ledger.post(EntryKind.REFUND, legs, reason=refund.reason, by=None, payment=payment, booking=booking,
-                budget=db.session.get(PersonalBudget, booking.budget_id) if booking and booking.budget_id else None)
+                budget=budget)
     record("refund_made", payment, by=None, refund_id=refund.id, amount_pence=refund.amount_pence,
            stripe_refund=refund.stripe_refund_id)
     notify.queue(payment.family.email, "Your refund is on its way", "refund_made", refund=refund, payment=payment)
@@ -255,27 +283,40 @@ def settle_refund(refund: Refund) -> None:
 # --- webhooks --------------------------------------------------------------------------------------------------
 
 def handle_event(event) -> str:
-    """Act on a verified webhook event once. Returns what happened, for the response and the log."""
-    db.session.add(StripeEvent(id=event["id"], type=event["type"]))
+    """Act on a verified webhook event once. Returns what happened, for the response and the log.
+
+    The event only says which object to look at: we read that object back from Stripe (before taking any
+    lock, so no lock is held across the network) and act on its state now, not on the event's snapshot.
+    """
+    if db.session.get(StripeEvent, event["id"]) is not None:
+        return "already handled"
+    kind = event["type"]
+    obj = event["data"]["object"]
+    payment = refund = current = None
+    if kind in CHECKOUT_EVENTS:
+        payment = _payment_for_checkout(obj)
+        if payment is not None:
+            current = stripe_gateway.retrieve_checkout_session(payment.checkout_session_id or obj["id"])
+    elif kind in REFUND_EVENTS:
+        refund = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == obj["id"]))
+        if refund is not None:
+            current = stripe_gateway.retrieve_refund(obj["id"])
+    db.session.add(StripeEvent(id=event["id"], type=kind))
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
         return "already handled"
-    kind = event["type"]
-    obj = event["data"]["object"]
     outcome = "ignored"
-    if kind in CHECKOUT_EVENTS:
-        payment = _payment_for_checkout(obj)
-        if payment is not None:
-            checkout = stripe_gateway.retrieve_checkout_session(payment.checkout_session_id or obj["id"])
-            if payment.checkout_session_id is None:
-                payment.checkout_session_id = checkout.id
-            apply_checkout_session(payment, checkout)
-            outcome = f"payment {payment.id} is {payment.status.value}"
-    elif kind in REFUND_EVENTS:
-        refund = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == obj["id"]))
-        if refund is not None and refund.status is RefundStatus.REQUESTED and obj.get("status") == "succeeded":
+    if payment is not None:
+        if payment.checkout_session_id is None:
+            payment.checkout_session_id = current.id
+        apply_checkout_session(payment, current)
+        outcome = f"payment {payment.id} is {payment.status.value}"
+    elif refund is not None:
+        lock_rows(Refund, [refund.id])
+        db.session.refresh(refund)
+        if refund.status is RefundStatus.REQUESTED and field_of(current, "status") in ("succeeded", "pending"):
             settle_refund(refund)
             outcome = f"refund {refund.id} settled"
     try:
@@ -290,7 +331,7 @@ def handle_event(event) -> str:
 def _payment_for_checkout(obj) -> Payment | None:
     payment = db.session.scalar(select(Payment).where(Payment.checkout_session_id == obj["id"]))
     if payment is None:
-        reference = (obj.get("metadata") or {}).get("payment_id") or obj.get("client_reference_id")
+        reference = field_of(field_of(obj, "metadata"), "payment_id") or field_of(obj, "client_reference_id")
         if reference and str(reference).isdigit():
             payment = db.session.get(Payment, int(reference))
     return payment

@@ -5,10 +5,15 @@ Tests point ``STRIPE_API_BASE`` at a local fake of Stripe's HTTP API; this code 
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import stripe
 from flask import current_app
+
+
+# Stripe refuses a Checkout Session that expires sooner than 30 minutes after it is created.
+SHORTEST_CHECKOUT_MINUTES = 30
 
 
 class StripeUnavailable(Exception):
@@ -49,7 +54,9 @@ def create_checkout_session(*, amount_pence: int, description: str, payment_id: 
         "client_reference_id": str(payment_id),
         "metadata": {"payment_id": str(payment_id)},
         "customer_email": customer_email,
-        "expires_at": int(expires_at.timestamp()),
+        # Normally the hold's end; never sooner than Stripe accepts (a family paying in the seconds between
+        # the two is refunded, as anyone paying after their hold ran out is).
+        "expires_at": max(int(expires_at.timestamp()), int(time.time()) + SHORTEST_CHECKOUT_MINUTES * 60 + 10),
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
@@ -72,6 +79,10 @@ def create_refund(*, payment_intent: str, amount_pence: int, idempotency_key: st
     return _call(client().v1.refunds.create,
                  {"payment_intent": payment_intent, "amount": amount_pence, "metadata": {"reason": reason[:400]}},
                  {"idempotency_key": idempotency_key})
+
+
+def retrieve_refund(refund_id: str) -> stripe.Refund:
+    return _call(client().v1.refunds.retrieve, refund_id)
 
 
 def verify_event(payload: bytes, signature: str | None) -> stripe.Event:

@@ -484,6 +484,8 @@ class DemoArea:
         self._plan_sessions()
         self._plan_bookings()
         self._add_sessions_and_bookings()
+        from budgets.seed import add_money
+        self.counts |= add_money(self.echo)
         return self.counts
 
     # -- helpers

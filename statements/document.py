@@ -2,16 +2,41 @@
 and the HTML and PDF it is rendered to (the same HTML for the page and, through WeasyPrint, the PDF)."""
 from __future__ import annotations
 
+import logging
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 
-from flask import render_template
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from flask import current_app, render_template
+from flask_babel import format_currency, format_date, format_number, gettext
+from sqlalchemy import BigInteger, Integer, case, cast, extract, false, func, or_, select
 
+from budgets.ledger import figures
+from budgets.models import financial_year
+from budgets.services import envelope_for
 from portal.extensions import db
-from providers.models import Offer, OfferStatus, Provider, ProviderStatus, Tier
+from portal.models import Locality
+from portal.timeutil import LONDON, london_midnight_utc, to_london, utcnow
+from providers.models import (Body, Category, Offer, OfferStatus, PaymentRoute, Provider, ProviderStatus,
+                              Session, SessionStatus, Tier)
 
-from .models import Statement
+from .i18n import direction, in_language, language_asked_for
+from .models import LANGUAGES, Statement
+
+FONTS = Path(__file__).resolve().parent / "fonts"
+# WeasyPrint logs every page it lays out and fontTools every table it trims: noise in the server log.
+for _chatty in ("weasyprint.progress", "fontTools"):
+    logging.getLogger(_chatty).setLevel(logging.WARNING)
+
+
+def N_(message: str) -> str:
+    """Marks fixed text for the catalogs; it is translated where it is shown (gettext(spec.title))."""
+    return message
+
+
+DEFAULT_TITLE = N_("Short Breaks Statement")
 
 
 @dataclass(frozen=True)
@@ -23,47 +48,409 @@ class SectionSpec:
 
 
 SECTIONS: list[SectionSpec] = [
-    SectionSpec("introduction", "Introduction"),
-    SectionSpec("carers_needs", "How the range of breaks meets carers' needs",
+    SectionSpec("introduction", N_("Introduction")),
+    SectionSpec("carers_needs", N_("How the range of breaks meets carers' needs"),
                 hint="Carers who could not go on caring without breaks, and carers who could care better with time to "
                      "work, study, rest or look after their other children."),
-    SectionSpec("eligibility_universal", "Who can use universal breaks"),
-    SectionSpec("eligibility_targeted", "Who can use targeted breaks"),
-    SectionSpec("eligibility_specialist", "Who can use specialist breaks",
+    SectionSpec("eligibility_universal", N_("Who can use universal breaks")),
+    SectionSpec("eligibility_targeted", N_("Who can use targeted breaks")),
+    SectionSpec("eligibility_specialist", N_("Who can use specialist breaks"),
                 hint="Include how to ask for an assessment and how to ask for an exception."),
-    SectionSpec("how_to_get", "How to get each kind of break"),
-    SectionSpec("budgets", "Personal budgets and direct payments"),
-    SectionSpec("consultation", "How families were consulted: you said, we did"),
-    SectionSpec("comments", "How to comment, complain or appeal"),
-    SectionSpec("copies", "Copies and other formats"),
+    SectionSpec("how_to_get", N_("How to get each kind of break")),
+    SectionSpec("budgets", N_("Personal budgets and direct payments")),
+    SectionSpec("consultation", N_("How families were consulted: you said, we did")),
+    SectionSpec("comments", N_("How to comment, complain or appeal")),
+    SectionSpec("copies", N_("Copies and other formats")),
 ]
 SECTION_KEYS = [s.key for s in SECTIONS]
 ELIGIBILITY_KEYS = {Tier.UNIVERSAL: "eligibility_universal", Tier.TARGETED: "eligibility_targeted",
                     Tier.SPECIALIST: "eligibility_specialist"}
+# The generated parts sit between the sections commissioners write, in this order.
+RANGE_AFTER = "carers_needs"
+MONEY_AFTER = "budgets"
 
+
+@dataclass(frozen=True)
+class KindOfBreak:
+    """A kind of break the Breaks for Carers of Disabled Children Regulations 2011 name (regulation 4)."""
+
+    key: str
+    title: str
+    short: str  # for the column of each break's kinds
+
+
+KINDS = [
+    KindOfBreak("day_care_home", N_("Day-time care in the child's home"), N_("day care at home")),
+    KindOfBreak("day_care_elsewhere", N_("Day-time care away from home"), N_("day care away from home")),
+    KindOfBreak("overnight_home", N_("Overnight care in the child's home"), N_("overnight at home")),
+    KindOfBreak("overnight_elsewhere", N_("Overnight care away from home"), N_("overnight away from home")),
+    KindOfBreak("activities", N_("Educational and leisure activities outside the home"), N_("activities")),
+    KindOfBreak("evenings", N_("Breaks in the evenings"), N_("evenings")),
+    KindOfBreak("weekends", N_("Breaks at weekends"), N_("weekends")),
+    KindOfBreak("school_holidays", N_("Breaks in the school holidays"), N_("school holidays")),
+]
+KIND_KEYS = [k.key for k in KINDS]
+DAY_CARE_AWAY = {Category.DAY_CARE, Category.HOLIDAY, Category.AFTER_SCHOOL}
+ACTIVITIES = {Category.AFTER_SCHOOL, Category.HOLIDAY, Category.YOUTH_CLUB, Category.SPORT, Category.ARTS,
+              Category.FAMILY, Category.OUTDOOR}
+TIER_ORDER = [Tier.UNIVERSAL, Tier.TARGETED, Tier.SPECIALIST]
+TIER_TITLES = {"universal": N_("Universal breaks"), "targeted": N_("Targeted breaks"),
+               "specialist": N_("Specialist breaks")}
+HOW_TO_GET = {
+    "universal": N_("Book it yourself. No assessment or referral is needed."),
+    "targeted": N_("Book it yourself if your child meets the criteria for targeted breaks. No assessment is needed."),
+    "specialist": N_("Ask the children's trust for an assessment. If the break is agreed, it is paid from your "
+                     "child's personal budget."),
+}
+HOW_TO_GET_SHORT = {
+    "universal": N_("Book it yourself"),
+    "targeted": N_("Book it yourself if your child meets the criteria"),
+    "specialist": N_("Ask for an assessment"),
+}
+COMMISSIONED_BY = {"council": N_("The council"), "trust": N_("The children's trust")}
+
+# A session is an evening session if it runs past 5pm (London time).
+EVENING_STARTS = 17 * 3600
+DAY = 86400
+# The sessions that describe an offer: the last year's and those planned for the next two.
+SESSIONS_BACK, SESSIONS_AHEAD = timedelta(days=365), timedelta(days=730)
+
+
+# --- the range, from the live published offer ------------------------------------------------------------
 
 def build_range() -> dict:
-    """The published offer, as plain data (so a published version can keep it exactly as it was)."""
-    offers = db.session.scalars(
-        select(Offer).join(Provider).options(joinedload(Offer.provider), joinedload(Offer.locality))
+    """The published offer, as plain data (so a published version can keep it exactly as it was): every offer
+    with the kinds of break it gives, and the year's envelopes."""
+    now = utcnow()
+    offers = db.session.execute(
+        select(Offer.id, Offer.title, Offer.tier, Offer.category, Offer.min_age, Offer.max_age, Offer.venue,
+               Offer.price_pence, Offer.family_contribution_pence, Offer.payment_route,
+               Provider.name.label("provider"), Locality.name.label("locality"))
+        .join(Provider, Offer.provider_id == Provider.id).join(Locality, Offer.locality_id == Locality.id)
         .where(Offer.status == OfferStatus.PUBLISHED, Provider.status == ProviderStatus.APPROVED)
-        .order_by(Offer.tier, Offer.title, Offer.id)
     ).all()
-    return {"offers": [
-        {"id": o.id, "title": o.title, "tier": o.tier.value, "category": o.category.value,
-         "provider": o.provider.name, "min_age": o.min_age, "max_age": o.max_age, "locality": o.locality.name,
-         "cost": o.cost_in_words}
-        for o in offers
-    ]}
+    facts = _session_facts(now)
+    rows = []
+    for offer in sorted(offers, key=lambda o: (TIER_ORDER.index(o.tier), o.title.casefold(), o.id)):
+        fact = facts.get(offer.id)
+        rows.append({
+            "id": offer.id, "title": offer.title, "provider": offer.provider, "tier": offer.tier.value,
+            "category": offer.category.value, "min_age": offer.min_age, "max_age": offer.max_age,
+            "locality": offer.locality, "venue": offer.venue, "price_pence": offer.price_pence,
+            "family_contribution_pence": offer.family_contribution_pence,
+            "payment_route": offer.payment_route.value, "sessions": fact["sessions"] if fact else 0,
+            "kinds": _kinds(offer.category, fact),
+        })
+    today = to_london(now).date()
+    return {"generated_at": now.isoformat(timespec="seconds"), "year": financial_year(today),
+            "offers": rows, "envelopes": _envelopes(today)}
 
+
+def _kinds(category: Category, fact: dict | None) -> list[str]:
+    fact = fact or {"sessions": 0, "evening": 0, "weekend": 0, "overnight": 0, "holiday": 0}
+    daytime = fact["sessions"] - fact["overnight"]
+    kinds = {
+        "day_care_home": category is Category.SITTING and (daytime > 0 or fact["sessions"] == 0),
+        "overnight_home": category is Category.SITTING and fact["overnight"] > 0,
+        "day_care_elsewhere": category in DAY_CARE_AWAY,
+        "overnight_elsewhere": category is Category.OVERNIGHT
+        or (category is not Category.SITTING and fact["overnight"] > 0),
+        "activities": category in ACTIVITIES,
+        "evenings": fact["evening"] > 0,
+        "weekends": fact["weekend"] > 0,
+        "school_holidays": category is Category.HOLIDAY or fact["holiday"] > 0,
+    }
+    return [key for key in KIND_KEYS if kinds[key]]
+
+
+def _session_facts(now: datetime) -> dict[int, dict]:
+    """For each offer, in one grouped query: its open sessions, and how many run into the evening, fall at a
+    weekend, run overnight or fall in the school holidays (all in London time)."""
+    first, last = now - SESSIONS_BACK, now + SESSIONS_AHEAD
+    summer = _ahead_of_utc(first - timedelta(days=2), last + timedelta(days=2))
+
+    def local_seconds(column):
+        offset = case(*[((column >= start) & (column < end), seconds) for start, end, seconds in summer],
+                      else_=0) if summer else 0
+        return cast(extract("epoch", column), BigInteger) + offset
+
+    local = (
+        select(Session.offer_id, Session.weekday, local_seconds(Session.starts_at).label("starts"),
+               local_seconds(Session.ends_at).label("ends"), case((_in_school_holidays(), 1), else_=0).label("holiday"))
+        .where(Session.status == SessionStatus.OPEN, Session.ends_at >= first, Session.starts_at < last)
+        .subquery()
+    )
+    start_day, end_day = local.c.starts // DAY, (local.c.ends - 1) // DAY
+    overnight = end_day > start_day
+    evening = or_(local.c.starts % DAY >= EVENING_STARTS, local.c.ends % DAY > EVENING_STARTS, overnight)
+    # 1 January 1970 was a Thursday (weekday 3, counting Monday as 0).
+    weekend = or_(local.c.weekday >= 5, (end_day + 3) % 7 >= 5)
+
+    def count(condition):
+        return cast(func.sum(case((condition, 1), else_=0)), Integer)
+
+    rows = db.session.execute(
+        select(local.c.offer_id, func.count(), count(evening), count(weekend), count(overnight),
+               cast(func.sum(local.c.holiday), Integer))
+        .group_by(local.c.offer_id)
+    ).all()
+    return {offer_id: {"sessions": n, "evening": e, "weekend": w, "overnight": o, "holiday": h}
+            for offer_id, n, e, w, o, h in rows}
+
+
+def _in_school_holidays():
+    """Sessions that start in the school holidays, if the area has given its term dates: SCHOOL_HOLIDAYS in the
+    config, as (first day, last day) pairs of ISO dates. Without them only holiday schemes count."""
+    holidays = current_app.config.get("SCHOOL_HOLIDAYS") or []
+    if not holidays:
+        return false()
+    spans = []
+    for first_day, last_day in holidays:
+        first, last = date.fromisoformat(str(first_day)), date.fromisoformat(str(last_day))
+        spans.append((Session.starts_at >= london_midnight_utc(first))
+                     & (Session.starts_at < london_midnight_utc(last + timedelta(days=1))))
+    return or_(*spans)
+
+
+def _ahead_of_utc(first: datetime, last: datetime) -> list[tuple[datetime, datetime, int]]:
+    """The spans between first and last in which London clocks are ahead of UTC (summer time), with the
+    seconds they are ahead, found from the tz database rather than written in."""
+    spans, start, ahead = [], None, 0
+    moment = first.replace(minute=0, second=0, microsecond=0)
+    step = timedelta(days=1)
+    while moment <= last + step:
+        offset = int(moment.astimezone(LONDON).utcoffset().total_seconds())
+        if offset != ahead:
+            # The clocks changed during the last step: find the hour.
+            change = moment - step
+            while int(change.astimezone(LONDON).utcoffset().total_seconds()) == ahead:
+                change += timedelta(hours=1)
+            if ahead:
+                spans.append((start, change, ahead))
+            start, ahead = change, offset
+        moment += step
+    if ahead:
+        spans.append((start, moment, ahead))
+    return spans
+
+
+def _envelopes(today: date) -> list[dict]:
+    """The year's envelope for the council and for the trust: amount, committed, spent and left, in pence."""
+    summary = []
+    for body in (Body.COUNCIL, Body.TRUST):
+        envelope = envelope_for(body, today)
+        row = {"body": body.value, "year": financial_year(today), "amount": None, "committed": None,
+               "spent": None, "available": None}
+        if envelope is not None:
+            money = figures(envelope)
+            row.update(amount=money.envelope, committed=money.committed, spent=money.spent,
+                       available=money.available)
+        summary.append(row)
+    return summary
+
+
+# --- the document -------------------------------------------------------------------------------------------
 
 def document_html(statement: Statement, language: str = "en", *, for_pdf: bool = False) -> str:
+    """The whole statement as one HTML document in ``language`` (the PDF is made from this with for_pdf)."""
+    with in_language(language):
+        return render_template("statements/document.html", doc=document_context(statement, language, for_pdf))
+
+
+def document_context(statement: Statement, language: str, for_pdf: bool = False) -> dict:
+    """Everything the document template shows, in the reader's language (call inside in_language)."""
+    language = language_asked_for(language)
     statement_range = statement.range_snapshot if statement.range_snapshot is not None else build_range()
-    return render_template("statements/document.html", statement=statement, language=language, sections=SECTIONS,
-                           statement_range=statement_range, for_pdf=for_pdf)
+    offers = statement_range["offers"]
+    sections = {spec.key: _section(statement, spec, language) for spec in SECTIONS}
+    parts = []
+    for spec in SECTIONS:
+        parts.append(("section", sections[spec.key]))
+        if spec.key == RANGE_AFTER:
+            parts.append(("range", {"id": "range", "title": gettext("The range of short breaks")}))
+        if spec.key == MONEY_AFTER:
+            parts.append(("money", {"id": "money", "title": gettext("The money for short breaks this year")}))
+    parts.append(("offers", {"id": "every-break", "title": gettext("Every break on offer")}))
+    title, title_fallback = _title(statement, language)
+    words = _offer_words()
+    return {
+        "statement": statement, "language": language, "dir": direction(language), "for_pdf": for_pdf,
+        "title": title, "title_fallback": title_fallback, "parts": parts,
+        "facts": _facts(statement),
+        "kinds": _kind_rows(offers), "tiers": _tier_rows(offers), "envelopes": _envelope_rows(statement_range),
+        "year": _year_label(statement_range.get("year")),
+        "range_day": long_date(_range_day(statement, statement_range)),
+        "offers_by_tier": [(TIER_TITLES[tier.value], gettext(TIER_TITLES[tier.value]), f"tier-{tier.value}",
+                            [_offer_row(o, words) for o in offers if o["tier"] == tier.value]) for tier in TIER_ORDER],
+        "page_label": _page_label(), "fonts": FONTS.as_uri(),
+        "language_name": LANGUAGES[language],
+    }
+
+
+def _range_day(statement: Statement, statement_range: dict) -> date:
+    if statement_range.get("generated_at"):
+        return to_london(datetime.fromisoformat(statement_range["generated_at"])).date()
+    return to_london(statement.published_at or utcnow()).date()
+
+
+def _title(statement: Statement, language: str) -> tuple[str, bool]:
+    """The title in the language: entered by the commissioners, or the usual title's translation."""
+    if language != "en":
+        entered = (statement.text("title", language) or "").strip()
+        if entered:
+            return entered, False
+        if statement.title == DEFAULT_TITLE:
+            return gettext(DEFAULT_TITLE), False
+        return statement.title, True
+    return statement.title, False
+
+
+def _section(statement: Statement, spec: SectionSpec, language: str) -> dict:
+    body = (statement.text(spec.key, language) or "").strip()
+    fallback = False
+    if not body and language != "en":
+        body = (statement.text(spec.key, "en") or "").strip()
+        fallback = bool(body)
+    return {"id": spec.key.replace("_", "-"), "key": spec.key, "title": gettext(spec.title),
+            "blocks": _blocks(body), "fallback": fallback, "missing": not body}
+
+
+def _blocks(body: str) -> list[tuple[str, list[str] | str]]:
+    """Plain text as paragraphs (a blank line between) and lists (every line starting '- ' or '* ')."""
+    blocks = []
+    for chunk in body.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in chunk.strip().split("\n") if line.strip()]
+        if not lines:
+            continue
+        if all(line[:2] in ("- ", "* ") for line in lines):
+            blocks.append(("list", [line[2:].strip() for line in lines]))
+        else:
+            blocks.append(("paragraph", " ".join(lines)))
+    return blocks
+
+
+def _facts(statement: Statement) -> list[tuple[str, str]]:
+    """Version, dates and who wrote and approved it, as label and value."""
+    not_yet = gettext("Not yet")
+    published = to_london(statement.published_at).date() if statement.published_at else None
+    approved = statement.approved_by or not_yet
+    if statement.approved_by and statement.approved_on:
+        approved = gettext("%(who)s, on %(day)s", who=statement.approved_by, day=long_date(statement.approved_on))
+    return [
+        (gettext("Version"), format_number(statement.version)),
+        (gettext("Published"), long_date(published) if published else gettext("Not published yet")),
+        (gettext("Review date"), long_date(statement.review_on) if statement.review_on else not_yet),
+        (gettext("Written by"), statement.written_by or not_yet),
+        (gettext("Approved by"), approved),
+    ]
+
+
+def _kind_rows(offers: list[dict]) -> list[dict]:
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for offer in offers:
+        for key in offer["kinds"]:
+            by_kind[key].append(offer)
+    rows = []
+    for kind in KINDS:
+        found = by_kind[kind.key]
+        tiers = [gettext(TIER_TITLES[t.value]) for t in TIER_ORDER if any(o["tier"] == t.value for o in found)]
+        rows.append({
+            "key": kind.key, "title": gettext(kind.title), "count": format_number(len(found)), "gap": not found,
+            "tiers": ", ".join(tiers),
+            "localities": ", ".join(sorted({o["locality"] for o in found}, key=str.casefold)),
+            "ages": _ages(min(o["min_age"] for o in found), max(o["max_age"] for o in found)) if found else "",
+            "providers": format_number(len({o["provider"] for o in found})),
+        })
+    return rows
+
+
+def _tier_rows(offers: list[dict]) -> list[dict]:
+    rows = []
+    for tier in TIER_ORDER:
+        count = sum(1 for o in offers if o["tier"] == tier.value)
+        body = "trust" if tier is Tier.SPECIALIST else "council"
+        rows.append({"id": f"tier-{tier.value}", "title": gettext(TIER_TITLES[tier.value]),
+                     "count": format_number(count), "commissioned_by": gettext(COMMISSIONED_BY[body]),
+                     "how_to_get": gettext(HOW_TO_GET[tier.value]), "gap": count == 0})
+    return rows
+
+
+def _offer_row(offer: dict, words: dict[str, str]) -> dict:
+    kinds = ", ".join(words[key] for key in offer["kinds"])
+    return {"title": offer["title"], "provider": offer["provider"], "ages": _ages(offer["min_age"], offer["max_age"]),
+            "locality": offer["locality"], "cost": cost_in_words(offer),
+            "how_to_get": words[offer["tier"]], "kinds": kinds[:1].upper() + kinds[1:]}
+
+
+def _offer_words() -> dict[str, str]:
+    """The short words of the table of every break, translated once (there can be thousands of rows)."""
+    words = {k.key: gettext(k.short) for k in KINDS}
+    words.update({tier: gettext(text) for tier, text in HOW_TO_GET_SHORT.items()})
+    return words
+
+
+def _envelope_rows(statement_range: dict) -> list[dict]:
+    rows = []
+    for envelope in statement_range.get("envelopes", []):
+        row = {"body": gettext(COMMISSIONED_BY[envelope["body"]]), "missing": envelope["amount"] is None}
+        for key in ("amount", "committed", "spent", "available"):
+            row[key] = money(envelope[key]) if envelope[key] is not None else ""
+        rows.append(row)
+    return rows
+
+
+def cost_in_words(offer: dict) -> str:
+    """What a place costs the family, in plain words in the reader's language."""
+    price = money(offer["price_pence"])
+    if offer["price_pence"] == 0:
+        return gettext("Free")
+    route = offer["payment_route"]
+    if route == PaymentRoute.COUNCIL_FUNDED.value:
+        if offer.get("family_contribution_pence"):
+            return gettext("You pay %(contribution)s a session and the council pays the rest of the %(price)s, "
+                           "while its short breaks budget lasts.",
+                           contribution=money(offer["family_contribution_pence"]), price=price)
+        return gettext("Free to you: the council pays %(price)s a session while its short breaks budget lasts.",
+                       price=price)
+    if route == PaymentRoute.PERSONAL_BUDGET.value:
+        return gettext("%(price)s a session, paid from your child's personal budget or direct payment.", price=price)
+    return gettext("%(price)s a session, paid by you.", price=price)
+
+
+def money(pence: int) -> str:
+    return format_currency(Decimal(pence) / 100, "GBP")
+
+
+def long_date(day: date) -> str:
+    return format_date(day, "long")
+
+
+def _ages(low: int, high: int) -> str:
+    return gettext("%(low)s to %(high)s", low=format_number(low), high=format_number(high))
+
+
+def _year_label(year: int | None) -> str:
+    if year is None:
+        return ""
+    return gettext("1 April %(first)s to 31 March %(last)s", first=year, last=year + 1)
+
+
+def _page_label() -> str:
+    """'Page X of Y' in the language, as a CSS content value for the page margin."""
+    marker = "\x00"
+    text = gettext("Page %(page)s of %(pages)s", page=f"{marker}page{marker}", pages=f"{marker}pages{marker}")
+    parts = []
+    for n, piece in enumerate(text.split(marker)):
+        if n % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(parts)
 
 
 def render_pdf(statement: Statement, language: str = "en") -> bytes:
+    """The statement as a tagged PDF/UA-1 in ``language``, with the fonts shipped in statements/fonts."""
     from weasyprint import HTML
 
-    return HTML(string=document_html(statement, language, for_pdf=True)).write_pdf(pdf_variant="pdf/ua-1")
+    html = document_html(statement, language, for_pdf=True)
+    return HTML(string=html, base_url=FONTS.as_uri() + "/").write_pdf(pdf_variant="pdf/ua-1")

@@ -12,6 +12,7 @@ from providers.models import (
     BookingStatus,
     Offer,
     OfferStatus,
+    PaymentRoute,
     Provider,
     ProviderStatus,
     Session,
@@ -128,6 +129,16 @@ def test_places_taken_is_the_number_of_confirmed_bookings_and_within_capacity(se
         assert to_london(session.starts_at).weekday() == session.weekday
 
 
+def expected_funding(offer) -> str:
+    """Paid specialist breaks come from the child's personal budget, council-funded targeted places from the
+    council's envelope; anything else is free or paid to the provider."""
+    if offer.tier is Tier.SPECIALIST and offer.price_pence > 0:
+        return "personal_budget"
+    if offer.tier is Tier.TARGETED and offer.payment_route is PaymentRoute.COUNCIL_FUNDED:
+        return "council_funded"
+    return "free" if offer.price_pence == 0 else "pay_provider"
+
+
 def test_bookings_respect_age_ranges_and_specialist_breaks_need_an_approved_assessment(seeded):
     approved = approved_child_ids()
     rows = confirmed_bookings()
@@ -136,7 +147,7 @@ def test_bookings_respect_age_ranges_and_specialist_breaks_need_an_approved_asse
         age = age_on(child.date_of_birth, to_london(session.starts_at).date())
         assert offer.min_age <= age <= offer.max_age, booking.id
         assert booking.booked_by_id == child.parent_id
-        assert booking.funding == ("free" if offer.price_pence == 0 else "pay_provider")
+        assert booking.funding == expected_funding(offer), booking.id
         if offer.tier is Tier.SPECIALIST:
             assert child.id in approved, booking.id
 

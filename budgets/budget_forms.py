@@ -1,0 +1,148 @@
+"""Forms for resource panel decisions: allocating a personal budget, and increasing, reducing or ending one."""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
+
+from portal.forms import PlainRadioField, RealDateField
+from portal.templating import pounds
+
+from .models import BudgetKind, DecisionKind
+
+# Within a database integer with room to spare, and far above any one child's short breaks for a year.
+MAX_AMOUNT_PENCE = 100_000_000
+_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+
+
+def pence_from_pounds(text: str) -> int:
+    """'£1,240' -> 124000, '1240.50' -> 124050, '1240.5' -> 124050. Raises ValueError for anything else."""
+    cleaned = text.strip().replace(" ", "").removeprefix("£")
+    if not _AMOUNT.fullmatch(cleaned):
+        raise ValueError(text)
+    whole, _, part = cleaned.replace(",", "").partition(".")
+    return int(whole) * 100 + int(part.ljust(2, "0") or "0")
+
+
+class PoundsField(StringField):
+    """An amount typed in pounds, like '£1,240' or '1240.50', held as integer pence."""
+
+    widget = GovTextInput()
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        try:
+            self.data = pence_from_pounds(valuelist[0])
+        except ValueError:
+            raise ValueError("Enter the amount in pounds, like £1,240 or 1240.50") from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else pounds(self.data).removeprefix("£")
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+        if self.data is not None and self.data <= 0:
+            raise StopValidation("Enter an amount more than £0")
+        if self.data is not None and self.data > MAX_AMOUNT_PENCE:
+            raise StopValidation(f"Enter an amount of {pounds(MAX_AMOUNT_PENCE).removesuffix('.00')} or less")
+
+
+def _stripped(text: str | None) -> str | None:
+    return text.strip() if isinstance(text, str) else text
+
+
+def _required_date(message: str):
+    def check(form, field):
+        if field.data is None and not field.process_errors:
+            raise StopValidation(message)
+    return check
+
+
+class NewBudgetForm(FlaskForm):
+    amount = PoundsField("Amount the panel agreed", description="In pounds, for example £1,240 or 1240.50")
+    kind = PlainRadioField(
+        "How will the budget be held?",
+        choices=[(BudgetKind.MANAGED.value, "Managed budget: the trust holds it, and the family books breaks with it"),
+                 (BudgetKind.DIRECT_PAYMENT.value, "Direct payment: paid to the family, who pay providers themselves")],
+        validators=[InputRequired(message="Select how the budget will be held")], widget=GovRadioInput())
+    starts_on = RealDateField("Start date", format="%d %m %Y",
+                              validators=[_required_date("Enter the date the budget starts")])
+    ends_on = RealDateField("End date", format="%d %m %Y", description="A budget runs within one financial year, "
+                            "so it ends on or before 31 March.", validators=[_required_date("Enter the date the budget ends")])
+    review_on = RealDateField("Review date", format="%d %m %Y",
+                              description="Review how the budget is used within 3 months, then every year.",
+                              validators=[_required_date("Enter the date the budget will be reviewed")])
+    reasons = TextAreaField("The panel’s reasons", description="The family will see these reasons.",
+                            filters=[_stripped], validators=[DataRequired(message="Give the panel’s reasons"),
+                                                             Length(max=4000)], widget=GovTextArea())
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    def __init__(self, *args, today: date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._today = today
+
+    def validate_amount(self, field):
+        if field.data is None:
+            raise ValidationError("Enter the amount the panel agreed")
+
+    def validate_starts_on(self, field):
+        if field.data is not None and abs(field.data - self._today) > timedelta(days=366):
+            raise ValidationError("The start date must be within a year of today")
+
+    def validate_ends_on(self, field):
+        if None not in (field.data, self.starts_on.data) and field.data < self.starts_on.data:
+            raise ValidationError("The end date must be on or after the start date")
+
+    def validate_review_on(self, field):
+        if None in (field.data, self.starts_on.data):
+            return
+        if field.data < self.starts_on.data:
+            raise ValidationError("The review date must be on or after the start date")
+        if field.data > self.starts_on.data + timedelta(days=366):
+            raise ValidationError("The review date must be within a year of the start date")
+
+
+CHANGES = {
+    DecisionKind.INCREASE.value: "Increase the budget",
+    DecisionKind.REDUCE.value: "Reduce the budget",
+    DecisionKind.END.value: "End the budget",
+}
+
+
+class ChangeBudgetForm(FlaskForm):
+    change = PlainRadioField("What did the panel decide?", choices=list(CHANGES.items()),
+                             validators=[InputRequired(message="Select what the panel decided")],
+                             widget=GovRadioInput())
+    amount = PoundsField("By how much?", description="In pounds, for example £250 or 250.50. "
+                         "Leave this empty to end the budget: whatever is not booked or spent goes back.")
+    notice_on = RealDateField("Date the family is given notice from", format="%d %m %Y",
+                              description="Needed to reduce or end a budget. The family is told in writing "
+                              "with the reasons. For example, 27 3 2026")
+    reasons = TextAreaField("The panel’s reasons", description="The family will see these reasons.",
+                            filters=[_stripped], validators=[DataRequired(message="Give the panel’s reasons"),
+                                                             Length(max=4000)], widget=GovTextArea())
+    # The latest decision on the budget when the page was opened, so a decision is never recorded twice.
+    seen = HiddenField()
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    @property
+    def kind(self) -> DecisionKind | None:
+        return DecisionKind(self.change.data) if self.change.data in CHANGES else None
+
+    def validate_amount(self, field):
+        if self.kind in (DecisionKind.INCREASE, DecisionKind.REDUCE) and field.data is None:
+            raise ValidationError(f"Enter how much to {self.kind.value} the budget by")
+
+    def validate_notice_on(self, field):
+        if self.kind in (DecisionKind.REDUCE, DecisionKind.END) and field.data is None and not field.process_errors:
+            raise ValidationError(f"Enter the date the family is given notice from: a budget cannot be "
+                                  f"{'reduced' if self.kind is DecisionKind.REDUCE else 'ended'} without notice")

@@ -1,0 +1,467 @@
+"""What the commissioner dashboard shows: an envelope's figures, the breakdowns, the forecast, the pressures,
+and the monthly remittance for providers paid outside Stripe.
+
+Spend figures come from ``ledger_rollups`` (sums of ledger lines kept in step as each line is written),
+never from the lines themselves, so the page costs a few small GROUP BYs whatever the size of the ledger.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, case, func, or_, select
+
+from portal.extensions import db
+from portal.models import Assessment, AssessmentStatus, Child, Locality, User
+from portal.timeutil import london_midnight_utc, to_london, utcnow
+from providers.models import (
+    Body,
+    Booking,
+    Category,
+    Offer,
+    OfferStatus,
+    PaymentRoute,
+    Provider,
+    Session,
+    SessionStatus,
+    Tier,
+    WaitingListEntry,
+    WaitingStatus,
+)
+
+from . import ledger
+from .ledger import envelope_account
+from .models import Bucket, DecisionKind, Envelope, PanelDecision, PersonalBudget, Rollup, financial_year
+
+TIERS = {Body.COUNCIL: (Tier.UNIVERSAL, Tier.TARGETED), Body.TRUST: (Tier.SPECIALIST,)}
+TOP_PROVIDERS = 10
+PLACES_AHEAD_DAYS = 90
+# Places an envelope or a personal budget pays for (a direct payment is a personal budget paid by card).
+FUNDED_BY_BODY = ("council_funded", "personal_budget", "direct_payment")
+FUNDING_LABELS = {"council_funded": "Funded by the council", "personal_budget": "Managed personal budget",
+                  "direct_payment": "Direct payment (paid by card)"}
+# Personal budget money is committed to a child, not yet to a provider, locality or kind of break.
+NOT_TIED = {"tier": "Not tied to a tier", "provider": "Held in personal budgets, not yet spent with a provider",
+            "locality": "Held in personal budgets, not yet spent in a locality",
+            "category": "Held in personal budgets, not yet spent on a kind of break"}
+
+
+def today() -> date:
+    return to_london(utcnow()).date()
+
+
+def month_name(month: str) -> str:
+    year, number = month.split("-")
+    return f"{date(int(year), int(number), 1):%B %Y}"
+
+
+def year_months(year: int) -> list[str]:
+    """The months of a financial year, April to March, as YYYY-MM."""
+    return [f"{year + (m < 4)}-{m:02d}" for m in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+
+
+def envelope_of(body: Body, year: int) -> Envelope | None:
+    return db.session.scalar(select(Envelope).where(Envelope.body == body, Envelope.year == year))
+
+
+# --- figures from the roll-ups ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Line:
+    """One row of a breakdown, in pence."""
+
+    key: str
+    name: str
+    committed: int
+    spent: int
+
+    @property
+    def total(self) -> int:
+        return self.committed + self.spent
+
+
+@dataclass(frozen=True)
+class MonthLine:
+    month: str
+    name: str
+    spent: int
+    # Committed but not yet delivered at the end of the month (commitments net of deliveries and releases).
+    committed_at_end: int
+
+    @property
+    def committed(self) -> int:
+        return self.committed_at_end
+
+
+def _sums(envelope: Envelope, column) -> dict:
+    sums: dict = defaultdict(lambda: [0, 0])
+    for key, bucket, amount in db.session.execute(
+        select(column, Rollup.bucket, func.sum(Rollup.amount_pence))
+        .where(Rollup.envelope_id == envelope.id, Rollup.bucket.in_([Bucket.COMMITTED, Bucket.SPENT]))
+        .group_by(column, Rollup.bucket)
+    ):
+        sums[key][0 if bucket is Bucket.COMMITTED else 1] += int(amount)
+    return sums
+
+
+def _lines(sums: dict, names: dict, not_tied: str) -> list[Line]:
+    lines = [Line(str(key), names.get(key, not_tied), committed, spent)
+             for key, (committed, spent) in sums.items() if committed or spent]
+    return sorted(lines, key=lambda line: (-line.total, line.name))
+
+
+def by_tier(envelope: Envelope) -> list[Line]:
+    order = {tier.value: n for n, tier in enumerate(Tier)}
+    lines = _lines(_sums(envelope, Rollup.tier), {t.value: t.label for t in Tier}, NOT_TIED["tier"])
+    return sorted(lines, key=lambda line: order.get(line.key, len(order)))
+
+
+def by_category(envelope: Envelope) -> list[Line]:
+    return _lines(_sums(envelope, Rollup.category), {c.value: c.label for c in Category}, NOT_TIED["category"])
+
+
+def by_locality(envelope: Envelope) -> list[Line]:
+    names = dict(db.session.execute(select(Locality.id, Locality.name)).all())
+    return _lines(_sums(envelope, Rollup.locality_id), names, NOT_TIED["locality"])
+
+
+def by_provider(envelope: Envelope) -> list[Line]:
+    sums = _sums(envelope, Rollup.provider_id)
+    names = dict(db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(list(sums)))).all())
+    return _lines(sums, names, NOT_TIED["provider"])
+
+
+@dataclass(frozen=True)
+class ProviderSummary:
+    """The biggest providers, everyone else as one line, and personal budget money not yet with a provider."""
+
+    top: list[Line]
+    others: Line | None
+    others_count: int
+    not_tied: Line | None
+    count: int
+
+
+def provider_summary(envelope: Envelope, top: int = TOP_PROVIDERS) -> ProviderSummary:
+    lines = by_provider(envelope)
+    not_tied = next((line for line in lines if line.key == "0"), None)
+    providers = [line for line in lines if line.key != "0"]
+    rest = providers[top:]
+    others = Line("others", f"{len(rest):,} other provider{'s' if len(rest) != 1 else ''}",
+                  sum(line.committed for line in rest), sum(line.spent for line in rest)) if rest else None
+    return ProviderSummary(top=providers[:top], others=others, others_count=len(rest), not_tied=not_tied,
+                           count=len(providers))
+
+
+def provider_page(envelope: Envelope, page: int, size: int) -> tuple[list[Line], int]:
+    """Every provider the envelope has paid or promised money to, biggest first, one page at a time."""
+    committed = func.sum(case((Rollup.bucket == Bucket.COMMITTED, Rollup.amount_pence), else_=0))
+    spent = func.sum(case((Rollup.bucket == Bucket.SPENT, Rollup.amount_pence), else_=0))
+    grouped = (select(Rollup.provider_id, committed.label("committed"), spent.label("spent"))
+               .where(Rollup.envelope_id == envelope.id, Rollup.bucket.in_([Bucket.COMMITTED, Bucket.SPENT]),
+                      Rollup.provider_id != 0)
+               .group_by(Rollup.provider_id)
+               .having(or_(committed != 0, spent != 0)))
+    total = db.session.scalar(select(func.count()).select_from(grouped.subquery()))
+    rows = db.session.execute(
+        grouped.order_by((committed + spent).desc(), Rollup.provider_id).limit(size).offset((page - 1) * size)).all()
+    names = dict(db.session.execute(
+        select(Provider.id, Provider.name).where(Provider.id.in_([r.provider_id for r in rows]))).all())
+    return [Line(str(r.provider_id), names.get(r.provider_id, f"Provider {r.provider_id}"), int(r.committed),
+                 int(r.spent)) for r in rows], total
+
+
+def by_month(envelope: Envelope, on: date | None = None) -> list[MonthLine]:
+    """Actual spend in each month, and what was committed but not yet delivered at each month's end.
+
+    Months run from the first with any money to the current month (or the year's last, for a past year)."""
+    on = on or today()
+    sums = _sums(envelope, Rollup.month)
+    current = f"{on:%Y-%m}"
+    months = sorted({m for m in year_months(envelope.year) if m <= current} | set(sums))
+    lines, running = [], 0
+    for month in months:
+        committed, spent = sums.get(month, (0, 0))
+        running += committed
+        lines.append(MonthLine(month, month_name(month), spent, running))
+    return lines
+
+
+# --- the forecast --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Forecast:
+    """Actual spend so far, carried on at the same daily rate to the end of the financial year."""
+
+    spent: int
+    days_gone: int
+    days_in_year: int
+    amount: int | None  # None before the year starts
+    runs_out_on: date | None  # when spend at this rate reaches the envelope, if it does within the year
+
+
+def forecast(envelope: Envelope, spent: int, on: date | None = None) -> Forecast:
+    on = on or today()
+    days_in_year = (envelope.ends_on - envelope.starts_on).days + 1
+    if on < envelope.starts_on:
+        return Forecast(spent, 0, days_in_year, None, None)
+    days_gone = (min(on, envelope.ends_on) - envelope.starts_on).days + 1
+    # Rounded to the nearest penny, in whole numbers: money is never a float.
+    amount = (2 * spent * days_in_year + days_gone) // (2 * days_gone) if spent >= 0 else spent
+    runs_out_on = None
+    if spent > 0 and amount > envelope.amount_pence:
+        day_number = -(-envelope.amount_pence * days_gone // spent)  # the first day spend reaches the envelope
+        runs_out_on = envelope.starts_on + timedelta(days=max(day_number, 1) - 1)
+    return Forecast(spent, days_gone, days_in_year, amount, runs_out_on)
+
+
+# --- pressures -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WaitingOffer:
+    offer_id: int
+    title: str
+    provider: str
+    sessions: int
+    places: int
+
+
+@dataclass(frozen=True)
+class Waiting:
+    sessions: int
+    families: int
+    places: int
+    top: list[WaitingOffer]
+
+
+def waiting_lists(body: Body, limit: int = 5) -> Waiting:
+    """Upcoming sessions in the body's tiers with families waiting for a place."""
+    # Waiting-list entries are few: read them first, then only their sessions (joining from sessions, SQLite
+    # would walk every upcoming session).
+    entries = db.session.execute(
+        select(WaitingListEntry.session_id, WaitingListEntry.places)
+        .where(WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]))).all()
+    upcoming, now = {}, utcnow()
+    session_ids = sorted({entry.session_id for entry in entries})
+    for start in range(0, len(session_ids), 500):
+        # Filtered here rather than in SQL, where a condition on the start time tempts SQLite to use that index.
+        upcoming.update({row.id: row for row in db.session.execute(
+            select(Session.id, Session.starts_at, Session.status, Offer.tier, Offer.id.label("offer_id"), Offer.title,
+                   Provider.name.label("provider"))
+            .join(Offer, Session.offer_id == Offer.id).join(Provider, Offer.provider_id == Provider.id)
+            .where(Session.id.in_(session_ids[start:start + 500])))
+            if row.status is SessionStatus.OPEN and row.starts_at > now and row.tier in TIERS[body]})
+    families = places = 0
+    by_offer: dict[int, list] = {}
+    for entry in entries:
+        session = upcoming.get(entry.session_id)
+        if session is None:
+            continue
+        families += 1
+        places += entry.places
+        offer = by_offer.setdefault(session.offer_id, [session, set(), 0])
+        offer[1].add(entry.session_id)
+        offer[2] += entry.places
+    top = sorted(by_offer.values(), key=lambda item: (-item[2], item[0].offer_id))[:limit]
+    return Waiting(len({e.session_id for e in entries if e.session_id in upcoming}), families, places,
+                   [WaitingOffer(s.offer_id, s.title, s.provider, len(ids), count) for s, ids, count in top])
+
+
+@dataclass(frozen=True)
+class LocalityPlaces:
+    locality_id: int
+    name: str
+    places: int
+    children: int
+
+    @property
+    def per_child_tenths(self) -> int | None:
+        """Places per child in tenths (12 is 1.2), or None when no children live there."""
+        return None if not self.children else (self.places * 10) // self.children
+
+    @property
+    def per_child(self) -> str:
+        tenths = self.per_child_tenths
+        return "No children registered" if tenths is None else f"{tenths // 10}.{tenths % 10}"
+
+
+def places_per_child(body: Body, on: datetime | None = None) -> list[LocalityPlaces]:
+    """Places on open sessions in the next 90 days, per child living in each locality, fewest first.
+
+    For the trust, specialist places per child with an approved assessment (only they can book them)."""
+    now = on or utcnow()
+    places = dict(db.session.execute(
+        select(Offer.locality_id, func.sum(Session.capacity))
+        .join(Offer, Session.offer_id == Offer.id)
+        .where(Session.starts_at > now, Session.starts_at <= now + timedelta(days=PLACES_AHEAD_DAYS),
+               Session.status == SessionStatus.OPEN, Offer.status == OfferStatus.PUBLISHED,
+               Offer.tier.in_(TIERS[body]))
+        .group_by(Offer.locality_id)).all())
+    children = select(Child.locality_id, func.count(func.distinct(Child.id))).where(Child.locality_id.is_not(None))
+    if body is Body.TRUST:
+        children = children.join(Assessment, Assessment.child_id == Child.id).where(
+            Assessment.status == AssessmentStatus.APPROVED)
+    counts = dict(db.session.execute(children.group_by(Child.locality_id)).all())
+    rows = [LocalityPlaces(locality_id, name, int(places.get(locality_id, 0)), int(counts.get(locality_id, 0)))
+            for locality_id, name in db.session.execute(select(Locality.id, Locality.name)).all()]
+    rows = [row for row in rows if row.places or row.children]
+    return sorted(rows, key=lambda row: (row.per_child_tenths is None,
+                                         row.places * 1_000_000 // row.children if row.children else 0, row.name))
+
+
+@dataclass(frozen=True)
+class LimitedOffer:
+    offer_id: int
+    title: str
+    provider: str
+    funded_pence: int
+
+
+@dataclass(frozen=True)
+class AtLimit:
+    available: int
+    count: int
+    offers: list[LimitedOffer]
+
+
+def offers_at_limit(envelope: Envelope, limit: int = 10) -> AtLimit:
+    """Council-funded offers with sessions still to come this year that the envelope cannot fund another place on.
+
+    The same test as booking (``CouncilFunded.unavailable_reason``): what is left in the envelope is less
+    than the council's part of one place."""
+    available = ledger.balance(envelope_account(envelope, "available"))
+    contribution = case((Offer.family_contribution_pence < Offer.price_pence, Offer.family_contribution_pence),
+                        else_=Offer.price_pence)
+    funded = Offer.price_pence - contribution
+    starts = max(utcnow(), london_midnight_utc(envelope.starts_on))
+    ends = london_midnight_utc(envelope.ends_on + timedelta(days=1))
+    upcoming = (select(Session.id).where(Session.offer_id == Offer.id, Session.status == SessionStatus.OPEN,
+                                         Session.starts_at > starts, Session.starts_at < ends)
+                .correlate(Offer).exists())
+    at_limit = and_(Offer.payment_route == PaymentRoute.COUNCIL_FUNDED, Offer.tier != Tier.SPECIALIST,
+                    Offer.status == OfferStatus.PUBLISHED, funded > available, upcoming)
+    count = db.session.scalar(select(func.count(Offer.id)).where(at_limit))
+    rows = db.session.execute(
+        select(Offer.id, Offer.title, Provider.name, funded).join(Provider, Offer.provider_id == Provider.id)
+        .where(at_limit).order_by(funded.desc(), Offer.title, Offer.id).limit(limit)).all()
+    return AtLimit(available, count, [LimitedOffer(*row) for row in rows])
+
+
+@dataclass(frozen=True)
+class OverDecision:
+    decided_at: datetime
+    kind: DecisionKind
+    change_pence: int
+    decided_by: str
+
+
+@dataclass(frozen=True)
+class OverEnvelope:
+    count: int
+    total_pence: int
+    latest: list[OverDecision]
+
+
+def decisions_over_envelope(envelope: Envelope, limit: int = 5) -> OverEnvelope:
+    """Resource panel decisions recorded when the trust's envelope was already committed: never refused, flagged."""
+    over = and_(PersonalBudget.envelope_id == envelope.id, PanelDecision.over_envelope.is_(True))
+    count, total = db.session.execute(
+        select(func.count(PanelDecision.id), func.coalesce(func.sum(PanelDecision.change_pence), 0))
+        .join(PersonalBudget, PanelDecision.budget_id == PersonalBudget.id).where(over)).one()
+    latest = db.session.execute(
+        select(PanelDecision.decided_at, PanelDecision.kind, PanelDecision.change_pence, User.name)
+        .join(PersonalBudget, PanelDecision.budget_id == PersonalBudget.id)
+        .join(User, PanelDecision.decided_by_id == User.id)
+        .where(over).order_by(PanelDecision.decided_at.desc(), PanelDecision.id.desc()).limit(limit)).all()
+    return OverEnvelope(count, int(total), [OverDecision(*row) for row in latest])
+
+
+# --- the whole page ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dashboard:
+    envelope: Envelope
+    figures: ledger.Figures
+    forecast: Forecast
+    tiers: list[Line]
+    providers: ProviderSummary
+    localities: list[Line]
+    categories: list[Line]
+    months: list[MonthLine]
+    waiting: Waiting
+    places: list[LocalityPlaces]
+    at_limit: AtLimit | None
+    over_envelope: OverEnvelope | None
+
+    @property
+    def forecast_percent(self) -> int | None:
+        if self.forecast.amount is None or self.envelope.amount_pence <= 0:
+            return None
+        return self.forecast.amount * 100 // self.envelope.amount_pence
+
+
+def dashboard(envelope: Envelope, on: date | None = None) -> Dashboard:
+    on = on or today()
+    figures = ledger.figures(envelope)
+    council = envelope.body is Body.COUNCIL
+    return Dashboard(
+        envelope=envelope, figures=figures, forecast=forecast(envelope, figures.spent, on),
+        tiers=by_tier(envelope), providers=provider_summary(envelope), localities=by_locality(envelope),
+        categories=by_category(envelope), months=by_month(envelope, on),
+        waiting=waiting_lists(envelope.body), places=places_per_child(envelope.body),
+        at_limit=offers_at_limit(envelope) if council else None,
+        over_envelope=None if council else decisions_over_envelope(envelope),
+    )
+
+
+# --- the monthly remittance ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RemittanceLine:
+    booking_id: int
+    provider_id: int
+    provider: str
+    offer: str
+    starts_at: datetime
+    funding: str
+    amount_pence: int
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """The UTC instants a London calendar month (YYYY-MM) starts and ends."""
+    year, number = (int(part) for part in month.split("-"))
+    first = date(year, number, 1)
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return london_midnight_utc(first), london_midnight_utc(following)
+
+
+def remittance(body: Body, month: str) -> list[RemittanceLine]:
+    """Places delivered on sessions in ``month`` that an envelope or personal budget pays for, with providers
+    who have no Stripe connected account (the others are paid through Stripe). No child's name: providers
+    have them on their registers."""
+    starts, ends = month_bounds(month)
+    rows = db.session.execute(
+        select(Booking.id, Provider.id, Provider.name, Offer.title, Session.starts_at, Booking.funding,
+               Booking.funded_pence)
+        .join(Session, Booking.session_id == Session.id).join(Offer, Session.offer_id == Offer.id)
+        .join(Provider, Offer.provider_id == Provider.id)
+        .where(Session.starts_at >= starts, Session.starts_at < ends, Booking.delivered_at.is_not(None),
+               Booking.funding.in_(FUNDED_BY_BODY), Booking.funded_pence > 0, Offer.tier.in_(TIERS[body]),
+               or_(Provider.stripe_account_id.is_(None), Provider.stripe_account_id == ""))
+        .order_by(Provider.name, Provider.id, Session.starts_at, Booking.id)).all()
+    return [RemittanceLine(*row) for row in rows]
+
+
+def remittance_months(on: date | None = None, count: int = 13) -> list[str]:
+    """The months a remittance can be asked for: this month and the twelve before it, newest first."""
+    on = on or today()
+    months, year, number = [], on.year, on.month
+    for _ in range(count):
+        months.append(f"{year}-{number:02d}")
+        year, number = (year, number - 1) if number > 1 else (year - 1, 12)
+    return months
+
+
+def current_year() -> int:
+    return financial_year(today())

@@ -1,0 +1,638 @@
+"""Demo money: envelopes, personal budgets and a year of ledger entries for the demo area.
+
+Called by ``flask --app portal seed-demo`` once the area's sessions and bookings are in. It reads them
+back and, as the portal would have done had the year really happened:
+
+- fills in the financial year so far: sessions of the council-funded and specialist offers before the
+  seeded window are the window's four weeks repeated back to 1 April (same weekday and London time, the
+  same children where they were old enough), all delivered;
+- adds places booked and later cancelled by the family (about a fifth of all funded places booked),
+  money committed and given back;
+- funds places: targeted council-funded offers from the council's envelope, specialist breaks from each
+  assessed child's managed personal budget; marks places delivered up to two days ago (registers of the
+  last two days are left for providers to mark);
+- sets each body's envelope for the years the places fall in, and records a resource panel decision for
+  every budget;
+- writes the matching ledger transactions and lines in bulk, in time order, then fills the cached account
+  balances and dashboard roll-ups from the lines with INSERT ... SELECT ... GROUP BY, so that
+  ``budgets.ledger.check()`` finds nothing to report;
+- puts a few families on the waiting lists of full upcoming sessions.
+
+The envelopes are set from the year's seeded activity so that the demo shows a fixed budget under pressure:
+the council about 82% used with its run-rate forecast a little over, the trust's panel decisions just
+beyond its envelope. At the seeded prices and volume a year costs several million pounds, more than
+Birmingham's £1,632,000, which would be used up by early summer.
+"""
+from __future__ import annotations
+
+import random
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.sql.expression import bindparam
+
+from portal.extensions import db
+from portal.models import Assessment, AssessmentStatus, AuditEvent, Child, User
+from portal.seed import CLOSED, PAST_DAYS, RANDOM_SEED
+from portal.timeutil import LONDON, age_on, to_london, utcnow
+from providers.models import (
+    STAFF_UNITS,
+    Attendance,
+    Body,
+    Booking,
+    BookingStatus,
+    Offer,
+    PaymentRoute,
+    Session,
+    SessionStatus,
+    Tier,
+    WaitingListEntry,
+    WaitingStatus,
+)
+
+from .ledger import bucket_of
+from .models import (
+    Account,
+    Bucket,
+    BudgetKind,
+    BudgetStatus,
+    DecisionKind,
+    EntryKind,
+    Envelope,
+    LedgerLine,
+    LedgerTransaction,
+    PanelDecision,
+    PersonalBudget,
+    Rollup,
+    financial_year,
+    year_label,
+)
+
+CHUNK = 5_000
+BLOCK_DAYS = PAST_DAYS // 7 * 7   # the seeded past window, repeated back in whole weeks
+CANCELLED_SHARE = 0.3             # for each place booked, the chance that another was booked and cancelled
+DID_NOT_ATTEND = 0.06
+COUNCIL_USED = 0.82               # the council's envelope: this share committed or spent at the end of the seed
+TRUST_COVERED = 0.985             # the trust's envelope covers this share of the panel's decisions
+WAITING_SESSIONS = 150            # full upcoming sessions given a waiting list (fewer in a small area)
+DEMO_DIRECT_PAYMENT = 1_200_00
+NO_DIMS = ("", 0, 0, "")
+SPECIALIST = ("specialist", 0, 0, "")
+
+COUNCIL_REASON = "Short breaks budget for {year} agreed by the council's cabinet."
+TRUST_REASON = "Short breaks budget for {year} agreed by the children's trust board."
+PANEL_REASONS = (
+    "The resource panel agreed the package in {name}'s assessment: specialist short breaks paid from a "
+    "managed personal budget, reviewed in three months.",
+    "Renewed for {year}: {name}'s needs are unchanged and the family cannot go on caring without regular breaks.",
+    "Agreed by the resource panel: {name} needs 1:1 support, which universal and targeted breaks cannot give.",
+)
+DIRECT_PAYMENT_REASON = ("The family asked to arrange {name}'s personal assistant themselves; the panel agreed a "
+                         "direct payment, to be reviewed in three months.")
+
+
+@dataclass(eq=False, slots=True)
+class OfferRow:
+    id: int
+    tier: Tier
+    route: PaymentRoute
+    price: int
+    contribution: int
+    min_age: int
+    max_age: int
+    dims: tuple
+
+    @property
+    def body(self) -> Body | None:
+        if self.tier is Tier.SPECIALIST and self.price > 0:
+            return Body.TRUST
+        if self.tier is Tier.TARGETED and self.route is PaymentRoute.COUNCIL_FUNDED:
+            return Body.COUNCIL
+        return None
+
+    @property
+    def funded(self) -> int:
+        return self.price - min(self.contribution, self.price) if self.body is Body.COUNCIL else self.price
+
+
+@dataclass(eq=False, slots=True)
+class SessionRow:
+    offer: OfferRow
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    places_taken: int
+    cancelled: bool
+    id: int = 0
+    bookings: list = field(default_factory=list)
+
+    @property
+    def day(self) -> date:
+        return to_london(self.starts_at).date()
+
+
+@dataclass(eq=False, slots=True)
+class BookingRow:
+    session: SessionRow
+    child_id: int
+    parent_id: int
+    created_at: datetime
+    id: int = 0
+    cancelled_at: datetime | None = None
+    delivered_at: datetime | None = None
+    attendance: Attendance | None = None
+    budget: BudgetRow | None = None
+    changed: bool = False
+
+
+@dataclass(eq=False, slots=True)
+class BudgetRow:
+    child_id: int
+    year: int
+    kind: BudgetKind
+    decided_at: datetime
+    reasons: str
+    amount: int = 0
+    id: int = 0
+    decision_id: int = 0
+    over_envelope: bool = False
+
+
+def add_money(echo: Callable[[str], None] = print) -> dict[str, int]:
+    """Add the demo area's money (see the module docstring); returns counts of what was added."""
+    return MoneySeed(echo).build()
+
+
+class MoneySeed:
+    def __init__(self, echo: Callable[[str], None]):
+        self.echo = echo
+        self.rng = random.Random(RANDOM_SEED)
+        self.now = utcnow()
+        self.today = to_london(self.now).date()
+        self.year = financial_year(self.today)
+        self.counts: dict[str, int] = {}
+        self.transactions: list[tuple] = []
+
+    def build(self) -> dict[str, int]:
+        self._load()
+        self._add_history()
+        self._add_cancelled_places()
+        self._mark_delivered()
+        self._plan_budgets()
+        self._write_sessions_and_envelopes()
+        self._write_budgets()
+        self._write_bookings()
+        self._plan_ledger()
+        self._write_ledger()
+        self._add_waiting_lists()
+        return self.counts
+
+    # -- reading the area back
+
+    def _load(self) -> None:
+        self.echo("Money: reading the area back...")
+        staff = dict(db.session.execute(select(User.email, User.id).where(
+            User.email.in_(["council@example.com", "trust@example.com", "parent@example.com",
+                            "young.person@example.com"]))).all())
+        self.council_id, self.trust_id = staff["council@example.com"], staff["trust@example.com"]
+        self.demo_parent_id = staff["parent@example.com"]
+        self.demo_family_ids = {staff["parent@example.com"], staff["young.person@example.com"]}
+        self.offers = {row.id: OfferRow(row.id, row.tier, row.payment_route, row.price_pence,
+                                        row.family_contribution_pence, row.min_age, row.max_age,
+                                        (row.tier.value, row.provider_id, row.locality_id, row.category.value))
+                       for row in db.session.execute(select(
+                           Offer.id, Offer.tier, Offer.payment_route, Offer.price_pence,
+                           Offer.family_contribution_pence, Offer.min_age, Offer.max_age, Offer.provider_id,
+                           Offer.locality_id, Offer.category))}
+        self.children = {row.id: row for row in db.session.execute(
+            select(Child.id, Child.parent_id, Child.first_name, Child.date_of_birth, Child.support_level)
+            .order_by(Child.id))}
+        self.approved_on: dict[int, datetime] = {}
+        for child_id, decided_at in db.session.execute(
+                select(Assessment.child_id, Assessment.decided_at)
+                .where(Assessment.status == AssessmentStatus.APPROVED).order_by(Assessment.id)):
+            self.approved_on.setdefault(child_id, decided_at)
+        self.sessions: dict[int, SessionRow] = {}
+        for row in db.session.execute(select(Session.id, Session.offer_id, Session.starts_at, Session.ends_at,
+                                             Session.capacity, Session.places_taken, Session.status)
+                                      .order_by(Session.id)):
+            self.sessions[row.id] = SessionRow(self.offers[row.offer_id], row.starts_at, row.ends_at, row.capacity,
+                                               row.places_taken, row.status is SessionStatus.CANCELLED, row.id)
+        self.bookings: list[BookingRow] = []
+        for row in db.session.execute(
+                select(Booking.id, Booking.session_id, Booking.child_id, Booking.booked_by_id, Booking.created_at)
+                .where(Booking.status == BookingStatus.CONFIRMED, Booking.child_id.is_not(None))
+                .order_by(Booking.id)):
+            session = self.sessions[row.session_id]
+            booking = BookingRow(session, row.child_id, row.booked_by_id, row.created_at, id=row.id)
+            session.bookings.append(booking)
+            self.bookings.append(booking)
+        self.new_sessions: list[SessionRow] = []
+        self.new_bookings: list[BookingRow] = []
+
+    def _suits(self, offer: OfferRow, child_id: int, day: date) -> bool:
+        child = self.children[child_id]
+        if not offer.min_age <= age_on(child.date_of_birth, day) <= offer.max_age:
+            return False
+        return offer.body is not Body.TRUST or (
+            child_id in self.approved_on and to_london(self.approved_on[child_id]).date() <= day)
+
+    # -- the year so far
+
+    def _add_history(self) -> None:
+        """Repeat the seeded window's funded sessions back, four weeks at a time, to the start of the year."""
+        first_day = date(self.year, 4, 1)
+        window = self.today - timedelta(days=PAST_DAYS)
+        sources = [s for s in self.sessions.values()
+                   if s.offer.body is not None and window <= s.day < self.today]
+        shift = BLOCK_DAYS
+        while window - timedelta(days=shift - BLOCK_DAYS) > first_day:
+            for source in sources:
+                day = source.day - timedelta(days=shift)
+                if day < first_day or (day.month, day.day) in CLOSED:
+                    continue
+                copy = SessionRow(source.offer, _back(source.starts_at, shift), _back(source.ends_at, shift),
+                                  source.capacity, 0, source.cancelled)
+                for booking in source.bookings:
+                    if booking.parent_id in self.demo_family_ids or not self._suits(source.offer, booking.child_id,
+                                                                                   day):
+                        continue
+                    copied = BookingRow(copy, booking.child_id, booking.parent_id,
+                                        booking.created_at - timedelta(days=shift), changed=True)
+                    copy.bookings.append(copied)
+                    self.new_bookings.append(copied)
+                copy.places_taken = len(copy.bookings)
+                self.new_sessions.append(copy)
+            shift += BLOCK_DAYS
+        self.echo(f"Money: {len(self.new_sessions):,} earlier sessions this year with "
+                  f"{len(self.new_bookings):,} delivered places.")
+
+    def _add_cancelled_places(self) -> None:
+        """Families book and cancel: on some funded sessions a place was booked, committed, then given back."""
+        pool: dict[int, list[int]] = defaultdict(list)
+        for booking in self.bookings + self.new_bookings:
+            if booking.parent_id not in self.demo_family_ids:
+                pool[booking.session.offer.id].append(booking.child_id)
+        sessions = [s for s in list(self.sessions.values()) + self.new_sessions
+                    if s.offer.body is not None and not s.cancelled and pool[s.offer.id]]
+        added = 0
+        for session in sessions:
+            on_it = {b.child_id for b in session.bookings}
+            candidates = pool[session.offer.id]
+            for _ in range(max(len(session.bookings), 1)):
+                if self.rng.random() >= CANCELLED_SHARE:
+                    continue
+                child_id = candidates[self.rng.randrange(len(candidates))]
+                if child_id in on_it or not self._suits(session.offer, child_id, session.day):
+                    continue
+                on_it.add(child_id)
+                booked = min(session.starts_at, self.now) - timedelta(hours=self.rng.uniform(24 * 5, 24 * 40))
+                cancelled = booked + (min(session.starts_at, self.now) - booked) * self.rng.uniform(0.2, 0.9)
+                self.new_bookings.append(BookingRow(session, child_id, self.children[child_id].parent_id, booked,
+                                                    cancelled_at=cancelled, changed=True))
+                added += 1
+        self.counts["places booked and cancelled"] = added
+
+    def _mark_delivered(self) -> None:
+        """Registers are marked on the day: every place up to two days ago was delivered."""
+        last_marked = self.today - timedelta(days=2)
+        for booking in self.bookings + self.new_bookings:
+            session = booking.session
+            if booking.cancelled_at is None and not session.cancelled and session.day <= last_marked:
+                booking.delivered_at = session.ends_at + timedelta(minutes=self.rng.randint(5, 90))
+                booking.attendance = (Attendance.DID_NOT_ATTEND if self.rng.random() < DID_NOT_ATTEND
+                                      else Attendance.ATTENDED)
+                booking.changed = True
+
+    # -- personal budgets
+
+    def _plan_budgets(self) -> None:
+        """A managed personal budget for every assessed child this year (and next year, for children already
+        booked then), big enough for their booked breaks with some left; a direct payment for some."""
+        cost: dict[tuple[int, int], int] = defaultdict(int)
+        earliest: dict[tuple[int, int], datetime] = {}
+        for booking in self.bookings + self.new_bookings:
+            if booking.session.offer.body is Body.TRUST:
+                key = (booking.child_id, financial_year(booking.session.day))
+                cost[key] += booking.session.offer.funded
+                earliest[key] = min(earliest.get(key, booking.created_at), booking.created_at)
+        keys = set(cost) | {(child_id, self.year) for child_id in self.approved_on}
+        self.budgets: dict[tuple[int, int], BudgetRow] = {}
+        self.direct_payments: list[BudgetRow] = []
+        for child_id, year in sorted(keys):
+            child = self.children[child_id]
+            approved = self.approved_on.get(child_id, _year_start(year))
+            # Renewed at the start of the year, or decided after an assessment during it; next year's in advance.
+            decided = self.now - timedelta(days=14) if year > self.year else max(approved, _year_start(year))
+            if (child_id, year) in earliest:
+                decided = min(decided, earliest[(child_id, year)] - timedelta(hours=1))
+            reason = self.rng.choice(PANEL_REASONS).format(name=child.first_name, year=year_label(year))
+            budget = BudgetRow(child_id, year, BudgetKind.MANAGED, decided, reason)
+            needed = cost.get((child_id, year), 0)
+            if needed:
+                budget.amount = _round_up(int(needed * self.rng.uniform(1.1, 1.35)), 100_00)
+            else:
+                budget.amount = self.rng.randrange(1_500_00, 6_000_01, 100_00)
+                if self.rng.random() < 0.3 and child.parent_id not in self.demo_family_ids:
+                    budget.kind = BudgetKind.DIRECT_PAYMENT
+                    budget.reasons = DIRECT_PAYMENT_REASON.format(name=child.first_name)
+            self.budgets[(child_id, year)] = budget
+        # The demo parent's assessed child: a managed budget for her breaks and a direct payment for a
+        # personal assistant the family employs themselves.
+        for child_id in sorted(c for c in self.approved_on if self.children[c].parent_id == self.demo_parent_id):
+            managed = self.budgets[(child_id, self.year)]
+            managed.kind = BudgetKind.MANAGED
+            self.direct_payments.append(BudgetRow(
+                child_id, self.year, BudgetKind.DIRECT_PAYMENT, managed.decided_at + timedelta(minutes=5),
+                DIRECT_PAYMENT_REASON.format(name=self.children[child_id].first_name), DEMO_DIRECT_PAYMENT))
+        for booking in self.bookings + self.new_bookings:
+            if booking.session.offer.body is Body.TRUST:
+                booking.budget = self.budgets[(booking.child_id, financial_year(booking.session.day))]
+                booking.changed = True
+            elif booking.session.offer.body is Body.COUNCIL:
+                booking.changed = True
+
+    # -- writing
+
+    def _insert(self, model, rows: list[dict], label: str, returning: bool = False) -> list[int]:
+        table = getattr(model, "__table__", model)
+        statement = insert(table)
+        if returning:
+            statement = statement.returning(table.c.id, sort_by_parameter_order=True)
+        ids: list[int] = []
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start:start + CHUNK]
+            if returning:
+                ids.extend(db.session.scalars(statement, chunk))
+            else:
+                db.session.execute(statement, chunk)
+            self.echo(f"{label}: {start + len(chunk):,}/{len(rows):,}")
+        self.counts[label.lower()] = self.counts.get(label.lower(), 0) + len(rows)
+        return ids
+
+    def _write_sessions_and_envelopes(self) -> None:
+        rows = [dict(offer_id=s.offer.id, starts_at=s.starts_at, ends_at=s.ends_at,
+                     weekday=to_london(s.starts_at).weekday(), capacity=s.capacity, places_taken=s.places_taken,
+                     status=SessionStatus.CANCELLED if s.cancelled else SessionStatus.OPEN)
+                for s in self.new_sessions]
+        for session, session_id in zip(self.new_sessions, self._insert(Session, rows, "Earlier sessions",
+                                                                         returning=True)):
+            session.id = session_id
+        # What each body's year costs, to set its envelope (see the module docstring).
+        council: dict[int, int] = defaultdict(int)
+        for booking in self.bookings + self.new_bookings:
+            if booking.session.offer.body is Body.COUNCIL:
+                council[financial_year(booking.session.day)] += (
+                    0 if booking.cancelled_at else booking.session.offer.funded)
+        trust: dict[int, int] = defaultdict(int)
+        for budget in list(self.budgets.values()) + self.direct_payments:
+            trust[budget.year] += budget.amount
+        years = sorted(set(council) | set(trust) | {self.year})
+        council_amount = max(_round_up(int(council[self.year] / COUNCIL_USED), 1_000_00), 10_000_00)
+        trust_amount = max(_round_down(int(trust[self.year] * TRUST_COVERED), 1_000_00), 10_000_00)
+        self.envelopes: dict[tuple[Body, int], dict] = {}
+        for year in years:
+            for body, amount, by in ((Body.COUNCIL, council_amount, self.council_id),
+                                     (Body.TRUST, trust_amount, self.trust_id)):
+                self.envelopes[(body, year)] = dict(body=body, year=year, amount_pence=amount, warn_first=75,
+                                                    warn_second=90, alerted_percent=0, updated_by_id=by,
+                                                    updated_at=self.now)
+        keys = sorted(self.envelopes, key=lambda k: (k[1], k[0].value))
+        ids = self._insert(Envelope, [self.envelopes[k] for k in keys], "Envelopes", returning=True)
+        for key, envelope_id in zip(keys, ids):
+            self.envelopes[key]["id"] = envelope_id
+
+    def _write_budgets(self) -> None:
+        budgets = sorted(list(self.budgets.values()) + self.direct_payments, key=lambda b: (b.decided_at, b.child_id))
+        available: dict[int, int] = {}
+        for budget in budgets:
+            envelope = self.envelopes[(Body.TRUST, budget.year)]
+            left = available.setdefault(budget.year, envelope["amount_pence"])
+            budget.over_envelope = left < budget.amount
+            available[budget.year] = left - budget.amount
+        rows = [dict(child_id=b.child_id, envelope_id=self.envelopes[(Body.TRUST, b.year)]["id"], kind=b.kind,
+                     status=BudgetStatus.ACTIVE, amount_pence=b.amount, starts_on=_starts_on(b),
+                     ends_on=date(b.year + 1, 3, 31), review_on=_starts_on(b) + timedelta(days=91),
+                     created_at=b.decided_at) for b in budgets]
+        for budget, budget_id in zip(budgets, self._insert(PersonalBudget, rows, "Personal budgets", returning=True)):
+            budget.id = budget_id
+        rows = [dict(budget_id=b.id, kind=DecisionKind.ALLOCATE, change_pence=b.amount, reasons=b.reasons,
+                     decided_by_id=self.trust_id, decided_at=b.decided_at, over_envelope=b.over_envelope)
+                for b in budgets]
+        for budget, decision_id in zip(budgets, self._insert(PanelDecision, rows, "Panel decisions", returning=True)):
+            budget.decision_id = decision_id
+        self.budget_list = budgets
+
+    def _write_bookings(self) -> None:
+        rows = [self._booking_row(b) | dict(
+            session_id=b.session.id, child_id=b.child_id, is_carer_place=False, booked_by_id=b.parent_id,
+            group_ref=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+            status=BookingStatus.CANCELLED if b.cancelled_at else BookingStatus.CONFIRMED,
+            declared_meets_criteria=b.session.offer.tier is Tier.TARGETED, created_at=b.created_at,
+            cancelled_at=b.cancelled_at, cancel_reason="Cancelled by the family" if b.cancelled_at else None,
+            staff_units=STAFF_UNITS[self.children[b.child_id].support_level])
+            for b in self.new_bookings]
+        for booking, booking_id in zip(self.new_bookings, self._insert(Booking, rows, "Earlier and cancelled bookings",
+                                                                         returning=True)):
+            booking.id = booking_id
+        changed = [self._booking_row(b) | {"b_id": b.id} for b in self.bookings if b.changed]
+        table = Booking.__table__
+        statement = update(table).where(table.c.id == bindparam("b_id")).values(
+            {name: bindparam(name) for name in changed[0] if name != "b_id"}) if changed else None
+        for start in range(0, len(changed), CHUNK):
+            db.session.execute(statement, changed[start:start + CHUNK])
+            self.echo(f"Bookings funded or delivered: {start + len(changed[start:start + CHUNK]):,}/{len(changed):,}")
+
+    def _booking_row(self, booking: BookingRow) -> dict:
+        offer = booking.session.offer
+        if offer.body is Body.COUNCIL:
+            money = dict(funding="council_funded", price_pence=offer.price - offer.funded, funded_pence=offer.funded,
+                         budget_id=None)
+        elif offer.body is Body.TRUST:
+            money = dict(funding="personal_budget", price_pence=0, funded_pence=offer.funded,
+                         budget_id=booking.budget.id)
+        else:
+            money = dict(funding="free" if offer.price == 0 else "pay_provider", price_pence=offer.price,
+                         funded_pence=0, budget_id=None)
+        return money | dict(delivered_at=booking.delivered_at, attendance=booking.attendance,
+                            attendance_marked_at=booking.delivered_at)
+
+    # -- the ledger
+
+    def _post(self, kind: EntryKind, at: datetime, reason: str, by_id: int | None, legs: list[tuple], *,
+              envelope_id: int | None = None, booking_id: int | None = None, decision_id: int | None = None,
+              budget_id: int | None = None) -> None:
+        self.transactions.append((at, kind, reason, by_id, envelope_id, booking_id, decision_id, budget_id, legs))
+
+    def _plan_ledger(self) -> None:
+        self.echo("Money: planning the ledger...")
+        earliest: dict[int, datetime] = {}
+        for booking in self.bookings + self.new_bookings:
+            offer = booking.session.offer
+            if offer.body is None:
+                continue
+            year = financial_year(booking.session.day)
+            amount = offer.funded
+            if offer.body is Body.COUNCIL:
+                envelope_id = self.envelopes[(Body.COUNCIL, year)]["id"]
+                available, committed = f"envelope:{envelope_id}:available", f"envelope:{envelope_id}:committed"
+                common = dict(envelope_id=envelope_id, booking_id=booking.id)
+                self._post(EntryKind.COMMITMENT, booking.created_at, "Council-funded place booked", booking.parent_id,
+                           [(available, -amount, envelope_id, NO_DIMS), (committed, amount, envelope_id, offer.dims)],
+                           **common)
+                if booking.cancelled_at is not None:
+                    self._post(EntryKind.RELEASE, booking.cancelled_at, "Cancelled by the family", booking.parent_id,
+                               [(committed, -amount, envelope_id, offer.dims),
+                                (available, amount, envelope_id, NO_DIMS)], **common)
+            else:
+                budget = booking.budget
+                envelope_id = self.envelopes[(Body.TRUST, year)]["id"]
+                unspent, held = f"budget:{budget.id}:unspent", f"budget:{budget.id}:held"
+                committed = f"envelope:{envelope_id}:committed"
+                common = dict(booking_id=booking.id, budget_id=budget.id)
+                self._post(EntryKind.COMMITMENT, booking.created_at, "From my child’s personal budget: place booked",
+                           booking.parent_id, [(unspent, -amount, envelope_id, SPECIALIST),
+                                               (held, amount, envelope_id, SPECIALIST)], **common)
+                if booking.cancelled_at is not None:
+                    self._post(EntryKind.RELEASE, booking.cancelled_at, "Cancelled by the family", booking.parent_id,
+                               [(held, -amount, envelope_id, SPECIALIST), (unspent, amount, envelope_id, SPECIALIST)],
+                               **common)
+                committed = held
+            if booking.delivered_at is not None:
+                self._post(EntryKind.DELIVERY, booking.delivered_at, "Place delivered", None,
+                           [(committed, -amount, envelope_id, offer.dims if offer.body is Body.COUNCIL else SPECIALIST),
+                            (f"envelope:{envelope_id}:spent", amount, envelope_id, offer.dims)],
+                           envelope_id=envelope_id if offer.body is Body.COUNCIL else None, booking_id=booking.id,
+                           budget_id=budget.id if offer.body is Body.TRUST else None)
+            earliest[envelope_id] = min(earliest.get(envelope_id, booking.created_at), booking.created_at)
+        for budget in self.budget_list:
+            envelope_id = self.envelopes[(Body.TRUST, budget.year)]["id"]
+            self._post(EntryKind.ALLOCATION, budget.decided_at, budget.reasons, self.trust_id,
+                       [(f"envelope:{envelope_id}:available", -budget.amount, envelope_id, SPECIALIST),
+                        (f"budget:{budget.id}:unspent", budget.amount, envelope_id, SPECIALIST)],
+                       envelope_id=envelope_id, decision_id=budget.decision_id, budget_id=budget.id)
+            earliest[envelope_id] = min(earliest.get(envelope_id, budget.decided_at), budget.decided_at)
+        self.audit: list[dict] = []
+        for (body, year), envelope in sorted(self.envelopes.items(), key=lambda item: item[1]["id"]):
+            at = min(_year_start(year), earliest.get(envelope["id"], self.now) - timedelta(days=1),
+                     self.now - timedelta(days=1))
+            reason = (COUNCIL_REASON if body is Body.COUNCIL else TRUST_REASON).format(year=year_label(year))
+            self._post(EntryKind.ALLOCATION, at, reason, envelope["updated_by_id"],
+                       [(f"source:{body.value}", -envelope["amount_pence"], envelope["id"], NO_DIMS),
+                        (f"envelope:{envelope['id']}:available", envelope["amount_pence"], envelope["id"], NO_DIMS)],
+                       envelope_id=envelope["id"])
+            self.audit.append(dict(at=at, actor_id=envelope["updated_by_id"], action="envelope_set",
+                                   subject_type="Envelope", subject_id=envelope["id"], reason=reason,
+                                   details=dict(before_pence=0, amount_pence=envelope["amount_pence"], warn_first=75,
+                                                warn_second=90)))
+            envelope["updated_at"] = at
+        for budget in self.budget_list:
+            self.audit.append(dict(at=budget.decided_at, actor_id=self.trust_id, action="personal_budget_allocated",
+                                   subject_type="PersonalBudget", subject_id=budget.id, reason=budget.reasons,
+                                   details=dict(amount_pence=budget.amount, kind=budget.kind.value,
+                                                over_envelope=budget.over_envelope)))
+
+    def _write_ledger(self) -> None:
+        self.transactions.sort(key=lambda t: (t[0], t[5] or 0, t[1].value))
+        statement = insert(LedgerTransaction.__table__).returning(LedgerTransaction.__table__.c.id,
+                                                                  sort_by_parameter_order=True)
+        lines = 0
+        for start in range(0, len(self.transactions), CHUNK):
+            chunk = self.transactions[start:start + CHUNK]
+            ids = db.session.scalars(statement, [
+                dict(at=at, kind=kind, reason=reason, by_id=by_id, envelope_id=envelope_id, booking_id=booking_id,
+                     payment_id=None, decision_id=decision_id, budget_id=budget_id)
+                for at, kind, reason, by_id, envelope_id, booking_id, decision_id, budget_id, _ in chunk]).all()
+            rows = []
+            for transaction_id, (at, *_, legs) in zip(ids, chunk):
+                month = to_london(at).strftime("%Y-%m")
+                for account, amount, envelope_id, (tier, provider_id, locality_id, category) in legs:
+                    rows.append(dict(transaction_id=transaction_id, account=account, amount_pence=amount,
+                                     envelope_id=envelope_id, bucket=bucket_of(account), month=month, tier=tier,
+                                     provider_id=provider_id, locality_id=locality_id, category=category))
+            db.session.execute(insert(LedgerLine.__table__), rows)
+            lines += len(rows)
+            self.echo(f"Ledger: {start + len(chunk):,}/{len(self.transactions):,} transactions, {lines:,} lines")
+        self.counts["ledger transactions"] = len(self.transactions)
+        self.counts["ledger lines"] = lines
+        fill_caches()
+        self._insert(AuditEvent, self.audit, "Audit events")
+        for envelope in self.envelopes.values():
+            used = db.session.scalar(select(func.coalesce(func.sum(Rollup.amount_pence), 0)).where(
+                Rollup.envelope_id == envelope["id"], Rollup.bucket.in_([Bucket.COMMITTED, Bucket.SPENT])))
+            percent = used * 100 // envelope["amount_pence"]
+            crossed = [t for t in (75, 90, 100) if percent >= t]
+            db.session.execute(update(Envelope).where(Envelope.id == envelope["id"]).values(
+                alerted_percent=crossed[-1] if crossed else 0, updated_at=envelope["updated_at"]))
+
+    # -- waiting lists
+
+    def _add_waiting_lists(self) -> None:
+        """Families waiting for places on some full upcoming sessions, so commissioners see the pressure."""
+        soon = self.now + timedelta(days=60)
+        full = [s for s in self.sessions.values()
+                if not s.cancelled and self.now < s.starts_at < soon and s.places_taken >= s.capacity > 0]
+        chosen = self.rng.sample(full, min(WAITING_SESSIONS, len(full) // 3))
+        children = [c for c in self.children.values() if c.parent_id not in self.demo_family_ids]
+        rows = []
+        for session in sorted(chosen, key=lambda s: s.id):
+            on_it = {b.child_id for b in session.bookings}
+            waiting = 0
+            for _ in range(40):
+                if waiting >= self.rng.randint(1, 4):
+                    break
+                child = children[self.rng.randrange(len(children))]
+                if child.id in on_it or not session.offer.min_age <= age_on(child.date_of_birth, session.day) \
+                        <= session.offer.max_age:
+                    continue
+                if session.offer.body is Body.TRUST and child.id not in self.approved_on:
+                    continue
+                on_it.add(child.id)
+                waiting += 1
+                rows.append(dict(session_id=session.id, family_id=child.parent_id, child_ids=[child.id],
+                                 carer_places=0, places=1, staff_units=STAFF_UNITS[child.support_level],
+                                 status=WaitingStatus.WAITING,
+                                 joined_at=self.now - timedelta(hours=self.rng.uniform(1, 24 * 10))))
+        self._insert(WaitingListEntry, rows, "Waiting-list entries")
+
+
+def fill_caches() -> None:
+    """Recompute the cached account balances and dashboard roll-ups from every ledger line."""
+    lines = LedgerLine.__table__
+    db.session.execute(Account.__table__.delete())
+    db.session.execute(insert(Account.__table__).from_select(
+        ["code", "balance_pence"],
+        select(lines.c.account, func.sum(lines.c.amount_pence)).group_by(lines.c.account)))
+    key = [lines.c.envelope_id, lines.c.bucket, lines.c.month, lines.c.tier, lines.c.provider_id, lines.c.locality_id,
+           lines.c.category]
+    db.session.execute(Rollup.__table__.delete())
+    db.session.execute(insert(Rollup.__table__).from_select(
+        ["envelope_id", "bucket", "month", "tier", "provider_id", "locality_id", "category", "amount_pence"],
+        select(*key, func.sum(lines.c.amount_pence))
+        .where(lines.c.bucket != Bucket.OUTSIDE, lines.c.envelope_id.is_not(None)).group_by(*key)))
+
+
+def _back(moment: datetime, days: int) -> datetime:
+    """The same London wall-clock time ``days`` earlier (summer and winter time differ)."""
+    local = to_london(moment)
+    return datetime.combine(local.date() - timedelta(days=days), local.time(), tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def _starts_on(budget: BudgetRow) -> date:
+    return max(to_london(budget.decided_at).date(), date(budget.year, 4, 1))
+
+
+def _year_start(year: int) -> datetime:
+    return datetime.combine(date(year, 4, 1), time(9), tzinfo=LONDON).astimezone(timezone.utc)
+
+
+def _round_up(pence: int, step: int) -> int:
+    return -(-pence // step) * step
+
+
+def _round_down(pence: int, step: int) -> int:
+    return pence // step * step

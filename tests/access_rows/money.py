@@ -1,0 +1,28 @@
+"""Access rows for the commissioner's money pages: envelopes, the dashboard, its CSV, the provider table and
+the monthly remittance. The world sets an envelope for each body this year."""
+from budgets import services as money
+from budgets.dashboard import current_year
+from portal.extensions import db
+from providers.models import Body
+
+from . import DENY, LOGIN, OK, ROLES
+
+COMMISSIONERS = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "council": OK, "trust": OK, "admin": OK}
+# Nothing posted: the form is shown again with its errors, and nothing changes.
+POSTED_NOTHING = dict(COMMISSIONERS, council=422, trust=422, admin=422)
+
+ROWS = [
+    ("GET", "/money/envelopes", COMMISSIONERS),
+    ("POST", "/money/envelopes", POSTED_NOTHING),
+    ("GET", "/money/dashboard", COMMISSIONERS),
+    ("GET", "/money/dashboard.csv", COMMISSIONERS),
+    ("GET", "/money/providers", COMMISSIONERS),
+    ("GET", "/money/remittance.csv", COMMISSIONERS),
+]
+
+
+def world(users, values) -> dict:
+    for body, role in ((Body.COUNCIL, "council"), (Body.TRUST, "trust")):
+        money.set_envelope(body, current_year(), 100_000_00, by=users[role], reason="Access table")
+    db.session.commit()
+    return {}

@@ -1,0 +1,37 @@
+"""Access rows for the published statement: anyone may read it, its files and its versions, signed in or not.
+
+The world publishes version 1 with a (stand-in) PDF in each language."""
+import hashlib
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+from statements.models import LANGUAGES, Statement, StatementFile, StatementSection, StatementStatus
+
+from . import PUBLIC
+
+ROWS = [
+    ("GET", "/statement", PUBLIC),
+    ("GET", "/statement.pdf", PUBLIC),
+    ("GET", "/statement/<lang>.pdf", PUBLIC),
+    ("GET", "/statement/versions", PUBLIC),
+    ("GET", "/statement/versions/<int:version>", PUBLIC),
+    ("GET", "/statement/versions/<int:version>/<lang>.pdf", PUBLIC),
+    ("GET", "/statement/changes", PUBLIC),
+    ("GET", "/statement/fonts/<font>", PUBLIC),
+]
+
+
+def world(users, values):
+    statement = Statement(version=1, title="Short Breaks Statement", review_on=utcnow().date(),
+                          range_snapshot={"generated_at": utcnow().isoformat(), "year": 2025, "offers": [],
+                                          "envelopes": []})
+    statement.sections = [StatementSection(key="introduction", language="en", body="What short breaks there are.")]
+    db.session.add(statement)
+    db.session.flush()
+    statement.status, statement.published_at = StatementStatus.PUBLISHED, utcnow()
+    for language in LANGUAGES:
+        content = f"%PDF-1.7 stand-in for the access table ({language})".encode()
+        db.session.add(StatementFile(statement=statement, language=language, content=content, size=len(content),
+                                     sha256=hashlib.sha256(content).hexdigest()))
+    db.session.flush()
+    return {"version": statement.version, "lang": "ur", "font": "NotoNaskhArabic-Regular.ttf"}

@@ -1,0 +1,463 @@
+"""The commissioner's money pages: envelopes, the dashboard and its CSV, pressures, the remittance, and the
+demo money the seed writes."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from budgets import dashboard as queries
+from budgets import funding, ledger
+from budgets import services as money
+from budgets.dashboard_forms import parse_pounds
+from budgets.models import BudgetKind, Envelope, LedgerLine, PersonalBudget, financial_year
+from portal.extensions import db
+from portal.models import Assessment, AssessmentStatus, AuditEvent, Role, User
+from portal.templating import pounds
+from portal.timeutil import to_london, utcnow
+from providers import services
+from providers.models import (
+    Attendance,
+    Body,
+    Booking,
+    PaymentRoute,
+    Tier,
+    WaitingListEntry,
+    WaitingStatus,
+)
+from providers.registers import mark_attendance
+
+from .factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .test_seed import seed_small
+
+
+@pytest.fixture
+def council(app):
+    return UserFactory(role=Role.COUNCIL, email="council@example.com")
+
+
+@pytest.fixture
+def trust(app):
+    return UserFactory(role=Role.TRUST, email="trust@example.com")
+
+
+def _this_year() -> int:
+    return financial_year(to_london(utcnow()).date())
+
+
+def _soon(**kwargs):
+    """A session starting within the hour, so its register can be marked today."""
+    return SessionFactory(starts_at=(utcnow() + timedelta(minutes=50)).replace(microsecond=0), **kwargs)
+
+
+def _council_offer(price=2500, contribution=0, **kwargs):
+    kwargs.setdefault("cancel_cutoff_hours", 0)
+    return OfferFactory(tier=Tier.TARGETED, price_pence=price, family_contribution_pence=contribution,
+                        payment_route=PaymentRoute.COUNCIL_FUNDED, **kwargs)
+
+
+def _book_council(session, child=None):
+    child = child or ChildFactory()
+    [booking] = services.book_places(child.parent, session, [child], "council_funded", declared_meets_criteria=True)
+    db.session.commit()
+    return booking
+
+
+def _deliver(booking):
+    staff = UserFactory(role=Role.PROVIDER, provider_id=booking.session.offer.provider_id)
+    mark_attendance(booking.session, {booking.id: Attendance.ATTENDED}, by=staff)
+    db.session.commit()
+
+
+def _budget(child, trust, amount, kind=BudgetKind.MANAGED):
+    db.session.add(Assessment(child=child, status=AssessmentStatus.APPROVED, reason="Meets criteria",
+                              recorded_by_id=trust.id))
+    db.session.flush()
+    today = to_london(utcnow()).date()
+    return money.allocate_budget(child, kind=kind, amount_pence=amount, starts_on=today,
+                                 ends_on=date(financial_year(today) + 1, 3, 31), review_on=today + timedelta(days=90),
+                                 reasons="Panel agreed", by=trust)
+
+
+def _text(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.text)))
+
+
+@pytest.fixture
+def council_year(app, council):
+    """A council envelope of £1,000 with places booked, one delivered and one cancelled, on two providers."""
+    envelope = money.set_envelope(Body.COUNCIL, _this_year(), 100_000, by=council, reason="Budget for the year")
+    east, west = LocalityFactory(name="East"), LocalityFactory(name="West")
+    first = _soon(offer=_council_offer(price=2500, contribution=500, locality=east))
+    second = _soon(offer=_council_offer(price=4000, locality=west))
+    delivered = _book_council(first)
+    kept = _book_council(second)
+    cancelled = _book_council(second)
+    services.cancel_booking(cancelled, by=cancelled.booked_by)
+    db.session.commit()
+    _deliver(delivered)
+    db.session.commit()
+    return envelope, delivered, kept
+
+
+# --- the figures ---------------------------------------------------------------------------------------
+
+def test_the_dashboard_shows_the_ledgers_figures(council_year, login, council):
+    envelope, delivered, kept = council_year
+    figures = ledger.figures(envelope)
+    assert (figures.envelope, figures.committed, figures.spent, figures.available) == (100_000, 4000, 2000, 94_000)
+    page = login(council).get("/money/dashboard")
+    assert page.status_code == 200
+    text = _text(page.text)
+    for label, pence in [("Budget for the year", 100_000), ("Actual spend (places delivered)", 2000),
+                         ("Left to commit", 94_000)]:
+        assert f"{label} {pounds(pence)}" in text
+    assert re.search(r"Committed \(places booked, not yet delivered\) £40\.00", text)
+    assert "Used (committed and spent) 6%" in text
+    assert "Council short breaks budget" in text
+    # By tier, by locality (names from the localities), by kind of break, by provider, by month.
+    assert "Targeted £20.00 £40.00" in text
+    assert "East £20.00 £0.00" in text and "West £0.00 £40.00" in text
+    assert f"{delivered.session.offer.provider.name} £20.00 £0.00" in text
+    month = to_london(utcnow()).strftime("%B %Y")
+    assert f"{month} £20.00 £40.00" in text
+    assert ledger.check() == []
+
+
+def test_the_csv_has_the_same_figures(council_year, login, council):
+    envelope, delivered, kept = council_year
+    response = login(council).get("/money/dashboard.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    year = _this_year()
+    assert f'filename="spending-council-{year}-to-{year + 1}-on-' in response.headers["Content-Disposition"]
+    rows = _csv_rows(response)
+    assert rows[0] == ["section", "dimension", "name", "committed_pence", "committed_pounds", "spent_pence",
+                       "spent_pounds"]
+    summary = rows[1]
+    assert summary[3:] == ["4000", "40.00", "2000", "20.00"]
+    assert ["summary", "amount", "Remaining (not committed or spent)", "94000", "940.00", "", ""] in rows
+    tiers = [row for row in rows if row[1] == "tier"]
+    assert tiers == [["breakdown", "tier", "Targeted", "4000", "40.00", "2000", "20.00"]]
+    providers = {row[2]: row[3:] for row in rows if row[1] == "provider"}
+    assert providers[kept.session.offer.provider.name] == ["4000", "40.00", "0", "0.00"]
+    localities = {row[2]: row[3] for row in rows if row[1] == "locality"}
+    assert localities == {"West": "4000", "East": "0"}
+
+
+def test_forecast_is_the_run_rate_of_actual_spend_over_the_whole_year():
+    envelope = Envelope(body=Body.COUNCIL, year=2026, amount_pence=365_000_00)
+    # 100 days gone (1 April to 9 July inclusive), £100,000 spent: £1,000 a day for 365 days.
+    forecast = queries.forecast(envelope, 100_000_00, on=date(2026, 7, 9))
+    assert (forecast.days_gone, forecast.days_in_year, forecast.amount) == (100, 365, 365_000_00)
+    assert forecast.runs_out_on is None
+    # Spending faster: £2,000 a day reaches £365,000 on day 183 (30 September).
+    faster = queries.forecast(envelope, 200_000_00, on=date(2026, 7, 9))
+    assert faster.amount == 730_000_00
+    assert faster.runs_out_on == date(2026, 9, 30)
+    # Rounded to the nearest penny; before the year starts there is no forecast; after it, what was spent.
+    assert queries.forecast(envelope, 1, on=date(2026, 4, 3)).amount == 122  # 1p x 365 / 3 = 121.67p
+    assert queries.forecast(envelope, 500, on=date(2026, 3, 31)).amount is None
+    assert queries.forecast(envelope, 500, on=date(2027, 6, 1)).amount == 500
+    leap = Envelope(body=Body.TRUST, year=2027, amount_pence=1)
+    assert queries.forecast(leap, 0, on=date(2027, 4, 1)).days_in_year == 366
+
+
+def test_charts_are_accessible_svg_with_the_tables_figures(council_year, login, council):
+    page = login(council).get("/money/dashboard").text
+    charts = re.findall(r"<svg[^>]*>.*?</svg>", page, flags=re.S)
+    assert len(charts) >= 6
+    for chart in charts:
+        opening = chart[:chart.index(">")]
+        assert 'role="img"' in opening
+        labelled = re.search(r'aria-labelledby="([^"]+)"', opening).group(1).split()
+        for element_id in labelled:
+            assert re.search(rf'<(title|desc) id="{element_id}">[^<]+</\1>', chart), element_id
+    tier_chart = next(c for c in charts if 'id="chart-tier"' in c)
+    assert re.findall(r"Actual spend: (£[\d,.]+)", tier_chart) == ["£20.00"]
+    assert re.findall(r"Committed: (£[\d,.]+)", tier_chart) == ["£40.00"]
+    table = page[page.index("By tier</caption>"):]
+    table = table[:table.index("</table>")]
+    assert "£20.00" in table and "£40.00" in table
+    month_chart = next(c for c in charts if 'id="chart-month"' in c)
+    month_table = page[page.index("By month</caption>"):]
+    month_table = month_table[:month_table.index("</table>")]
+    assert sorted(re.findall(r"£[\d,]+\.\d\d", month_chart)) == sorted(re.findall(r"£[\d,]+\.\d\d", month_table))
+
+
+def test_the_figures_table_and_envelope_chart_agree_when_over_a_threshold(app, council, login):
+    envelope = money.set_envelope(Body.COUNCIL, _this_year(), 5000, by=council, reason="Small budget",
+                                  warn_first=50, warn_second=80)
+    _book_council(_soon(offer=_council_offer(price=4200)))
+    page = login(council).get("/money/dashboard").text
+    assert "84% of the budget is committed or spent: past the second warning at 80%" in _text(page)
+    chart = re.search(r'<svg[^>]*id="chart-envelope".*?</svg>', page, flags=re.S).group(0)
+    assert "50% warning" in chart and "80% warning" in chart and "Left: £8.00" in chart
+    assert ledger.figures(envelope).available == 800
+
+
+# --- pressures -----------------------------------------------------------------------------------------
+
+def test_pressures_waiting_lists_places_per_child_and_offers_at_the_limit(app, council, login):
+    money.set_envelope(Body.COUNCIL, _this_year(), 3000, by=council, reason="Nearly spent")
+    north = LocalityFactory(name="North")
+    full = SessionFactory(capacity=1, places_taken=1, offer=OfferFactory(title="Saturday Swim", locality=north))
+    waiting = ChildFactory(locality=north)
+    ChildFactory(locality=north)
+    db.session.add(WaitingListEntry(session=full, family=waiting.parent, child_ids=[waiting.id], places=1,
+                                    status=WaitingStatus.WAITING))
+    pricey = _soon(offer=_council_offer(price=4000, title="Climbing Club"))
+    cheap = _soon(offer=_council_offer(price=2000, title="Drama Club"))
+    db.session.commit()
+    # The dashboard's test is the booking step's test.
+    method = funding.get("council_funded")
+    assert method.unavailable_reason(pricey, [waiting]) is not None
+    assert method.unavailable_reason(cheap, [waiting]) is None
+    text = _text(login(council).get("/money/dashboard").text)
+    assert "1 family is waiting for 1 place on 1 upcoming session" in text
+    assert "Saturday Swim" in text
+    # North: 1 place in the next 90 days for 2 children; the others have the council-funded sessions.
+    assert "North 1 2 0.5" in text
+    assert "not enough to fund another place on 1 council-funded break" in text
+    assert "Climbing Club" in text and "Drama Club" not in text
+
+
+def test_trust_sees_panel_decisions_recorded_beyond_its_envelope(app, trust, login, outbox):
+    money.set_envelope(Body.TRUST, _this_year(), 5000, by=trust, reason="Trust budget")
+    _budget(ChildFactory(), trust, 8000)
+    db.session.commit()
+    text = _text(login(trust).get("/money/dashboard").text)
+    assert "Children’s trust short breaks budget" in text
+    assert "1 resource panel decision was recorded when the budget was already fully committed, for £80.00" in text
+    assert "Budget allocated" in text
+    assert "The whole budget is committed or spent (160% used)" in text
+    assert "Council-funded breaks at the budget limit" not in text
+
+
+def test_no_envelope_shows_an_empty_state_with_a_link_to_set_it(app, council, login):
+    page = login(council).get("/money/dashboard")
+    assert page.status_code == 200
+    assert "No budget has been set for council short breaks" in _text(page.text)
+    assert f"/money/envelopes?body=council&amp;year={_this_year()}" in page.text
+    assert login(council).get("/money/dashboard.csv").status_code == 404
+
+
+# --- who sees what -------------------------------------------------------------------------------------
+
+def test_council_sees_the_council_trust_the_trust_and_an_admin_chooses(app, council, trust, login):
+    year = _this_year()
+    money.set_envelope(Body.COUNCIL, year, 111_100, by=council, reason="Council")
+    money.set_envelope(Body.TRUST, year, 222_200, by=trust, reason="Trust")
+    db.session.commit()
+    client = login(council)
+    assert "£1,111.00" in client.get("/money/dashboard").text
+    assert client.get("/money/dashboard?body=trust").status_code == 403
+    assert client.get("/money/dashboard.csv?body=trust").status_code == 403
+    assert client.get("/money/remittance.csv?body=trust").status_code == 403
+    client = login(trust)
+    assert "£2,222.00" in client.get("/money/dashboard").text
+    assert client.get("/money/dashboard?body=council").status_code == 403
+    admin = login(UserFactory(role=Role.ADMIN))
+    assert "£1,111.00" in admin.get("/money/dashboard?body=council").text
+    assert "£2,222.00" in admin.get("/money/dashboard?body=trust").text
+    assert admin.get("/money/dashboard?body=nobody").status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.PARENT_CARER, Role.YOUNG_PERSON, Role.PROVIDER])
+def test_families_and_providers_never_see_the_money_pages(app, login, role):
+    client = login(UserFactory(role=role))
+    for url in ["/money/dashboard", "/money/dashboard.csv", "/money/envelopes", "/money/providers",
+                "/money/remittance.csv"]:
+        assert client.get(url).status_code == 403, url
+    assert client.post("/money/envelopes", data={"amount": "1", "reason": "x"}).status_code == 403
+
+
+# --- setting envelopes ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, pence", [("£1,632,000", 163_200_000), ("1632000.50", 163_200_050), ("0", 0),
+                                          ("£ 12.5", 1250), ("1,000.05", 100_005)])
+def test_amounts_in_pounds_become_pence(typed, pence):
+    assert parse_pounds(typed) == pence
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("", "Enter the budget for the year in pounds"),
+    ("-5", "Enter an amount of £0 or more"),
+    ("12.345", "no more than 2 numbers after the point"),
+    ("1,63,2000", "like £1,632,000 or 1632000.50"),
+    ("١٢٣", "like £1,632,000 or 1632000.50"),
+    ("1e9", "like £1,632,000 or 1632000.50"),
+    ("1000000000", "less than £1,000,000,000"),
+])
+def test_amounts_that_are_not_money_say_why(typed, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_pounds(typed)
+
+
+def _set(client, **fields):
+    data = {"body": "council", "year": str(_this_year()), "amount": "£1,632,000", "warn_first": "75",
+            "warn_second": "90", "reason": "Cabinet agreed the budget"} | fields
+    return client.post("/money/envelopes", data=data)
+
+
+def test_setting_an_envelope_is_confirmed_and_audited(app, council, login):
+    client = login(council)
+    response = _set(client)
+    assert response.status_code == 302
+    page = client.get(response.location).text
+    assert "the budget is now £1,632,000.00, with warnings at 75% and 90% used" in _text(page)
+    envelope = db.session.scalar(select(Envelope))
+    assert (envelope.body, envelope.amount_pence, envelope.updated_by_id) == (Body.COUNCIL, 163_200_000, council.id)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "envelope_set"))
+    assert (event.actor_id, event.reason, event.details["amount_pence"]) == (council.id, "Cabinet agreed the budget",
+                                                                             163_200_000)
+    assert _set(client, amount="1632000.50", warn_first="60", warn_second="85", reason="Top-up").status_code == 302
+    db.session.refresh(envelope)
+    assert (envelope.amount_pence, envelope.warn_first, envelope.warn_second) == (163_200_050, 60, 85)
+    assert ledger.check() == []
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"amount": "lots"}, "Enter the budget in pounds, like £1,632,000 or 1632000.50"),
+    ({"warn_first": "90", "warn_second": "75"}, "The second warning must be higher than the first"),
+    ({"warn_first": "0"}, "Enter the first warning as a whole number from 1 to 100"),
+    ({"warn_second": "abc"}, "Enter the second warning as a whole number from 1 to 100"),
+    ({"reason": "   "}, "Say why the budget is being set or changed"),
+    ({"year": "1999"}, "Select one of the options"),
+])
+def test_the_envelope_form_says_what_is_wrong(app, council, login, fields, message):
+    response = _set(login(council), **fields)
+    assert response.status_code == 422
+    assert "There is a problem" in response.text and message in unescape(response.text)
+    assert db.session.scalar(select(func.count(Envelope.id))) == 0
+
+
+def test_a_budget_cannot_be_set_below_what_is_already_used(council_year, council, login):
+    response = _set(login(council), amount="50")
+    assert response.status_code == 409
+    assert "£60.00 of this budget is already committed or spent" in unescape(response.text)
+    assert ledger.figures(council_year[0]).envelope == 100_000
+
+
+def test_a_commissioner_cannot_set_the_other_bodys_envelope(app, council, trust, login):
+    assert _set(login(council), body="trust").status_code == 403
+    assert _set(login(trust), body="council").status_code == 403
+    assert db.session.scalar(select(func.count(Envelope.id))) == 0
+    admin = login(UserFactory(role=Role.ADMIN))
+    assert _set(admin, body="trust").status_code == 302
+    assert db.session.scalar(select(Envelope.body)) is Body.TRUST
+
+
+def test_the_envelope_page_lists_this_year_and_next(app, council, login):
+    money.set_envelope(Body.COUNCIL, _this_year(), 100_000, by=council, reason="Set")
+    db.session.commit()
+    text = _text(login(council).get("/money/envelopes").text)
+    year = _this_year()
+    assert f"Council {year} to {year + 1} £1,000.00 0% 75% and 90%" in text
+    assert f"Council {year + 1} to {year + 2} Not set" in text
+    assert "Children’s trust" not in text.split("Set a budget")[0]
+
+
+# --- the provider table and the remittance -------------------------------------------------------------
+
+def test_the_full_provider_table_is_paginated(app, council, login):
+    money.set_envelope(Body.COUNCIL, _this_year(), 1_000_000, by=council, reason="Set")
+    for n in range(23):
+        _book_council(_soon(offer=_council_offer(price=1000 + n, provider=ProviderFactory(name=f"Club {n:02d}"))))
+    client = login(council)
+    first = _text(client.get("/money/providers").text)
+    assert "23 providers, most money first" in first
+    assert first.index("Club 22") < first.index("Club 21")
+    second = _text(client.get("/money/providers?page=2").text)
+    assert "Club 00" in second and "Club 22" not in second
+    dashboard = _text(client.get("/money/dashboard").text)
+    assert "13 other providers" in dashboard and "All 23 providers" in dashboard
+
+
+def test_remittance_lists_delivered_places_for_providers_without_stripe(app, council, trust, login):
+    envelope = money.set_envelope(Body.COUNCIL, _this_year(), 1_000_000, by=council, reason="Set")
+    remitted = ProviderFactory(name="Paid By Remittance")
+    on_stripe = ProviderFactory(name="Paid Through Stripe", stripe_account_id="acct_123")
+    child = ChildFactory(first_name="Zebedee")
+    first = _book_council(_soon(offer=_council_offer(price=2500, contribution=500, provider=remitted,
+                                                     title="Swim")), child)
+    second = _book_council(_soon(offer=_council_offer(price=3000, provider=remitted, title="Judo")))
+    elsewhere = _book_council(_soon(offer=_council_offer(price=3000, provider=on_stripe)))
+    not_delivered = _book_council(_soon(offer=_council_offer(price=3000, provider=remitted)))
+    for booking in (first, second, elsewhere):
+        _deliver(booking)
+    # A specialist place from a managed budget, delivered: the trust's remittance, not the council's.
+    budget_child = ChildFactory()
+    _budget(budget_child, trust, 10_000)
+    specialist = _soon(offer=OfferFactory(tier=Tier.SPECIALIST, price_pence=4000, provider=remitted,
+                                          payment_route=PaymentRoute.PERSONAL_BUDGET, title="Overnight stay"))
+    [placed] = services.book_places(budget_child.parent, specialist, [budget_child], "personal_budget")
+    db.session.commit()
+    _deliver(placed)
+    month = to_london(first.session.starts_at).strftime("%Y-%m")
+    response = login(council).get(f"/money/remittance.csv?month={month}&body=council")
+    assert response.status_code == 200
+    assert f'filename="remittance-council-{month}.csv"' in response.headers["Content-Disposition"]
+    rows = _csv_rows(response)
+    assert rows[0] == ["booking_id", "provider", "offer", "session_date", "funding", "amount_pence", "amount_pounds"]
+    day = to_london(first.session.starts_at).strftime("%Y-%m-%d")
+    assert sorted(rows[1:3]) == sorted([
+        [str(first.id), "Paid By Remittance", "Swim", day, "Funded by the council", "2000", "20.00"],
+        [str(second.id), "Paid By Remittance", "Judo", day, "Funded by the council", "3000", "30.00"]])
+    assert rows[3] == ["", "Paid By Remittance", "Total for Paid By Remittance", "", "", "5000", "50.00"]
+    assert rows[4] == ["", "", "Total for all providers", "", "", "5000", "50.00"]
+    assert len(rows) == 5
+    assert "Paid Through Stripe" not in response.text and "Zebedee" not in response.text
+    assert str(not_delivered.id) not in [row[0] for row in rows]
+    trust_rows = _csv_rows(login(trust).get(f"/money/remittance.csv?month={month}"))
+    assert [row[0] for row in trust_rows[1:-2]] == [str(placed.id)]
+    assert trust_rows[-1][-2:] == ["4000", "40.00"]
+    assert ledger.figures(envelope).spent == 5000 + 3000
+
+
+def test_remittance_month_must_be_one_offered(app, council, login):
+    client = login(council)
+    response = client.get("/money/remittance.csv?month=2001-13")
+    assert response.status_code == 302 and "/money/dashboard" in response.location
+    default = client.get("/money/remittance.csv")
+    last_month = queries.remittance_months()[1]
+    assert f"remittance-council-{last_month}.csv" in default.headers["Content-Disposition"]
+
+
+# --- the demo money ------------------------------------------------------------------------------------
+
+def test_the_small_seed_writes_money_that_reconciles(app):
+    seed_small(app)
+    assert ledger.check() == []
+    assert db.session.scalar(select(func.count(LedgerLine.id))) > 100
+    fundings = set(db.session.scalars(select(Booking.funding)))
+    assert {"council_funded", "personal_budget"} <= fundings
+    council_envelope = db.session.scalar(select(Envelope).where(Envelope.body == Body.COUNCIL,
+                                                                Envelope.year == _this_year()))
+    figures = ledger.figures(council_envelope)
+    assert figures.spent > 0 and figures.available >= 0
+    delivered = db.session.scalar(select(func.count(Booking.id)).where(Booking.delivered_at.is_not(None)))
+    assert delivered > 0
+    parent = db.session.scalar(select(User).where(User.email == "parent@example.com"))
+    kinds = {b.kind for child in parent.children for b in db.session.scalars(
+        select(PersonalBudget).where(PersonalBudget.child_id == child.id))}
+    assert kinds == {BudgetKind.MANAGED, BudgetKind.DIRECT_PAYMENT}
+    db.session.remove()
+
+
+def test_the_seeded_dashboard_renders_for_each_commissioner(app, client):
+    seed_small(app)
+    for email in ("council@example.com", "trust@example.com"):
+        signed_in = app.test_client()
+        assert signed_in.post("/sign-in", data={"email": email, "password": "short-breaks-demo"}).status_code == 302
+        page = signed_in.get("/money/dashboard")
+        assert page.status_code == 200 and "The budget at a glance" in page.text
+        assert signed_in.get("/money/dashboard.csv").status_code == 200
