@@ -525,3 +525,16 @@ def test_catalogs_translate_everything_and_the_compiled_files_match(language):
 
 def _hashable(value) -> tuple:
     return (value,) if isinstance(value, str) else tuple(value)
+
+
+def test_changes_page_shows_what_changed_between_two_published_versions(client, published):
+    later = draft(version=2)
+    later.written_by = "Director of Children's Services"
+    next(s for s in later.sections if s.key == "introduction" and s.language == "en").body = "A new introduction."
+    publish(later, {f.language: f.content for f in published.files})
+    html = client.get("/statement/changes?from=1&to=2").text
+    assert "<ins>A new introduction.</ins>" in html
+    assert "<del>What we say about introduction.</del>" in html
+    assert "Director of Children&#39;s Services" in html
+    assert client.get("/statement/changes?from=2&to=2").status_code == 400
+    assert client.get("/statement/changes?from=1&to=7").status_code == 400
