@@ -37,7 +37,7 @@ from sqlalchemy.sql.expression import bindparam
 
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, AuditEvent, Child, User
-from portal.seed import CLOSED, PAST_DAYS, RANDOM_SEED
+from portal.seed import CHUNK, CLOSED, PAST_DAYS, RANDOM_SEED, bulk_insert
 from portal.timeutil import LONDON, age_on, to_london, utcnow
 from providers.models import (
     STAFF_UNITS,
@@ -72,7 +72,6 @@ from .models import (
     year_label,
 )
 
-CHUNK = 5_000
 BLOCK_DAYS = PAST_DAYS // 7 * 7   # the seeded past window, repeated back in whole weeks
 CANCELLED_SHARE = 0.3             # for each place booked, the chance that another was booked and cancelled
 DID_NOT_ATTEND = 0.06
@@ -359,20 +358,7 @@ class MoneySeed:
     # -- writing
 
     def _insert(self, model, rows: list[dict], label: str, returning: bool = False) -> list[int]:
-        table = getattr(model, "__table__", model)
-        statement = insert(table)
-        if returning:
-            statement = statement.returning(table.c.id, sort_by_parameter_order=True)
-        ids: list[int] = []
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
-            if returning:
-                ids.extend(db.session.scalars(statement, chunk))
-            else:
-                db.session.execute(statement, chunk)
-            self.echo(f"{label}: {start + len(chunk):,}/{len(rows):,}")
-        self.counts[label.lower()] = self.counts.get(label.lower(), 0) + len(rows)
-        return ids
+        return bulk_insert(model, rows, label, self.counts, self.echo, returning=returning)
 
     def _write_sessions_and_envelopes(self) -> None:
         rows = [dict(offer_id=s.offer.id, starts_at=s.starts_at, ends_at=s.ends_at,

@@ -464,6 +464,27 @@ def _check_no_demo_data() -> None:
                                    "run seed-demo with --reset to rebuild it.")
 
 
+def bulk_insert(model, rows: list[dict], label: str, counts: dict[str, int], echo: Callable[[str], None],
+                returning: bool = False) -> list[int]:
+    """Bulk insert in chunks, reporting progress and adding to ``counts``; with ``returning``, give back the new
+    ids in order."""
+    # Core inserts on the table: with RETURNING on SQLite the ORM's bulk path is many times slower.
+    table = getattr(model, "__table__", model)
+    statement = insert(table)
+    if returning:
+        statement = statement.returning(table.c.id, sort_by_parameter_order=True)
+    ids: list[int] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        if returning:
+            ids.extend(db.session.scalars(statement, chunk))
+        else:
+            db.session.execute(statement, chunk)
+        echo(f"{label}: {start + len(chunk):,}/{len(rows):,}")
+    counts[label.lower()] = counts.get(label.lower(), 0) + len(rows)
+    return ids
+
+
 class DemoArea:
     def __init__(self, scale: Scale, echo: Callable[[str], None]):
         self.scale = scale
@@ -491,22 +512,7 @@ class DemoArea:
     # -- helpers
 
     def _insert(self, model, rows: list[dict], label: str, returning: bool = False) -> list[int]:
-        """Bulk insert in chunks, reporting progress; with ``returning``, give back the new ids in order."""
-        # Core inserts on the table: with RETURNING on SQLite the ORM's bulk path is many times slower.
-        table = getattr(model, "__table__", model)
-        statement = insert(table)
-        if returning:
-            statement = statement.returning(table.c.id, sort_by_parameter_order=True)
-        ids: list[int] = []
-        for start in range(0, len(rows), CHUNK):
-            chunk = rows[start:start + CHUNK]
-            if returning:
-                ids.extend(db.session.scalars(statement, chunk))
-            else:
-                db.session.execute(statement, chunk)
-            self.echo(f"{label}: {start + len(chunk):,}/{len(rows):,}")
-        self.counts[label.lower()] = self.counts.get(label.lower(), 0) + len(rows)
-        return ids
+        return bulk_insert(model, rows, label, self.counts, self.echo, returning=returning)
 
     def _area(self) -> int:
         return self.rng.choices(range(len(AREAS)), [area.need_share for area in AREAS])[0]
