@@ -71,10 +71,11 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     for module in (budget_views, dashboard_views, payment_views):
         app.register_blueprint(module.bp)
-    from statements import i18n, public_views
+    from statements import i18n, public_views, views as statement_views
 
     i18n.init_app(app)
     app.register_blueprint(public_views.bp)
+    app.register_blueprint(statement_views.bp)
 
     @app.after_request
     def send_refunds_asked_for(response):

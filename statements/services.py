@@ -1,12 +1,261 @@
-"""What the statement area can do. So far: say what changed between two versions of the statement."""
+"""What the statement area can do: start a new draft from the last published version, write its details and
+sections in each language, open it for consultation, take comments from parent carers and reply to them, check
+it and publish it (freezing the range and storing a PDF per language with its SHA-256), and say what changed
+between two versions.
+
+Every function takes and returns model objects, raises a DomainError in plain English when a rule is broken,
+records who did what in the audit trail, and never commits.
+"""
 from __future__ import annotations
 
 import difflib
+import hashlib
+import time
 from dataclasses import dataclass, field
+from datetime import date
 
-from .document import SECTIONS
-from .models import Statement
+from sqlalchemy import func, select
 
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Role, User, record
+from portal.timeutil import utcnow
+
+from .document import DEFAULT_TITLE, ELIGIBILITY_KEYS, SECTIONS, build_range, render_pdf
+from .models import LANGUAGES, Statement, StatementComment, StatementFile, StatementSection, StatementStatus
+
+EDITORS = (Role.COUNCIL, Role.TRUST, Role.ADMIN)
+COMMENTERS = (Role.PARENT_CARER, Role.YOUNG_PERSON)
+SECTION_TITLES = {spec.key: spec.title for spec in SECTIONS}
+# Translated titles are kept as a section of their own in each language other than English.
+TITLE_KEY = "title"
+MAX_SECTION_CHARACTERS = 20_000
+MAX_COMMENT_CHARACTERS = 3_000
+
+
+class PublishedVersionUnchangeable(DomainError):
+    def __init__(self, statement: Statement):
+        super().__init__(f"Version {statement.version} has been published and cannot be changed. "
+                         "Start a new draft to make changes.")
+
+
+# --- versions ----------------------------------------------------------------------------------------------
+
+def current_draft() -> Statement | None:
+    """The version being worked on (a draft, or out for consultation), if there is one."""
+    return db.session.scalar(select(Statement).where(Statement.status != StatementStatus.PUBLISHED)
+                             .order_by(Statement.version.desc()).limit(1))
+
+
+def last_published() -> Statement | None:
+    return db.session.scalar(select(Statement).where(Statement.status == StatementStatus.PUBLISHED)
+                             .order_by(Statement.version.desc()).limit(1))
+
+
+def start_draft(*, by: User) -> Statement:
+    """A new version to work on, starting from the last published one (its details and every section in every
+    language). Only one version can be worked on at a time, so comments and edits do not split between two."""
+    working = current_draft()
+    if working is not None:
+        raise DomainError(f"Version {working.version} is already being worked on. "
+                          "Finish or publish it before starting another.")
+    previous = last_published()
+    number = (db.session.scalar(select(func.max(Statement.version))) or 0) + 1
+    statement = Statement(version=number, status=StatementStatus.DRAFT, created_by_id=by.id, created_at=utcnow())
+    if previous is None:
+        statement.title = DEFAULT_TITLE
+    else:
+        statement.based_on = previous
+        statement.title, statement.written_by = previous.title, previous.written_by
+        # The review date, and who approved the new text and when, are for this version to set.
+        statement.sections = [StatementSection(key=s.key, language=s.language, body=s.body, updated_by_id=by.id)
+                              for s in previous.sections]
+    db.session.add(statement)
+    db.session.flush()
+    record("statement_draft_started", statement, by=by,
+           based_on=previous.version if previous is not None else None)
+    return statement
+
+
+def _check_can_change(statement: Statement) -> None:
+    if statement.is_published:
+        raise PublishedVersionUnchangeable(statement)
+
+
+def update_details(statement: Statement, *, title: str, review_on: date | None, written_by: str | None,
+                   approved_by: str | None, approved_on: date | None, by: User) -> Statement:
+    _check_can_change(statement)
+    before = {"title": statement.title, "review_on": _iso(statement.review_on), "written_by": statement.written_by,
+              "approved_by": statement.approved_by, "approved_on": _iso(statement.approved_on)}
+    statement.title = title.strip() or DEFAULT_TITLE
+    statement.review_on, statement.approved_on = review_on, approved_on
+    statement.written_by = (written_by or "").strip() or None
+    statement.approved_by = (approved_by or "").strip() or None
+    after = {"title": statement.title, "review_on": _iso(statement.review_on), "written_by": statement.written_by,
+             "approved_by": statement.approved_by, "approved_on": _iso(statement.approved_on)}
+    changed = {name: [before[name], after[name]] for name in before if before[name] != after[name]}
+    if changed:
+        record("statement_details_changed", statement, by=by, changed=changed)
+    return statement
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def save_section(statement: Statement, key: str, language: str, body: str, *, by: User) -> StatementSection | None:
+    """Write one section (or, in a language other than English, the translated title) in one language. Saving
+    it empty removes it, so that language falls back to English again."""
+    _check_can_change(statement)
+    if language not in LANGUAGES:
+        raise DomainError("The statement is not published in that language.")
+    if key not in SECTION_TITLES and not (key == TITLE_KEY and language != "en"):
+        raise DomainError("There is no such section in the statement.")
+    body = (body or "").replace("\r\n", "\n").strip()
+    if len(body) > MAX_SECTION_CHARACTERS:
+        raise DomainError(f"A section can be at most {MAX_SECTION_CHARACTERS:,} characters. Split it into shorter "
+                          "paragraphs or move detail to the local offer.")
+    existing = next((s for s in statement.sections if s.key == key and s.language == language), None)
+    if existing is not None and existing.body == body:
+        return existing
+    if not body:
+        if existing is not None:
+            statement.sections.remove(existing)
+            record("statement_section_cleared", statement, by=by, section=key, language=language)
+        return None
+    if existing is None:
+        existing = StatementSection(key=key, language=language, body=body, updated_by_id=by.id, updated_at=utcnow())
+        statement.sections.append(existing)
+    else:
+        existing.body, existing.updated_by_id, existing.updated_at = body, by.id, utcnow()
+    record("statement_section_saved", statement, by=by, section=key, language=language, characters=len(body))
+    return existing
+
+
+def open_consultation(statement: Statement, *, by: User) -> Statement:
+    """Share the draft with parent carers, who can then read it and comment."""
+    _check_can_change(statement)
+    if statement.status is StatementStatus.CONSULTATION:
+        raise DomainError(f"Version {statement.version} is already out for consultation.")
+    statement.status, statement.consultation_opened_at = StatementStatus.CONSULTATION, utcnow()
+    record("statement_consultation_opened", statement, by=by)
+    return statement
+
+
+def in_consultation() -> Statement | None:
+    return db.session.scalar(select(Statement).where(Statement.status == StatementStatus.CONSULTATION)
+                             .order_by(Statement.version.desc()).limit(1))
+
+
+# --- consultation comments ---------------------------------------------------------------------------------
+
+def add_comment(statement: Statement, *, body: str, section_key: str | None, by: User) -> StatementComment:
+    if not by.has_role(*COMMENTERS):
+        raise DomainError("Only parent carers and young people can comment on the draft.")
+    if statement.status is not StatementStatus.CONSULTATION:
+        raise DomainError("This version is not out for consultation, so it cannot take comments now.")
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise DomainError("Enter your comment.")
+    if len(body) > MAX_COMMENT_CHARACTERS:
+        raise DomainError(f"Your comment can be at most {MAX_COMMENT_CHARACTERS:,} characters.")
+    if section_key and section_key not in SECTION_TITLES:
+        raise DomainError("Choose a part of the statement from the list.")
+    comment = StatementComment(statement=statement, section_key=section_key or None, author_id=by.id, body=body,
+                               created_at=utcnow())
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def reply_to_comment(comment: StatementComment, *, reply: str, by: User) -> StatementComment:
+    """The commissioners' answer ("we did"), shown beside the comment. A reply can be corrected until the
+    version is published."""
+    if not by.has_role(*EDITORS):
+        raise DomainError("Only commissioners can reply to comments.")
+    _check_can_change(comment.statement)
+    reply = (reply or "").replace("\r\n", "\n").strip()
+    if not reply:
+        raise DomainError("Enter your reply.")
+    if len(reply) > MAX_COMMENT_CHARACTERS:
+        raise DomainError(f"A reply can be at most {MAX_COMMENT_CHARACTERS:,} characters.")
+    comment.reply, comment.replied_by_id, comment.replied_at = reply, by.id, utcnow()
+    record("statement_comment_replied", comment.statement, by=by, comment=comment.id)
+    return comment
+
+
+# --- checking and publishing -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    """Something missing that stops publishing: what it is, and the page to put it right."""
+
+    text: str
+    fix: str  # "details", or a section key
+
+
+def publication_problems(statement: Statement) -> list[Problem]:
+    """Everything that stops this version being published, in the order the statement reads."""
+    problems = []
+    if statement.review_on is None:
+        problems.append(Problem("Add the date the statement will be reviewed.", "details"))
+    elif statement.review_on <= utcnow().date():
+        problems.append(Problem("The review date has passed: add a review date in the future.", "details"))
+    if not statement.written_by:
+        problems.append(Problem("Say who wrote the statement.", "details"))
+    if not statement.approved_by:
+        problems.append(Problem("Say who approved the statement.", "details"))
+    if statement.approved_by and statement.approved_on is None:
+        problems.append(Problem("Add the date the statement was approved.", "details"))
+    eligibility = {key: tier for tier, key in ELIGIBILITY_KEYS.items()}
+    for spec in SECTIONS:
+        if not spec.required or (statement.text(spec.key, "en") or "").strip():
+            continue
+        if spec.key in eligibility:
+            tier = eligibility[spec.key]
+            problems.append(Problem(f"Write the eligibility criteria for {tier.label.lower()} breaks "
+                                    f"(“{spec.title}”).", spec.key))
+        else:
+            problems.append(Problem(f"Write the section “{spec.title}”.", spec.key))
+    return problems
+
+
+def publish(statement: Statement, *, by: User) -> Statement:
+    """Check, freeze the range of breaks as it is today, make the PDF in every language and store each with its
+    SHA-256. From here on the version never changes."""
+    _check_can_change(statement)
+    problems = publication_problems(statement)
+    if problems:
+        raise DomainError("Version {} cannot be published yet: {}".format(
+            statement.version, " ".join(p.text for p in problems)))
+    statement.range_snapshot = build_range()
+    statement.published_at, statement.published_by_id = utcnow(), by.id
+    statement.status = StatementStatus.PUBLISHED
+    db.session.flush()
+    for language in LANGUAGES:
+        began = time.perf_counter()
+        content = render_pdf(statement, language)
+        db.session.add(StatementFile(statement=statement, language=language, content=content, size=len(content),
+                                     sha256=hashlib.sha256(content).hexdigest(),
+                                     generation_ms=round((time.perf_counter() - began) * 1000)))
+    record("statement_published", statement, by=by, offers=len(statement.range_snapshot["offers"]))
+    db.session.flush()
+    return statement
+
+
+def translation_state(statement: Statement) -> dict[str, dict[str, str]]:
+    """For each section and language: "written", "english" (shown in English until translated) or "missing"."""
+    states: dict[str, dict[str, str]] = {}
+    for spec in SECTIONS:
+        english = bool((statement.text(spec.key, "en") or "").strip())
+        states[spec.key] = {}
+        for language in LANGUAGES:
+            written = bool((statement.text(spec.key, language) or "").strip())
+            states[spec.key][language] = "written" if written else ("english" if english else "missing")
+    return states
+
+
+# --- what changed between two versions ----------------------------------------------------------------
 
 @dataclass
 class Changes:

@@ -1,0 +1,286 @@
+"""Writing the statement (council and trust commissioners together) and the consultation with parent carers.
+
+Commissioners start a new draft from the last published version, write its details and each section in each
+language, share it for consultation, reply to comments, check it and publish it. Parent carers and young people
+read the draft out for consultation and comment on it; everyone can read the comments and replies, without the
+names of the families who wrote them.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from portal.access import get_or_404, role_required
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import Role
+
+from . import services
+from .document import SECTIONS, document_context
+from .forms import ActionForm, CommentForm, DetailsForm, ReplyForm, SectionForm
+from .i18n import in_language, language_asked_for
+from .models import LANGUAGES, Statement, StatementComment, StatementFile, StatementStatus
+
+bp = Blueprint("statements", __name__)
+
+editor_required = role_required(*services.EDITORS)
+NATIVE_NAMES = {"en": "English", "ur": "Urdu", "pl": "Polish"}
+
+
+def _statement_or_404(statement_id: int) -> Statement:
+    return get_or_404(Statement, statement_id)
+
+
+def _comment_counts(statement_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """For each version: how many comments, and how many still wait for a reply."""
+    if not statement_ids:
+        return {}
+    rows = db.session.execute(
+        select(StatementComment.statement_id, func.count(),
+               func.count().filter(StatementComment.reply.is_(None)))
+        .where(StatementComment.statement_id.in_(statement_ids)).group_by(StatementComment.statement_id)
+    ).all()
+    return {statement_id: (total, waiting) for statement_id, total, waiting in rows}
+
+
+def _version_page(statement: Statement, refusal: str | None = None, status: int = 200):
+    problems = [] if statement.is_published else services.publication_problems(statement)
+    total, waiting = _comment_counts([statement.id]).get(statement.id, (0, 0))
+    return render_template("statements/admin/version.html", statement=statement, sections=SECTIONS,
+                           states=services.translation_state(statement), languages=LANGUAGES, names=NATIVE_NAMES,
+                           problems=problems, comments_total=total, comments_waiting=waiting, form=ActionForm(),
+                           refusal=refusal), status
+
+
+def _refuse_published(statement: Statement):
+    """A change asked of a published version: the version's page, saying why nothing changed."""
+    return _version_page(statement, str(services.PublishedVersionUnchangeable(statement)), 409)
+
+
+# --- commissioners ------------------------------------------------------------------------------------------
+
+@bp.get("/commissioning/statement")
+@editor_required
+def index():
+    statements = db.session.scalars(select(Statement).order_by(Statement.version.desc())).all()
+    files = {}
+    for statement_id, language in db.session.execute(
+            select(StatementFile.statement_id, StatementFile.language)).all():
+        files.setdefault(statement_id, []).append(language)
+    return render_template("statements/admin/index.html", statements=statements, files=files,
+                           comments=_comment_counts([s.id for s in statements]),
+                           working=services.current_draft(), form=ActionForm())
+
+
+@bp.post("/commissioning/statement/drafts")
+@editor_required
+def start_draft():
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        statement = services.start_draft(by=current_user)
+    except DomainError as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+        return redirect(url_for(".index"))
+    db.session.commit()
+    based_on = f" from version {statement.based_on.version}" if statement.based_on else ""
+    flash(f"Version {statement.version} has been started{based_on}.", "success")
+    return redirect(url_for(".version", statement_id=statement.id))
+
+
+@bp.get("/commissioning/statement/<int:statement_id>")
+@editor_required
+def version(statement_id: int):
+    return _version_page(_statement_or_404(statement_id))
+
+
+@bp.route("/commissioning/statement/<int:statement_id>/details", methods=["GET", "POST"])
+@editor_required
+def details(statement_id: int):
+    statement = _statement_or_404(statement_id)
+    if statement.is_published:
+        return _refuse_published(statement)
+    form = DetailsForm(obj=statement)
+    if form.validate_on_submit():
+        services.update_details(statement, title=form.title.data, review_on=form.review_on.data,
+                                written_by=form.written_by.data, approved_by=form.approved_by.data,
+                                approved_on=form.approved_on.data, by=current_user)
+        db.session.commit()
+        flash("The statement’s details have been saved.", "success")
+        return redirect(url_for(".version", statement_id=statement.id))
+    return render_template("statements/admin/details.html", statement=statement, form=form), \
+        422 if form.errors else 200
+
+
+@bp.route("/commissioning/statement/<int:statement_id>/sections/<key>/<lang>", methods=["GET", "POST"])
+@editor_required
+def section(statement_id: int, key: str, lang: str):
+    statement = _statement_or_404(statement_id)
+    titles = dict(services.SECTION_TITLES, **({services.TITLE_KEY: "Title"} if lang != "en" else {}))
+    if key not in titles or lang not in LANGUAGES:
+        abort(404)
+    if statement.is_published:
+        return _refuse_published(statement)
+    spec = next((s for s in SECTIONS if s.key == key), None)
+    english = statement.title if key == services.TITLE_KEY else statement.text(key, "en")
+    form = SectionForm(body=statement.text(key, lang) or "")
+    if form.validate_on_submit():
+        try:
+            saved = services.save_section(statement, key, lang, form.body.data, by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+        else:
+            db.session.commit()
+            name = titles[key] if key == services.TITLE_KEY else f"“{titles[key]}”"
+            if saved is None and lang != "en":
+                flash(f"{name} in {NATIVE_NAMES[lang]} has been removed: it is shown in English until it is "
+                      "translated.", "success")
+            else:
+                flash(f"{name} in {NATIVE_NAMES[lang]} has been saved.", "success")
+            return redirect(url_for(".version", statement_id=statement.id) + f"#section-{key.replace('_', '-')}")
+    return render_template("statements/admin/section.html", statement=statement, form=form, key=key, lang=lang,
+                           title=titles[key], spec=spec, english=english, language_name=NATIVE_NAMES[lang],
+                           rtl=lang == "ur"), 422 if form.errors else 200
+
+
+@bp.post("/commissioning/statement/<int:statement_id>/consultation")
+@editor_required
+def open_consultation(statement_id: int):
+    statement = _statement_or_404(statement_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.open_consultation(statement, by=current_user)
+    except DomainError as problem:
+        db.session.rollback()
+        return _version_page(statement, str(problem), 409)
+    db.session.commit()
+    flash(f"Version {statement.version} is out for consultation. Parent carers can read it and comment on it.",
+          "success")
+    return redirect(url_for(".version", statement_id=statement.id))
+
+
+@bp.route("/commissioning/statement/<int:statement_id>/publish", methods=["GET", "POST"])
+@editor_required
+def publish(statement_id: int):
+    statement = _statement_or_404(statement_id)
+    if statement.is_published:
+        return _refuse_published(statement)
+    form = ActionForm()
+    status = 200
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            services.publish(statement, by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            status = 409
+            if not services.publication_problems(statement):
+                form.form_errors.append(str(problem))
+        else:
+            db.session.commit()
+            flash(f"Version {statement.version} has been published. It is now the statement families see.",
+                  "success")
+            return redirect(url_for(".version", statement_id=statement.id))
+    problems = services.publication_problems(statement)
+    if problems and request.method == "POST":
+        status = 409
+    return render_template("statements/admin/publish.html", statement=statement, problems=problems, form=form), \
+        status
+
+
+@bp.get("/commissioning/statement/<int:statement_id>/preview")
+@editor_required
+def preview(statement_id: int):
+    statement = _statement_or_404(statement_id)
+    language = language_asked_for(request.args.get("lang"))
+    with in_language(language):
+        doc = document_context(statement, language)
+        return render_template("statements/admin/preview.html", statement=statement, doc=doc, embedded=True,
+                               draft=True, languages=[(code, NATIVE_NAMES[code]) for code in LANGUAGES])
+
+
+@bp.get("/commissioning/statement/<int:statement_id>/comments")
+@editor_required
+def comments(statement_id: int):
+    statement = _statement_or_404(statement_id)
+    comments = db.session.scalars(
+        select(StatementComment).where(StatementComment.statement_id == statement.id)
+        .options(joinedload(StatementComment.author), joinedload(StatementComment.replied_by))
+        .order_by(StatementComment.reply.is_not(None), StatementComment.created_at, StatementComment.id)
+    ).all()
+    return render_template("statements/admin/comments.html", statement=statement, comments=comments,
+                           titles=services.SECTION_TITLES)
+
+
+@bp.route("/commissioning/statement/comments/<int:comment_id>/reply", methods=["GET", "POST"])
+@editor_required
+def reply(comment_id: int):
+    comment = get_or_404(StatementComment, comment_id)
+    statement = comment.statement
+    if statement.is_published:
+        return _refuse_published(statement)
+    form = ReplyForm(reply=comment.reply or "")
+    if form.validate_on_submit():
+        try:
+            services.reply_to_comment(comment, reply=form.reply.data, by=current_user)
+        except DomainError as problem:
+            db.session.rollback()
+            form.form_errors.append(str(problem))
+        else:
+            db.session.commit()
+            flash("Your reply has been saved. Families can read it beside the comment.", "success")
+            return redirect(url_for(".comments", statement_id=statement.id))
+    return render_template("statements/admin/reply.html", statement=statement, comment=comment, form=form,
+                           titles=services.SECTION_TITLES), 422 if form.errors else 200
+
+
+# --- the consultation, for families -------------------------------------------------------------------------
+
+@bp.route("/statement/consultation", methods=["GET", "POST"])
+def consultation():
+    statement = services.in_consultation()
+    if statement is None:
+        if request.method == "POST":
+            abort(404)
+        return render_template("statements/consultation_closed.html")
+    may_comment = current_user.is_authenticated and current_user.has_role(*services.COMMENTERS)
+    form = CommentForm()
+    status = 200
+    if request.method == "POST":
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.sign_in", next=url_for(".consultation")))
+        if not may_comment:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                services.add_comment(statement, body=form.body.data, section_key=form.section.data or None,
+                                     by=current_user)
+            except DomainError as problem:
+                db.session.rollback()
+                form.form_errors.append(str(problem))
+                status = 409
+            else:
+                db.session.commit()
+                flash("Thank you. Your comment has been sent to the commissioners. Their reply will appear here.",
+                      "success")
+                return redirect(url_for(".consultation") + "#comments")
+        else:
+            status = 422
+    language = language_asked_for(request.args.get("lang"))
+    comments = db.session.scalars(
+        select(StatementComment).where(StatementComment.statement_id == statement.id)
+        .order_by(StatementComment.created_at, StatementComment.id)).all()
+    with in_language(language):
+        doc = document_context(statement, language)
+        return render_template("statements/consultation.html", statement=statement, doc=doc, embedded=True, draft=True,
+                               comments=comments, form=form, may_comment=may_comment,
+                               titles=services.SECTION_TITLES,
+                               languages=[(code, NATIVE_NAMES[code]) for code in LANGUAGES]), status
