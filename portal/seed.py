@@ -453,6 +453,8 @@ def _empty_database() -> None:
         names = ", ".join(preparer.format_table(table) for table in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # A statement version points at the one it started from; SQLite checks that row by row.
+        db.session.execute(text("UPDATE statements SET based_on_id = NULL"))
         for table in reversed(tables):
             db.session.execute(table.delete())
 
@@ -507,6 +509,8 @@ class DemoArea:
         self._add_sessions_and_bookings()
         from budgets.seed import add_money
         self.counts |= add_money(self.echo)
+        from statements.seed import add_statement
+        self.counts |= add_statement(self.echo)
         return self.counts
 
     # -- helpers

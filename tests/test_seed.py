@@ -188,3 +188,24 @@ def test_no_reset_refuses_to_add_a_second_demo_area(seeded, app):
     result = app.test_cli_runner().invoke(args=["seed-demo", "--size", "small", "--no-reset"])
     assert result.exit_code != 0
     assert "--reset" in result.output
+
+
+def test_demo_statement_is_published_with_its_pdfs_and_a_draft_is_out_for_consultation(app, seeded):
+    import hashlib
+
+    from statements.models import Statement, StatementComment, StatementStatus
+    from statements.services import publication_problems
+
+    versions = db.session.scalars(select(Statement).order_by(Statement.version)).all()
+    assert [(s.version, s.status) for s in versions] == [(1, StatementStatus.PUBLISHED),
+                                                         (2, StatementStatus.CONSULTATION)]
+    published, draft = versions
+    assert sorted(f.language for f in published.files) == ["en", "pl", "ur"]
+    assert all(f.sha256 == hashlib.sha256(f.content).hexdigest() for f in published.files)
+    published_offers = db.session.scalar(select(func.count(Offer.id)).join(Provider).where(
+        Offer.status == OfferStatus.PUBLISHED, Provider.status == ProviderStatus.APPROVED))
+    assert len(published.range_snapshot["offers"]) == published_offers > 0
+    assert [p.text for p in publication_problems(draft)] == ["Say who approved the statement."]
+    assert draft.based_on_id == published.id
+    comment = db.session.scalar(select(StatementComment))
+    assert comment.author.email == "parent@example.com" and comment.reply
