@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.locking import lock_rows
 from portal.models import Role, User, record
 from portal.timeutil import utcnow
 
@@ -222,25 +223,51 @@ def publication_problems(statement: Statement) -> list[Problem]:
 
 def publish(statement: Statement, *, by: User) -> Statement:
     """Check, freeze the range of breaks as it is today, make the PDF in every language and store each with its
-    SHA-256. From here on the version never changes."""
+    SHA-256. From here on the version never changes.
+
+    The PDFs of a large local offer take a while to make, so they are made before any lock is taken (bookings
+    go on meanwhile); then, under the statement's lock, the version is read again and published only if nobody
+    published or changed it in the meantime."""
     _check_can_change(statement)
     problems = publication_problems(statement)
     if problems:
         raise DomainError("Version {} cannot be published yet: {}".format(
             statement.version, " ".join(p.text for p in problems)))
-    statement.range_snapshot = build_range()
+    written = _fingerprint(statement)
+    files = []
+    with db.session.no_autoflush:
+        statement_range = build_range()
+        statement.range_snapshot = statement_range
+        for language in LANGUAGES:
+            began = time.perf_counter()
+            content = render_pdf(statement, language)
+            files.append(StatementFile(language=language, content=content, size=len(content),
+                                       sha256=hashlib.sha256(content).hexdigest(),
+                                       generation_ms=round((time.perf_counter() - began) * 1000)))
+    lock_rows(Statement, [statement.id], busy="Someone else is publishing the statement. Try again in a minute.")
+    db.session.refresh(statement)
+    if statement.is_published:
+        raise DomainError(f"Version {statement.version} has just been published by someone else.")
+    if _fingerprint(statement) != written:
+        raise DomainError(f"Version {statement.version} was changed while its PDFs were being made. "
+                          "Check the changes, then publish again.")
+    statement.range_snapshot = statement_range
     statement.published_at, statement.published_by_id = utcnow(), by.id
     statement.status = StatementStatus.PUBLISHED
     db.session.flush()
-    for language in LANGUAGES:
-        began = time.perf_counter()
-        content = render_pdf(statement, language)
-        db.session.add(StatementFile(statement=statement, language=language, content=content, size=len(content),
-                                     sha256=hashlib.sha256(content).hexdigest(),
-                                     generation_ms=round((time.perf_counter() - began) * 1000)))
-    record("statement_published", statement, by=by, offers=len(statement.range_snapshot["offers"]))
+    for stored in files:
+        stored.statement = statement
+        db.session.add(stored)
+    record("statement_published", statement, by=by, offers=len(statement_range["offers"]),
+           generation_ms={f.language: f.generation_ms for f in files})
     db.session.flush()
     return statement
+
+
+def _fingerprint(statement: Statement) -> tuple:
+    """Everything commissioners write in a version: the PDFs are made from exactly this."""
+    return (statement.title, statement.review_on, statement.written_by, statement.approved_by, statement.approved_on,
+            tuple(sorted((s.key, s.language, s.body) for s in statement.sections)))
 
 
 def translation_state(statement: Statement) -> dict[str, dict[str, str]]:

@@ -319,3 +319,36 @@ def test_clearing_a_translation_falls_back_to_english_marked(app, people):
     states = services.translation_state(db.session.get(Statement, statement.id))
     assert states["introduction"] == {"en": "written", "ur": "english", "pl": "english"}
     assert states["carers_needs"]["en"] == "missing"
+
+
+@pytest.mark.parametrize("meanwhile, refusal", [
+    ("UPDATE statement_sections SET body = 'Changed by a colleague' WHERE key = 'introduction'",
+     "was changed while its PDFs were being made"),
+    ("UPDATE statements SET status = 'PUBLISHED'", "has just been published by someone else"),
+])
+def test_a_change_while_the_pdfs_are_made_stops_publishing(app, people, monkeypatch, meanwhile, refusal):
+    """Nothing is locked while the PDFs are made; what is published must still be exactly what they show."""
+    from sqlalchemy import text
+
+    statement = services.start_draft(by=people["council"])
+    for spec in SECTIONS:
+        services.save_section(statement, spec.key, "en", section_text(spec.key), by=people["council"])
+    services.update_details(statement, title="Short Breaks Statement", review_on=utcnow().date() + timedelta(days=90),
+                            written_by="Sam Patel", approved_by="Cabinet", approved_on=utcnow().date(),
+                            by=people["council"])
+    db.session.commit()
+    made = []
+
+    def render_while_a_colleague_works(statement, language):
+        if not made:
+            with db.engine.begin() as colleague:
+                colleague.execute(text(meanwhile))
+        made.append(language)
+        return b"%PDF-1.7 stand-in"
+
+    monkeypatch.setattr(services, "render_pdf", render_while_a_colleague_works)
+    with pytest.raises(DomainError, match=refusal):
+        services.publish(statement, by=people["council"])
+    db.session.rollback()
+    assert made == list(LANGUAGES)
+    assert db.session.scalar(select(StatementFile)) is None
