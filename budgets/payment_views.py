@@ -21,6 +21,9 @@ def pay(payment_id: int):
     payment = owned_or_404(Payment, payment_id, "family_id")
     if payment.status is not PaymentStatus.PENDING:
         return redirect(url_for("payments.returned", payment_id=payment.id))
+    if not stripe_gateway.configured():
+        # Without Stripe keys there is nowhere to pay: that page says so, and lets the family give up the place.
+        return redirect(url_for("payments.abandoned", payment_id=payment.id))
     try:
         return redirect(payments.start_checkout(payment), 303)
     except DomainError as problem:
@@ -58,7 +61,7 @@ def abandoned(payment_id: int):
         flash("You have not paid, so the place has been released.", "success")
         return redirect(url_for("bookings.my_bookings"))
     return render_template("payments/abandoned.html", payment=payment, bookings=payments.bookings_of(payment),
-                           form=form)
+                           form=form, card_available=stripe_gateway.configured())
 
 
 @bp.post("/stripe/webhook")
