@@ -27,6 +27,8 @@ def configured() -> bool:
 
 def client() -> stripe.StripeClient:
     config = current_app.config
+    if not config.get("STRIPE_SECRET_KEY"):
+        raise StripeUnavailable("Card payments are not set up on this portal (no Stripe secret key).")
     kwargs = {}
     if config.get("STRIPE_API_BASE"):
         kwargs["base_addresses"] = {"api": config["STRIPE_API_BASE"]}
