@@ -35,17 +35,24 @@ from .timeutil import age_on
 
 class MultiCheckboxField(SelectMultipleField):
     widget = GovCheckboxesInput()
+    not_a_choice = "Select from the options shown"
 
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError:
             self.data = []
-            raise ValueError("Select from the options shown") from None
+            raise ValueError(self.not_a_choice) from None
 
     def pre_validate(self, form):
         if any(value not in {c[0] for c in self.choices} for value in self.data or []):
-            raise ValidationError("Select from the options shown")
+            raise ValidationError(self.not_a_choice)
+
+
+class FamilyChildrenField(MultiCheckboxField):
+    """The family's own children: anyone else's (a tampered form, an old page) is refused and said plainly."""
+
+    not_a_choice = "You can only book for children on your account. Choose from the children listed"
 
 
 class _SingleChoice:
@@ -197,7 +204,7 @@ class ChildForm(FlaskForm):
 
 
 class BookingForm(FlaskForm):
-    children = MultiCheckboxField("Who is the place for?", coerce=int,
+    children = FamilyChildrenField("Who is the place for?", coerce=int,
                                   validators=[InputRequired(message="Select who the place is for")])
     carer_places = PlainSelectField("Carer places", coerce=int, widget=GovSelect(), default=0,
                                description="Some breaks need a parent or carer to come too. A carer place is free.")
@@ -209,7 +216,7 @@ class BookingForm(FlaskForm):
 
 
 class WaitingListForm(FlaskForm):
-    children = MultiCheckboxField("Who would the places be for?", coerce=int,
+    children = FamilyChildrenField("Who would the places be for?", coerce=int,
                                   validators=[InputRequired(message="Select who the places are for")])
     carer_places = PlainSelectField("Carer places", coerce=int, widget=GovSelect(), default=0)
     declared = BooleanField("I confirm that the children I have chosen meet the criteria for this break",

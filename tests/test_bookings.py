@@ -116,6 +116,9 @@ def test_cannot_book_someone_elses_child(login, family):
     session = SessionFactory()
     response = book(login(family), session, [stranger_child])
     assert response.status_code == 422  # not one of the family's choices
+    page = response.get_data(as_text=True)
+    assert "govuk-error-summary" in page
+    assert "You can only book for children on your account. Choose from the children listed" in page
     assert confirmed(session) == 0
 
 
