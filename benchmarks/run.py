@@ -383,6 +383,8 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: SQLite in benchmarks/.data/portal-SIZE.sqlite3")
     parser.add_argument("--reseed", action="store_true", help="rebuild the demo data even if present")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of unmeasured requests per page (default 1)")
+    parser.add_argument("--skip-statement", action="store_true",
+                        help="do not run benchmarks/statement.py afterwards (the statement's PDF timings)")
     args = parser.parse_args()
     clients = args.clients or 2 * args.workers
     families = args.families or 2 * clients
@@ -463,6 +465,12 @@ def main() -> None:
             say(f"  (target: median under 300 ms: {'met' if r['p50'] < 300 else 'NOT met'})")
         if r["ran_out"]:
             say(f"  (some clients ran out of planned places before the end; figures cover {r['elapsed']:.1f} s)")
+
+    if not args.skip_statement:
+        from benchmarks.statement import main as statement_benchmark
+
+        say()
+        statement_benchmark(["--size", args.size] + (["--database-url", args.database_url] if args.database_url else []))
 
 
 if __name__ == "__main__":
