@@ -229,6 +229,8 @@ def publish(statement: Statement, *, by: User) -> Statement:
     go on meanwhile); then, under the statement's lock, the version is read again and published only if nobody
     published or changed it in the meantime."""
     _check_can_change(statement)
+    # What is checked and rendered must be what the database holds: it is read again under the lock below.
+    db.session.flush()
     problems = publication_problems(statement)
     if problems:
         raise DomainError("Version {} cannot be published yet: {}".format(
