@@ -7,9 +7,9 @@ from sqlalchemy import select
 from portal.auth import reset_token
 from portal.extensions import db
 from portal.models import AssessmentRequest, Role
-from providers.models import Booking, WaitingListEntry, WaitingStatus
+from providers.models import Booking, BookingStatus, WaitingListEntry, WaitingStatus
 
-from .access_rows import ACCESS_ROWS, EXTRA_WORLD, LOGIN, ROLES
+from .access_rows import ACCESS_ROWS, EXTRA_RESTORE, EXTRA_WORLD, LOGIN, ROLES
 from .conftest import sign_in
 from .factories import ChildFactory, SessionFactory, UserFactory
 
@@ -19,10 +19,13 @@ IGNORED = {"/static/<path:filename>", "/assets/<path:filename>"}
 
 
 def test_every_route_is_in_the_table(app):
-    listed = {rule for _, rule, _ in TABLE}
-    routes = {rule.rule for rule in app.url_map.iter_rules()} - IGNORED
-    assert routes - listed == set(), "add these routes to the access table"
-    assert listed - routes == set(), "these routes no longer exist"
+    """Every method of every rule (a POST handler too, not just the GET page beside it) has a row."""
+    listed = [(method, rule) for method, rule, _ in TABLE]
+    assert len(listed) == len(set(listed)), "a (method, rule) pair is listed twice"
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.rule not in IGNORED
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert sorted(routes - set(listed)) == [], "add these (method, rule) pairs to the access table"
+    assert sorted(set(listed) - routes) == [], "these (method, rule) pairs no longer exist"
 
 
 @pytest.fixture
@@ -86,6 +89,12 @@ def _restore(values) -> None:
     """Undo what a successful POST in the table changed, so later rows see the same world."""
     entry = db.session.get(WaitingListEntry, values["entry_id"])
     entry.status = WaitingStatus.OFFERED
+    booking = db.session.get(Booking, values["booking_id"])
+    if booking.status is not BookingStatus.CONFIRMED:  # the family's cancel row cancelled it
+        booking.status, booking.cancelled_at, booking.cancel_reason = BookingStatus.CONFIRMED, None, None
+        booking.session.places_taken += 1
+    for restore in EXTRA_RESTORE:
+        restore(values)
     db.session.commit()
 
 

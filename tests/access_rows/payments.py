@@ -14,6 +14,8 @@ ROWS = [
     ("GET", "/payments/<int:payment_id>/pay", dict(FAMILY_OWNED, parent=302)),  # already paid: on to the receipt
     ("GET", "/payments/<int:payment_id>/paid", FAMILY_OWNED),
     ("GET", "/payments/<int:payment_id>/not-paid", FAMILY_OWNED),
+    # Already paid: no place is let go, and the family goes on to the receipt.
+    ("POST", "/payments/<int:payment_id>/not-paid", dict(FAMILY_OWNED, parent=302)),
     # Without Stripe keys the webhook does not exist; with them an unsigned request is refused (tests/test_stripe).
     ("POST", "/stripe/webhook", {r: 404 for r in ROLES}),
 ]

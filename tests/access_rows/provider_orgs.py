@@ -3,7 +3,7 @@
 The world's provider account becomes the administrator of the organisation that runs the family world's
 offer (approved by the council), with a colleague, an open invitation and an API token."""
 from portal.extensions import db
-from portal.models import Role
+from portal.models import Role, User
 from providers.models import ApiToken, Offer, ProviderInvite
 from providers.organisations import invite_token_hash
 
@@ -14,6 +14,8 @@ PROVIDER_STAFF = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "provider": OK}
 COMMISSIONERS = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "council": OK, "trust": OK, "admin": OK}
 # The world's provider and offer are the council's to decide on, not the trust's.
 COUNCIL_DECIDES = dict(COMMISSIONERS, trust=DENY)
+# No decision posted: the page is shown again with its errors, and nothing is decided.
+COUNCIL_POSTED_NOTHING = dict(COUNCIL_DECIDES, council=422, admin=422)
 
 
 def staff_answer(code):
@@ -22,27 +24,39 @@ def staff_answer(code):
 
 ROWS = [
     ("GET", "/provider/sign-up", PUBLIC),
+    ("POST", "/provider/sign-up", dict(PUBLIC, anonymous=422)),  # signed in: asked to sign out first, nothing made
     ("GET", "/provider", PROVIDER_STAFF),
     ("GET", "/provider/organisation", PROVIDER_STAFF),
     ("GET", "/provider/organisation/edit", PROVIDER_STAFF),
+    ("POST", "/provider/organisation/edit", staff_answer(422)),  # nothing posted
     ("GET", "/provider/staff", PROVIDER_STAFF),
     ("GET", "/provider/staff/invite", PROVIDER_STAFF),
+    ("POST", "/provider/staff/invite", staff_answer(422)),
     ("GET", "/provider/staff/<int:staff_id>/remove", PROVIDER_STAFF),
+    # The button is all this form has, so the colleague is really removed; restore() below brings them back.
+    ("POST", "/provider/staff/<int:staff_id>/remove", staff_answer(302)),
     ("POST", "/provider/staff/<int:staff_id>/admin", staff_answer(422)),  # no choice posted
     ("GET", "/provider/invites/<invite_token>", PUBLIC),
+    ("POST", "/provider/invites/<invite_token>", {r: 422 for r in ROLES}),  # nothing posted: no name or password
     ("POST", "/provider/invites/<int:invite_id>/cancel", staff_answer(302)),
     ("GET", "/provider/api-tokens", PROVIDER_STAFF),
+    ("POST", "/provider/api-tokens", staff_answer(422)),
     ("POST", "/provider/api-tokens/<int:api_token_id>/revoke", staff_answer(302)),
     ("GET", "/provider/offers", PROVIDER_STAFF),
     ("GET", "/provider/offers/new", PROVIDER_STAFF),
+    ("POST", "/provider/offers/new", staff_answer(422)),
     ("GET", "/provider/offers/<int:offer_id>", PROVIDER_STAFF),
     ("GET", "/provider/offers/<int:offer_id>/edit", PROVIDER_STAFF),
+    ("POST", "/provider/offers/<int:offer_id>/edit", staff_answer(422)),
     ("POST", "/provider/offers/<int:offer_id>/submit", staff_answer(409)),  # already published
     ("GET", "/provider/offers/<int:offer_id>/withdraw", PROVIDER_STAFF),
+    ("POST", "/provider/offers/<int:offer_id>/withdraw", staff_answer(409)),  # a place is booked to come
     ("GET", "/approvals/providers", COMMISSIONERS),
     ("GET", "/approvals/providers/<int:provider_id>", COUNCIL_DECIDES),
+    ("POST", "/approvals/providers/<int:provider_id>", COUNCIL_POSTED_NOTHING),
     ("GET", "/approvals/offers", COMMISSIONERS),
     ("GET", "/approvals/offers/<int:offer_id>", COUNCIL_DECIDES),
+    ("POST", "/approvals/offers/<int:offer_id>", COUNCIL_POSTED_NOTHING),
 ]
 
 
@@ -61,3 +75,8 @@ def world(users, values) -> dict:
     db.session.commit()
     return {"provider_id": provider.id, "staff_id": colleague.id, "invite_token": "access-invite",
             "invite_id": cancel.id, "api_token_id": token.id}
+
+
+def restore(values) -> None:
+    """The remove row really removes the colleague: bring them back."""
+    db.session.get(User, values["staff_id"]).active = True

@@ -12,16 +12,27 @@ PROVIDER_ONLY = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "prov
 PROVIDER_OR_ADMIN = dict(PROVIDER_ONLY, admin=OK)
 # Posting without the signed preview that the upload page sends is refused in plain English.
 NO_PREVIEW = dict(PROVIDER_ONLY, provider=409)
+# Nothing posted: the form is shown again with its errors, and nothing changes.
+POSTED_NOTHING = dict(PROVIDER_ONLY, provider=422)
+# The shared session has not started, so its register cannot be marked yet.
+NOT_STARTED = dict(PROVIDER_ONLY, provider=409)
 
 ROWS = [
     ("GET", "/provider/offers/<int:offer_id>/sessions", PROVIDER_OR_ADMIN),
     ("GET", "/provider/offers/<int:offer_id>/sessions/new", PROVIDER_ONLY),
+    ("POST", "/provider/offers/<int:offer_id>/sessions/new", POSTED_NOTHING),
     ("GET", "/provider/offers/<int:offer_id>/series/new", PROVIDER_ONLY),
+    ("POST", "/provider/offers/<int:offer_id>/series/new", POSTED_NOTHING),
     ("GET", "/provider/sessions/<int:session_id>/places", PROVIDER_ONLY),
+    ("POST", "/provider/sessions/<int:session_id>/places", POSTED_NOTHING),
     ("GET", "/provider/sessions/<int:session_id>/cancel", PROVIDER_ONLY),
+    ("POST", "/provider/sessions/<int:session_id>/cancel", POSTED_NOTHING),
     ("GET", "/provider/sessions/<int:session_id>/move", PROVIDER_ONLY),
+    ("POST", "/provider/sessions/<int:session_id>/move", POSTED_NOTHING),
     ("GET", "/provider/sessions/<int:session_id>/register", PROVIDER_ONLY),
+    ("POST", "/provider/sessions/<int:session_id>/register", NOT_STARTED),
     ("GET", "/provider/sessions/upload", PROVIDER_ONLY),
+    ("POST", "/provider/sessions/upload", POSTED_NOTHING),
     ("POST", "/provider/sessions/upload/preview", NO_PREVIEW),
     ("POST", "/provider/sessions/upload/confirm", NO_PREVIEW),
     ("GET", "/provider/sessions/upload/template.csv", PROVIDER_ONLY),
