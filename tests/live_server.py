@@ -19,8 +19,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def live_server(database_url: str, *, workers: int = 2, threads: int = 4, **env_overrides: str):
-    """Yield the base URL of a gunicorn server (``workers`` processes) serving the portal."""
+def live_server(database_url: str, *, workers: int = 2, threads: int = 4, app: str = "portal:create_app()",
+                **env_overrides: str):
+    """Yield the base URL of a gunicorn server (``workers`` processes) serving the portal (or ``app``, a
+    gunicorn application spec such as a test's own factory that wraps the portal's)."""
     port = _free_port()
     env = dict(os.environ)
     env.update({
@@ -33,7 +35,7 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4, **env_
     env.update(env_overrides)
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "512",
-               "portal:create_app()"]
+               app]
     process = subprocess.Popen(command, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
