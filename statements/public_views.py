@@ -14,9 +14,9 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.timeutil import to_london
 
-from .document import FONTS, document_context, long_date
+from .document import FONTS, SECTIONS, document_context, long_date
 from .i18n import in_language, language_asked_for
-from .models import LANGUAGES, Statement, StatementFile, StatementStatus
+from .models import LANGUAGES, Statement, StatementComment, StatementFile, StatementStatus
 
 bp = Blueprint("statement", __name__)
 log = logging.getLogger(__name__)
@@ -86,12 +86,16 @@ def _downloads(statement: Statement, latest: bool) -> list[dict]:
 
 def _page(statement: Statement, language: str, latest: bool) -> str:
     newest = statement if latest else latest_published()
+    # What families said in the consultation on this version and the replies, published with it (never names).
+    comments = db.session.scalars(select(StatementComment).where(StatementComment.statement_id == statement.id)
+                                  .order_by(StatementComment.created_at, StatementComment.id)).all()
     with in_language(language):
         doc = document_context(statement, language)
         return render_template("statements/public/statement.html", doc=doc, embedded=True, latest=latest,
                                newest=newest, downloads=_downloads(statement, latest),
                                languages=[(code, NATIVE_NAMES[code]) for code in LANGUAGES],
-                               published_on=_published_on(statement))
+                               published_on=_published_on(statement), comments=comments,
+                               titles={spec.key: spec.title for spec in SECTIONS})
 
 
 def _pdf(statement: Statement, language: str, latest: bool) -> Response:

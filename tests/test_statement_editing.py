@@ -186,6 +186,11 @@ def test_draft_consultation_publish_new_draft_publish_again_and_what_changed(app
     assert app.test_client().get("/statement/ur.pdf").data == files["ur"].content
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "statement_published")).actor_id == \
         people["council"].id
+    # What families said is published with the version, with the replies and without their names.
+    published_page = text_of(app.test_client().get("/statement"))
+    assert "What families said about the draft, and our replies" in published_page
+    assert "Please add more Saturday sessions in East." in published_page
+    assert "We have added four Saturday sessions in East." in published_page and "Priya Shah" not in published_page
     # Consultation is over: the page says so.
     assert "There is no draft out for consultation" in text_of(parent.get("/statement/consultation"))
 
