@@ -5,59 +5,26 @@ Each case is one test, named after the page and the role, so a failure names the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from playwright.sync_api import expect
 
 from ..conftest import empty_tables
-from .conftest import assert_accessible, assert_no_problems, axe_violations, open_page
-from .world import World, build_world, password_reset_path, quick_sign_in
+from .cases import (
+    Case,
+    check,
+    expect_error_summary,
+    expect_heading,
+    filters_through_the_form,
+    go,
+    page_as_fixture,
+    params,
+    submit,
+)
+from .conftest import axe_violations
+from .world import World, build_world, password_reset_path
 
 pytestmark = pytest.mark.browser
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    role: str  # anonymous, or the World attribute of the person signed in (parent, trust, provider_user...)
-    visit: Callable  # (page, world) -> None; leaves the page in the state to check
-
-
-def _heading(page, text: str | None) -> None:
-    if text is not None:
-        expect(page.get_by_role("heading", level=1)).to_contain_text(text)
-
-
-def go(path: Callable[[World], str] | str, *, status: int = 200, heading: str | None = None):
-    def visit(page, w):
-        response = page.goto(path(w) if callable(path) else path)
-        assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
-        _heading(page, heading)
-    return visit
-
-
-def submit(path: Callable[[World], str] | str, button: str, *, status: int, fill=None, heading: str | None = None,
-           error: str | None = None):
-    """Open a form, optionally fill it in, press its button and check the answer (usually an error state)."""
-    def visit(page, w):
-        page.goto(path(w) if callable(path) else path)
-        if fill:
-            fill(page, w)
-        with page.expect_navigation() as navigation:
-            page.get_by_role("button", name=button, exact=True).click()
-        response = navigation.value
-        assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
-        if status >= 400:
-            # GOV.UK Frontend's JavaScript moves focus to the error summary.
-            expect(page.locator(".govuk-error-summary")).to_be_focused()
-            # GOV.UK pattern: the page title starts "Error:" when the page shows an error summary.
-            expect(page).to_have_title(re.compile(r"^Error: "))
-        if error:
-            expect(page.locator(".govuk-error-summary")).to_contain_text(error)
-        _heading(page, heading)
-    return visit
 
 
 def _fill_wrong_password(page, w):
@@ -101,26 +68,13 @@ def _form_without_csrf_token(page, w):
             form.submit();
         }""", f"/waiting-list/{w.waiting_entry.id}/leave")
     assert navigation.value.status == 400
-    _heading(page, "There is a problem with your request")
+    expect_heading(page, "There is a problem with your request")
 
 
 def _redirected_to_sign_in(page, w):
     page.goto("/bookings")
     expect(page).to_have_url(re.compile(r"/sign-in\?next="))
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Sign in to continue")
-
-
-def _filters_through_the_form(page, w):
-    page.goto("/local-offer")
-    page.get_by_label("Search by keyword").fill("swimming")
-    page.get_by_label("Universal: open to all").check()
-    page.get_by_label("Autism").check()
-    page.get_by_role("group", name="Area").get_by_label("East").check()
-    page.get_by_label("Step-free access").check()
-    page.get_by_label("Free", exact=True).check()
-    page.get_by_role("button", name="Apply filters").click()
-    expect(page.locator("#results-count")).to_have_text("1 short break found")
-    expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
 
 
 def _child_filter(page, w):
@@ -138,8 +92,7 @@ def _no_results(page, w):
 def _bad_age_and_dates(page, w):
     response = page.goto("/local-offer?age=eleventy&from=32/13/2027&to=someday")
     assert response.status == 400
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter an age from 0 to 25")
-    expect(page.locator(".govuk-error-summary")).to_be_focused()
+    expect_error_summary(page, "Enter an age from 0 to 25")
     expect(page).to_have_title(re.compile(r"^Error: Find a short break"))
 
 
@@ -156,7 +109,7 @@ CASES = [
       ("anonymous", "parent", "young_person", "trust", "provider_user")],
     *[Case(f"local-offer-{role.removesuffix('_user')}", role, go("/local-offer", heading="Find a short break")) for role in
       ("anonymous", "parent", "young_person", "trust", "provider_user")],
-    Case("local-offer-filters-anonymous", "anonymous", _filters_through_the_form),
+    Case("local-offer-filters-anonymous", "anonymous", filters_through_the_form),
     Case("local-offer-suitable-for-child-parent", "parent", _child_filter),
     Case("local-offer-no-results-anonymous", "anonymous", _no_results),
     Case("local-offer-invalid-age-and-dates-anonymous", "anonymous", _bad_age_and_dates),
@@ -267,32 +220,13 @@ def shared_world(app, base_url):
     empty_tables()
 
 
-@pytest.fixture(scope="module")
-def page_as(browser, base_url, shared_world):
-    """One signed-in page per role, reused by the cases for that role (a browser context costs more than
-    the check itself). Nothing a case does changes who is signed in or leaves a message for the next."""
-    pages = {}
-
-    def _page_as(role: str):
-        if role not in pages:
-            page = open_page(browser, base_url)
-            if role != "anonymous":
-                quick_sign_in(page, getattr(shared_world, role))
-            pages[role] = page
-        pages[role].problems.clear()
-        return pages[role]
-
-    yield _page_as
-    for page in pages.values():
-        page.context.close()
+# One signed-in page per role (the World attribute of the person: parent, trust, provider_user...).
+page_as = page_as_fixture()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", params(CASES))
 def test_page_has_no_accessibility_violations(case: Case, shared_world: World, page_as):
-    page = page_as(case.role)
-    case.visit(page, shared_world)
-    assert_accessible(page, case.id)
-    assert_no_problems([page])
+    check(case, shared_world, page_as)
 
 
 def test_the_axe_check_itself_finds_violations(shared_world, page):

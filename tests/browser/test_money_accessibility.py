@@ -16,7 +16,6 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable
 
 import pytest
 from playwright.sync_api import expect
@@ -32,8 +31,8 @@ from providers.models import Attendance, Body, Booking, BookingStatus, Category,
 
 from ..conftest import empty_tables
 from ..factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
-from .conftest import assert_accessible, assert_no_problems, open_page
-from .world import born_years_ago, days_ahead, quick_sign_in
+from .cases import Case, check, expect_heading, expect_status, fill_date, go, page_as_fixture, params, submit
+from .world import born_years_ago, days_ahead
 
 pytestmark = pytest.mark.browser
 
@@ -202,64 +201,6 @@ def build_money_world() -> MoneyWorld:
 
 # --- visiting pages -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    role: str  # anonymous, or the MoneyWorld attribute of the person signed in (parent, trust, council, admin...)
-    visit: Callable  # (page, world) -> None; leaves the page in the state to check
-
-
-def _heading(page, text: str | None) -> None:
-    if text is not None:
-        expect(page.get_by_role("heading", level=1)).to_contain_text(text)
-
-
-def go(path, *, status: int = 200, heading: str | None = None, shows: str | None = None):
-    def visit(page, w):
-        response = page.goto(path(w) if callable(path) else path)
-        assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
-        _heading(page, heading)
-        if shows:
-            expect(page.locator("main")).to_contain_text(shows)
-    return visit
-
-
-def _expect_error_page(page, response, status: int, error: str | None) -> None:
-    assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
-    if status >= 400:
-        # GOV.UK Frontend's JavaScript moves focus to the error summary, and the title starts "Error:".
-        expect(page.locator(".govuk-error-summary")).to_be_focused()
-        expect(page).to_have_title(re.compile(r"^Error: "))
-    if error:
-        expect(page.locator(".govuk-error-summary")).to_contain_text(error)
-
-
-def submit(path, button: str, *, status: int, fill=None, heading: str | None = None, error: str | None = None,
-           then: str | None = None):
-    """Open a form, optionally fill it in, press its button (and, with ``then``, the check page's button) and check
-    the answer (usually an error state)."""
-    def visit(page, w):
-        page.goto(path(w) if callable(path) else path)
-        if fill:
-            fill(page, w)
-        with page.expect_navigation() as navigation:
-            page.get_by_role("button", name=button, exact=True).click()
-        if then:
-            assert navigation.value.status == 200, f"{page.url} answered {navigation.value.status}"
-            with page.expect_navigation() as navigation:
-                page.get_by_role("button", name=then, exact=True).click()
-        _expect_error_page(page, navigation.value, status, error)
-        _heading(page, heading)
-    return visit
-
-
-def _fill_date(page, legend: str, day: date) -> None:
-    group = page.get_by_role("group", name=legend)
-    group.get_by_label("Day").fill(str(day.day))
-    group.get_by_label("Month").fill(str(day.month))
-    group.get_by_label("Year").fill(str(day.year))
-
-
 def _new_budget(amount: str, kind: str):
     def fill(page, w):
         page.get_by_label("Amount the panel agreed").fill(amount)
@@ -271,7 +212,7 @@ def _new_budget(amount: str, kind: str):
 def _bad_new_budget(page, w):
     page.get_by_label("Amount the panel agreed").fill("lots")
     page.get_by_role("group", name="Start date").get_by_label("Day").fill("")
-    _fill_date(page, "Review date", money.today() + timedelta(days=800))
+    fill_date(page, "Review date", money.today() + timedelta(days=800))
 
 
 def _change(change: str, amount: str = "", notice: bool = True):
@@ -279,7 +220,7 @@ def _change(change: str, amount: str = "", notice: bool = True):
         page.get_by_label(change).check()
         page.get_by_label("By how much?").fill(amount)
         if notice:
-            _fill_date(page, "Date the family is given notice from", money.today())
+            fill_date(page, "Date the family is given notice from", money.today())
         page.get_by_label("The panel’s reasons").fill("The panel reviewed Omar's needs.")
     return fill
 
@@ -312,10 +253,9 @@ def _remittance_for_a_month_not_offered(page, w):
 def _pay_without_stripe(page, w):
     """A family opens a card payment while the portal has no Stripe keys: told plainly that card payment is not
     available (and offered to let the place go), never a server error."""
-    response = page.goto(f"/payments/{w.to_open.id}/pay")
-    assert response.status == 200, f"{page.url} answered {response.status}"
+    expect_status(page, page.goto(f"/payments/{w.to_open.id}/pay"), 200)
     expect(page).to_have_url(re.compile(rf"/payments/{w.to_open.id}/not-paid$"))
-    _heading(page, "You have not paid yet")
+    expect_heading(page, "You have not paid yet")
     expect(page.locator("main")).to_contain_text("Paying by card is not available on this portal at the moment")
     expect(page.get_by_role("link", name="Go back to paying")).to_have_count(0)
     expect(page.get_by_role("button", name="Let the place go")).to_be_visible()
@@ -470,33 +410,10 @@ def shared_world(app, base_url):
     empty_tables()
 
 
-@pytest.fixture(scope="module")
-def page_as(browser, base_url, shared_world):
-    """One signed-in page per role, reused by that role's cases."""
-    pages = {}
-
-    def _page_as(role: str):
-        if role not in pages:
-            page = open_page(browser, base_url)
-            if role != "anonymous":
-                quick_sign_in(page, getattr(shared_world, role))
-            pages[role] = page
-        pages[role].problems.clear()
-        return pages[role]
-
-    yield _page_as
-    for page in pages.values():
-        page.context.close()
+# One signed-in page per role (the MoneyWorld attribute of the person: parent, trust, council, admin...).
+page_as = page_as_fixture()
 
 
-def _param(case: Case):
-    marks = [pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[case.id])] if case.id in KNOWN_FAILURES else []
-    return pytest.param(case, id=case.id, marks=marks)
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", params(CASES, KNOWN_FAILURES))
 def test_money_page_has_no_accessibility_violations(case: Case, shared_world: MoneyWorld, page_as):
-    page = page_as(case.role)
-    case.visit(page, shared_world)
-    assert_accessible(page, case.id)
-    assert_no_problems([page])
+    check(case, shared_world, page_as)

@@ -15,7 +15,6 @@ modules the world is built once (``shared_world``) and only read: every form is 
 except that a CSV upload preview is kept for a while."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -31,23 +30,29 @@ from providers.models import Body, Category, OfferStatus, PaymentRoute, Provider
 from ..conftest import TEST_PASSWORD, empty_tables
 from ..factories import OfferFactory, ProviderFactory, SessionFactory, UserFactory
 from ..live_server import live_server
-from .conftest import assert_accessible, assert_no_problems, open_page
-from .failing_app import FAILING_PATH
-from .test_provider_accessibility import (
+from .cases import (
     Case,
+    check,
+    expect_heading,
+    expect_status,
+    filters_through_the_form,
+    go,
+    page_as_fixture,
+    params,
+    submit,
+)
+from .failing_app import FAILING_PATH
+from .test_provider_accessibility import (  # the provider world, and fills and visits for its pages
     ProviderWorld,
     _clear,
     _clear_move_reason,
-    _heading,
     _places_below_bookings,
     _register,
     _upload_bad_csv,
     _upload_good_csv,
     build_provider_world,
-    go,
-    submit,
 )
-from .world import LIVE_SECRET_KEY, days_ahead, quick_sign_in
+from .world import LIVE_SECRET_KEY, days_ahead
 
 pytestmark = pytest.mark.browser
 
@@ -135,24 +140,10 @@ ROLES = {  # the role's name in a case -> the MoreWorld attribute of the person 
 }
 
 
-def _filters_through_the_form(page, w):
-    page.goto("/local-offer")
-    page.get_by_label("Search by keyword").fill("swimming")
-    page.get_by_label("Universal: open to all").check()
-    page.get_by_label("Autism").check()
-    page.get_by_role("group", name="Area").get_by_label("East").check()
-    page.get_by_label("Step-free access").check()
-    page.get_by_label("Free", exact=True).check()
-    page.get_by_role("button", name="Apply filters").click()
-    expect(page.locator("#results-count")).to_have_text("1 short break found")
-    expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
-
-
 def _server_error(signed_in: bool):
     def visit(page, w):
-        response = page.goto(w.failing_server + FAILING_PATH)
-        assert response.status == 500, f"{page.url} answered {response.status}, expected 500"
-        _heading(page, "Sorry, there is a problem with the service")
+        expect_status(page, page.goto(w.failing_server + FAILING_PATH), 500)
+        expect_heading(page, "Sorry, there is a problem with the service")
         # The portal's own page in its own style (not gunicorn's plain one), with the role's header.
         expect(page.get_by_role("link", name="Accessibility statement")).to_be_visible()
         expect(page.get_by_text("Signed in as")).to_have_count(1 if signed_in else 0)
@@ -180,7 +171,7 @@ CASES = [
     *[case for role in ("council", "trust", "admin") for case in (
         Case(f"home-{role}", role, go("/", heading="Short breaks")),
         Case(f"local-offer-{role}", role, go("/local-offer", heading="Find a short break")),
-        Case(f"local-offer-filters-{role}", role, _filters_through_the_form),
+        Case(f"local-offer-filters-{role}", role, filters_through_the_form),
         Case(f"offer-universal-{role}", role,
              go(lambda w: f"/local-offer/{w.published.id}", heading="Splash Swimming Club")),
         Case(f"offer-specialist-{role}", role,
@@ -356,23 +347,8 @@ def shared_world(app, base_url, failing_server):
     empty_tables()
 
 
-@pytest.fixture(scope="module")
-def page_as(browser, base_url, shared_world):
-    """One signed-in page per role, reused by that role's cases."""
-    pages = {}
-
-    def _page_as(role: str):
-        if role not in pages:
-            page = open_page(browser, base_url)
-            if role != "anonymous":
-                quick_sign_in(page, getattr(shared_world, ROLES[role]))
-            pages[role] = page
-        pages[role].problems.clear()
-        return pages[role]
-
-    yield _page_as
-    for page in pages.values():
-        page.context.close()
+# One signed-in page per role (see ROLES).
+page_as = page_as_fixture(user=lambda world, role: getattr(world, ROLES[role]))
 
 
 def test_case_ids_are_unique():
@@ -380,9 +356,6 @@ def test_case_ids_are_unique():
     assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", params(CASES))
 def test_more_pages_have_no_accessibility_violations(case: Case, shared_world: MoreWorld, page_as):
-    page = page_as(case.role)
-    case.visit(page, shared_world)
-    assert_accessible(page, case.id)
-    assert_no_problems([page])
+    check(case, shared_world, page_as)

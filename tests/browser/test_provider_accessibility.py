@@ -7,10 +7,8 @@ after each case) and emptied when the module ends: the cases only read it, excep
 adds one token."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable
 
 import pytest
 from playwright.sync_api import expect
@@ -23,8 +21,8 @@ from providers.models import Body, Category, OfferStatus, ProviderStatus, Tier
 
 from ..conftest import empty_tables
 from ..factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
-from .conftest import assert_accessible, assert_no_problems, open_page
-from .world import book, born_years_ago, days_ahead, quick_sign_in
+from .cases import Case, check, expect_error_summary, expect_heading, fill_date, go, page_as_fixture, params, submit
+from .world import book, born_years_ago, days_ahead
 
 pytestmark = pytest.mark.browser
 
@@ -92,57 +90,11 @@ def build_provider_world() -> ProviderWorld:
 
 # --- visiting pages -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    role: str  # anonymous, admin (provider administrator) or council
-    visit: Callable  # (page, world) -> None; leaves the page in the state to check
-
-
-def _heading(page, text: str | None) -> None:
-    if text is not None:
-        expect(page.get_by_role("heading", level=1)).to_contain_text(text)
-
-
-def go(path, *, status: int = 200, heading: str | None = None):
-    def visit(page, w):
-        response = page.goto(path(w) if callable(path) else path)
-        assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
-        _heading(page, heading)
-    return visit
-
-
-def submit(path, button: str, *, status: int, fill=None, heading: str | None = None, error: str | None = None):
-    """Open a form, optionally fill it in, press its button and check the answer (an error state)."""
-    def visit(page, w):
-        page.goto(path(w) if callable(path) else path)
-        if fill:
-            fill(page, w)
-        with page.expect_navigation() as navigation:
-            page.get_by_role("button", name=button, exact=True).click()
-        response = navigation.value
-        assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
-        if status >= 400:
-            expect(page.locator(".govuk-error-summary")).to_be_focused()
-            expect(page).to_have_title(re.compile(r"^Error: "))
-        if error:
-            expect(page.locator(".govuk-error-summary")).to_contain_text(error)
-        _heading(page, heading)
-    return visit
-
-
-def _fill_date(page, legend: str, day: date) -> None:
-    group = page.get_by_role("group", name=legend)
-    group.get_by_label("Day").fill(str(day.day))
-    group.get_by_label("Month").fill(str(day.month))
-    group.get_by_label("Year").fill(str(day.year))
-
-
 def _bad_sign_up(page, w):
     page.get_by_label("Organisation name").fill("Riverside Play Project")
     page.get_by_label("Organisation email address").fill("not-an-email")
     page.get_by_label("Registered charity number").fill("abc")
-    _fill_date(page, "When does your public liability insurance run out?", date.today() - timedelta(days=3))
+    fill_date(page, "When does your public liability insurance run out?", date.today() - timedelta(days=3))
     page.get_by_label("Create a password").fill("short")
     page.get_by_label("Type your password again").fill("different")
 
@@ -189,9 +141,8 @@ def _upload_bad_csv(page, w):
                                  "999999,31/02/2027,25:00,10:00,lots,\n"
                                  f"{w.published.id},01/01/2020,10:00,09:00,0,\n")(page, w)
     assert response.status == 422
-    expect(page.locator(".govuk-error-summary")).to_be_focused()
-    expect(page).to_have_title(re.compile(r"^Error: "))
-    _heading(page, "Upload sessions from a CSV file")
+    expect_error_summary(page)
+    expect_heading(page, "Upload sessions from a CSV file")
 
 
 def _upload_good_csv(page, w):
@@ -201,7 +152,7 @@ def _upload_good_csv(page, w):
                                  f"{w.published.id},{day},10:00,12:00,8,\n"
                                  f"{w.submitted.id},{later},16:00,18:00,6,2\n")(page, w)
     assert response.status == 200
-    _heading(page, "Check the sessions before you add them")
+    expect_heading(page, "Check the sessions before you add them")
 
 
 def _register(w):
@@ -335,34 +286,10 @@ def shared_world(app, base_url):
     empty_tables()
 
 
-@pytest.fixture(scope="module")
-def page_as(browser, base_url, shared_world):
-    """One signed-in page per role, reused by that role's cases."""
-    people = {"admin": shared_world.admin, "council": shared_world.council}
-    pages = {}
-
-    def _page_as(role: str):
-        if role not in pages:
-            page = open_page(browser, base_url)
-            if role != "anonymous":
-                quick_sign_in(page, people[role])
-            pages[role] = page
-        pages[role].problems.clear()
-        return pages[role]
-
-    yield _page_as
-    for page in pages.values():
-        page.context.close()
+# One signed-in page per role: anonymous, admin (the provider's administrator) or council.
+page_as = page_as_fixture()
 
 
-def _param(case: Case):
-    marks = [pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[case.id])] if case.id in KNOWN_FAILURES else []
-    return pytest.param(case, id=case.id, marks=marks)
-
-
-@pytest.mark.parametrize("case", [_param(c) for c in CASES])
+@pytest.mark.parametrize("case", params(CASES, KNOWN_FAILURES))
 def test_provider_page_has_no_accessibility_violations(case: Case, shared_world: ProviderWorld, page_as):
-    page = page_as(case.role)
-    case.visit(page, shared_world)
-    assert_accessible(page, case.id)
-    assert_no_problems([page])
+    check(case, shared_world, page_as)

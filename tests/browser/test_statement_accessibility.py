@@ -28,8 +28,9 @@ from statements.models import Statement
 
 from ..conftest import empty_tables
 from ..factories import LocalityFactory, OfferFactory, ProviderFactory, UserFactory
-from .conftest import assert_accessible, assert_no_problems, open_page
-from .world import quick_sign_in, sign_in
+from .cases import Case, check, fill_date, go, page_as_fixture, params, submit, visible
+from .conftest import assert_accessible
+from .world import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -163,52 +164,11 @@ class StatementWorld:
 
 # --- visiting pages -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    stage: str  # how far the world must be built (see STAGES)
-    role: str  # anonymous, parent, council or trust
-    visit: Callable  # (page, world) -> None; leaves the page in the state to check
-
-
-def _heading(page, text: str | None) -> None:
-    if text is not None:
-        expect(page.get_by_role("heading", level=1)).to_contain_text(text)
-
-
-def _path(path, w) -> str:
-    return path(w) if callable(path) else path
-
-
-def _shows_error(page, error: str | None) -> None:
-    # GOV.UK Frontend's JavaScript moves focus to the error summary, and the page title starts "Error:".
-    expect(page.locator(".govuk-error-summary")).to_be_focused()
-    expect(page).to_have_title(re.compile(r"^Error: "))
-    if error:
-        expect(page.locator(".govuk-error-summary")).to_contain_text(error)
-
-
-def go(path, *, status: int = 200, heading: str | None = None, error: str | None = None, shows=None):
-    """Open a page; with ``error``, it must show that error in a focused error summary; ``shows`` checks that
-    the page is in the state the case is about (text it shows, or a function of the page)."""
-    def visit(page, w):
-        response = page.goto(_path(path, w))
-        assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
-        if error:
-            _shows_error(page, error)
-        _heading(page, heading)
-        if isinstance(shows, str):
-            expect(page.get_by_text(shows).first).to_be_visible()
-        elif shows:
-            shows(page)
-    return visit
-
-
 def _right_to_left(selector: str, language: str = "ur"):
-    def check(page):
+    def is_right_to_left(page):
         expect(page.locator(selector)).to_have_attribute("dir", "rtl")
         expect(page.locator(selector)).to_have_attribute("lang", language)
-    return check
+    return is_right_to_left
 
 
 def _button(name: str):
@@ -218,28 +178,6 @@ def _button(name: str):
 def _asked_to_sign_in_to_comment(page):
     expect(page.get_by_role("link", name="Sign in to comment")).to_be_visible()
     expect(page.get_by_role("button", name="Send your comment")).to_have_count(0)
-
-
-def submit(path, button: str, *, status: int, fill=None, heading: str | None = None, error: str | None = None):
-    """Open a form, optionally fill it in, press its button and check the error state it answers with."""
-    def visit(page, w):
-        page.goto(_path(path, w))
-        if fill:
-            fill(page, w)
-        with page.expect_navigation() as navigation:
-            page.get_by_role("button", name=button, exact=True).click()
-        response = navigation.value
-        assert response.status == status, f"{page.url} answered {response.status}, expected {status}"
-        _shows_error(page, error)
-        _heading(page, heading)
-    return visit
-
-
-def fill_date(page, legend: str, day: date) -> None:
-    group = page.get_by_role("group", name=legend)
-    group.get_by_label("Day").fill(str(day.day))
-    group.get_by_label("Month").fill(str(day.month))
-    group.get_by_label("Year").fill(str(day.year))
 
 
 def _impossible_review_date(page, w):
@@ -266,25 +204,25 @@ COMMISSIONERS = ("council", "trust")
 
 
 def each(roles, case_id: str, stage: str, visit) -> list[Case]:
-    return [Case(f"{case_id}-{role}", stage, role, visit) for role in roles]
+    return [Case(f"{case_id}-{role}", role, visit, stage) for role in roles]
 
 
 CASES = [
     # Nothing written yet.
     *each(PUBLIC, "statement-not-published-yet", "nothing",
-          go("/statement", heading="Short Breaks Statement", shows="has not been published yet")),
+          go("/statement", heading="Short Breaks Statement", shows=visible("has not been published yet"))),
     *each(PUBLIC, "versions-none-published", "nothing",
           go("/statement/versions", heading="Every version of the Short Breaks Statement",
-             shows="No version has been published yet")),
+             shows=visible("No version has been published yet"))),
     *each(PUBLIC, "changes-nothing-to-compare", "nothing",
-          go("/statement/changes", heading="What changed between versions", shows="nothing to compare yet")),
+          go("/statement/changes", heading="What changed between versions", shows=visible("nothing to compare yet"))),
     *each(PUBLIC, "consultation-closed", "nothing",
           go("/statement/consultation", heading="Consultation on the Short Breaks Statement",
-             shows="There is no draft out for consultation")),
+             shows=visible("There is no draft out for consultation"))),
     *each(COMMISSIONERS, "commissioning-index-no-versions", "nothing",
           go("/commissioning/statement", heading="Short Breaks Statement", shows=_button("Start a new draft"))),
-    Case("commissioning-refused-403-parent", "nothing", "parent",
-         go("/commissioning/statement", status=403, heading="You do not have permission")),
+    Case("commissioning-refused-403-parent", "parent", stage="nothing",
+         visit=go("/commissioning/statement", status=403, heading="You do not have permission")),
 
     # Two published versions; version 3 a draft with things missing.
     *each(PUBLIC, "statement-english", "draft", go("/statement", heading="Short Breaks Statement")),
@@ -292,15 +230,16 @@ CASES = [
           go("/statement?lang=ur", heading=URDU_TITLE, shows=_right_to_left("article.statement"))),
     *each(PUBLIC, "statement-polish", "draft", go("/statement?lang=pl", heading=POLISH_TITLE)),
     *each(PUBLIC, "versions", "draft",
-          go("/statement/versions", heading="Every version of the Short Breaks Statement", shows="(the latest)")),
+          go("/statement/versions", heading="Every version of the Short Breaks Statement",
+             shows=visible("(the latest)"))),
     *each(PUBLIC, "version-1-not-the-latest", "draft",
-          go("/statement/versions/1", heading="Short Breaks Statement", shows="It is not the latest version")),
+          go("/statement/versions/1", heading="Short Breaks Statement", shows=visible("It is not the latest version"))),
     *each(PUBLIC, "version-1-not-the-latest-urdu", "draft", go("/statement/versions/1?lang=ur", heading=URDU_TITLE)),
     *each(PUBLIC, "changes-choose-versions", "draft",
           go("/statement/changes", heading="What changed between versions", shows=_button("Compare versions"))),
     *each(PUBLIC, "changes-from-1-to-2", "draft",
           go("/statement/changes?from=1&to=2", heading="What changed between versions",
-             shows="From version 1 to version 2")),
+             shows=visible("From version 1 to version 2"))),
     *each(PUBLIC, "changes-error-same-version", "draft",
           go("/statement/changes?from=2&to=2", status=400, heading="What changed between versions",
              error="Choose two different versions")),
@@ -308,10 +247,11 @@ CASES = [
           go("/statement/changes?from=1&to=9", status=400, heading="What changed between versions",
              error="Choose two published versions")),
     *each(COMMISSIONERS, "commissioning-index-with-versions", "draft",
-          go("/commissioning/statement", heading="Short Breaks Statement", shows="Carry on with version 3")),
+          go("/commissioning/statement", heading="Short Breaks Statement", shows=visible("Carry on with version 3"))),
     *each(COMMISSIONERS, "version-draft", "draft",
           go(working(), heading="Version 3", shows=_button("Share for consultation with parent carers"))),
-    *each(COMMISSIONERS, "version-published", "draft", go(first(), heading="Version 1", shows="It cannot be changed")),
+    *each(COMMISSIONERS, "version-published", "draft",
+          go(first(), heading="Version 1", shows=visible("It cannot be changed"))),
     *each(COMMISSIONERS, "version-published-refuses-a-change-409", "draft",
           go(first("/details"), status=409, heading="Version 1", error="has been published and cannot be changed")),
     *each(COMMISSIONERS, "details", "draft", go(working("/details"), heading="The statement’s details")),
@@ -327,7 +267,7 @@ CASES = [
              shows=lambda page: expect(page.locator("textarea")).to_have_attribute("lang", "pl"))),
     *each(COMMISSIONERS, "section-urdu-not-written-in-english", "draft",
           go(working("/sections/eligibility_targeted/ur"), heading="Who can use targeted breaks",
-             shows="This has not been written in English yet")),
+             shows=visible("This has not been written in English yet"))),
     *each(COMMISSIONERS, "title-in-urdu", "draft",
           go(working("/sections/title/ur"), heading="Title", shows=_right_to_left("textarea"))),
     *each(COMMISSIONERS, "title-in-polish", "draft", go(working("/sections/title/pl"), heading="Title")),
@@ -338,17 +278,18 @@ CASES = [
           go(working("/preview?lang=ur"), heading=URDU_TITLE, shows=_right_to_left("article.statement"))),
     *each(COMMISSIONERS, "preview-polish", "draft", go(working("/preview?lang=pl"), heading=POLISH_TITLE)),
     *each(COMMISSIONERS, "comments-none-yet", "draft",
-          go(working("/comments"), heading="Comments from families", shows="No comments yet")),
+          go(working("/comments"), heading="Comments from families", shows=visible("No comments yet"))),
     *each(COMMISSIONERS, "comments-on-a-published-version", "draft",
-          go(first("/comments"), heading="Comments from families", shows="Please say more about weekend breaks.")),
+          go(first("/comments"), heading="Comments from families",
+             shows=visible("Please say more about weekend breaks."))),
 
     # Version 3 complete and out for consultation, with comments.
     *each(COMMISSIONERS, "version-out-for-consultation", "consultation",
-          go(working(), heading="Version 3", shows="Out for consultation since")),
+          go(working(), heading="Version 3", shows=visible("Out for consultation since"))),
     *each(COMMISSIONERS, "publish-ready", "consultation",
           go(working("/publish"), heading="Publish the statement", shows=_button("Publish version 3"))),
     *each(COMMISSIONERS, "comments-with-replies-and-waiting", "consultation",
-          go(working("/comments"), heading="Comments from families", shows="Not replied to")),
+          go(working("/comments"), heading="Comments from families", shows=visible("Not replied to"))),
     *each(COMMISSIONERS, "reply", "consultation",
           go(lambda w: f"/commissioning/statement/comments/{w.comment_waiting}/reply", heading="Reply to a comment")),
     *each(COMMISSIONERS, "reply-change", "consultation",
@@ -356,14 +297,14 @@ CASES = [
     *each(COMMISSIONERS, "reply-error-empty", "consultation",
           submit(lambda w: f"/commissioning/statement/comments/{w.comment_waiting}/reply", "Save the reply",
                  status=422, fill=_clear_reply, error="Enter your reply")),
-    Case("consultation-open-anonymous", "consultation", "anonymous",
-         go("/statement/consultation", heading="Short Breaks Statement", shows=_asked_to_sign_in_to_comment)),
-    Case("consultation-open-with-comment-form-parent", "consultation", "parent",
-         go("/statement/consultation", heading="Short Breaks Statement", shows=_button("Send your comment"))),
-    Case("consultation-open-urdu-with-comment-form-parent", "consultation", "parent",
-         go("/statement/consultation?lang=ur", heading=URDU_TITLE, shows=_button("Send your comment"))),
-    Case("consultation-comment-error-empty-parent", "consultation", "parent",
-         submit("/statement/consultation", "Send your comment", status=422, error="Enter your comment")),
+    Case("consultation-open-anonymous", "anonymous", stage="consultation",
+         visit=go("/statement/consultation", heading="Short Breaks Statement", shows=_asked_to_sign_in_to_comment)),
+    Case("consultation-open-with-comment-form-parent", "parent", stage="consultation",
+         visit=go("/statement/consultation", heading="Short Breaks Statement", shows=_button("Send your comment"))),
+    Case("consultation-open-urdu-with-comment-form-parent", "parent", stage="consultation",
+         visit=go("/statement/consultation?lang=ur", heading=URDU_TITLE, shows=_button("Send your comment"))),
+    Case("consultation-comment-error-empty-parent", "parent", stage="consultation",
+         visit=submit("/statement/consultation", "Send your comment", status=422, error="Enter your comment")),
 ]
 
 
@@ -376,33 +317,14 @@ def shared_world(app, base_url):
     empty_tables()
 
 
-@pytest.fixture(scope="module")
-def page_as(browser, base_url, shared_world):
-    """One signed-in page per role, reused by that role's cases (signed in again if the world is rebuilt)."""
-    pages = {}
-
-    def _page_as(role: str):
-        key = (role, shared_world.generation)
-        if key not in pages:
-            page = open_page(browser, base_url)
-            if role != "anonymous":
-                quick_sign_in(page, shared_world.user(role))
-            pages[key] = page
-        pages[key].problems.clear()
-        return pages[key]
-
-    yield _page_as
-    for page in pages.values():
-        page.context.close()
+# One signed-in page per role (anonymous, parent, council or trust), signed in again if the world is rebuilt.
+page_as = page_as_fixture(user=lambda world, role: world.user(role), key=lambda world, role: (role, world.generation))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize("case", params(CASES))
 def test_statement_page_has_no_accessibility_violations(case: Case, shared_world: StatementWorld, page_as):
     shared_world.at(case.stage)
-    page = page_as(case.role)
-    case.visit(page, shared_world)
-    assert_accessible(page, case.id)
-    assert_no_problems([page])
+    check(case, shared_world, page_as)
 
 
 # --- a version's whole life, in the browser --------------------------------------------------------
