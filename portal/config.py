@@ -21,6 +21,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # Processes that lay out the statement's PDFs side by side when it is published (0: one per CPU).
+    STATEMENT_PDF_PROCESSES = int(os.environ.get("STATEMENT_PDF_PROCESSES", "0"))
     # Email: with MAIL_SERVER set, mail goes over SMTP; otherwise it is printed to the log.
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -61,6 +63,8 @@ class TestConfig(Config):
     SECRET_KEY = "test"
     # Fast hashing keeps the suite quick; real deployments keep scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    # Small test statements: starting processes would cost more than it saves (one test turns it on).
+    STATEMENT_PDF_PROCESSES = 1
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}

@@ -1,1 +1,1 @@
-"""The Short Breaks Statement and its PDF (built in a later issue)."""
+"""The Short Breaks Statement: versions, sections per language, consultation, publishing, and its PDF."""

@@ -3,11 +3,13 @@ and the HTML and PDF it is rendered to (the same HTML for the page and, through 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from flask import current_app, render_template
 from flask_babel import format_currency, format_date, format_number, gettext
@@ -24,8 +26,8 @@ from providers.models import (Body, Category, Offer, OfferStatus, PaymentRoute, 
 
 from .i18n import direction, in_language, language_asked_for
 from .models import LANGUAGES, Statement
+from .pdf import FONTS, pdf_from_html, timed_pdf_from_html
 
-FONTS = Path(__file__).resolve().parent / "fonts"
 # WeasyPrint logs every page it lays out and fontTools every table it trims: noise in the server log.
 for _chatty in ("weasyprint.progress", "fontTools"):
     logging.getLogger(_chatty).setLevel(logging.WARNING)
@@ -450,7 +452,18 @@ def _page_label() -> str:
 
 def render_pdf(statement: Statement, language: str = "en") -> bytes:
     """The statement as a tagged PDF/UA-1 in ``language``, with the fonts shipped in statements/fonts."""
-    from weasyprint import HTML
+    return pdf_from_html(document_html(statement, language, for_pdf=True))
 
-    html = document_html(statement, language, for_pdf=True)
-    return HTML(string=html, base_url=FONTS.as_uri() + "/").write_pdf(pdf_variant="pdf/ua-1")
+
+def render_pdfs(statement: Statement, languages: list[str]) -> dict[str, tuple[bytes, int]]:
+    """The PDF in each language, with the milliseconds each took. WeasyPrint is pure Python, so the languages are
+    laid out side by side in separate processes (STATEMENT_PDF_PROCESSES, default one per CPU); the HTML is made
+    here, where the database and the translations are."""
+    htmls = {language: document_html(statement, language, for_pdf=True) for language in languages}
+    processes = min(len(htmls), current_app.config.get("STATEMENT_PDF_PROCESSES") or os.cpu_count() or 1)
+    if processes <= 1:
+        return {language: timed_pdf_from_html(html) for language, html in htmls.items()}
+    # spawn, not fork: the caller may be a threaded app server holding database connections.
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
+        made = pool.map(timed_pdf_from_html, htmls.values())
+        return dict(zip(htmls, made))

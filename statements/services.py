@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -22,7 +21,7 @@ from portal.locking import lock_rows
 from portal.models import Role, User, record
 from portal.timeutil import utcnow
 
-from .document import DEFAULT_TITLE, ELIGIBILITY_KEYS, SECTIONS, build_range, render_pdf
+from .document import DEFAULT_TITLE, ELIGIBILITY_KEYS, SECTIONS, build_range, render_pdfs
 from .models import LANGUAGES, Statement, StatementComment, StatementFile, StatementSection, StatementStatus
 
 EDITORS = (Role.COUNCIL, Role.TRUST, Role.ADMIN)
@@ -236,16 +235,13 @@ def publish(statement: Statement, *, by: User) -> Statement:
         raise DomainError("Version {} cannot be published yet: {}".format(
             statement.version, " ".join(p.text for p in problems)))
     written = _fingerprint(statement)
-    files = []
     with db.session.no_autoflush:
         statement_range = build_range()
         statement.range_snapshot = statement_range
-        for language in LANGUAGES:
-            began = time.perf_counter()
-            content = render_pdf(statement, language)
-            files.append(StatementFile(language=language, content=content, size=len(content),
-                                       sha256=hashlib.sha256(content).hexdigest(),
-                                       generation_ms=round((time.perf_counter() - began) * 1000)))
+        made = render_pdfs(statement, list(LANGUAGES))
+    files = [StatementFile(language=language, content=content, size=len(content),
+                           sha256=hashlib.sha256(content).hexdigest(), generation_ms=milliseconds)
+             for language, (content, milliseconds) in made.items()]
     lock_rows(Statement, [statement.id], busy="Someone else is publishing the statement. Try again in a minute.")
     db.session.refresh(statement)
     if statement.is_published:

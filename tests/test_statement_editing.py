@@ -344,16 +344,35 @@ def test_a_change_while_the_pdfs_are_made_stops_publishing(app, people, monkeypa
     db.session.commit()
     made = []
 
-    def render_while_a_colleague_works(statement, language):
-        if not made:
-            with db.engine.begin() as colleague:
-                colleague.execute(text(meanwhile))
-        made.append(language)
-        return b"%PDF-1.7 stand-in"
+    def render_while_a_colleague_works(statement, languages):
+        with db.engine.begin() as colleague:
+            colleague.execute(text(meanwhile))
+        made.extend(languages)
+        return {language: (b"%PDF-1.7 stand-in", 1) for language in languages}
 
-    monkeypatch.setattr(services, "render_pdf", render_while_a_colleague_works)
+    monkeypatch.setattr(services, "render_pdfs", render_while_a_colleague_works)
     with pytest.raises(DomainError, match=refusal):
         services.publish(statement, by=people["council"])
     db.session.rollback()
     assert made == list(LANGUAGES)
     assert db.session.scalar(select(StatementFile)) is None
+
+
+def test_pdfs_made_side_by_side_in_other_processes_read_the_same_as_made_here(app, people, monkeypatch):
+    from statements.document import render_pdfs
+
+    OfferFactory(title="Saturday Swim Club")
+    statement = services.start_draft(by=people["council"])
+    services.save_section(statement, "introduction", "en", "Short breaks for every family.", by=people["council"])
+    services.save_section(statement, "introduction", "ur", "یہ بیان مختصر وقفوں کے بارے میں ہے۔", by=people["council"])
+    db.session.commit()
+    monkeypatch.setitem(app.config, "STATEMENT_PDF_PROCESSES", 1)
+    here = render_pdfs(statement, ["en", "ur"])
+    monkeypatch.setitem(app.config, "STATEMENT_PDF_PROCESSES", 2)
+    elsewhere = render_pdfs(statement, ["en", "ur"])
+    assert list(elsewhere) == ["en", "ur"]
+    for language in ("en", "ur"):
+        assert pdf_text(elsewhere[language][0]) == pdf_text(here[language][0])
+        assert elsewhere[language][1] > 0
+    assert "Saturday Swim Club" in pdf_text(elsewhere["en"][0])
+    assert "مختصر وقفوں" in pdf_text(elsewhere["ur"][0])
