@@ -314,10 +314,10 @@ def _section(statement: Statement, spec: SectionSpec, language: str) -> dict:
         body = (statement.text(spec.key, "en") or "").strip()
         fallback = bool(body)
     return {"id": spec.key.replace("_", "-"), "key": spec.key, "title": gettext(spec.title),
-            "blocks": _blocks(body), "fallback": fallback, "missing": not body}
+            "blocks": blocks(body), "fallback": fallback, "missing": not body}
 
 
-def _blocks(body: str) -> list[tuple[str, list[str] | str]]:
+def blocks(body: str) -> list[tuple[str, list[str] | str]]:
     """Plain text as paragraphs (a blank line between) and lists (every line starting '- ' or '* ')."""
     blocks = []
     for chunk in body.replace("\r\n", "\n").split("\n\n"):
@@ -336,7 +336,10 @@ def _facts(statement: Statement) -> list[tuple[str, str]]:
     not_yet = gettext("Not yet")
     published = to_london(statement.published_at).date() if statement.published_at else None
     approved = statement.approved_by or not_yet
-    if statement.approved_by and statement.approved_on:
+    if statement.published_at is None:
+        # A draft is not approved yet, whatever has been typed in for the day it will be.
+        approved = not_yet
+    elif statement.approved_by and statement.approved_on:
         approved = gettext("%(who)s, on %(day)s", who=statement.approved_by, day=long_date(statement.approved_on))
     return [
         (gettext("Version"), format_number(statement.version)),

@@ -7,8 +7,13 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.forms import PlainSelectField, RealDateField
+from portal.timeutil import to_london, utcnow
 
 from .services import MAX_COMMENT_CHARACTERS, MAX_SECTION_CHARACTERS, SECTIONS
+
+
+def london_today():
+    return to_london(utcnow()).date()
 
 
 class DetailsForm(FlaskForm):
@@ -25,12 +30,17 @@ class DetailsForm(FlaskForm):
                               validators=[Length(max=300, message="This can be at most 300 characters")],
                               widget=GovTextInput(), description="Who signed it off, for example "
                                                                  "“Cabinet Member for Children”.")
-    approved_on = RealDateField("Date approved", format="%d %m %Y", validators=[Optional()])
+    approved_on = RealDateField("Date approved", format="%d %m %Y", validators=[Optional()],
+                                description="Leave it empty until the statement has been approved. For example, "
+                                            "27 3 2027")
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def validate_approved_on(self, field):
         if field.data and not (self.approved_by.data or "").strip():
             raise ValidationError("Say who approved the statement, or remove the date approved")
+        if field.data and field.data > london_today():
+            raise ValidationError("The date approved must be today or in the past. Leave it empty until the "
+                                  "statement has been approved")
 
 
 class SectionForm(FlaskForm):

@@ -202,6 +202,8 @@ def changes():
         problem = "Choose two published versions."
     elif chosen["from"] == chosen["to"]:
         problem = "Choose two different versions."
+    elif chosen["from"] > chosen["to"]:
+        problem = "Choose the older version first, then the newer one."
     if problem:
         return render_template("statements/public/changes.html", numbers=numbers, chosen=chosen, change=None,
                                problem=problem), 400

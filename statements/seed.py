@@ -128,6 +128,7 @@ def add_statement(echo: Callable[[str], None] = print) -> dict[str, int]:
                             written_by="Helen Carter, short breaks commissioner, and David Osei, children’s trust",
                             approved_by="Cabinet Member for Children, Young People and Families",
                             approved_on=today - timedelta(days=14), by=council)
+    services.open_consultation(first, by=council)
     echo("Statement: making version 1's PDFs in English, Urdu and Polish...")
     began = time.perf_counter()
     services.publish(first, by=council)

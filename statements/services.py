@@ -186,27 +186,44 @@ def reply_to_comment(comment: StatementComment, *, reply: str, by: User) -> Stat
 
 # --- checking and publishing -------------------------------------------------------------------------------
 
+# Where a problem is put right, besides a section (its key): the details, sharing the draft, the replies.
+DETAILS, SHARE, REPLIES = "details", "share-the-draft", "reply-to-comments"
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something missing that stops publishing: what it is, and the page to put it right."""
 
     text: str
-    fix: str  # "details", or a section key
+    fix: str  # DETAILS, SHARE, REPLIES or a section key
 
 
 def publication_problems(statement: Statement) -> list[Problem]:
     """Everything that stops this version being published, in the order the statement reads."""
     problems = []
     if statement.review_on is None:
-        problems.append(Problem("Add the date the statement will be reviewed.", "details"))
+        problems.append(Problem("Add the date the statement will be reviewed.", DETAILS))
     elif statement.review_on <= utcnow().date():
-        problems.append(Problem("The review date has passed: add a review date in the future.", "details"))
+        problems.append(Problem("The review date has passed: add a review date in the future.", DETAILS))
     if not statement.written_by:
-        problems.append(Problem("Say who wrote the statement.", "details"))
+        problems.append(Problem("Say who wrote the statement.", DETAILS))
     if not statement.approved_by:
-        problems.append(Problem("Say who approved the statement.", "details"))
+        problems.append(Problem("Say who approved the statement.", DETAILS))
     if statement.approved_by and statement.approved_on is None:
-        problems.append(Problem("Add the date the statement was approved.", "details"))
+        problems.append(Problem("Add the date the statement was approved.", DETAILS))
+    elif statement.approved_on and statement.approved_on > utcnow().date():
+        problems.append(Problem("The date approved is in the future: a statement is published once it has been "
+                                "approved.", DETAILS))
+    if statement.status is StatementStatus.DRAFT:
+        # The regulations: the statement is revised with regard to the views of local carers.
+        problems.append(Problem("Share this draft for consultation with parent carers before publishing it.",
+                                SHARE))
+    else:
+        waiting = db.session.scalar(select(func.count(StatementComment.id)).where(
+            StatementComment.statement_id == statement.id, StatementComment.reply.is_(None))) or 0
+        if waiting:
+            problems.append(Problem(f"Reply to every comment from families: {waiting} "
+                                    f"{'has' if waiting == 1 else 'have'} no reply yet.", REPLIES))
     eligibility = {key: tier for tier, key in ELIGIBILITY_KEYS.items()}
     for spec in SECTIONS:
         if not spec.required or (statement.text(spec.key, "en") or "").strip():
@@ -235,9 +252,11 @@ def publish(statement: Statement, *, by: User) -> Statement:
         raise DomainError("Version {} cannot be published yet: {}".format(
             statement.version, " ".join(p.text for p in problems)))
     written = _fingerprint(statement)
+    published_at = utcnow()
     with db.session.no_autoflush:
         statement_range = build_range()
-        statement.range_snapshot = statement_range
+        # The PDFs say when the version was published: the moment it will carry.
+        statement.range_snapshot, statement.published_at = statement_range, published_at
         made = render_pdfs(statement, list(LANGUAGES))
     files = [StatementFile(language=language, content=content, size=len(content),
                            sha256=hashlib.sha256(content).hexdigest(), generation_ms=milliseconds)
@@ -250,7 +269,7 @@ def publish(statement: Statement, *, by: User) -> Statement:
         raise DomainError(f"Version {statement.version} was changed while its PDFs were being made. "
                           "Check the changes, then publish again.")
     statement.range_snapshot = statement_range
-    statement.published_at, statement.published_by_id = utcnow(), by.id
+    statement.published_at, statement.published_by_id = published_at, by.id
     statement.status = StatementStatus.PUBLISHED
     db.session.flush()
     for stored in files:
@@ -266,6 +285,15 @@ def _fingerprint(statement: Statement) -> tuple:
     """Everything commissioners write in a version: the PDFs are made from exactly this."""
     return (statement.title, statement.review_on, statement.written_by, statement.approved_by, statement.approved_on,
             tuple(sorted((s.key, s.language, s.body) for s in statement.sections)))
+
+
+def untranslated(statement: Statement) -> dict[str, list[str]]:
+    """For each language other than English, the sections that will be shown in English, marked as not
+    translated yet. This does not stop publishing: a family still gets the whole statement."""
+    states = translation_state(statement)
+    return {language: [SECTION_TITLES[key] for key, by_language in states.items()
+                       if by_language[language] == "english"]
+            for language in LANGUAGES if language != "en"}
 
 
 def translation_state(statement: Statement) -> dict[str, dict[str, str]]:
@@ -292,6 +320,14 @@ class Changes:
     @property
     def nothing(self) -> bool:
         return not (self.sections or self.offers_added or self.offers_removed or self.facts)
+
+
+def _fact(value) -> str:
+    if value is None or value == "":
+        return "Not set"
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
 
 
 def _paragraphs(text: str | None) -> list[str]:
@@ -322,8 +358,8 @@ def changes_between(older: Statement, newer: Statement, language: str = "en") ->
     changes.offers_added = sorted(new_offers - old_offers, key=str.casefold)
     changes.offers_removed = sorted(old_offers - new_offers, key=str.casefold)
     for label, name in (("Title", "title"), ("Review date", "review_on"), ("Written by", "written_by"),
-                        ("Approved by", "approved_by")):
+                        ("Approved by", "approved_by"), ("Date approved", "approved_on")):
         before, after = getattr(older, name), getattr(newer, name)
         if before != after:
-            changes.facts.append((label, str(before or "Not set"), str(after or "Not set")))
+            changes.facts.append((label, _fact(before), _fact(after)))
     return changes

@@ -18,15 +18,17 @@ from portal.extensions import db
 from portal.models import Role
 
 from . import services
-from .document import SECTIONS, document_context
+from .document import SECTIONS, blocks, document_context
 from .forms import ActionForm, CommentForm, DetailsForm, ReplyForm, SectionForm
 from .i18n import in_language, language_asked_for
 from .models import LANGUAGES, Statement, StatementComment, StatementFile, StatementStatus
+from .public_views import NATIVE_NAMES
 
 bp = Blueprint("statements", __name__)
 
 editor_required = role_required(*services.EDITORS)
-NATIVE_NAMES = {"en": "English", "ur": "Urdu", "pl": "Polish"}
+# Languages named in English on the commissioners' pages; readers see each in its own words (NATIVE_NAMES).
+ENGLISH_NAMES = {"en": "English", "ur": "Urdu", "pl": "Polish"}
 
 
 def _statement_or_404(statement_id: int) -> Statement:
@@ -45,11 +47,28 @@ def _comment_counts(statement_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {statement_id: (total, waiting) for statement_id, total, waiting in rows}
 
 
+def fix_href(statement: Statement, problem: services.Problem) -> str:
+    """The page that puts a problem right."""
+    if problem.fix == services.DETAILS:
+        return url_for(".details", statement_id=statement.id)
+    if problem.fix == services.SHARE:
+        return url_for(".version", statement_id=statement.id) + "#share"
+    if problem.fix == services.REPLIES:
+        return url_for(".comments", statement_id=statement.id)
+    return url_for(".section", statement_id=statement.id, key=problem.fix, lang="en")
+
+
+@bp.app_context_processor
+def _statement_helpers():
+    # consultation_open is called only by the pages that invite families to comment (one small query).
+    return {"fix_href": fix_href, "consultation_open": services.in_consultation}
+
+
 def _version_page(statement: Statement, refusal: str | None = None, status: int = 200):
     problems = [] if statement.is_published else services.publication_problems(statement)
     total, waiting = _comment_counts([statement.id]).get(statement.id, (0, 0))
     return render_template("statements/admin/version.html", statement=statement, sections=SECTIONS,
-                           states=services.translation_state(statement), languages=LANGUAGES, names=NATIVE_NAMES,
+                           states=services.translation_state(statement), languages=LANGUAGES, names=ENGLISH_NAMES,
                            problems=problems, comments_total=total, comments_waiting=waiting, form=ActionForm(),
                            refusal=refusal), status
 
@@ -138,13 +157,14 @@ def section(statement_id: int, key: str, lang: str):
             db.session.commit()
             name = titles[key] if key == services.TITLE_KEY else f"“{titles[key]}”"
             if saved is None and lang != "en":
-                flash(f"{name} in {NATIVE_NAMES[lang]} has been removed: it is shown in English until it is "
+                flash(f"{name} in {ENGLISH_NAMES[lang]} has been removed: it is shown in English until it is "
                       "translated.", "success")
             else:
-                flash(f"{name} in {NATIVE_NAMES[lang]} has been saved.", "success")
+                flash(f"{name} in {ENGLISH_NAMES[lang]} has been saved.", "success")
             return redirect(url_for(".version", statement_id=statement.id) + f"#section-{key.replace('_', '-')}")
     return render_template("statements/admin/section.html", statement=statement, form=form, key=key, lang=lang,
-                           title=titles[key], spec=spec, english=english, language_name=NATIVE_NAMES[lang],
+                           title=titles[key], spec=spec, english=english, english_blocks=blocks(english or ""),
+                           language_name=ENGLISH_NAMES[lang],
                            rtl=lang == "ur"), 422 if form.errors else 200
 
 
@@ -192,8 +212,8 @@ def publish(statement_id: int):
     problems = services.publication_problems(statement)
     if problems and request.method == "POST":
         status = 409
-    return render_template("statements/admin/publish.html", statement=statement, problems=problems, form=form), \
-        status
+    return render_template("statements/admin/publish.html", statement=statement, problems=problems, form=form,
+                           untranslated=services.untranslated(statement), names=ENGLISH_NAMES), status
 
 
 @bp.get("/commissioning/statement/<int:statement_id>/preview")
@@ -271,7 +291,7 @@ def consultation():
                 db.session.commit()
                 flash("Thank you. Your comment has been sent to the commissioners. Their reply will appear here.",
                       "success")
-                return redirect(url_for(".consultation") + "#comments")
+                return redirect(url_for(".consultation"))
         else:
             status = 422
     language = language_asked_for(request.args.get("lang"))

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AuditEvent, Role
-from portal.timeutil import utcnow
+from portal.timeutil import to_london, utcnow
 from statements import services
 from statements.document import SECTIONS
 from statements.models import (LANGUAGES, PublishedStatementChanged, Statement, StatementComment, StatementFile,
@@ -79,7 +79,8 @@ def test_an_empty_draft_lists_exactly_what_is_missing_and_publishing_is_refused(
     assert response.status_code == 409
     page = text_of(response)
     assert "Version 1 cannot be published yet" in page
-    for missing in ("Add the date the statement will be reviewed.", "Say who wrote the statement.",
+    for missing in ("Share this draft for consultation with parent carers before publishing it.",
+                    "Add the date the statement will be reviewed.", "Say who wrote the statement.",
                     "Say who approved the statement.",
                     "Write the eligibility criteria for universal breaks",
                     "Write the eligibility criteria for targeted breaks",
@@ -101,6 +102,7 @@ def test_one_missing_tier_criteria_and_a_past_review_date_are_named(app, people)
     council.post("/commissioning/statement/drafts")
     statement = db.session.scalar(select(Statement))
     write_everything(council, statement.id)
+    council.post(f"/commissioning/statement/{statement.id}/consultation")
     council.post(f"/commissioning/statement/{statement.id}/sections/eligibility_targeted/en", data={"body": "  "})
     db.session.expire_all()
     statement = db.session.get(Statement, statement.id)
@@ -111,6 +113,45 @@ def test_one_missing_tier_criteria_and_a_past_review_date_are_named(app, people)
     with pytest.raises(DomainError, match="review date has passed"):
         services.publish(statement, by=people["council"])
     db.session.rollback()
+
+
+def test_an_approval_date_in_the_future_is_refused_and_a_draft_never_reads_as_approved(app, people):
+    council = as_(app, people["council"])
+    council.post("/commissioning/statement/drafts")
+    statement = db.session.scalar(select(Statement))
+    tomorrow = utcnow().date() + timedelta(days=2)
+    response = council.post(f"/commissioning/statement/{statement.id}/details", data={
+        "title": "Short Breaks Statement", "review_on": ["", "", ""], "written_by": "Sam Patel",
+        "approved_by": "Cabinet Member for Children",
+        "approved_on": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)]})
+    assert response.status_code == 422
+    assert "The date approved must be today or in the past" in text_of(response)
+    # Typed in by some other route, it still stops publishing.
+    statement.approved_by, statement.approved_on = "Cabinet Member for Children", tomorrow
+    db.session.commit()
+    assert "The date approved is in the future" in " ".join(p.text for p in services.publication_problems(statement))
+    # The draft shown to families does not claim an approval it has not had yet.
+    preview = text_of(council.get(f"/commissioning/statement/{statement.id}/preview"))
+    assert "Approved by Not yet" in preview
+
+
+def test_what_changed_gives_dates_as_people_write_them_and_asks_for_the_older_version_first(app):
+    from datetime import date
+
+    older = Statement(version=1, title="Short Breaks Statement", review_on=date(2028, 3, 31),
+                      approved_on=date(2027, 3, 1))
+    newer = Statement(version=2, title="Short Breaks Statement", review_on=date(2029, 3, 31),
+                      approved_on=date(2028, 3, 2))
+    assert services.changes_between(older, newer).facts == [
+        ("Review date", "31 March 2028", "31 March 2029"), ("Date approved", "1 March 2027", "2 March 2028")]
+    for version in (1, 2):
+        statement = Statement(version=version, title="Short Breaks Statement", status=StatementStatus.PUBLISHED,
+                              published_at=utcnow())
+        db.session.add(statement)
+    db.session.commit()
+    response = app.test_client().get("/statement/changes?from=2&to=1")
+    assert response.status_code == 400
+    assert "Choose the older version first, then the newer one." in text_of(response)
 
 
 def test_details_form_keeps_what_was_typed_and_explains_a_bad_date(app, people):
@@ -160,6 +201,11 @@ def test_draft_consultation_publish_new_draft_publish_again_and_what_changed(app
     comment = db.session.scalar(select(StatementComment))
     assert comment.section_key == "carers_needs" and comment.author_id == people["parent"].id
 
+    # Every comment needs a reply before the version can be published.
+    response = council.post(f"/commissioning/statement/{first.id}/publish")
+    assert response.status_code == 409
+    assert "Reply to every comment from families: 1 has no reply yet." in text_of(response)
+
     # Commissioners see who wrote it; other families do not.
     assert "Priya Shah" in text_of(trust.get(f"/commissioning/statement/{first.id}/comments"))
     assert trust.post(f"/commissioning/statement/comments/{comment.id}/reply",
@@ -183,6 +229,10 @@ def test_draft_consultation_publish_new_draft_publish_again_and_what_changed(app
     assert served.status_code == 200 and served.data == files["en"].content
     english = pdf_text(served.data)
     assert section_text("introduction") in english and "Saturday Swim Club" in english
+    # The stored PDF carries the day it was published, not "Not published yet".
+    published_day = to_london(first.published_at).date()
+    assert "Not published yet" not in english
+    assert f"Published {published_day.day} {published_day:%B %Y}" in english
     assert app.test_client().get("/statement/ur.pdf").data == files["ur"].content
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "statement_published")).actor_id == \
         people["council"].id
@@ -206,6 +256,7 @@ def test_draft_consultation_publish_new_draft_publish_again_and_what_changed(app
     assert db.session.scalar(select(Statement).where(Statement.version == 3)) is None
 
     write_everything(trust, second.id, version=2)
+    assert trust.post(f"/commissioning/statement/{second.id}/consultation").status_code == 302
     OfferFactory(title="Holiday Play Scheme")
     assert trust.post(f"/commissioning/statement/{second.id}/publish").status_code == 302
 
@@ -231,6 +282,7 @@ def published(app, people):
                             by=people["council"])
     services.open_consultation(statement, by=people["council"])
     comment = services.add_comment(statement, body="More sessions, please.", section_key=None, by=people["parent"])
+    services.reply_to_comment(comment, reply="We have added some.", by=people["trust"])
     services.publish(statement, by=people["council"])
     db.session.commit()
     return statement, comment
@@ -341,6 +393,7 @@ def test_a_change_while_the_pdfs_are_made_stops_publishing(app, people, monkeypa
     services.update_details(statement, title="Short Breaks Statement", review_on=utcnow().date() + timedelta(days=90),
                             written_by="Sam Patel", approved_by="Cabinet", approved_on=utcnow().date(),
                             by=people["council"])
+    services.open_consultation(statement, by=people["council"])
     db.session.commit()
     made = []
 
@@ -376,3 +429,14 @@ def test_pdfs_made_side_by_side_in_other_processes_read_the_same_as_made_here(ap
         assert elsewhere[language][1] > 0
     assert "Saturday Swim Club" in pdf_text(elsewhere["en"][0])
     assert "مختصر وقفوں" in pdf_text(elsewhere["ur"][0])
+
+
+def test_every_problem_links_to_the_page_that_puts_it_right(app, people):
+    """Including the section called "consultation", which is not the same as sharing the draft."""
+    council = as_(app, people["council"])
+    council.post("/commissioning/statement/drafts")
+    statement = db.session.scalar(select(Statement))
+    page = council.get(f"/commissioning/statement/{statement.id}/publish").get_data(as_text=True)
+    base = f"/commissioning/statement/{statement.id}"
+    assert f'href="{base}#share"' in page and f'href="{base}/details"' in page
+    assert f'href="{base}/sections/consultation/en"' in page

@@ -44,6 +44,7 @@ def test_publishing_the_statement_says_the_pdfs_are_being_made(app, page):
         services.save_section(statement, key, "en", f"About {key}.", by=council)
     services.update_details(statement, title="Short Breaks Statement", review_on=utcnow().date() + timedelta(days=90),
                             written_by="Sam Patel", approved_by="Cabinet", approved_on=utcnow().date(), by=council)
+    services.open_consultation(statement, by=council)
     db.session.commit()
     quick_sign_in(page, council)
     status = _press_and_read_status(page, f"/commissioning/statement/{statement.id}/publish",

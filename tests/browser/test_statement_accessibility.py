@@ -132,6 +132,7 @@ class StatementWorld:
         services.update_details(second, title="Short Breaks Statement", review_on=today + timedelta(days=365),
                                 written_by=second.written_by, approved_by="Cabinet Member for Children",
                                 approved_on=today - timedelta(days=1), by=trust)
+        services.open_consultation(second, by=trust)
         db.session.commit()
         services.publish(second, by=trust)
         db.session.commit()
@@ -286,8 +287,10 @@ CASES = [
     # Version 3 complete and out for consultation, with comments.
     *each(COMMISSIONERS, "version-out-for-consultation", "consultation",
           go(working(), heading="Version 3", shows=visible("Out for consultation since"))),
-    *each(COMMISSIONERS, "publish-ready", "consultation",
-          go(working("/publish"), heading="Publish the statement", shows=_button("Publish version 3"))),
+    # Everything written, but one family's comment still waits for a reply (the journey below publishes).
+    *each(COMMISSIONERS, "publish-waits-for-replies", "consultation",
+          go(working("/publish"), heading="Publish the statement",
+             error="Reply to every comment from families: 1 has no reply yet.")),
     *each(COMMISSIONERS, "comments-with-replies-and-waiting", "consultation",
           go(working("/comments"), heading="Comments from families", shows=visible("Not replied to"))),
     *each(COMMISSIONERS, "reply", "consultation",
