@@ -51,10 +51,6 @@ class SectionForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
-class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token to check."""
-
-
 class CommentForm(FlaskForm):
     section = PlainSelectField("Which part of the statement is your comment about?",
                                choices=[("", "The whole statement")] + [(s.key, s.title) for s in SECTIONS],

@@ -15,11 +15,12 @@ from sqlalchemy.orm import joinedload
 from portal.access import get_or_404, role_required
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.forms import ConfirmForm
 from portal.models import Role
 
 from . import services
 from .document import SECTIONS, blocks, document_context
-from .forms import ActionForm, CommentForm, DetailsForm, ReplyForm, SectionForm
+from .forms import CommentForm, DetailsForm, ReplyForm, SectionForm
 from .i18n import in_language, language_asked_for
 from .models import LANGUAGES, Statement, StatementComment, StatementFile, StatementStatus
 from .public_views import NATIVE_NAMES
@@ -69,7 +70,7 @@ def _version_page(statement: Statement, refusal: str | None = None, status: int 
     total, waiting = _comment_counts([statement.id]).get(statement.id, (0, 0))
     return render_template("statements/admin/version.html", statement=statement, sections=SECTIONS,
                            states=services.translation_state(statement), languages=LANGUAGES, names=ENGLISH_NAMES,
-                           problems=problems, comments_total=total, comments_waiting=waiting, form=ActionForm(),
+                           problems=problems, comments_total=total, comments_waiting=waiting, form=ConfirmForm(),
                            refusal=refusal), status
 
 
@@ -90,13 +91,13 @@ def index():
         files.setdefault(statement_id, []).append(language)
     return render_template("statements/admin/index.html", statements=statements, files=files,
                            comments=_comment_counts([s.id for s in statements]),
-                           working=services.current_draft(), form=ActionForm())
+                           working=services.current_draft(), form=ConfirmForm())
 
 
 @bp.post("/commissioning/statement/drafts")
 @editor_required
 def start_draft():
-    form = ActionForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -172,7 +173,7 @@ def section(statement_id: int, key: str, lang: str):
 @editor_required
 def open_consultation(statement_id: int):
     statement = _statement_or_404(statement_id)
-    form = ActionForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -192,7 +193,7 @@ def publish(statement_id: int):
     statement = _statement_or_404(statement_id)
     if statement.is_published:
         return _refuse_published(statement)
-    form = ActionForm()
+    form = ConfirmForm()
     status = 200
     if request.method == "POST":
         if not form.validate_on_submit():
