@@ -32,6 +32,7 @@ from providers.models import Booking, Session
 from providers.services import has_approved_assessment
 
 from . import services as money
+from . import stripe_gateway
 from .budget_forms import CHANGES, ChangeBudgetForm, NewBudgetForm
 from .models import (
     Account,
@@ -400,4 +401,6 @@ def family_money():
         shown.append({"budget": budget, "history": history, "used": any(not e.is_decision for e in history),
                       "left": balances.get(budget.account, 0), "held": balances.get(budget.held_account, 0),
                       "sentence": money.balance_sentence(budget)})
-    return render_template("budgets/family_money.html", budgets=shown, today=money.today())
+    # Replies to the trust's decision emails go to MAIL_FROM, so that is where a family asks for a review.
+    return render_template("budgets/family_money.html", budgets=shown, today=money.today(),
+                           card_payments=stripe_gateway.configured(), review_email=current_app.config["MAIL_FROM"])

@@ -112,8 +112,12 @@ def _lines(sums: dict, names: dict, not_tied: str) -> list[Line]:
 
 
 def by_tier(envelope: Envelope) -> list[Line]:
+    """Every tier the envelope's body commissions, with nothing spent on it or not (a tier left out would look
+    forgotten), then any other tier with money."""
     order = {tier.value: n for n, tier in enumerate(Tier)}
     lines = _lines(_sums(envelope, Rollup.tier), {t.value: t.label for t in Tier}, NOT_TIED["tier"])
+    shown = {line.key for line in lines}
+    lines += [Line(tier.value, tier.label, 0, 0) for tier in TIERS[envelope.body] if tier.value not in shown]
     return sorted(lines, key=lambda line: order.get(line.key, len(order)))
 
 
@@ -175,16 +179,32 @@ def provider_page(envelope: Envelope, page: int, size: int) -> tuple[list[Line],
 def by_month(envelope: Envelope, on: date | None = None) -> list[MonthLine]:
     """Actual spend in each month, and what was committed but not yet delivered at each month's end.
 
-    Months run from the first with any money to the current month (or the year's last, for a past year)."""
+    Months run from the year's first (or the first with any money) to the current month (or the year's last, for a
+    past year). Money moves when it happens, so places booked in advance commit money to the year before it starts,
+    and a register marked late spends it after the year ends: those months are not months of the year, so each side
+    is one line ("Before April 2026", "After March 2027") rather than passed off as part of it."""
     on = on or today()
     sums = _sums(envelope, Rollup.month)
-    current = f"{on:%Y-%m}"
-    months = sorted({m for m in year_months(envelope.year) if m <= current} | set(sums))
-    lines, running = [], 0
-    for month in months:
-        committed, spent = sums.get(month, (0, 0))
+    months = year_months(envelope.year)
+    first, last, current = months[0], months[-1], f"{on:%Y-%m}"
+    before, after = [0, 0], [0, 0]
+    in_year: dict[str, list[int]] = {month: [0, 0] for month in months if month <= current}
+    for month, (committed, spent) in sums.items():
+        side = before if month < first else after if month > last else in_year.setdefault(month, [0, 0])
+        side[0] += committed
+        side[1] += spent
+    lines, running = [], before[0]
+    if any(before):
+        lines.append(MonthLine(f"before {first}", f"Before {month_name(first)} (booked in advance)", before[1],
+                               running))
+    for month in sorted(in_year):
+        committed, spent = in_year[month]
         running += committed
         lines.append(MonthLine(month, month_name(month), spent, running))
+    if any(after):
+        running += after[0]
+        lines.append(MonthLine(f"after {last}", f"After {month_name(last)} (recorded after the year ended)",
+                               after[1], running))
     return lines
 
 
@@ -192,28 +212,50 @@ def by_month(envelope: Envelope, on: date | None = None) -> list[MonthLine]:
 
 @dataclass(frozen=True)
 class Forecast:
-    """Actual spend so far, carried on at the same daily rate to the end of the financial year."""
+    """What the year's actual spend is forecast to come to, from two figures:
+
+    - the run rate: actual spend so far, carried on at the same daily rate to the end of the financial year;
+    - what is already spent and committed: committed money is promised (places booked, personal budgets
+      allocated), so the year costs at least that unless some of it is given back.
+
+    The forecast is the larger of the two."""
 
     spent: int
+    committed: int
     days_gone: int
     days_in_year: int
-    amount: int | None  # None before the year starts
-    runs_out_on: date | None  # when spend at this rate reaches the envelope, if it does within the year
+    run_rate: int | None  # None before the year starts
+    runs_out_on: date | None  # when spend at the run rate reaches the envelope, if it does within the year
+    ends_on: date
+
+    @property
+    def amount(self) -> int | None:
+        return None if self.run_rate is None else max(self.run_rate, self.spent + self.committed)
+
+    @property
+    def from_commitments(self) -> bool:
+        """The forecast is what is already spent and committed, more than the run rate comes to."""
+        return self.run_rate is not None and self.spent + self.committed > self.run_rate
+
+    @property
+    def days_to_spare(self) -> int | None:
+        """Days of the year left after the day spend at the run rate reaches the envelope (0: the last day)."""
+        return None if self.runs_out_on is None else (self.ends_on - self.runs_out_on).days
 
 
-def forecast(envelope: Envelope, spent: int, on: date | None = None) -> Forecast:
+def forecast(envelope: Envelope, spent: int, on: date | None = None, committed: int = 0) -> Forecast:
     on = on or today()
     days_in_year = (envelope.ends_on - envelope.starts_on).days + 1
     if on < envelope.starts_on:
-        return Forecast(spent, 0, days_in_year, None, None)
+        return Forecast(spent, committed, 0, days_in_year, None, None, envelope.ends_on)
     days_gone = (min(on, envelope.ends_on) - envelope.starts_on).days + 1
     # Rounded to the nearest penny, in whole numbers: money is never a float.
-    amount = (2 * spent * days_in_year + days_gone) // (2 * days_gone) if spent >= 0 else spent
+    run_rate = (2 * spent * days_in_year + days_gone) // (2 * days_gone) if spent >= 0 else spent
     runs_out_on = None
-    if spent > 0 and amount > envelope.amount_pence:
+    if spent > 0 and run_rate > envelope.amount_pence:
         day_number = -(-envelope.amount_pence * days_gone // spent)  # the first day spend reaches the envelope
         runs_out_on = envelope.starts_on + timedelta(days=max(day_number, 1) - 1)
-    return Forecast(spent, days_gone, days_in_year, amount, runs_out_on)
+    return Forecast(spent, committed, days_gone, days_in_year, run_rate, runs_out_on, envelope.ends_on)
 
 
 # --- pressures -----------------------------------------------------------------------------------------
@@ -406,7 +448,7 @@ def dashboard(envelope: Envelope, on: date | None = None) -> Dashboard:
     figures = ledger.figures(envelope)
     council = envelope.body is Body.COUNCIL
     return Dashboard(
-        envelope=envelope, figures=figures, forecast=forecast(envelope, figures.spent, on),
+        envelope=envelope, figures=figures, forecast=forecast(envelope, figures.spent, on, figures.committed),
         tiers=by_tier(envelope), providers=provider_summary(envelope), localities=by_locality(envelope),
         categories=by_category(envelope), months=by_month(envelope, on),
         waiting=waiting_lists(envelope.body), places=places_per_child(envelope.body),

@@ -208,9 +208,12 @@ def dashboard_csv():
     rows.append(["summary", "amount", "Remaining (not committed or spent)", figures.available,
                  _decimal_pounds(figures.available), "", ""])
     if forecast.amount is not None:
-        rows.append(["summary", "amount", f"Forecast to {envelope.ends_on:%-d %B %Y} (actual spend so far at the same "
-                     f"daily rate: {forecast.days_gone} of {forecast.days_in_year} days gone)", forecast.amount,
+        rows.append(["summary", "amount", f"Forecast spend for the year to {envelope.ends_on:%-d %B %Y} (the larger "
+                     "of what is spent and committed, and the run rate)", forecast.amount,
                      _decimal_pounds(forecast.amount), "", ""])
+        rows.append(["summary", "amount", f"Run rate: actual spend so far at the same daily rate "
+                     f"({forecast.days_gone} of {forecast.days_in_year} days gone)", forecast.run_rate,
+                     _decimal_pounds(forecast.run_rate), "", ""])
     for dimension, lines in (("tier", board.tiers), ("locality", board.localities),
                              ("category", board.categories)):
         for each in lines:

@@ -171,6 +171,11 @@ class Figures:
     def used_percent(self) -> int:
         return 0 if self.envelope <= 0 else (self.used * 100) // self.envelope
 
+    @property
+    def over_by(self) -> int:
+        """How far committed and spent money goes beyond the envelope (0 when it does not)."""
+        return max(0, -self.available)
+
 
 def figures(envelope: Envelope) -> Figures:
     rows = dict(db.session.execute(

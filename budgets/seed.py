@@ -8,9 +8,9 @@ back and, as the portal would have done had the year really happened:
   same children where they were old enough), all delivered;
 - adds places booked and later cancelled by the family (about a fifth of all funded places booked),
   money committed and given back;
-- funds places: targeted council-funded offers from the council's envelope, specialist breaks from each
-  assessed child's managed personal budget; marks places delivered up to two days ago (registers of the
-  last two days are left for providers to mark);
+- funds places: council-funded offers (targeted, and any universal ones) from the council's envelope,
+  specialist breaks from each assessed child's managed personal budget; marks places delivered up to two
+  days ago (registers of the last two days are left for providers to mark);
 - sets each body's envelope for the years the places fall in, and records a resource panel decision for
   every budget;
 - writes the matching ledger transactions and lines in bulk, in time order, then fills the cached account
@@ -107,9 +107,11 @@ class OfferRow:
 
     @property
     def body(self) -> Body | None:
-        if self.tier is Tier.SPECIALIST and self.price > 0:
-            return Body.TRUST
-        if self.tier is Tier.TARGETED and self.route is PaymentRoute.COUNCIL_FUNDED:
+        """Who pays for a place, by the booking's rule (``budgets.funding``): the council for any council-funded
+        universal or targeted break, the trust for a priced specialist one; nobody for free or family-paid breaks."""
+        if self.tier is Tier.SPECIALIST:
+            return Body.TRUST if self.price > 0 else None
+        if self.route is PaymentRoute.COUNCIL_FUNDED and self.price > 0:
             return Body.COUNCIL
         return None
 

@@ -404,6 +404,41 @@ def test_family_with_no_budget_is_told_what_a_budget_is_and_how_to_ask(app, fami
     assert "You do not have a personal budget for short breaks" in client.get("/money").text
 
 
+@pytest.mark.parametrize("card_payments", [False, True])
+def test_a_direct_payment_says_how_to_use_it_whether_or_not_cards_work_here(app, trust, child, login, monkeypatch,
+                                                                             card_payments):
+    for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+        monkeypatch.setitem(app.config, key, "configured-for-this-test" if card_payments else None)
+    _approve(child, trust)
+    _allocate(login(trust), child, kind="direct_payment", amount="600")
+    family_client = app.test_client()
+    sign_in(family_client, child.parent)
+    text = " ".join(family_client.get("/money").text.split())
+    if card_payments:
+        assert "when you book a break, choose to pay by card from your direct payment" in text
+    else:
+        assert "pay by card from your direct payment" not in text
+        assert "You cannot pay with it on this website at the moment, because card payments are not available " \
+               "here" in text
+        assert "book the break with the provider and pay them yourself from your direct payment, and keep the " \
+               "receipts" in text
+
+
+def test_the_family_is_told_how_to_ask_for_a_review_of_a_decision(app, trust, child, login, monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_FROM", "short-breaks@trust.example")
+    _approve(child, trust)
+    _allocate(login(trust), child, amount="100")
+    family_client = app.test_client()
+    sign_in(family_client, child.parent)
+    page = family_client.get("/money").text
+    text = " ".join(page.split())
+    assert "If you disagree with a decision" in text
+    assert "Reply to the email the trust sent you about the decision, or email" in text
+    # The decision email comes from MAIL_FROM, so replies and this link reach the same place.
+    assert 'href="mailto:short-breaks@trust.example?subject=Review%20of%20a%20decision%20about%20Amira' in page
+    assert "Say which decision you disagree with (its date) and why." in text
+
+
 # --- direct payment monitoring -------------------------------------------------------------------------------
 
 def _paid_direct_payment_booking(child, session):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from html import unescape
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +16,8 @@ from budgets import dashboard as queries
 from budgets import funding, ledger
 from budgets import services as money
 from budgets.dashboard_forms import parse_pounds
-from budgets.models import BudgetKind, Envelope, LedgerLine, PersonalBudget, financial_year
+from budgets.models import BudgetKind, EntryKind, Envelope, LedgerLine, PersonalBudget, financial_year
+from budgets.seed import OfferRow
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, AuditEvent, Role, User
 from portal.templating import pounds
@@ -133,6 +135,16 @@ def test_the_dashboard_shows_the_ledgers_figures(council_year, login, council):
     assert ledger.check() == []
 
 
+def test_by_tier_shows_every_tier_the_council_commissions(council_year, login, council):
+    envelope, delivered, kept = council_year
+    assert [(line.name, line.spent, line.committed) for line in queries.by_tier(envelope)] == [
+        ("Universal", 0, 0), ("Targeted", 2000, 4000)]
+    text = _text(login(council).get("/money/dashboard").text)
+    assert "Universal £0.00 £0.00" in text
+    assert "Nothing from this budget has been committed or spent on universal breaks" in text
+    assert "free breaks, which the council block-funds" in text
+
+
 def test_the_csv_has_the_same_figures(council_year, login, council):
     envelope, delivered, kept = council_year
     response = login(council).get("/money/dashboard.csv")
@@ -146,7 +158,8 @@ def test_the_csv_has_the_same_figures(council_year, login, council):
     assert summary[3:] == ["4000", "40.00", "2000", "20.00"]
     assert ["summary", "amount", "Remaining (not committed or spent)", "94000", "940.00", "", ""] in rows
     tiers = [row for row in rows if row[1] == "tier"]
-    assert tiers == [["breakdown", "tier", "Targeted", "4000", "40.00", "2000", "20.00"]]
+    assert tiers == [["breakdown", "tier", "Universal", "0", "0.00", "0", "0.00"],
+                     ["breakdown", "tier", "Targeted", "4000", "40.00", "2000", "20.00"]]
     providers = {row[2]: row[3:] for row in rows if row[1] == "provider"}
     assert providers[kept.session.offer.provider.name] == ["4000", "40.00", "0", "0.00"]
     localities = {row[2]: row[3] for row in rows if row[1] == "locality"}
@@ -171,6 +184,79 @@ def test_forecast_is_the_run_rate_of_actual_spend_over_the_whole_year():
     assert queries.forecast(leap, 0, on=date(2027, 4, 1)).days_in_year == 366
 
 
+def test_the_forecast_is_at_least_what_is_already_spent_and_committed():
+    envelope = Envelope(body=Body.TRUST, year=2026, amount_pence=365_000_00)
+    # 169 days gone: £100,000 spent runs on to £215,976.33, but £300,000 more is promised, so the year costs at
+    # least £400,000.
+    forecast = queries.forecast(envelope, 100_000_00, on=date(2026, 9, 16), committed=300_000_00)
+    assert (forecast.days_gone, forecast.run_rate, forecast.amount) == (169, 215_976_33, 400_000_00)
+    assert forecast.from_commitments
+    assert forecast.runs_out_on is None, "the run rate alone does not reach the budget"
+    # Spending fast with little promised: the run rate is the forecast.
+    fast = queries.forecast(envelope, 300_000_00, on=date(2026, 9, 16), committed=1_000_00)
+    assert fast.amount == fast.run_rate == 647_928_99 and not fast.from_commitments
+    assert queries.forecast(envelope, 0, on=date(2026, 3, 31), committed=5_00).amount is None
+
+
+def test_spend_reaching_the_budget_on_the_last_day_is_not_before_the_year_ends():
+    envelope = Envelope(body=Body.COUNCIL, year=2026, amount_pence=10_000)
+    # £90 of £100 spent in 328 days: at that rate spend reaches £100 on day 365, 31 March 2027, the year's last.
+    last_day = queries.forecast(envelope, 9000, on=date(2026, 4, 1) + timedelta(days=327))
+    assert (last_day.days_gone, last_day.run_rate) == (328, 10_015)
+    assert last_day.runs_out_on == date(2027, 3, 31) and last_day.days_to_spare == 0
+    # In 300 days: reached on day 334, 28 February 2027, 31 days before the year ends.
+    earlier = queries.forecast(envelope, 9000, on=date(2026, 4, 1) + timedelta(days=299))
+    assert earlier.runs_out_on == date(2027, 2, 28) and earlier.days_to_spare == 31
+
+
+def test_the_dashboard_says_when_spend_reaches_the_budget_on_the_years_last_day(app, council, login, monkeypatch):
+    year = _this_year()
+    money.set_envelope(Body.COUNCIL, year, 10_000, by=council, reason="Small budget")
+    _deliver(_book_council(_soon(offer=_council_offer(price=9000))))
+    days_in_year = (date(year + 1, 4, 1) - date(year, 4, 1)).days
+    # The day on which £90 spent so far, carried on at the same daily rate, reaches £100 on the year's last day.
+    gone = next(days for days in range(1, days_in_year) if -(-10_000 * days // 9000) == days_in_year)
+    monkeypatch.setattr(queries, "today", lambda: date(year, 4, 1) + timedelta(days=gone - 1))
+    text = _text(login(council).get("/money/dashboard").text)
+    assert f"actual spend reaches the budget on {date(year + 1, 3, 31):%A} 31 March {year + 1}, the last day of " \
+           "the year, and goes beyond it." in text
+    assert "before the year ends" not in text
+    monkeypatch.setattr(queries, "today", lambda: date(year, 4, 1) + timedelta(days=gone - 31))
+    text = _text(login(council).get("/money/dashboard").text)
+    assert re.search(rf"actual spend reaches the budget on \w+ \d+ \w+ {year + 1}, \d+ days before the year ends "
+                     rf"on \w+ 31 March {year + 1}\.", text)
+
+
+def test_months_outside_the_year_are_one_line_each_not_months_of_the_year(app, council):
+    year = _this_year()
+    envelope = money.set_envelope(Body.COUNCIL, year, 100_000, by=council, reason="Set")
+    available, committed, spent = (ledger.envelope_account(envelope, part)
+                                   for part in ("available", "committed", "spent"))
+    context = dict(envelope_id=envelope.id, dims=ledger.Dims("targeted"), reason="Test", by=council)
+
+    def on(month, day, following=False):
+        return datetime(year + following, month, day, 12, tzinfo=timezone.utc)
+
+    # Booked on 20 February for an April place; booked on 30 March for a 31 March place whose register was
+    # marked on 2 April.
+    ledger.move(EntryKind.COMMITMENT, 1500, available, committed, at=on(2, 20), **context)
+    ledger.move(EntryKind.DELIVERY, 1500, committed, spent, at=on(4, 10), **context)
+    ledger.move(EntryKind.COMMITMENT, 2000, available, committed, at=on(3, 30, following=True), **context)
+    ledger.move(EntryKind.DELIVERY, 2000, committed, spent, at=on(4, 2, following=True), **context)
+    db.session.commit()
+    months = queries.by_month(envelope, on=date(year + 1, 5, 1))
+    assert [(m.name, m.spent, m.committed) for m in (months[0], months[1], months[-2], months[-1])] == [
+        (f"Before April {year} (booked in advance)", 0, 1500), (f"April {year}", 1500, 0),
+        (f"March {year + 1}", 0, 2000), (f"After March {year + 1} (recorded after the year ended)", 2000, 0)]
+    assert [m.name for m in months[1:-1]] == [queries.month_name(m) for m in queries.year_months(year)]
+    # Next year's envelope, with a place already booked: one line, before the year.
+    following = money.set_envelope(Body.COUNCIL, year + 1, 100_000, by=council, reason="Set")
+    ledger.move(EntryKind.COMMITMENT, 700, ledger.envelope_account(following, "available"),
+                ledger.envelope_account(following, "committed"), **(context | {"envelope_id": following.id}))
+    assert [(m.name, m.spent, m.committed) for m in queries.by_month(following)] == [
+        (f"Before April {year + 1} (booked in advance)", 0, 700)]
+
+
 def test_charts_are_accessible_svg_with_the_tables_figures(council_year, login, council):
     page = login(council).get("/money/dashboard").text
     charts = re.findall(r"<svg[^>]*>.*?</svg>", page, flags=re.S)
@@ -182,8 +268,8 @@ def test_charts_are_accessible_svg_with_the_tables_figures(council_year, login, 
         for element_id in labelled:
             assert re.search(rf'<(title|desc) id="{element_id}">[^<]+</\1>', chart), element_id
     tier_chart = next(c for c in charts if 'id="chart-tier"' in c)
-    assert re.findall(r"Actual spend: (£[\d,.]+)", tier_chart) == ["£20.00"]
-    assert re.findall(r"Committed: (£[\d,.]+)", tier_chart) == ["£40.00"]
+    assert re.findall(r"Actual spend: (£[\d,.]+)", tier_chart) == ["£0.00", "£20.00"]
+    assert re.findall(r"Committed: (£[\d,.]+)", tier_chart) == ["£0.00", "£40.00"]
     table = page[page.index("By tier</caption>"):]
     table = table[:table.index("</table>")]
     assert "£20.00" in table and "£40.00" in table
@@ -238,8 +324,27 @@ def test_trust_sees_panel_decisions_recorded_beyond_its_envelope(app, trust, log
     assert "Children’s trust short breaks budget" in text
     assert "1 resource panel decision was recorded when the budget was already fully committed, for £80.00" in text
     assert "Budget allocated" in text
-    assert "The whole budget is committed or spent (160% used)" in text
+    assert "£30.00 over the budget: more is committed or spent than the budget for the year (160% used)" in text
     assert "Council-funded breaks at the budget limit" not in text
+
+
+def test_a_trust_budget_committed_beyond_its_amount_says_so_plainly_as_pressure(app, trust, login):
+    money.set_envelope(Body.TRUST, _this_year(), 5000, by=trust, reason="Trust budget")
+    _budget(ChildFactory(), trust, 8000)
+    db.session.commit()
+    page = login(trust).get("/money/dashboard").text
+    text = _text(page)
+    assert "-£" not in text and "Left to commit" not in text
+    table = page[page.index('<table class="govuk-table" id="figures">'):]
+    assert "Over the budget by £30.00" in _text(table[:table.index("</table>")])
+    assert "Pressure £30.00 more than the £50.00 budget" in text
+    chart = re.search(r'<svg[^>]*id="chart-envelope".*?</svg>', page, flags=re.S).group(0)
+    assert "Over the budget by £30.00" in chart and "Left:" not in chart
+    assert "£30.00 more than the £50.00 budget is committed or spent (160% used)" in text
+    assert "never refused for lack of budget" in text and 'href="#pressures"' in page
+    # Allocated budgets are promised money: the year's forecast is at least the £80 committed, not £0.
+    assert "Forecast spend for the year, to" in text and "£80.00 (160% of the budget)" in text
+    assert "it is what is already spent and committed (£80.00)" in text
 
 
 def test_no_envelope_shows_an_empty_state_with_a_link_to_set_it(app, council, login):
@@ -451,6 +556,21 @@ def test_the_small_seed_writes_money_that_reconciles(app):
         select(PersonalBudget).where(PersonalBudget.child_id == child.id))}
     assert kinds == {BudgetKind.MANAGED, BudgetKind.DIRECT_PAYMENT}
     db.session.remove()
+
+
+def test_the_seed_funds_council_funded_universal_breaks_from_the_council_as_booking_would():
+    def row(tier, route, price=500, contribution=100):
+        return OfferRow(1, tier, route, price, contribution, 5, 12, (tier.value, 1, 1, "sport"))
+
+    # Booking offers council funding on any council-funded break that is not specialist; so does the seed.
+    assert funding.get("council_funded").available_for(
+        SimpleNamespace(tier=Tier.UNIVERSAL, payment_route=PaymentRoute.COUNCIL_FUNDED))
+    universal = row(Tier.UNIVERSAL, PaymentRoute.COUNCIL_FUNDED)
+    assert universal.body is Body.COUNCIL and universal.funded == 400
+    assert row(Tier.TARGETED, PaymentRoute.COUNCIL_FUNDED).body is Body.COUNCIL
+    assert row(Tier.UNIVERSAL, PaymentRoute.FREE, price=0).body is None
+    assert row(Tier.UNIVERSAL, PaymentRoute.PAY_PROVIDER).body is None
+    assert row(Tier.SPECIALIST, PaymentRoute.PERSONAL_BUDGET, price=9000).body is Body.TRUST
 
 
 def test_the_seeded_dashboard_renders_for_each_commissioner(app, client):
