@@ -18,7 +18,7 @@ from portal.templating import pounds
 from portal.timeutil import to_london, utcnow
 from providers.models import Body
 
-from . import ledger
+from . import ledger, stripe_gateway
 from .ledger import SPECIALIST, envelope_account
 from .models import (
     BudgetKind,
@@ -242,7 +242,8 @@ def _after_decision(budget: PersonalBudget, decision: PanelDecision, envelope: E
     db.session.flush()
     family = budget.child.parent
     notify.queue(family.email, f"{decision.kind.label}: {budget.child.first_name}'s short breaks", "budget_decision",
-                 budget=budget, decision=decision, left=unspent(budget), link=notify.link("budgets.family_money"))
+                 budget=budget, decision=decision, left=unspent(budget), link=notify.link("budgets.family_money"),
+                 card_payments=stripe_gateway.configured())
     if decision.over_envelope:
         record("envelope_pressure", envelope, by=decision.decided_by, decision_id=decision.id,
                change_pence=decision.change_pence)

@@ -142,6 +142,10 @@ def test_panel_decision_is_checked_then_recorded_and_the_family_told(app, trust,
     [email] = [m for m in outbox if m["To"] == child.parent.email]
     assert email["Subject"] == "Budget allocated: Amira's short breaks"
     assert "Overnight breaks agreed at panel" in email.get_content()
+    # How to ask for a review: a real address to write to, never a team with no number.
+    body = " ".join(email.get_content().split())
+    assert f"write to {app.config['MAIL_FROM']}, saying which decision" in body
+    assert "call the trust" not in body
 
     page = client.get(recorded.location)
     assert "The panel decision has been recorded" in page.text
