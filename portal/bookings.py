@@ -26,10 +26,15 @@ def _chosen_children(ids: list[int]):
     return [mine[i] for i in ids]
 
 
-def _prepare_places(form, session: Session) -> None:
-    form.children.choices = [(c.id, c.full_name) for c in current_user.children]
+def _prepare_places(form, session: Session) -> dict[int, str]:
+    """Offer every child on the account; return the ones who cannot go, with why, so the form can say so."""
+    cannot_go = services.children_who_cannot_go(session, current_user.children)
+    # Those who can go first, so the error summary's link lands on a checkbox that can take the focus.
+    children = sorted(current_user.children, key=lambda c: c.id in cannot_go)
+    form.children.choices = [(c.id, c.full_name) for c in children]
     form.carer_places.choices = [(n, "No carer place" if n == 0 else f"{n} carer place{'s' if n > 1 else ''}")
                                  for n in range(0, max(len(current_user.children), 1) + 1)]
+    return cannot_go
 
 
 def _funding_step(form, session: Session) -> list[tuple[str, str]]:
@@ -50,7 +55,7 @@ def _funding_step(form, session: Session) -> list[tuple[str, str]]:
 def _booked(bookings, session: Session, message: str):
     """After the booking commits: confirmed places go to the bookings page, held ones on to card payment."""
     if bookings[0].payment_id is None:
-        flash(message, "success")
+        flash(f"{message} {services.what_to_pay(bookings)} We have sent you an email.", "success")
         return redirect(url_for("bookings.my_bookings"))
     from budgets import payments
 
@@ -79,7 +84,7 @@ def book(session_id: int):
         flash("Add your child's details before you book a place.", "info")
         return redirect(url_for("families.add_child"))
     form = BookingForm()
-    _prepare_places(form, session)
+    cannot_go = _prepare_places(form, session)
     unavailable = _funding_step(form, session)
     status = 200
     if form.validate_on_submit():
@@ -92,7 +97,7 @@ def book(session_id: int):
             db.session.rollback()
             form.form_errors.append(str(full))
             return render_template("bookings/book.html", session=session, form=form, full=True,
-                                   unavailable=unavailable), 409
+                                   unavailable=unavailable, cannot_go=cannot_go), 409
         except DomainError as problem:
             db.session.rollback()
             form.form_errors.append(str(problem))
@@ -100,11 +105,11 @@ def book(session_id: int):
         else:
             db.session.commit()
             return _booked(bookings, session, f"Your booking is confirmed: {len(bookings)} "
-                           f"place{'s' if len(bookings) > 1 else ''} on {session.offer.title}. We have sent you an email.")
+                           f"place{'s' if len(bookings) > 1 else ''} on {session.offer.title}.")
     elif form.errors:
         status = 422
     return render_template("bookings/book.html", session=session, form=form, full=False,
-                           unavailable=unavailable), status
+                           unavailable=unavailable, cannot_go=cannot_go), status
 
 
 @bp.route("/sessions/<int:session_id>/waiting-list", methods=["GET", "POST"])
@@ -115,7 +120,7 @@ def join_waiting_list(session_id: int):
         flash("Add your child's details before you join a waiting list.", "info")
         return redirect(url_for("families.add_child"))
     form = WaitingListForm()
-    _prepare_places(form, session)
+    cannot_go = _prepare_places(form, session)
     status = 200
     if form.validate_on_submit():
         try:
@@ -133,7 +138,7 @@ def join_waiting_list(session_id: int):
             return redirect(url_for("bookings.my_bookings"))
     elif form.errors:
         status = 422
-    return render_template("bookings/waiting_list.html", session=session, form=form), status
+    return render_template("bookings/waiting_list.html", session=session, form=form, cannot_go=cannot_go), status
 
 
 @bp.get("/bookings")
@@ -160,8 +165,9 @@ def my_bookings():
     cancelled = [b for b in bookings if b.status is BookingStatus.CANCELLED]
     offered = [e for e in entries if e.status is WaitingStatus.OFFERED and e.offer_expires_at > now]
     waiting = [e for e in entries if e.status is WaitingStatus.WAITING]
+    to_pay = {b.id: services.what_to_pay([b]) for b in upcoming}
     return render_template("bookings/my_bookings.html", held=held, upcoming=upcoming, past=past[::-1], cancelled=cancelled,
-                           offered=offered, waiting=waiting, form=ConfirmForm())
+                           offered=offered, waiting=waiting, to_pay=to_pay, form=ConfirmForm())
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])

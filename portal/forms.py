@@ -233,7 +233,7 @@ class AcceptOfferForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """A button with CSRF protection, for cancelling and leaving."""
+    """A button with CSRF protection, for an action with nothing to fill in (cancelling, leaving, publishing)."""
 
 
 class AssessmentRequestForm(FlaskForm):

@@ -24,6 +24,7 @@ from sqlalchemy import insert, select, text
 from werkzeug.security import generate_password_hash
 
 from providers.models import (
+    Body,
     Booking,
     BookingStatus,
     Category,
@@ -40,7 +41,17 @@ from providers.models import (
 )
 
 from .extensions import db
-from .models import ACCESSIBILITY, Assessment, AssessmentStatus, Child, Locality, Role, SupportLevel, User
+from .models import (
+    ACCESSIBILITY,
+    Assessment,
+    AssessmentStatus,
+    AuditEvent,
+    Child,
+    Locality,
+    Role,
+    SupportLevel,
+    User,
+)
 from .timeutil import LONDON, age_on, to_london, utcnow
 
 DEMO_PASSWORD = "short-breaks-demo"
@@ -586,6 +597,12 @@ class DemoArea:
             plans.append(None if pending else (kind, area, self.rng.lognormvariate(0, 0.8)))
         ids = self._insert(Provider, rows, "Providers", returning=True)
         self.providers = [ProviderPlan(provider_id, *plan) for provider_id, plan in zip(ids, plans) if plan is not None]
+        # The approval queue reads when each provider asked for approval from the audit trail, as sign-up records it.
+        self._insert(AuditEvent, [
+            dict(at=row["created_at"], actor_id=None, action="provider_signed_up", subject_type="Provider",
+                 subject_id=provider_id, reason=None, details={"approving_body": Body.COUNCIL.value})
+            for provider_id, row, plan in zip(ids, rows, plans) if plan is None
+        ], "Audit events")
 
     def _provider_name(self, kind: str, area: int, taken: set[str]) -> str:
         while True:

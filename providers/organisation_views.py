@@ -129,6 +129,7 @@ def dashboard():
         "providers/organisations/dashboard.html", provider=provider, sessions=sessions, total=total, page=page,
         pages=max(1, math.ceil(total / size)), counts=counts, attention=attention,
         insurance=organisations.insurance_state(provider, organisations.london_today()), statuses=OfferStatus,
+        how_full=organisations.how_full,
     )
 
 

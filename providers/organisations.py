@@ -78,6 +78,16 @@ def london_today() -> date:
     return to_london(utcnow()).date()
 
 
+def how_full(taken: int, capacity: int) -> int:
+    """Places taken as a whole percentage, to the nearest (half up): 3 of 8 is 38%. Only a full session shows
+    100% and only an empty one 0%, so a nearly full or barely started session never looks done."""
+    if capacity <= 0 or taken <= 0:
+        return 0
+    if taken >= capacity:
+        return 100
+    return min(99, max(1, (taken * 200 + capacity) // (capacity * 2)))
+
+
 def history(subject) -> list[AuditEvent]:
     """Every recorded decision and change about a provider or an offer, newest first."""
     return db.session.scalars(

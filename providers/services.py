@@ -19,6 +19,7 @@ from portal.errors import DomainError, NotAllowed, SessionFull
 from portal.extensions import db
 from portal.locking import lock_rows
 from portal.models import Assessment, AssessmentStatus, Child, User, record
+from portal.templating import pounds
 from portal.timeutil import to_london, utcnow
 
 from .models import (
@@ -178,21 +179,42 @@ def _check_can_book(family: User, session: Session, children: list[Child], carer
     for child in children:
         if child.parent_id != family.id:
             raise NotAllowed("You can only book places for children on your account.")
-        age = child.age_on(day)
-        if not offer.suits_age(age):
-            raise DomainError(
-                f"{child.first_name} will be {age} on the day. This break is for ages {offer.min_age} to {offer.max_age}."
-            )
+        too_old_or_young = _age_refusal(child, offer, day)
+        if too_old_or_young:
+            raise DomainError(too_old_or_young)
         if offer.tier is Tier.TARGETED and not declared_meets_criteria:
             raise DomainError(
                 f"Confirm that {child.first_name} meets the criteria for this break. "
                 "If they do not, you can still ask for an assessment."
             )
         if offer.tier is Tier.SPECIALIST and not has_approved_assessment(child):
-            raise DomainError(
-                f"{child.first_name} needs an assessment by the children's trust before booking this break. "
-                "You can ask for one from the break's page."
-            )
+            raise DomainError(_assessment_refusal(child))
+
+
+def _age_refusal(child: Child, offer, day) -> str | None:
+    age = child.age_on(day)
+    if offer.suits_age(age):
+        return None
+    return f"{child.first_name} will be {age} on the day. This break is for ages {offer.min_age} to {offer.max_age}."
+
+
+def _assessment_refusal(child: Child) -> str:
+    return (f"{child.first_name} needs an assessment by the children's trust before booking this break. "
+            "You can ask for one from the break's page.")
+
+
+def children_who_cannot_go(session: Session, children: list[Child]) -> dict[int, str]:
+    """The children a family could never book on this session, whatever else they choose, each with the reason
+    (the same words ``book_places`` refuses with), so the form can say so before they try."""
+    offer, day = session.offer, to_london(session.starts_at).date()
+    reasons = {}
+    for child in children:
+        reason = _age_refusal(child, offer, day)
+        if reason is None and offer.tier is Tier.SPECIALIST and not has_approved_assessment(child):
+            reason = _assessment_refusal(child)
+        if reason is not None:
+            reasons[child.id] = reason
+    return reasons
 
 
 def has_approved_assessment(child: Child) -> bool:
@@ -267,7 +289,42 @@ def confirmation_email(bookings: list[Booking]) -> None:
     session, family = bookings[0].session, bookings[0].booked_by
     notify.queue(family.email, f"Booking confirmed: {session.offer.title}", "booking_confirmed",
                  family=family, session=session, bookings=bookings, when=to_london(session.starts_at),
-                 link=notify.link("bookings.my_bookings"))
+                 to_pay=what_to_pay(bookings), link=notify.link("bookings.my_bookings"))
+
+
+def what_to_pay(bookings: list[Booking]) -> str:
+    """What the family pays for places booked together, to whom and when, in plain English, from how the
+    places are really funded and what each one costs them."""
+    places = [b for b in bookings if not b.is_carer_place]
+    if not places:
+        return "Carer places are free. You have nothing to pay."
+    provider = bookings[0].session.offer.provider.name
+    family_pays = pounds(sum(b.price_pence for b in bookings))
+    funding = places[0].funding
+    paid = places[0].status is BookingStatus.CONFIRMED
+    places_word = "places" if len(bookings) > 1 else "place"
+    pay_on_the_day = f"on or before the day of the session. {provider} will tell you how to pay."
+    if funding == "pay_provider":
+        return f"Pay {provider} {family_pays} {pay_on_the_day}"
+    if funding == "council_funded":
+        council_pays = f"The council pays {pounds(sum(b.funded_pence for b in places))}."
+        if not any(b.price_pence for b in places):
+            return f"{council_pays} You have nothing to pay."
+        return f"{council_pays} Pay {provider} your contribution of {family_pays} {pay_on_the_day}"
+    if funding in ("personal_budget", "direct_payment"):
+        budget = funding_methods.get(funding).budget_kind.label.lower()
+        names = [b.child.first_name for b in places]
+        whose = f"{names[0]}’s {budget}" if len(names) == 1 else f"each child’s {budget} ({', '.join(names)})"
+        if funding == "personal_budget":
+            return f"{pounds(places[0].funded_pence)} is taken from {whose}. You have nothing to pay."
+        if paid:
+            return f"You paid {provider} {family_pays} by card from {whose}."
+        return f"Pay {family_pays} by card from {whose} to keep the {places_word}."
+    if funding == "card":
+        if paid:
+            return f"You paid {provider} {family_pays} by card."
+        return f"Pay {family_pays} by card to keep the {places_word}."
+    return "This place is free. You have nothing to pay."
 
 
 def cancel_booking(booking: Booking, *, by: User, reason: str = "Cancelled by the family") -> list[Booking]:

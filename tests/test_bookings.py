@@ -1,17 +1,27 @@
 """Booking, cancelling and waiting lists, through the routes a family uses."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, AuditEvent, Role
 from portal.timeutil import utcnow
-from providers.models import Booking, BookingStatus, SessionStatus, Tier, WaitingListEntry, WaitingStatus
+from providers.models import (
+    Booking,
+    BookingStatus,
+    PaymentRoute,
+    SessionStatus,
+    Tier,
+    WaitingListEntry,
+    WaitingStatus,
+)
 
-from .factories import ChildFactory, OfferFactory, SessionFactory, UserFactory
+from .factories import ChildFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
 
 
 def confirmed(session) -> int:
@@ -244,3 +254,124 @@ def test_children_needing_more_support_take_more_of_the_staff(login, family):
     assert response.status_code == 409 and "not enough staff" in response.text
     db.session.refresh(session)
     assert (session.places_taken, session.staff_units_taken) == (1, 4)
+
+
+# --- what the family pays, said when they book ---------------------------------------------------------
+
+def _pay_provider_session(price=500):
+    offer = OfferFactory(provider=ProviderFactory(name="Oakfield Play Trust"), price_pence=price,
+                         payment_route=PaymentRoute.PAY_PROVIDER)
+    return SessionFactory(offer=offer)
+
+
+def _upcoming_rows(page: str) -> list[str]:
+    table = page[page.index(">Upcoming</caption>"):]
+    body = table[table.index("<tbody"):table.index("</tbody>")]
+    return re.findall(r"<tr class=\"govuk-table__row\">(.*?)</tr>", body, re.S)
+
+
+def test_paying_the_provider_directly_says_who_to_pay_how_much_and_when(login, family, outbox):
+    zain, layla = ChildFactory(parent=family, first_name="Zain"), ChildFactory(parent=family, first_name="Layla")
+    session = _pay_provider_session(price=500)
+    client = login(family)
+    response = client.post(f"/sessions/{session.id}/book", follow_redirects=True, data={
+        "children": [zain.id, layla.id], "carer_places": 1, "funding": "pay_provider"})
+    to_pay = "Pay Oakfield Play Trust £10.00 on or before the day of the session."
+    banner = response.text[response.text.index("govuk-notification-banner"):]
+    assert "Your booking is confirmed: 3 places" in banner and to_pay in banner
+    assert "Oakfield Play Trust will tell you how to pay." in banner
+    rows = _upcoming_rows(response.text)
+    assert len(rows) == 3 and "What you pay" in response.text
+    for row in rows:
+        if "Carer place" in row:
+            assert "Carer places are free. You have nothing to pay." in row
+        else:
+            assert "Pay Oakfield Play Trust £5.00 on or before the day of the session." in row
+    assert f"What you pay: {to_pay}" in outbox[-1].get_content()
+
+
+def test_a_free_booking_says_there_is_nothing_to_pay(login, family, outbox):
+    child = ChildFactory(parent=family)
+    response = book(login(family), SessionFactory(), [child])
+    page = login(family).get("/bookings").text
+    assert response.status_code == 302
+    assert "This place is free. You have nothing to pay." in page
+    assert "What you pay: This place is free. You have nothing to pay." in outbox[-1].get_content()
+
+
+def test_council_funded_and_budget_funded_places_say_who_pays_what(app, family):
+    from budgets import services as money
+    from budgets.models import BudgetKind, financial_year
+    from portal.timeutil import to_london
+    from providers import services
+    from providers.models import Body
+
+    council, trust = UserFactory(role=Role.COUNCIL), UserFactory(role=Role.TRUST)
+    child = ChildFactory(parent=family, first_name="Zain")
+    shared = OfferFactory(provider=ProviderFactory(name="Oakfield Play Trust"), tier=Tier.TARGETED, price_pence=2500,
+                          family_contribution_pence=500, payment_route=PaymentRoute.COUNCIL_FUNDED)
+    free_to_family = OfferFactory(tier=Tier.TARGETED, price_pence=2000, payment_route=PaymentRoute.COUNCIL_FUNDED)
+    specialist = OfferFactory(tier=Tier.SPECIALIST, price_pence=4000, payment_route=PaymentRoute.PERSONAL_BUDGET)
+    sessions = [SessionFactory(offer=offer) for offer in (shared, free_to_family, specialist)]
+    today = to_london(utcnow()).date()
+    money.set_envelope(Body.COUNCIL, financial_year(today), 100_000, by=council, reason="Budget for the year")
+    db.session.add(Assessment(child=child, status=AssessmentStatus.APPROVED, reason="Meets criteria",
+                              recorded_by_id=trust.id))
+    db.session.flush()
+    money.allocate_budget(child, kind=BudgetKind.MANAGED, amount_pence=10_000, starts_on=today,
+                          ends_on=date(financial_year(today) + 1, 3, 31), review_on=today + timedelta(days=90),
+                          reasons="Panel agreed", by=trust)
+    booked = [services.book_places(family, sessions[0], [child], "council_funded", declared_meets_criteria=True),
+              services.book_places(family, sessions[1], [child], "council_funded", declared_meets_criteria=True),
+              services.book_places(family, sessions[2], [child], "personal_budget")]
+    assert [services.what_to_pay(bookings) for bookings in booked] == [
+        "The council pays £20.00. Pay Oakfield Play Trust your contribution of £5.00 on or before the day of the "
+        "session. Oakfield Play Trust will tell you how to pay.",
+        "The council pays £20.00. You have nothing to pay.",
+        "£40.00 is taken from Zain’s managed personal budget. You have nothing to pay.",
+    ]
+
+
+# --- children who cannot go, said before the family tries -----------------------------------------------
+
+def _born_years_ago(years: int) -> date:
+    return date.today() - timedelta(days=round(years * 365.25) + 40)
+
+
+def _checkbox(page: str, child) -> str:
+    """The child's checkbox, label and hint, as the form renders them."""
+    items = page.split('<div class="govuk-checkboxes__item">')[1:]
+    [item] = [i for i in items if f'name="children" type="checkbox" value="{child.id}"' in i]
+    return item
+
+
+@pytest.mark.parametrize("form", ["book", "waiting-list"])
+def test_a_child_outside_the_age_range_is_listed_disabled_with_the_reason(login, family, form):
+    nine_year_old = ChildFactory(parent=family, first_name="Zain")
+    fifteen_year_old = ChildFactory(parent=family, first_name="Layla", date_of_birth=_born_years_ago(15))
+    session = SessionFactory(offer=OfferFactory(min_age=7, max_age=14))
+    page = login(family).get(f"/sessions/{session.id}/{form}").text
+    reason = "Layla will be 15 on the day. This break is for ages 7 to 14."
+    layla = _checkbox(page, fifteen_year_old)
+    assert " disabled" in layla and reason in layla and str(escape(fifteen_year_old.full_name)) in layla
+    zain = _checkbox(page, nine_year_old)
+    assert " disabled" not in zain and "will be" not in zain
+    hint = re.search(r'aria-describedby="([^"]+)"', layla).group(1)
+    assert f'<div id="{hint}" class="govuk-hint govuk-checkboxes__hint"' in layla  # read out with the checkbox
+
+
+def test_a_tampered_post_for_a_child_outside_the_age_range_is_still_refused_the_same_way(login, family):
+    fifteen_year_old = ChildFactory(parent=family, first_name="Layla", date_of_birth=_born_years_ago(15))
+    session = SessionFactory(offer=OfferFactory(min_age=7, max_age=14))
+    response = book(login(family), session, [fifteen_year_old])
+    assert response.status_code == 409
+    summary = response.text[response.text.index("govuk-error-summary"):]
+    assert "Layla will be 15 on the day. This break is for ages 7 to 14." in summary
+    assert confirmed(session) == 0
+
+
+def test_a_child_without_an_approved_assessment_cannot_be_chosen_for_a_specialist_break(login, family):
+    child = ChildFactory(parent=family, first_name="Zain")
+    session = SessionFactory(offer=OfferFactory(tier=Tier.SPECIALIST))
+    box = _checkbox(login(family).get(f"/sessions/{session.id}/book").text, child)
+    assert " disabled" in box and "Zain needs an assessment by the children&#39;s trust" in box

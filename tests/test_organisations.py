@@ -528,3 +528,20 @@ def test_control_without_the_lock_two_admins_leave_none(app, monkeypatch):
 def test_with_the_lock_one_admin_always_remains(app, monkeypatch):
     outcomes, admins = _demote_each_other_at_once(app, monkeypatch, locking=True)
     assert (outcomes, admins) == (["demoted", "refused"], 1)
+
+
+def test_dashboard_rounds_how_full_to_the_nearest_percent(app, login):
+    provider = ProviderFactory()
+    offer = OfferFactory(provider=provider, locality=LocalityFactory())
+    SessionFactory(offer=offer, capacity=8, places_taken=3, starts_at=utcnow() + timedelta(days=1))
+    db.session.commit()
+    page = login(staff(provider)).get("/provider")
+    assert "3 of 8" in page.text
+    assert re.search(r'govuk-table__cell--numeric">38%</td>', page.text)
+
+
+@pytest.mark.parametrize("taken, capacity, percent", [
+    (3, 8, 38), (1, 8, 13), (2, 8, 25), (0, 8, 0), (8, 8, 100), (1, 1000, 1), (199, 200, 99), (1, 0, 0),
+])
+def test_how_full_is_to_the_nearest_percent_and_only_a_full_session_is_100(taken, capacity, percent):
+    assert organisations.how_full(taken, capacity) == percent

@@ -209,3 +209,18 @@ def test_demo_statement_is_published_with_its_pdfs_and_a_draft_is_out_for_consul
     assert draft.based_on_id == published.id
     comment = db.session.scalar(select(StatementComment))
     assert comment.author.email == "parent@example.com" and comment.reply
+
+
+def test_providers_waiting_for_approval_show_when_they_asked_in_london_time(seeded, client):
+    from markupsafe import escape
+
+    from portal.templating import london_date
+
+    waiting = db.session.scalars(select(Provider).where(Provider.status == ProviderStatus.PENDING)).all()
+    assert waiting
+    client.post("/sign-in", data={"email": "council@example.com", "password": DEMO_PASSWORD})
+    page = client.get("/approvals/providers").text
+    for provider in waiting:
+        row = page[page.index(f">{escape(provider.name)}</a>"):]
+        row = row[:row.index("</tr>")]
+        assert f'<td class="govuk-table__cell">{london_date(provider.created_at)}</td>' in row
