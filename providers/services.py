@@ -316,7 +316,8 @@ def what_to_pay(bookings: list[Booking]) -> str:
         names = [b.child.first_name for b in places]
         whose = f"{names[0]}’s {budget}" if len(names) == 1 else f"each child’s {budget} ({', '.join(names)})"
         if funding == "personal_budget":
-            return f"{pounds(places[0].funded_pence)} is taken from {whose}. You have nothing to pay."
+            taken = pounds(sum(b.funded_pence for b in places))
+            return f"{taken}{' in all' if len(places) > 1 else ''} is taken from {whose}. You have nothing to pay."
         if paid:
             return f"You paid {provider} {family_pays} by card from {whose}."
         return f"Pay {family_pays} by card from {whose} to keep the {places_word}."

@@ -357,7 +357,7 @@ def test_a_child_outside_the_age_range_is_listed_disabled_with_the_reason(login,
     zain = _checkbox(page, nine_year_old)
     assert " disabled" not in zain and "will be" not in zain
     hint = re.search(r'aria-describedby="([^"]+)"', layla).group(1)
-    assert f'<div id="{hint}" class="govuk-hint govuk-checkboxes__hint"' in layla  # read out with the checkbox
+    assert f'<div id="{hint}" class="govuk-hint govuk-checkboxes__hint portal-reason-hint"' in layla  # read out with the checkbox
 
 
 def test_a_tampered_post_for_a_child_outside_the_age_range_is_still_refused_the_same_way(login, family):
