@@ -7,8 +7,10 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from providers import bulk
+    from statements import commands as statement_commands
 
     bulk.register_commands(app)
+    statement_commands.register_commands(app)
 
     @app.cli.command("seed-demo")
     @click.option("--size", type=click.Choice(["full", "small"]), default="full", show_default=True,

@@ -440,3 +440,32 @@ def test_every_problem_links_to_the_page_that_puts_it_right(app, people):
     base = f"/commissioning/statement/{statement.id}"
     assert f'href="{base}#share"' in page and f'href="{base}/details"' in page
     assert f'href="{base}/sections/consultation/en"' in page
+
+
+def test_publishing_from_the_command_line_checks_first_then_publishes(app, people):
+    statement = services.start_draft(by=people["council"])
+    db.session.commit()
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["statement", "publish", "1", "--by", people["parent"].email])
+    assert refused.exit_code != 0 and "is not the account of a council or trust commissioner" in refused.output
+    refused = runner.invoke(args=["statement", "publish", "1", "--by", people["council"].email])
+    assert refused.exit_code != 0
+    assert "Version 1 cannot be published yet:" in refused.output
+    assert "  - Share this draft for consultation with parent carers before publishing it." in refused.output
+    assert runner.invoke(args=["statement", "publish", "9", "--by", people["council"].email]).exit_code != 0
+
+    for spec in SECTIONS:
+        services.save_section(statement, spec.key, "en", section_text(spec.key), by=people["council"])
+    services.update_details(statement, title="Short Breaks Statement", review_on=utcnow().date() + timedelta(days=90),
+                            written_by="Sam Patel", approved_by="Cabinet", approved_on=utcnow().date(),
+                            by=people["council"])
+    services.open_consultation(statement, by=people["council"])
+    db.session.commit()
+    published = runner.invoke(args=["statement", "publish", "1", "--by", people["trust"].email.upper()])
+    assert published.exit_code == 0, published.output
+    assert "Published version 1 in" in published.output
+    db.session.expire_all()
+    statement = db.session.get(Statement, statement.id)
+    assert statement.is_published and statement.published_by_id == people["trust"].id
+    for stored in statement.files:
+        assert f"{stored.language}: " in published.output and stored.sha256 in published.output
