@@ -16,12 +16,15 @@ from portal.timeutil import to_london
 
 from .document import FONTS, SECTIONS, document_context, long_date
 from .i18n import in_language, language_asked_for
-from .models import LANGUAGES, Statement, StatementComment, StatementFile, StatementStatus
+from .models import LANGUAGES, Statement, StatementFile, StatementStatus
+from .services import comments_on
 
 bp = Blueprint("statement", __name__)
 log = logging.getLogger(__name__)
 
 NATIVE_NAMES = {"en": "English", "ur": "اردو", "pl": "Polski"}
+# The language links on every page that shows the statement: each language in its own words.
+LANGUAGE_LINKS = [(code, NATIVE_NAMES[code]) for code in LANGUAGES]
 # The Urdu page uses the font the PDF ships with, so it reads the same on a device without an Urdu font.
 WEB_FONTS = {"NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf"}
 YEAR = 365 * 24 * 3600
@@ -87,13 +90,12 @@ def _downloads(statement: Statement, latest: bool) -> list[dict]:
 def _page(statement: Statement, language: str, latest: bool) -> str:
     newest = statement if latest else latest_published()
     # What families said in the consultation on this version and the replies, published with it (never names).
-    comments = db.session.scalars(select(StatementComment).where(StatementComment.statement_id == statement.id)
-                                  .order_by(StatementComment.created_at, StatementComment.id)).all()
+    comments = comments_on(statement)
     with in_language(language):
         doc = document_context(statement, language)
         return render_template("statements/public/statement.html", doc=doc, embedded=True, latest=latest,
                                newest=newest, downloads=_downloads(statement, latest),
-                               languages=[(code, NATIVE_NAMES[code]) for code in LANGUAGES],
+                               languages=LANGUAGE_LINKS,
                                published_on=_published_on(statement), comments=comments,
                                titles={spec.key: spec.title for spec in SECTIONS})
 

@@ -168,6 +168,12 @@ def add_comment(statement: Statement, *, body: str, section_key: str | None, by:
     return comment
 
 
+def comments_on(statement: Statement) -> list[StatementComment]:
+    """Families' comments on a version, oldest first, as everyone reads them."""
+    return db.session.scalars(select(StatementComment).where(StatementComment.statement_id == statement.id)
+                              .order_by(StatementComment.created_at, StatementComment.id)).all()
+
+
 def reply_to_comment(comment: StatementComment, *, reply: str, by: User) -> StatementComment:
     """The commissioners' answer ("we did"), shown beside the comment. A reply can be corrected until the
     version is published."""

@@ -16,19 +16,18 @@ from portal.access import get_or_404, role_required
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.models import Role
 
 from . import services
 from .document import SECTIONS, blocks, document_context
 from .forms import CommentForm, DetailsForm, ReplyForm, SectionForm
 from .i18n import in_language, language_asked_for
-from .models import LANGUAGES, Statement, StatementComment, StatementFile, StatementStatus
-from .public_views import NATIVE_NAMES
+from .models import LANGUAGES, Statement, StatementComment, StatementFile
+from .public_views import LANGUAGE_LINKS
 
 bp = Blueprint("statements", __name__)
 
 editor_required = role_required(*services.EDITORS)
-# Languages named in English on the commissioners' pages; readers see each in its own words (NATIVE_NAMES).
+# Languages named in English on the commissioners' pages; readers see each in its own words (LANGUAGE_LINKS).
 ENGLISH_NAMES = {"en": "English", "ur": "Urdu", "pl": "Polish"}
 
 
@@ -225,7 +224,7 @@ def preview(statement_id: int):
     with in_language(language):
         doc = document_context(statement, language)
         return render_template("statements/admin/preview.html", statement=statement, doc=doc, embedded=True,
-                               draft=True, languages=[(code, NATIVE_NAMES[code]) for code in LANGUAGES])
+                               draft=True, languages=LANGUAGE_LINKS)
 
 
 @bp.get("/commissioning/statement/<int:statement_id>/comments")
@@ -296,12 +295,10 @@ def consultation():
         else:
             status = 422
     language = language_asked_for(request.args.get("lang"))
-    comments = db.session.scalars(
-        select(StatementComment).where(StatementComment.statement_id == statement.id)
-        .order_by(StatementComment.created_at, StatementComment.id)).all()
+    comments = services.comments_on(statement)
     with in_language(language):
         doc = document_context(statement, language)
         return render_template("statements/consultation.html", statement=statement, doc=doc, embedded=True, draft=True,
                                comments=comments, form=form, may_comment=may_comment,
                                titles=services.SECTION_TITLES,
-                               languages=[(code, NATIVE_NAMES[code]) for code in LANGUAGES]), status
+                               languages=LANGUAGE_LINKS), status

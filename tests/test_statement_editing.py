@@ -66,6 +66,15 @@ def write_everything(client, statement_id: int, version: int = 1) -> None:
         assert response.status_code == 302, text_of(response)
 
 
+def ready_to_publish(statement: Statement, council) -> None:
+    """Every section written, the details complete, and out for consultation: all publishing needs."""
+    for spec in SECTIONS:
+        services.save_section(statement, spec.key, "en", section_text(spec.key), by=council)
+    services.update_details(statement, title="Short Breaks Statement", review_on=utcnow().date() + timedelta(days=90),
+                            written_by="Sam Patel", approved_by="Cabinet", approved_on=utcnow().date(), by=council)
+    services.open_consultation(statement, by=council)
+
+
 # --- checks before publishing ----------------------------------------------------------------------------------
 
 def test_an_empty_draft_lists_exactly_what_is_missing_and_publishing_is_refused(app, people):
@@ -275,12 +284,7 @@ def test_draft_consultation_publish_new_draft_publish_again_and_what_changed(app
 @pytest.fixture
 def published(app, people):
     statement = services.start_draft(by=people["council"])
-    for spec in SECTIONS:
-        services.save_section(statement, spec.key, "en", section_text(spec.key), by=people["council"])
-    services.update_details(statement, title="Short Breaks Statement", review_on=utcnow().date() + timedelta(days=90),
-                            written_by="Sam Patel", approved_by="Cabinet", approved_on=utcnow().date(),
-                            by=people["council"])
-    services.open_consultation(statement, by=people["council"])
+    ready_to_publish(statement, people["council"])
     comment = services.add_comment(statement, body="More sessions, please.", section_key=None, by=people["parent"])
     services.reply_to_comment(comment, reply="We have added some.", by=people["trust"])
     services.publish(statement, by=people["council"])
@@ -388,12 +392,7 @@ def test_a_change_while_the_pdfs_are_made_stops_publishing(app, people, monkeypa
     from sqlalchemy import text
 
     statement = services.start_draft(by=people["council"])
-    for spec in SECTIONS:
-        services.save_section(statement, spec.key, "en", section_text(spec.key), by=people["council"])
-    services.update_details(statement, title="Short Breaks Statement", review_on=utcnow().date() + timedelta(days=90),
-                            written_by="Sam Patel", approved_by="Cabinet", approved_on=utcnow().date(),
-                            by=people["council"])
-    services.open_consultation(statement, by=people["council"])
+    ready_to_publish(statement, people["council"])
     db.session.commit()
     made = []
 
@@ -454,12 +453,7 @@ def test_publishing_from_the_command_line_checks_first_then_publishes(app, peopl
     assert "  - Share this draft for consultation with parent carers before publishing it." in refused.output
     assert runner.invoke(args=["statement", "publish", "9", "--by", people["council"].email]).exit_code != 0
 
-    for spec in SECTIONS:
-        services.save_section(statement, spec.key, "en", section_text(spec.key), by=people["council"])
-    services.update_details(statement, title="Short Breaks Statement", review_on=utcnow().date() + timedelta(days=90),
-                            written_by="Sam Patel", approved_by="Cabinet", approved_on=utcnow().date(),
-                            by=people["council"])
-    services.open_consultation(statement, by=people["council"])
+    ready_to_publish(statement, people["council"])
     db.session.commit()
     published = runner.invoke(args=["statement", "publish", "1", "--by", people["trust"].email.upper()])
     assert published.exit_code == 0, published.output
