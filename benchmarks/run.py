@@ -119,14 +119,23 @@ def prepare_benchmark_data(url: str, families: int, slots_wanted: int) -> dict:
     from sqlalchemy.orm import joinedload
     from werkzeug.security import generate_password_hash
 
-    from budgets import funding
+    from bookings import funding
+    from bookings.places import held
     from budgets.models import LedgerLine
     from portal.extensions import db
     from portal.models import AuditEvent, Child, Locality, Role, SupportLevel, User
     from portal.timeutil import age_on, to_london, utcnow
-    from providers import services
-    from providers.models import (STAFF_UNITS, Booking, Offer, OfferStatus, Provider, ProviderStatus, Session,
-                                  SessionStatus, Tier)
+    from providers.models import (
+        STAFF_UNITS,
+        Booking,
+        Offer,
+        OfferStatus,
+        Provider,
+        ProviderStatus,
+        Session,
+        SessionStatus,
+        Tier,
+    )
 
     app = make_app(url)
     with app.app_context():
@@ -164,7 +173,7 @@ def prepare_benchmark_data(url: str, families: int, slots_wanted: int) -> dict:
         removed = db.session.execute(delete(Booking).where(Booking.booked_by_id.in_(user_ids))).rowcount
         for start in range(0, len(touched), 500):
             for session in db.session.scalars(select(Session).where(Session.id.in_(touched[start:start + 500]))):
-                session.places_taken, session.staff_units_taken = services.held(session)
+                session.places_taken, session.staff_units_taken = held(session)
         db.session.commit()
         if removed:
             say(f"Removed {removed:,} bookings left by earlier benchmark runs.")

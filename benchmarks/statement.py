@@ -51,7 +51,14 @@ def generate(languages: list[str], repeat: int = 1) -> dict:
 
     from portal.extensions import db
     from providers.models import Offer, Session
-    from statements.document import FONTS, SECTIONS, build_range, document_html, render_pdf, render_pdfs
+    from statements.document import (
+        FONTS,
+        SECTIONS,
+        build_range,
+        document_html,
+        render_pdf,
+        render_pdfs,
+    )
     from statements.models import Statement, StatementSection
 
     counts = {"offers": db.session.scalar(select(func.count()).select_from(Offer)),

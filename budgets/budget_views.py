@@ -25,11 +25,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from portal.access import family_required, get_or_404, role_required
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.models import Child, Role, User, record
+from portal.models import Child, Role, User, has_approved_assessment, record
 from portal.paging import page_arg
 from portal.timeutil import to_london
 from providers.models import Booking, Session
-from providers.services import has_approved_assessment
 
 from . import services as money
 from . import stripe_gateway
@@ -204,7 +203,8 @@ def budget(budget_id: int):
     balances = _balances([budget.account, budget.held_account])
     return render_template("budgets/budget.html", budget=budget, history=history,
                            left=balances.get(budget.account, 0), held=balances.get(budget.held_account, 0),
-                           sentence=money.balance_sentence(budget), today=money.today())
+                           sentence=money.balance_sentence(budget), coming=money.coming_changes(budget),
+                           today=money.today())
 
 
 @bp.route("/trust/personal-budgets/<int:budget_id>/change", methods=["GET", "POST"])
@@ -227,11 +227,13 @@ def change_budget(budget_id: int):
                 status = 409
             else:
                 db.session.commit()
-                flash(f"{decision.kind.label}. {budget.child.first_name}’s family has been emailed.", "success")
+                flash(f"{money.decision_title(decision)}. {budget.child.first_name}’s family has been emailed.",
+                      "success")
                 return redirect(url_for(".budget", budget_id=budget.id))
         elif step != EDIT:
             return render_template("budgets/check_change.html", budget=budget, form=form, kind=form.kind,
-                                   change_label=CHANGES[form.change.data], left=money.unspent(budget))
+                                   change_label=CHANGES[form.change.data], left=money.unspent(budget),
+                                   today=money.today())
     elif form.errors:
         status = 422
     return render_template("budgets/change_budget.html", budget=budget, form=form, left=money.unspent(budget),
@@ -400,7 +402,7 @@ def family_money():
         history = budget_history(budget)
         shown.append({"budget": budget, "history": history, "used": any(not e.is_decision for e in history),
                       "left": balances.get(budget.account, 0), "held": balances.get(budget.held_account, 0),
-                      "sentence": money.balance_sentence(budget)})
+                      "sentence": money.balance_sentence(budget), "coming": money.coming_changes(budget)})
     # Replies to the trust's decision emails go to MAIL_FROM, so that is where a family asks for a review.
     return render_template("budgets/family_money.html", budgets=shown, today=money.today(),
                            card_payments=stripe_gateway.configured(), review_email=current_app.config["MAIL_FROM"])

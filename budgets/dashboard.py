@@ -32,7 +32,15 @@ from providers.models import (
 
 from . import ledger
 from .ledger import envelope_account
-from .models import Bucket, DecisionKind, Envelope, PanelDecision, PersonalBudget, Rollup, financial_year
+from .models import (
+    Bucket,
+    DecisionKind,
+    Envelope,
+    PanelDecision,
+    PersonalBudget,
+    Rollup,
+    financial_year,
+)
 
 TIERS = {Body.COUNCIL: (Tier.UNIVERSAL, Tier.TARGETED), Body.TRUST: (Tier.SPECIALIST,)}
 TOP_PROVIDERS = 10

@@ -25,16 +25,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portal.extensions import db
 from portal.models import User
 from portal.timeutil import to_london, utcnow
+from providers.models import Booking, BookingStatus
 
 from .models import (
     Account,
     Bucket,
     BudgetStatus,
-    Envelope,
     EntryKind,
+    Envelope,
     LedgerLine,
     LedgerTransaction,
+    PanelDecision,
+    Payment,
+    PaymentStatus,
     PersonalBudget,
+    Refund,
+    RefundStatus,
     Rollup,
 )
 
@@ -242,11 +248,11 @@ def check() -> list[str]:
 
 
 def _check_budgets(from_lines: dict[str, int]) -> list[str]:
-    from .models import PanelDecision
-
     problems = []
     decided = dict(db.session.execute(
-        select(PanelDecision.budget_id, func.sum(PanelDecision.change_pence)).group_by(PanelDecision.budget_id)).all())
+        select(PanelDecision.budget_id, func.sum(PanelDecision.change_pence))
+        # A decision waiting for its notice date has not changed the budget yet.
+        .where(PanelDecision.applied_at.is_not(None)).group_by(PanelDecision.budget_id)).all())
     for budget in db.session.scalars(select(PersonalBudget)):
         if decided.get(budget.id, 0) != budget.amount_pence:
             problems.append(f"Personal budget {budget.id}: amount {budget.amount_pence}p, decisions sum to "
@@ -257,10 +263,6 @@ def _check_budgets(from_lines: dict[str, int]) -> list[str]:
 def _check_bookings() -> list[str]:
     """Each funded booking's money is where its state says: committed while live, spent once delivered,
     given back once cancelled."""
-    from providers.models import Booking, BookingStatus
-
-    from .models import Refund, RefundStatus
-
     problems = []
     committed_lines = (
         select(LedgerTransaction.booking_id,
@@ -300,10 +302,6 @@ def _check_bookings() -> list[str]:
 
 def _check_card_bookings() -> list[str]:
     """A place paid by card is confirmed exactly when its payment has been taken, and held only while it is open."""
-    from providers.models import Booking, BookingStatus
-
-    from .models import Payment, PaymentStatus
-
     expected = {BookingStatus.CONFIRMED: PaymentStatus.PAID, BookingStatus.HELD: PaymentStatus.PENDING}
     rows = db.session.execute(
         select(Booking.id, Booking.status, Payment.id, Payment.status).join(Payment, Booking.payment_id == Payment.id)
@@ -313,8 +311,6 @@ def _check_card_bookings() -> list[str]:
 
 
 def _check_payments() -> list[str]:
-    from .models import Payment, PaymentStatus, Refund, RefundStatus
-
     problems = []
     paid_lines = defaultdict(int)
     for payment_id, kind, count in db.session.execute(

@@ -10,7 +10,17 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -218,7 +228,12 @@ class DecisionKind(enum.Enum):
 
 
 class PanelDecision(db.Model):
-    """A resource panel decision about a child's personal budget. Never changed once recorded."""
+    """A resource panel decision about a child's personal budget.
+
+    A reduction or ending with a notice date in the future waits until that date (``applied_at`` empty):
+    the family keeps the money until then, and ``flask --app portal budgets apply-due-changes`` applies it.
+    Never changed once applied.
+    """
 
     __tablename__ = "panel_decisions"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -232,9 +247,16 @@ class PanelDecision(db.Model):
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The envelope was already fully committed when the panel decided: recorded, never refused.
     over_envelope: Mapped[bool] = mapped_column(default=False)
+    # When the decision reached the ledger: when it was made, or, for one waiting for its notice date, on that date.
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     budget: Mapped[PersonalBudget] = relationship(back_populates="decisions")
     decided_by: Mapped[User] = relationship()
+
+    @property
+    def waiting(self) -> bool:
+        """Decided, but not yet in effect: its notice date has not come."""
+        return self.applied_at is None
 
 
 class PaymentStatus(enum.Enum):

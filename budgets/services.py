@@ -5,6 +5,7 @@ recorded in the audit log with who, when and why.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from portal import notify
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.locking import lock_rows
-from portal.models import Child, Role, User, record
+from portal.models import Child, Role, User, has_approved_assessment, record
 from portal.templating import pounds
 from portal.timeutil import to_london, utcnow
 from providers.models import Body
@@ -41,6 +42,11 @@ def body_of(user: User) -> Body | None:
 
 def today() -> date:
     return to_london(utcnow()).date()
+
+
+def long_date(day: date) -> str:
+    """'1 February 2027'."""
+    return f"{day.day} {day:%B %Y}"
 
 
 # --- envelopes ------------------------------------------------------------------------------------------
@@ -155,7 +161,6 @@ def allocate_budget(child: Child, *, kind: BudgetKind, amount_pence: int, starts
     Never refused because the envelope is committed: the decision is recorded and flagged as pressure.
     """
     _check_trust(by)
-    from providers.services import has_approved_assessment
 
     if not has_approved_assessment(child):
         raise DomainError(f"Record an approved assessment for {child.first_name} before the panel decision.")
@@ -182,7 +187,7 @@ def allocate_budget(child: Child, *, kind: BudgetKind, amount_pence: int, starts
     db.session.flush()
     over = ledger.balance(envelope_account(envelope, "available")) < amount_pence
     decision = PanelDecision(budget=budget, kind=DecisionKind.ALLOCATE, change_pence=amount_pence, reasons=reasons,
-                             decided_by_id=by.id, over_envelope=over)
+                             decided_by_id=by.id, over_envelope=over, applied_at=utcnow())
     db.session.add(decision)
     db.session.flush()
     ledger.move(EntryKind.ALLOCATION, amount_pence, envelope_account(envelope, "available"), budget.account,
@@ -196,7 +201,12 @@ def allocate_budget(child: Child, *, kind: BudgetKind, amount_pence: int, starts
 
 def change_budget(budget: PersonalBudget, kind: DecisionKind, *, amount_pence: int = 0, reasons: str,
                   notice_on: date | None, by: User) -> PanelDecision:
-    """Increase, reduce or end a budget. Reducing or ending needs reasons and a notice date; the family is told."""
+    """Increase, reduce or end a budget. Reducing or ending needs reasons and a notice date; the family is told.
+
+    An increase, or a notice date of today, changes the budget at once. A reduction or ending with a later notice
+    date is recorded now and waits: the family can spend the money until that date, when
+    ``apply_due_change`` applies it.
+    """
     _check_trust(by)
     if kind is DecisionKind.ALLOCATE:
         raise DomainError("Use a new panel decision to allocate a budget.")
@@ -207,18 +217,22 @@ def change_budget(budget: PersonalBudget, kind: DecisionKind, *, amount_pence: i
     if not reasons.strip():
         raise DomainError("Give the panel's reasons.")
     left = unspent(budget)
+    waiting = waiting_decisions(budget)
     if kind in (DecisionKind.REDUCE, DecisionKind.END):
         if notice_on is None:
             raise DomainError("Enter the date the family is given notice from.")
         if notice_on < today():
             raise DomainError("The notice date cannot be in the past.")
+        ending = next((d for d in waiting if d.kind is DecisionKind.END), None)
+        if ending is not None:
+            raise DomainError(f"This budget already ends from {long_date(ending.notice_on)}, "
+                              "so it cannot be reduced or ended again.")
     if kind is DecisionKind.END:
         amount_pence = left
     elif amount_pence <= 0:
         raise DomainError("Enter an amount more than £0.")
-    if kind is DecisionKind.REDUCE and amount_pence > left:
-        raise DomainError(f"Only {pounds(left)} of this budget is not already booked or spent, so it can be reduced by "
-                          f"at most that.")
+    if kind is DecisionKind.REDUCE:
+        _check_reduction(amount_pence, left, already=-sum(d.change_pence for d in waiting))
     change = amount_pence if kind is DecisionKind.INCREASE else -amount_pence
     envelope = budget.envelope
     over = kind is DecisionKind.INCREASE and ledger.balance(envelope_account(envelope, "available")) < amount_pence
@@ -226,23 +240,124 @@ def change_budget(budget: PersonalBudget, kind: DecisionKind, *, amount_pence: i
                              decided_by_id=by.id, over_envelope=over)
     db.session.add(decision)
     db.session.flush()
-    entry_kind = EntryKind.ALLOCATION if change > 0 else EntryKind.RELEASE
-    ledger.move(entry_kind, change, envelope_account(envelope, "available"), budget.account, envelope_id=envelope.id,
-                dims=SPECIALIST, reason=reasons, by=by, envelope=envelope, decision=decision, budget=budget)
-    budget.amount_pence += change
-    if kind is DecisionKind.END:
-        budget.status = BudgetStatus.ENDED
+    if kind is DecisionKind.INCREASE or notice_on <= today():
+        _apply(decision, by=by)
     record(f"personal_budget_{kind.value}", budget, by=by, reason=reasons, change_pence=change,
-           notice_on=notice_on.isoformat() if notice_on else None, over_envelope=over)
+           notice_on=notice_on.isoformat() if notice_on else None, over_envelope=over,
+           waiting=decision.waiting)
     _after_decision(budget, decision, envelope)
     return decision
+
+
+def decision_title(decision: PanelDecision) -> str:
+    """'Budget reduced', or 'Budget reduced from 1 February 2027' while it waits for its notice date."""
+    return f"{decision.kind.label} from {long_date(decision.notice_on)}" if decision.waiting else decision.kind.label
+
+
+def _check_reduction(amount_pence: int, left: int, *, already: int = 0) -> None:
+    """A reduction cannot take away money that is already booked or spent (or already due to be taken away)."""
+    if amount_pence > left - already:
+        waiting = " and not already due to be taken off" if already else ""
+        raise DomainError(f"Only {pounds(max(0, left - already))} of this budget is not already booked or spent"
+                          f"{waiting}, so it can be reduced by at most that.")
+
+
+def _apply(decision: PanelDecision, *, by: User | None) -> None:
+    """Post a decision to the ledger and change the budget. The caller holds the envelope's and budget's locks.
+
+    An ending takes whatever is not booked or spent at the moment it applies; a reduction that is more than that
+    is refused, as it is when the panel decides.
+    """
+    budget = decision.budget
+    envelope = budget.envelope
+    left = unspent(budget)
+    if decision.kind is DecisionKind.END:
+        decision.change_pence = -left
+    elif decision.kind is DecisionKind.REDUCE:
+        _check_reduction(-decision.change_pence, left)
+    change = decision.change_pence
+    entry_kind = EntryKind.ALLOCATION if change > 0 else EntryKind.RELEASE
+    ledger.move(entry_kind, change, envelope_account(envelope, "available"), budget.account, envelope_id=envelope.id,
+                dims=SPECIALIST, reason=decision.reasons, by=by, envelope=envelope, decision=decision, budget=budget)
+    budget.amount_pence += change
+    if decision.kind is DecisionKind.END:
+        budget.status = BudgetStatus.ENDED
+    decision.applied_at = utcnow()
+
+
+def waiting_decisions(budget: PersonalBudget) -> list[PanelDecision]:
+    """Reductions and endings decided but waiting for their notice date, soonest first.
+
+    Once a budget has ended, anything still waiting on it has been overtaken by the ending.
+    """
+    if budget.status is BudgetStatus.ENDED:
+        return []
+    return sorted((d for d in budget.decisions if d.waiting), key=lambda d: (d.notice_on, d.id))
+
+
+def due_decisions(day: date) -> list[int]:
+    """The ids of waiting decisions whose notice date is ``day`` or before, on budgets still running."""
+    return db.session.scalars(
+        select(PanelDecision.id).join(PersonalBudget, PersonalBudget.id == PanelDecision.budget_id)
+        .where(PanelDecision.applied_at.is_(None), PanelDecision.notice_on <= day,
+               PersonalBudget.status == BudgetStatus.ACTIVE)
+        .order_by(PanelDecision.notice_on, PanelDecision.id)
+    ).all()
+
+
+def apply_due_change(decision: PanelDecision, day: date) -> bool:
+    """Apply a waiting decision whose notice date has come, once, and tell the family it has taken effect.
+
+    Returns False when there is nothing to do: another run applied it first, or the budget has ended.
+    Raises DomainError when the reduction is more than is left unbooked (it stays waiting).
+    """
+    budget = decision.budget
+    lock_envelope(budget.envelope)
+    lock_budget(budget)
+    # Another run may have applied it while this one waited for the locks.
+    db.session.refresh(decision)
+    if not decision.waiting or budget.status is BudgetStatus.ENDED or decision.notice_on > day:
+        return False
+    _apply(decision, by=decision.decided_by)
+    record(f"personal_budget_{decision.kind.value}_applied", budget, by=None, reason=decision.reasons,
+           decision_id=decision.id, change_pence=decision.change_pence, notice_on=decision.notice_on.isoformat())
+    db.session.flush()
+    family = budget.child.parent
+    notify.queue(family.email, f"{decision.kind.label} from today: {budget.child.first_name}'s short breaks",
+                 "budget_change_applied", budget=budget, decision=decision, left=unspent(budget),
+                 link=notify.link("budgets.family_money"))
+    return True
+
+
+@dataclass(frozen=True)
+class ComingChange:
+    decision: PanelDecision
+    sentence: str
+
+
+def coming_changes(budget: PersonalBudget) -> list[ComingChange]:
+    """Each waiting decision in plain English: 'From 1 February 2027 this budget goes down by £200.00 to £800.00
+    (decided 5 December 2026).'"""
+    changes, amount = [], budget.amount_pence
+    for decision in waiting_decisions(budget):
+        when = f"From {long_date(decision.notice_on)}"
+        decided = f"(decided {long_date(to_london(decision.decided_at).date())})"
+        if decision.kind is DecisionKind.END:
+            what = ("this budget ends: whatever is not booked or spent by then goes back to the children’s trust "
+                    + decided)
+        else:
+            amount += decision.change_pence
+            what = (f"this budget goes down by {pounds(-decision.change_pence)} to {pounds(max(0, amount))} "
+                    + decided)
+        changes.append(ComingChange(decision, f"{when} {what}."))
+    return changes
 
 
 def _after_decision(budget: PersonalBudget, decision: PanelDecision, envelope: Envelope) -> None:
     db.session.flush()
     family = budget.child.parent
-    notify.queue(family.email, f"{decision.kind.label}: {budget.child.first_name}'s short breaks", "budget_decision",
-                 budget=budget, decision=decision, left=unspent(budget), link=notify.link("budgets.family_money"),
+    notify.queue(family.email, f"{decision_title(decision)}: {budget.child.first_name}'s short breaks",
+                 "budget_decision", budget=budget, decision=decision, left=unspent(budget), link=notify.link("budgets.family_money"),
                  card_payments=stripe_gateway.configured())
     if decision.over_envelope:
         record("envelope_pressure", envelope, by=decision.decided_by, decision_id=decision.id,
@@ -256,4 +371,4 @@ def _after_decision(budget: PersonalBudget, decision: PanelDecision, envelope: E
 
 def balance_sentence(budget: PersonalBudget) -> str:
     """'£1,240.00 left until 31 March 2027'."""
-    return f"{pounds(unspent(budget))} left until {budget.ends_on.day} {budget.ends_on:%B %Y}"
+    return f"{pounds(unspent(budget))} left until {long_date(budget.ends_on)}"

@@ -11,7 +11,6 @@ from datetime import datetime
 import stripe
 from flask import current_app
 
-
 # Stripe refuses a Checkout Session that expires sooner than 30 minutes after it is created.
 SHORTEST_CHECKOUT_MINUTES = 30
 

@@ -52,38 +52,30 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
 
-    from budgets import models as _budget_models  # noqa: F401  (register the tables)
-    from providers import models as _provider_models  # noqa: F401
-    from statements import models as _statement_models  # noqa: F401
+    # The composition root: every area's blueprints, imported here so that no area has to import the shell's app.
+    from bookings import api, payment_views, session_views
+    from bookings import views as booking_views
+    from budgets import budget_views, dashboard_views
+    from local_offer import views as local_offer_views
+    from providers import approval_views, offer_views, organisation_views
+    from providers import session_views as provider_session_views
+    from statements import i18n, public_views
+    from statements import views as statement_views
 
-    from . import api, auth, bookings, cli, commissioning, families, local_offer, pages
+    from . import auth, cli, commissioning, families, pages
     from .templating import register_filters
 
-    for module in (auth, bookings, commissioning, families, local_offer, pages):
+    for module in (auth, booking_views, commissioning, families, local_offer_views, pages,
+                   organisation_views, offer_views, provider_session_views, session_views, approval_views,
+                   budget_views, dashboard_views, payment_views, public_views, statement_views):
         app.register_blueprint(module.bp)
-    from providers import offer_views, organisation_views, session_views
-
-    from . import approvals
-
-    for module in (organisation_views, offer_views, session_views, approvals):
-        app.register_blueprint(module.bp)
-    from budgets import budget_views, dashboard_views, payment_views
-
-    for module in (budget_views, dashboard_views, payment_views):
-        app.register_blueprint(module.bp)
-    from statements import i18n, public_views, views as statement_views
-
     i18n.init_app(app)
-    app.register_blueprint(public_views.bp)
-    app.register_blueprint(statement_views.bp)
 
     @app.after_request
     def send_refunds_asked_for(response):
         """A cancellation that asked for card refunds has committed by now: send them to Stripe."""
         if db.session.info.pop("refunds_requested", False):
-            from budgets.payments import send_requested_refunds
-
-            send_requested_refunds()
+            payment_views.payments.send_requested_refunds()
         return response
     api.init_app(app)
     register_filters(app)
@@ -108,7 +100,7 @@ def _error_page(code: int):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    import sqlite3
+    import sqlite3  # only to recognise SQLite connections; PostgreSQL deployments never need it here
 
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()

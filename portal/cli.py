@@ -3,14 +3,29 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from sqlalchemy import func, select
+
+from bookings import checks as booking_checks
+from bookings import payments, places
+from budgets import commands as budget_commands
+from budgets import ledger
+from budgets.models import LedgerLine, LedgerTransaction
+from demo import build
+from providers import bulk
+from providers.models import Booking, BookingStatus, Session
+from providers.organisations import london_today, warn_expiring_insurance
+from statements import commands as statement_commands
+
+from .extensions import db
+from .models import User
+from .timeutil import utcnow
 
 
 def register(app: Flask) -> None:
-    from providers import bulk
-    from statements import commands as statement_commands
 
     bulk.register_commands(app)
     statement_commands.register_commands(app)
+    budget_commands.register_commands(app)
 
     @app.cli.command("seed-demo")
     @click.option("--size", type=click.Choice(["full", "small"]), default="full", show_default=True,
@@ -19,32 +34,23 @@ def register(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has accounts in it.")
     def seed_demo(size: str, reset: bool, if_empty: bool) -> None:
         """Fill the database with a realistic demo area and a demo account for each role."""
-        from sqlalchemy import func, select
-
-        from . import seed
-        from .extensions import db
-        from .models import User
 
         if if_empty and db.session.scalar(select(func.count(User.id))):
             click.echo("The database already has demo data; leaving it as it is (drop --if-empty to rebuild it).")
             return
-        seed.build(size=size, reset=reset, echo=click.echo)
+        build.build(size=size, reset=reset, echo=click.echo)
 
     @app.cli.command("expire-offers")
     def expire_offers() -> None:
         """Pass on waiting-list offers that were not accepted in time (run every few minutes)."""
-        from providers.services import expire_waiting_offers
 
-        count = expire_waiting_offers()
+        count = places.expire_waiting_offers()
         click.echo(f"Passed on expired offers for {count} session{'s' if count != 1 else ''}.")
 
     @app.cli.command("warn-insurance")
     @click.option("--days", type=int, default=30, show_default=True, help="Warn this many days before insurance runs out.")
     def warn_insurance(days: int) -> None:
         """Email providers whose insurance runs out soon, and their commissioners, once for each date (run daily)."""
-        from providers.organisations import london_today, warn_expiring_insurance
-
-        from .extensions import db
 
         warned = warn_expiring_insurance(london_today(), days=days)
         db.session.commit()
@@ -57,18 +63,13 @@ def register(app: Flask) -> None:
     def ledger_check() -> None:
         """Check that the ledger reconciles: every transaction balances, every cached balance and dashboard
         figure equals the sum of its lines, no budget is below zero, every booking's and payment's money is
-        where its state says. Exits 1 if anything does not."""
-        from sqlalchemy import func, select
-
-        from budgets import ledger
-        from budgets.models import LedgerLine, LedgerTransaction
-
-        from .extensions import db
+        where its state says; no live booking on a cancelled session or made after its provider was suspended,
+        and every session's count of places equals what is held on it. Exits 1 if anything does not."""
 
         transactions = db.session.scalar(select(func.count(LedgerTransaction.id)))
         lines = db.session.scalar(select(func.count(LedgerLine.id)))
         click.echo(f"Checking {transactions:,} transactions ({lines:,} lines)...")
-        problems = ledger.check()
+        problems = ledger.check() + booking_checks.check()
         for problem in problems:
             click.echo(f"  - {problem}")
         if problems:
@@ -82,27 +83,18 @@ def register(app: Flask) -> None:
     @payments_group.command("expire-holds")
     def expire_holds() -> None:
         """Release places held for card payments that were not made in time (run every few minutes)."""
-        from sqlalchemy import select
-
-        from providers.models import Booking, BookingStatus, Session
-        from providers.services import lock_capacity, settle
-
-        from .extensions import db
-        from .timeutil import utcnow
 
         session_ids = db.session.scalars(select(Booking.session_id).where(
             Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= utcnow()).distinct()).all()
         for session_id in session_ids:
             session = db.session.get(Session, session_id)
-            lock_capacity([session])
-            settle(session)
+            places.lock_capacity([session])
+            places.settle(session)
             db.session.commit()
         click.echo(f"Released unpaid holds on {len(session_ids)} session{'s' if len(session_ids) != 1 else ''}.")
 
     @payments_group.command("send-refunds")
     def send_refunds() -> None:
         """Send refunds that could not be sent when they were asked for (Stripe was unreachable)."""
-        from budgets.payments import send_requested_refunds
-
-        sent = send_requested_refunds(limit=1000)
+        sent = payments.send_requested_refunds(limit=1000)
         click.echo(f"Sent {sent} refund{'s' if sent != 1 else ''}.")

@@ -36,6 +36,8 @@ class Config:
     # Switched off only by the race test's control run, to show the race the lock prevents.
     CAPACITY_LOCKING = os.environ.get("CAPACITY_LOCKING", "1") != "0"
     CAPACITY_LOCK_TIMEOUT_SECONDS = 10
+    # Only the race test's control turns this off, to show that the checks must be re-run under the lock.
+    BOOKING_RECHECK_UNDER_LOCK = os.environ.get("BOOKING_RECHECK_UNDER_LOCK", "1") != "0"
     # The portal's public address, for links in emails sent outside a request (CLI commands).
     BASE_URL = os.environ.get("BASE_URL", "")
     PAGE_SIZE = 20

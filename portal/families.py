@@ -47,6 +47,8 @@ def children():
 @bp.route("/children/new", methods=["GET", "POST"])
 @family_required
 def add_child():
+    if current_user.role is Role.YOUNG_PERSON and current_user.children:
+        return render_template("families/young_person_only.html"), 403
     account_holder = current_user.role is Role.YOUNG_PERSON and not current_user.children
     form = ChildForm(account_holder=account_holder)
     form.locality_id.choices = _locality_choices()

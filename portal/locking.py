@@ -13,9 +13,10 @@ from .errors import TryAgain
 from .extensions import db
 
 
-def lock_rows(model, ids, *, busy: str | None = None) -> None:
+def lock_rows(model, ids, *, busy: str | None = None, shared: bool = False) -> None:
     """Lock these rows of ``model`` (their bare rows: FOR UPDATE cannot go with outer joins).
 
+    ``shared``: FOR SHARE, so many readers may hold it at once while a writer (FOR UPDATE) waits for them all.
     ``busy``: what to tell the user if the lock cannot be had in time (TryAgain's default otherwise).
     """
     connection = db.session.connection()
@@ -29,6 +30,6 @@ def lock_rows(model, ids, *, busy: str | None = None) -> None:
             timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
             connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
             connection.execute(select(model.id).where(model.id.in_(sorted(set(ids)))).order_by(model.id)
-                               .with_for_update())
+                               .with_for_update(read=shared))
     except OperationalError as exc:
         raise (TryAgain(busy) if busy else TryAgain()) from exc

@@ -4,8 +4,20 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -108,8 +120,6 @@ class User(UserMixin, db.Model):
     provider = relationship("Provider")
 
     def set_password(self, password: str) -> None:
-        from flask import current_app
-
         self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
     def check_password(self, password: str) -> bool:
@@ -180,6 +190,14 @@ class Assessment(db.Model):
 
     child: Mapped[Child] = relationship()
     recorded_by: Mapped[User] = relationship()
+
+
+def has_approved_assessment(child: Child) -> bool:
+    """Whether the child's latest assessment approved specialist breaks."""
+    latest = db.session.scalars(
+        select(Assessment).where(Assessment.child_id == child.id).order_by(Assessment.decided_at.desc(), Assessment.id.desc())
+    ).first()
+    return latest is not None and latest.status is AssessmentStatus.APPROVED
 
 
 class AssessmentRequest(db.Model):

@@ -9,14 +9,14 @@ from flask import current_app, has_request_context, render_template, url_for
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 
+from .extensions import db
+
 log = logging.getLogger(__name__)
 _QUEUE_KEY = "outbox"
 
 
 def queue(to: str, subject: str, template: str, **context) -> None:
     """Render an email now and send it once the current transaction commits (never if it rolls back)."""
-    from .extensions import db
-
     body = render_template(f"email/{template}.txt", **context)
     db.session().info.setdefault(_QUEUE_KEY, []).append((to, subject, body))
 

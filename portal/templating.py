@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask import Flask
 
+from .models import ACCESSIBILITY, NEEDS
 from .timeutil import to_london
 
 
@@ -39,6 +40,13 @@ def london_time(moment: datetime) -> str:
     return london(moment, "%-I:%M%p")
 
 
+def session_when(session) -> str:
+    """When a session runs, in words: "Saturday 6 June 2026, 10am to 1pm" (with the end day if it differs)."""
+    starts, ends = to_london(session.starts_at), to_london(session.ends_at)
+    text = f"{london_date(session.starts_at)}, {london_time(session.starts_at)} to {london_time(session.ends_at)}"
+    return text if starts.date() == ends.date() else f"{text} on {london_date(session.ends_at)}"
+
+
 def labels(codes, names: dict) -> str:
     return ", ".join(names[c] for c in codes if c in names)
 
@@ -53,7 +61,5 @@ def register_filters(app: Flask) -> None:
 
     @app.context_processor
     def service_globals():
-        from .models import ACCESSIBILITY, NEEDS
-
         return {"service_name": app.config["SERVICE_NAME"], "area_name": app.config["AREA_NAME"],
                 "NEEDS": NEEDS, "ACCESSIBILITY": ACCESSIBILITY}

@@ -5,10 +5,11 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
-    Date,
     Column,
+    Date,
     Enum,
     ForeignKey,
     Index,
@@ -16,7 +17,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    JSON,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -124,6 +124,8 @@ class Provider(db.Model):
     __tablename__ = "providers"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160), index=True)
+    # An approved provider's new public name waits here for the approving body; the old name shows meanwhile.
+    pending_name: Mapped[str | None] = mapped_column(String(160))
     status: Mapped[ProviderStatus] = mapped_column(
         Enum(ProviderStatus, native_enum=False, length=16), default=ProviderStatus.APPROVED
     )

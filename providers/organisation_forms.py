@@ -12,8 +12,22 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from portal.forms import MultiCheckboxField, PlainRadioField, RealDateField
 
@@ -180,3 +194,17 @@ class ProviderDecisionForm(FlaskForm):
     def validate_reason(self, field):
         if self.decision.data in ("return", "suspend", "reinstate") and not (field.data or "").strip():
             raise ValidationError("Give the reasons for your decision")
+
+
+class NameDecisionForm(FlaskForm):
+    name_decision = PlainRadioField("Your decision on the new name",
+                                    choices=[("approve", "Approve: families will see the new name"),
+                                             ("refuse", "Refuse: the provider keeps its current name")],
+                                    validators=[InputRequired(message="Select your decision on the new name")])
+    name_reason = TextAreaField("Reasons", widget=GovTextArea(), validators=[Length(max=4000)],
+                                description="Needed if you refuse the new name. The provider will see them, and they "
+                                            "are kept with the decision.")
+
+    def validate_name_reason(self, field):
+        if self.name_decision.data == "refuse" and not (field.data or "").strip():
+            raise ValidationError("Give the reasons for refusing the new name")

@@ -4,7 +4,15 @@ from __future__ import annotations
 import math
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import case, func, or_, select
 
@@ -16,6 +24,7 @@ from portal.paging import page_arg
 from portal.timeutil import utcnow
 
 from . import organisations
+from .tokens import create_token, revoke_token
 from .models import (
     ApiToken,
     Offer,
@@ -149,9 +158,12 @@ def organisation():
 def edit_organisation():
     provider = current_user.provider
     form = EditOrganisationForm(obj=provider, today=organisations.london_today())
+    if provider.pending_name and not form.is_submitted():
+        form.name.data = provider.pending_name  # the name as the provider last asked for it
     status = 200
     if form.validate_on_submit():
         was_returned = provider.status is ProviderStatus.RETURNED
+        asked = provider.pending_name
         try:
             organisations.update_details(provider, form.details(), by=current_user, today=organisations.london_today())
         except DomainError as problem:
@@ -160,8 +172,14 @@ def edit_organisation():
             status = 409
         else:
             db.session.commit()
-            flash("Your details have been saved and sent for approval again." if was_returned
-                  else "Your organisation's details have been saved.", "success")
+            if was_returned:
+                message = "Your details have been saved and sent for approval again."
+            elif provider.pending_name and provider.pending_name != asked:
+                message = (f"Your organisation's details have been saved. Your new name has been sent to "
+                           f"{provider.approving_body.label} for approval; families see {provider.name} until then.")
+            else:
+                message = "Your organisation's details have been saved."
+            flash(message, "success")
             return redirect(url_for(".organisation"))
     elif form.errors:
         status = 422
@@ -314,8 +332,6 @@ def _render_tokens(form, status: int = 200, created: tuple | None = None):
 def api_tokens():
     form = ApiTokenForm()
     if form.validate_on_submit():
-        from .tokens import create_token  # the API area owns tokens
-
         try:
             token, plaintext = create_token(current_user.provider, form.name.data.strip(), by=current_user)
         except DomainError as problem:
@@ -336,8 +352,6 @@ def revoke_api_token(api_token_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    from .tokens import revoke_token
-
     try:
         revoke_token(token, by=current_user)
     except DomainError as problem:

@@ -43,6 +43,10 @@ COMMISSIONER_ROLES = {Body.COUNCIL: Role.COUNCIL, Body.TRUST: Role.TRUST}
 ACTION_LABELS = {
     "provider_signed_up": "Signed up",
     "provider_details_changed": "Details changed",
+    "provider_name_change_requested": "New name asked for",
+    "provider_name_change_withdrawn": "New name taken back",
+    "provider_name_change_approved": "New name approved",
+    "provider_name_change_refused": "New name refused",
     "provider_resubmitted": "Sent for approval again",
     "provider_approved": "Approved",
     "provider_returned": "Returned",
@@ -246,8 +250,12 @@ def update_details(provider: Provider, details: OrganisationDetails, *, by: User
         raise DomainError("Your organisation is suspended, so its details cannot change. Contact "
                           f"{provider.approving_body.label} about the suspension.")
     details = _check_details(details, today)
+    changes = asdict(details)
+    if provider.status is ProviderStatus.APPROVED:
+        # Families know the provider by the name its approving body agreed: a new one waits for approval.
+        _ask_for_name(provider, changes.pop("name"), by=by)
     before, after = {}, {}
-    for name, value in asdict(details).items():
+    for name, value in changes.items():
         old = getattr(provider, name)
         if old != value:
             before[name] = old.isoformat() if isinstance(old, date) else old
@@ -264,6 +272,18 @@ def update_details(provider: Provider, details: OrganisationDetails, *, by: User
                              "provider_waiting", provider=provider, resubmitted=True,
                              link=notify.link("approvals.provider", provider_id=provider.id))
     return provider
+
+
+def _ask_for_name(provider: Provider, name: str, *, by: User) -> None:
+    pending = name if name != provider.name else None
+    if pending == provider.pending_name:
+        return
+    provider.pending_name = pending
+    if pending is None:
+        record("provider_name_change_withdrawn", provider, by=by)
+    else:
+        record("provider_name_change_requested", provider, by=by, before={"name": provider.name},
+               after={"name": pending})
 
 
 # --- commissioners' decisions ----------------------------------------------------------------------
@@ -366,6 +386,41 @@ def reinstate_provider(provider: Provider, reason: str, *, by: User) -> int:
     _email_staff(provider, "Your organisation has been reinstated", "provider_reinstated", reason=reason,
                  link=notify.link("provider_orgs.dashboard"))
     return told
+
+
+def approve_name(provider: Provider, *, by: User, reason: str | None = None) -> Provider:
+    """Put a provider's new public name into effect."""
+    check_can_decide(by, provider.approving_body)
+    lock(provider)
+    if provider.pending_name is None:
+        raise DomainError(_no_name_waiting(provider))
+    before = provider.name
+    provider.name, provider.pending_name = provider.pending_name, None
+    record("provider_name_change_approved", provider, by=by, reason=_clean(reason), before={"name": before},
+           after={"name": provider.name})
+    _email_staff(provider, f"Your new name has been approved: {provider.name}", "provider_name_decided",
+                 approved=True, asked=provider.name, reason=_clean(reason),
+                 link=notify.link("provider_orgs.organisation"))
+    return provider
+
+
+def refuse_name(provider: Provider, reason: str, *, by: User) -> Provider:
+    """Keep a provider's public name as it is, with reasons."""
+    check_can_decide(by, provider.approving_body)
+    lock(provider)
+    if provider.pending_name is None:
+        raise DomainError(_no_name_waiting(provider))
+    reason = _reason(reason, "refusing the new name")
+    asked, provider.pending_name = provider.pending_name, None
+    record("provider_name_change_refused", provider, by=by, reason=reason, before={"name": provider.name},
+           after={"name": asked})
+    _email_staff(provider, f"Your new name was not approved: {asked}", "provider_name_decided", approved=False,
+                 asked=asked, reason=reason, link=notify.link("provider_orgs.organisation"))
+    return provider
+
+
+def _no_name_waiting(provider: Provider) -> str:
+    return f"{provider.name} has not asked for a new name, or it has already been decided."
 
 
 def _not_waiting(provider: Provider) -> str:

@@ -7,37 +7,40 @@ administrators may look at session lists but not change them.
 from __future__ import annotations
 
 import math
-from collections import Counter
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
-from portal.access import get_or_404, role_required
+from portal.access import role_required
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Role
 from portal.paging import page_arg, page_number
-from portal.templating import london_date, london_time
-from portal.timeutil import to_london, utcnow
+from portal.templating import london_date, session_when
+from portal.timeutil import utcnow
 
-from . import bulk, registers, sessions
+from . import bulk, sessions
+from .access import own_provider, provider_offer_or_404
 from .forms import (
     DAYS_OF_WEEK,
-    CancelSessionForm,
     ConfirmUploadForm,
-    MoveSessionForm,
-    PlacesForm,
     SeriesForm,
     SessionForm,
     UploadForm,
-    register_form,
 )
 from .models import (
     STAFF_UNITS_PER_ADULT,
-    Attendance,
     Booking,
     BookingStatus,
     Offer,
@@ -56,46 +59,12 @@ PREVIEW_ROWS_PER_PAGE = 50
 UPLOAD_PREVIEW_SECONDS = 3 * 60 * 60
 
 
-# --- loading and access -------------------------------------------------------------------------------
-
-def _own_provider() -> Provider:
-    """The signed-in member of staff's organisation; staff not attached to one may not use these pages."""
-    provider = db.session.get(Provider, current_user.provider_id) if current_user.provider_id else None
-    if provider is None:
-        abort(403)
-    return provider
-
-
-def _offer_or_404(offer_id: int) -> Offer:
-    if current_user.role is Role.ADMIN:
-        return get_or_404(Offer, offer_id)
-    provider = _own_provider()
-    offer = get_or_404(Offer, offer_id)
-    if offer.provider_id != provider.id:
-        abort(404)
-    return offer
-
-
-def _session_or_404(session_id: int) -> Session:
-    provider = _own_provider()
-    session = db.session.scalar(select(Session).options(joinedload(Session.offer)).where(Session.id == session_id))
-    if session is None or session.offer.provider_id != provider.id:
-        abort(404)
-    return session
-
-
-def _when(session: Session) -> str:
-    starts, ends = to_london(session.starts_at), to_london(session.ends_at)
-    text = f"{london_date(session.starts_at)}, {london_time(session.starts_at)} to {london_time(session.ends_at)}"
-    return text if starts.date() == ends.date() else f"{text} on {london_date(session.ends_at)}"
-
-
 # --- the list of sessions -------------------------------------------------------------------------
 
 @bp.get("/offers/<int:offer_id>/sessions")
 @provider_or_admin
 def offer_sessions(offer_id: int):
-    offer = _offer_or_404(offer_id)
+    offer = provider_offer_or_404(offer_id)
     past = request.args.get("when") == "past"
     now = utcnow()
     where = [Session.offer_id == offer.id, Session.ends_at <= now if past else Session.ends_at > now]
@@ -130,7 +99,7 @@ def offer_sessions(offer_id: int):
 @bp.route("/offers/<int:offer_id>/sessions/new", methods=["GET", "POST"])
 @provider_required
 def add_session(offer_id: int):
-    offer = _offer_or_404(offer_id)
+    offer = provider_offer_or_404(offer_id)
     form = SessionForm()
     if form.validate_on_submit():
         starts_at = sessions.london_moment(form.day.data, form.start_time.clock)
@@ -143,7 +112,7 @@ def add_session(offer_id: int):
             form.form_errors.append(str(problem))
             return render_template("providers/sessions/add_session.html", offer=offer, form=form), 409
         db.session.commit()
-        flash(f"Session added: {_when(session)}, {session.capacity} places.", "success")
+        flash(f"Session added: {session_when(session)}, {session.capacity} places.", "success")
         return redirect(url_for(".offer_sessions", offer_id=offer.id))
     return render_template("providers/sessions/add_session.html", offer=offer, form=form), \
         422 if form.errors else 200
@@ -152,7 +121,7 @@ def add_session(offer_id: int):
 @bp.route("/offers/<int:offer_id>/series/new", methods=["GET", "POST"])
 @provider_required
 def add_series(offer_id: int):
-    offer = _offer_or_404(offer_id)
+    offer = provider_offer_or_404(offer_id)
     form = SeriesForm()
     if form.validate_on_submit():
         try:
@@ -182,127 +151,6 @@ def add_series(offer_id: int):
         return redirect(url_for(".offer_sessions", offer_id=offer.id))
     return render_template("providers/sessions/add_series.html", offer=offer, form=form), \
         422 if form.errors else 200
-
-
-# --- changing one session -------------------------------------------------------------------------
-
-@bp.route("/sessions/<int:session_id>/places", methods=["GET", "POST"])
-@provider_required
-def change_places(session_id: int):
-    session = _session_or_404(session_id)
-    form = PlacesForm(places=session.capacity, staff=session.staff)
-    if form.validate_on_submit():
-        try:
-            sessions.change_places(session, form.places.data, staff=form.staff.data, by=current_user,
-                                   reason=(form.reason.data or "").strip())
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            return _places_page(session, form), 409
-        db.session.commit()
-        staff = f" and {session.staff} staff" if session.staff else ""
-        flash(f"Places saved: {session.capacity} places{staff} on {_when(session)}.", "success")
-        return redirect(url_for(".offer_sessions", offer_id=session.offer_id))
-    return _places_page(session, form), 422 if form.errors else 200
-
-
-def _places_page(session: Session, form: PlacesForm) -> str:
-    return render_template("providers/sessions/places.html", session=session, when=_when(session), form=form,
-                           booked=_booked_count(session),
-                           staff_needed=math.ceil(session.staff_units_taken / STAFF_UNITS_PER_ADULT))
-
-
-def _booked_count(session: Session) -> int:
-    return db.session.scalar(select(func.count(Booking.id)).where(Booking.session_id == session.id,
-                                                                  Booking.status == BookingStatus.CONFIRMED))
-
-
-@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
-@provider_required
-def cancel_session(session_id: int):
-    session = _session_or_404(session_id)
-    form = CancelSessionForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            released = sessions.cancel_session(session, reason=form.reason.data, by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 409
-        else:
-            families = len({b.booked_by_id for b in released})
-            db.session.commit()
-            told = (f" We have emailed {families} famil{'ies' if families != 1 else 'y'} and released their "
-                    f"{len(released)} place{'s' if len(released) != 1 else ''}." if released else "")
-            flash(f"The session on {_when(session)} has been cancelled.{told}", "success")
-            return redirect(url_for(".offer_sessions", offer_id=session.offer_id))
-    elif form.errors:
-        status = 422
-    families = db.session.scalar(select(func.count(func.distinct(Booking.booked_by_id))).where(
-        Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))
-    return render_template("providers/sessions/cancel.html", session=session, when=_when(session), form=form,
-                           booked=_booked_count(session), families=families), status
-
-
-@bp.route("/sessions/<int:session_id>/move", methods=["GET", "POST"])
-@provider_required
-def move_session(session_id: int):
-    session = _session_or_404(session_id)
-    starts, ends = to_london(session.starts_at), to_london(session.ends_at)
-    form = MoveSessionForm(day=starts.date(), start_time=starts.strftime("%H:%M"), end_time=ends.strftime("%H:%M"),
-                           end_day=ends.date() if ends.date() != starts.date() else None)
-    status = 200
-    if form.validate_on_submit():
-        starts_at = sessions.london_moment(form.day.data, form.start_time.clock)
-        ends_at = sessions.london_moment(form.end_day.data or form.day.data, form.end_time.clock)
-        was = _when(session)
-        try:
-            sessions.move_session(session, starts_at, ends_at, reason=form.reason.data, by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 409
-        else:
-            families = db.session.scalar(select(func.count(func.distinct(Booking.booked_by_id))).where(
-                Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))
-            db.session.commit()
-            told = f" We have emailed {families} famil{'ies' if families != 1 else 'y'}." if families else ""
-            flash(f"The session on {was} has moved to {_when(session)}.{told}", "success")
-            return redirect(url_for(".offer_sessions", offer_id=session.offer_id))
-    elif form.errors:
-        status = 422
-    return render_template("providers/sessions/move.html", session=session, when=_when(session), form=form), status
-
-
-# --- registers ------------------------------------------------------------------------------------
-
-@bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"])
-@provider_required
-def register(session_id: int):
-    session = _session_or_404(session_id)
-    sheet = registers.register_for(session)
-    form = register_form(sheet.lines)
-    status = 200
-    if form.validate_on_submit():
-        marks = {line.booking_id: Attendance(form[f"booking_{line.booking_id}"].data)
-                 for line in sheet.lines if form[f"booking_{line.booking_id}"].data}
-        try:
-            registers.mark_attendance(session, marks, by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 409
-        else:
-            db.session.commit()
-            tally = Counter(marks.values())
-            flash(f"Register saved: {tally[Attendance.ATTENDED]} attended, "
-                  f"{tally[Attendance.DID_NOT_ATTEND]} did not attend.", "success")
-            return redirect(url_for(".register", session_id=session.id))
-    elif form.errors:
-        status = 422
-    return render_template("providers/registers/register.html", session=session, when=_when(session),
-                           sheet=sheet, form=form, can_mark=registers.can_mark(session)), status
 
 
 # --- bulk upload ----------------------------------------------------------------------------------
@@ -352,7 +200,7 @@ def _preview_page(planned: list[bulk.PlannedSession], token: str, page: int, sta
 @bp.route("/sessions/upload", methods=["GET", "POST"])
 @provider_required
 def upload():
-    provider = _own_provider()
+    provider = own_provider()
     form = UploadForm()
     if not form.validate_on_submit():
         return _upload_page(provider, form, status=422 if form.errors else 200)
@@ -378,7 +226,7 @@ def upload():
 @provider_required
 def upload_preview():
     """Another page of the preview: the file comes back with the request, so no process needs to remember it."""
-    provider = _own_provider()
+    provider = own_provider()
     form = ConfirmUploadForm()
     try:
         content = _signed_upload(provider, form.upload_token.data)
@@ -397,7 +245,7 @@ def upload_preview():
 @bp.post("/sessions/upload/confirm")
 @provider_required
 def upload_confirm():
-    provider = _own_provider()
+    provider = own_provider()
     form = ConfirmUploadForm()
     upload_form = UploadForm(formdata=None)
     if not form.validate_on_submit():
@@ -424,6 +272,6 @@ def upload_confirm():
 @bp.get("/sessions/upload/template.csv")
 @provider_required
 def upload_template():
-    _own_provider()
+    own_provider()
     return Response(bulk.template_csv(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="sessions-template.csv"'})

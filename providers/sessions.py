@@ -1,16 +1,14 @@
 """Providers publish sessions, one at a time or as repeating series, and keep their places true.
 
-Every change to places goes through the same lock and recount as booking (providers.services).
-Cancelling a session releases each booking by the same path as a family's own cancellation.
+Changing a session that families may have booked (places, cancelling, moving) is the booking area's
+(``bookings.session_changes``): it takes the capacity lock.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from dateutil.rrule import FR, MO, SA, SU, TH, TU, WE, WEEKLY, rrule, rrulestr
-from sqlalchemy import select
 
-from portal import notify
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import User, record
@@ -18,16 +16,10 @@ from portal.timeutil import LONDON, to_london, utcnow
 
 from .models import (
     STAFF_UNITS_PER_ADULT,
-    Booking,
-    BookingStatus,
     Offer,
     Session,
     SessionSeries,
-    SessionStatus,
-    WaitingListEntry,
-    WaitingStatus,
 )
-from .services import _store_recount, held, lock_capacity, release_places, settle
 
 MAX_SESSIONS_IN_SERIES = 400
 WEEKDAYS = [MO, TU, WE, TH, FR, SA, SU]
@@ -35,25 +27,23 @@ WEEKDAYS = [MO, TU, WE, TH, FR, SA, SU]
 
 def london_moment(day: date, clock: time) -> datetime:
     """A wall-clock time in London on a day, as an aware UTC datetime (DST handled by zoneinfo)."""
-    from datetime import timezone
-
     return datetime.combine(day, clock, tzinfo=LONDON).astimezone(timezone.utc)
 
 
-def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+def check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
         raise DomainError("The session must end after it starts.")
     if ends_at - starts_at > timedelta(days=14):
         raise DomainError("A session can last at most 14 days.")
 
 
-def _check_not_started(session: Session) -> None:
+def check_not_started(session: Session) -> None:
     # Attendance and payment hang off a session once it starts, so it is changed only before then.
     if session.starts_at <= utcnow():
         raise DomainError("This session has already started, so it cannot be changed.")
 
 
-def _check_places(capacity: int, staff: int | None) -> None:
+def check_places(capacity: int, staff: int | None) -> None:
     if capacity < 1 or capacity > 500:
         raise DomainError("Places must be a whole number from 1 to 500.")
     if staff is not None and (staff < 1 or staff > 200):
@@ -62,8 +52,8 @@ def _check_places(capacity: int, staff: int | None) -> None:
 
 def create_session(offer: Offer, starts_at: datetime, ends_at: datetime, capacity: int, *, staff: int | None = None,
                    by: User | None, series: SessionSeries | None = None, audit: bool = True) -> Session:
-    _check_times(starts_at, ends_at)
-    _check_places(capacity, staff)
+    check_times(starts_at, ends_at)
+    check_places(capacity, staff)
     if starts_at <= utcnow():
         raise DomainError("The session must start in the future.")
     session = Session(offer=offer, starts_at=starts_at, ends_at=ends_at, weekday=to_london(starts_at).weekday(),
@@ -101,7 +91,7 @@ def create_series(offer: Offer, *, rule: str, first_day: date, start: time, end:
                   staff: int | None = None, exceptions: list[date] = (), by: User | None) -> SessionSeries:
     """Store the rule and expand it into dated sessions (times are London wall-clock times, so 4pm stays 4pm
     across the clock change)."""
-    _check_places(capacity, staff)
+    check_places(capacity, staff)
     if end <= start:
         raise DomainError("The session must end after it starts.")
     days = [d for d in expand(rule, first_day, list(exceptions)) if london_moment(d, start) > utcnow()]
@@ -117,88 +107,3 @@ def create_series(offer: Offer, *, rule: str, first_day: date, start: time, end:
                        series=series, audit=False)
     record("series_created", series, by=by, rule=rule, sessions=len(days))
     return series
-
-
-def change_places(session: Session, capacity: int, *, staff: int | None = None, by: User | None,
-                  reason: str = "") -> Session:
-    """Set a session's places (and staff); never below what is already booked or offered."""
-    _check_places(capacity, staff)
-    _check_not_started(session)
-    lock_capacity([session])
-    if session.status is SessionStatus.CANCELLED:
-        raise DomainError("This session has been cancelled, so its places cannot change.")
-    places_held, staff_held = held(session)
-    if capacity < places_held:
-        raise DomainError(
-            f"You cannot reduce places to {capacity}: {places_held} place{'s are' if places_held != 1 else ' is'} "
-            f"already booked or offered to families on the waiting list. Cancel bookings first if you must."
-        )
-    staff_units = None if staff is None else staff * STAFF_UNITS_PER_ADULT
-    if staff_units is not None and staff_units < staff_held:
-        raise DomainError(
-            f"You cannot reduce staff to {staff}: the children already booked need at least "
-            f"{-(-staff_held // STAFF_UNITS_PER_ADULT)} staff."
-        )
-    before = (session.capacity, session.staff)
-    session.capacity = capacity
-    session.staff_units = staff_units
-    record("places_changed", session, by=by, reason=reason or None, before=list(before), after=[capacity, staff])
-    settle(session)  # more places may let the waiting list in
-    return session
-
-
-def cancel_session(session: Session, *, reason: str, by: User | None) -> list[Booking]:
-    """Cancel a session: every booked family is told and their places released as if they had cancelled."""
-    if not reason.strip():
-        raise DomainError("Give a reason: families will see it.")
-    _check_not_started(session)
-    lock_capacity([session])
-    if session.status is SessionStatus.CANCELLED:
-        raise DomainError("This session has already been cancelled.")
-    session.status = SessionStatus.CANCELLED
-    session.cancel_reason = reason.strip()
-    record("session_cancelled", session, by=by, reason=reason)
-    bookings = db.session.scalars(
-        select(Booking).where(Booking.session_id == session.id,
-                              Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD]))
-        .order_by(Booking.booked_by_id, Booking.id)
-    ).all()
-    released = []
-    by_family: dict[int, list[Booking]] = {}
-    for booking in bookings:
-        by_family.setdefault(booking.booked_by_id, []).append(booking)
-    for family_bookings in by_family.values():
-        released += release_places(family_bookings, reason=f"The provider cancelled this session: {reason.strip()}", by=by)
-    for entry in db.session.scalars(
-        select(WaitingListEntry).where(WaitingListEntry.session_id == session.id,
-                                       WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]))
-    ):
-        entry.status = WaitingStatus.LEFT
-        record("waiting_list_closed", entry, by=by, reason="Session cancelled")
-        notify.queue(entry.family.email, f"Session cancelled: {session.offer.title}", "waiting_session_cancelled",
-                     session=session, when=to_london(session.starts_at), reason=reason.strip())
-    _store_recount(session)
-    return released
-
-
-def move_session(session: Session, starts_at: datetime, ends_at: datetime, *, reason: str, by: User | None) -> Session:
-    """Move a session to a new time; every booked family is told and can cancel if it no longer suits."""
-    _check_times(starts_at, ends_at)
-    if starts_at <= utcnow():
-        raise DomainError("The new time must be in the future.")
-    if not reason.strip():
-        raise DomainError("Give a reason: families will see it.")
-    _check_not_started(session)
-    lock_capacity([session])
-    if session.status is SessionStatus.CANCELLED:
-        raise DomainError("This session has been cancelled, so it cannot be moved.")
-    old_start = session.starts_at
-    session.starts_at, session.ends_at = starts_at, ends_at
-    session.weekday = to_london(starts_at).weekday()
-    record("session_moved", session, by=by, reason=reason, before=old_start.isoformat(), after=starts_at.isoformat())
-    families = {b.booked_by for b in db.session.scalars(
-        select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))}
-    for family in families:
-        notify.queue(family.email, f"Session moved: {session.offer.title}", "session_moved", session=session,
-                     old=to_london(old_start), new=to_london(starts_at), reason=reason.strip())
-    return session

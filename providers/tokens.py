@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.models import User, record
 from portal.timeutil import utcnow
 
-from .models import ApiToken, Provider
+from .models import ApiToken, Provider, ProviderStatus
 
 TOKEN_PREFIX = "sbp_"
 # Shown beside each token's name so the admin can tell which one a system uses ("sbp_" and 8 characters).
@@ -69,6 +69,17 @@ def find_live_token(plaintext: str) -> ApiToken | None:
     if token is None or token.revoked_at is not None:
         return None
     return token
+
+
+def refusal(token: ApiToken) -> str | None:
+    """Why the token's organisation may not use the API at the moment, or None when it may.
+
+    Decided by the provider's status on every request, so a token works again once a suspension is lifted."""
+    provider = token.provider
+    if provider.status is ProviderStatus.SUSPENDED:
+        return (f"{provider.name} is suspended, so its API tokens do not work until it is reinstated. Contact "
+                f"{provider.approving_body.label} about the suspension.")
+    return None
 
 
 def mark_used(token: ApiToken) -> bool:

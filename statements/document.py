@@ -13,7 +13,17 @@ from decimal import Decimal
 
 from flask import current_app, render_template
 from flask_babel import format_currency, format_date, format_number, gettext
-from sqlalchemy import BigInteger, Integer, case, cast, extract, false, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    case,
+    cast,
+    extract,
+    false,
+    func,
+    or_,
+    select,
+)
 
 from budgets.ledger import figures
 from budgets.models import financial_year
@@ -21,8 +31,18 @@ from budgets.services import envelope_for
 from portal.extensions import db
 from portal.models import Locality
 from portal.timeutil import LONDON, london_midnight_utc, to_london, utcnow
-from providers.models import (Body, Category, Offer, OfferStatus, PaymentRoute, Provider, ProviderStatus,
-                              Session, SessionStatus, Tier)
+from providers.models import (
+    Body,
+    Category,
+    Offer,
+    OfferStatus,
+    PaymentRoute,
+    Provider,
+    ProviderStatus,
+    Session,
+    SessionStatus,
+    Tier,
+)
 
 from .i18n import direction, in_language, language_asked_for
 from .models import LANGUAGES, Statement

@@ -7,7 +7,15 @@ import hashlib
 import logging
 
 from babel.units import format_unit
-from flask import Blueprint, Response, abort, render_template, request, send_from_directory, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import get_locale
 from sqlalchemy import select
 
@@ -17,7 +25,7 @@ from portal.timeutil import to_london
 from .document import FONTS, SECTIONS, document_context, long_date
 from .i18n import in_language, language_asked_for
 from .models import LANGUAGES, Statement, StatementFile, StatementStatus
-from .services import comments_on
+from .services import changes_between, comments_on
 
 bp = Blueprint("statement", __name__)
 log = logging.getLogger(__name__)
@@ -185,8 +193,6 @@ def font(font):
 @bp.get("/statement/changes")
 def changes():
     """What changed between two published versions (?from=1&to=2); without them, a form to choose."""
-    from .services import changes_between
-
     published = db.session.scalars(_published().order_by(Statement.version)).all()
     numbers = [s.version for s in published]
     chosen = {}

@@ -21,8 +21,21 @@ from portal.locking import lock_rows
 from portal.models import Role, User, record
 from portal.timeutil import utcnow
 
-from .document import DEFAULT_TITLE, ELIGIBILITY_KEYS, SECTIONS, build_range, render_pdfs
-from .models import LANGUAGES, Statement, StatementComment, StatementFile, StatementSection, StatementStatus
+from .document import (
+    DEFAULT_TITLE,
+    ELIGIBILITY_KEYS,
+    SECTIONS,
+    build_range,
+    render_pdfs,
+)
+from .models import (
+    LANGUAGES,
+    Statement,
+    StatementComment,
+    StatementFile,
+    StatementSection,
+    StatementStatus,
+)
 
 EDITORS = (Role.COUNCIL, Role.TRUST, Role.ADMIN)
 COMMENTERS = (Role.PARENT_CARER, Role.YOUNG_PERSON)

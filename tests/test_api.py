@@ -15,12 +15,12 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 from sqlalchemy import func, select
 
-from portal import api as availability_api
+from bookings import api as availability_api
+from bookings.places import book_places, cancel_booking
 from portal.errors import DomainError, NotAllowed, TryAgain
 from portal.extensions import db
 from portal.models import AuditEvent, Role, SupportLevel
 from portal.timeutil import LONDON, to_london, utcnow
-from providers import services
 from providers.models import (
     ApiToken,
     Attendance,
@@ -30,9 +30,16 @@ from providers.models import (
     Session,
     SessionStatus,
 )
+from providers import organisations
 from providers.tokens import create_token, revoke_token
 
-from .factories import ChildFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    ChildFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -73,7 +80,7 @@ def call(client, org: Org, method: str, url: str, body=None, key: str | None = N
 
 def book(session: Session, *, support: SupportLevel = SupportLevel.GROUP, carer: bool = False, **child) -> Booking:
     family = UserFactory()
-    bookings = services.book_places(family, session, [ChildFactory(parent=family, support_level=support, **child)],
+    bookings = book_places(family, session, [ChildFactory(parent=family, support_level=support, **child)],
                                     "free", carer_places=1 if carer else 0)
     db.session.commit()
     return bookings[0]
@@ -128,6 +135,32 @@ def test_a_revoked_token_is_refused_at_once(client, ours):
     assert "revoked" in problem["detail"]
     with pytest.raises(DomainError, match="already been revoked"):
         revoke_token(ours.token, ours.admin)
+
+
+def test_a_suspended_providers_tokens_stop_until_it_is_reinstated(client, ours, theirs):
+    council = UserFactory(role=Role.COUNCIL)
+    organisations.suspend_provider(ours.provider, "Safeguarding concern under review", by=council)
+    db.session.commit()
+    for method, url, body in [("GET", "/api/v1/offers", None),
+                              ("GET", f"/api/v1/offers/{ours.offer.id}/sessions", None),
+                              ("GET", f"/api/v1/sessions/{ours.session.id}", None),
+                              ("GET", f"/api/v1/sessions/{ours.session.id}/bookings", None),
+                              ("PATCH", f"/api/v1/sessions/{ours.session.id}", {"capacity": 3}),
+                              ("POST", f"/api/v1/sessions/{ours.session.id}/cancel", {"reason": "Closed"})]:
+        response = call(client, ours, method, url, body)
+        problem = assert_problem(response, 401)
+        assert problem["detail"] == ("Our Trust is suspended, so its API tokens do not work until it is reinstated. "
+                                     "Contact the council about the suspension."), url
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    session = db.session.get(Session, ours.session.id)
+    assert (session.capacity, session.status) == (10, SessionStatus.OPEN)
+    assert call(client, theirs, "GET", "/api/v1/offers").status_code == 200
+    assert db.session.get(ApiToken, ours.token.id).revoked_at is None
+
+    organisations.reinstate_provider(ours.provider, "Review closed", by=council)
+    db.session.commit()
+    assert call(client, ours, "GET", "/api/v1/offers").status_code == 200
+    assert call(client, ours, "PATCH", f"/api/v1/sessions/{ours.session.id}", {"capacity": 3}).status_code == 200
 
 
 def test_only_the_providers_own_admins_create_and_revoke_tokens(ours, theirs):
@@ -213,12 +246,34 @@ def test_a_session_shows_its_places(client, ours):
     }
 
 
+def test_places_left_counts_the_staff_as_booking_does(client, ours):
+    url = f"/api/v1/sessions/{ours.session.id}"
+    assert call(client, ours, "PATCH", url, {"staff": 2}).status_code == 200
+    book(ours.session, support=SupportLevel.ONE_TO_ONE)
+    body = call(client, ours, "GET", url).get_json()
+    # One adult left: four more children in a group, though 9 seats are free.
+    assert (body["capacity"], body["places_taken"], body["staff"], body["places_left"]) == (10, 1, 2, 4)
+    book(ours.session, support=SupportLevel.ONE_TO_TWO)
+    assert call(client, ours, "GET", url).get_json()["places_left"] == 2
+    book(ours.session, support=SupportLevel.ONE_TO_TWO)
+    body = call(client, ours, "GET", url).get_json()
+    assert (body["places_taken"], body["places_left"]) == (3, 0)  # every adult is taken, 7 seats still free
+    listed = call(client, ours, "GET", f"/api/v1/offers/{ours.offer.id}/sessions").get_json()["items"]
+    assert [s["places_left"] for s in listed] == [0, 6]
+    with pytest.raises(DomainError):
+        book(ours.session)
+    db.session.rollback()
+    # With staff to spare, the seats decide.
+    assert call(client, ours, "PATCH", url, {"staff": 20, "capacity": 4}).status_code == 200
+    assert call(client, ours, "GET", url).get_json()["places_left"] == 1
+
+
 def test_bookings_show_only_the_children_and_what_staff_need(client, ours):
     amira = book(ours.session, first_name="Amira", last_name="Khan", support=SupportLevel.ONE_TO_ONE,
                  needs=["autism", "communication"], emergency_contact="Sara Khan 07700 900001", carer=True)
     book(ours.session, first_name="Ben", last_name="Adams", needs=[], emergency_contact=None)
     cancelled = book(ours.session, first_name="Cal", last_name="Zed")
-    services.cancel_booking(cancelled, by=cancelled.booked_by)
+    cancel_booking(cancelled, by=cancelled.booked_by)
     amira.attendance = Attendance.ATTENDED
     db.session.commit()
 
@@ -434,7 +489,7 @@ def test_a_failed_write_is_not_kept_so_it_can_be_retried(client, ours):
     url = f"/api/v1/sessions/{ours.session.id}"
     assert_problem(call(client, ours, "PATCH", url, {"capacity": 2}, key="retry-me"), 409)
     assert count(IdempotencyRecord) == 0
-    services.cancel_booking(bookings[0], by=bookings[0].booked_by)
+    cancel_booking(bookings[0], by=bookings[0].booked_by)
     db.session.commit()
     assert call(client, ours, "PATCH", url, {"capacity": 2}, key="retry-me").status_code == 200
 
@@ -492,7 +547,7 @@ def test_a_lock_timeout_asks_to_try_again_and_keeps_nothing(client, ours, monkey
     def busy(*args, **kwargs):
         raise TryAgain()
 
-    monkeypatch.setattr(availability_api.sessions, "change_places", busy)
+    monkeypatch.setattr(availability_api.session_changes, "change_places", busy)
     response = call(client, ours, "PATCH", f"/api/v1/sessions/{ours.session.id}", {"capacity": 4}, key="busy")
     problem = assert_problem(response, 409)
     assert response.headers["Retry-After"] == "2" and problem["type"].endswith("try-again")
@@ -505,7 +560,7 @@ def test_an_unexpected_failure_is_still_a_problem_and_rolls_back(app, client, ou
         session.capacity = 1
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(availability_api.sessions, "change_places", broken)
+    monkeypatch.setattr(availability_api.session_changes, "change_places", broken)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     assert_problem(call(client, ours, "PATCH", f"/api/v1/sessions/{ours.session.id}", {"capacity": 4}), 500)
     db.session.expire_all()

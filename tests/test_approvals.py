@@ -6,16 +6,30 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bookings.places import book_places, release_places
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import AuditEvent, Role
 from portal.timeutil import utcnow
-from providers import offers, organisations, services
-from providers.models import Body, Booking, BookingStatus, OfferStatus, ProviderStatus, Tier
+from providers import offers, organisations
+from providers.models import (
+    Body,
+    Booking,
+    BookingStatus,
+    OfferStatus,
+    ProviderStatus,
+    Tier,
+)
 from providers.organisations import london_today
 
-from .factories import ChildFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
-from .test_organisations import recipients, staff
+from .factories import (
+    ChildFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
+from .test_organisations import details, recipients, staff
 from .test_queries import count_queries
 
 
@@ -134,7 +148,7 @@ def test_provider_queue_is_paginated(people, login):
 
 def _booked_family(session, email):
     family = UserFactory(email=email)
-    services.book_places(family, session, [ChildFactory(parent=family)], "free")
+    book_places(family, session, [ChildFactory(parent=family)], "free")
     return family
 
 
@@ -151,7 +165,7 @@ def test_suspending_tells_families_with_places_to_come_and_stops_booking(people,
     _booked_family(SessionFactory(), "elsewhere@example.com")
     db.session.commit()
     booking = db.session.scalar(select(Booking).where(Booking.booked_by_id == cancelled_family.id))
-    services.release_places([booking], reason="Changed plans", by=cancelled_family)
+    release_places([booking], reason="Changed plans", by=cancelled_family)
     db.session.commit()
     smtp_server.messages.clear()
 
@@ -168,7 +182,7 @@ def test_suspending_tells_families_with_places_to_come_and_stops_booking(people,
 
     latecomer = UserFactory()
     with pytest.raises(DomainError, match="not taking bookings"):
-        services.book_places(latecomer, upcoming, [ChildFactory(parent=latecomer)], "free")
+        book_places(latecomer, upcoming, [ChildFactory(parent=latecomer)], "free")
     db.session.rollback()
     latecomer = UserFactory()
     ChildFactory(parent=latecomer)
@@ -180,7 +194,7 @@ def test_suspending_tells_families_with_places_to_come_and_stops_booking(people,
     organisations.reinstate_provider(provider, "The concern was looked into and resolved", by=people["council"])
     db.session.commit()
     assert sorted(m["To"] for m in smtp_server.messages) == ["admin@provider.org", "coming@example.com"]
-    services.book_places(latecomer, upcoming, latecomer.children, "free")
+    book_places(latecomer, upcoming, latecomer.children, "free")
     db.session.commit()
     assert db.session.scalar(select(Booking).where(Booking.booked_by_id == latecomer.id)).status is BookingStatus.CONFIRMED
 
@@ -291,3 +305,77 @@ def test_queues_cost_the_same_queries_at_any_size(people, login, url):
     small = measure()
     grow(30)
     assert measure() == small
+
+
+# --- a new name ------------------------------------------------------------------------------------
+
+def _approved_with_offer():
+    provider = ProviderFactory(name="Acorn Play", email="hello@acorn.org")
+    offer = OfferFactory(provider=provider)
+    return provider, offer, staff(provider, admin=True, email="ada@acorn.org")
+
+
+def test_an_approved_providers_new_name_waits_for_approval_and_shows_the_old_one(people, login, client, outbox):
+    provider, offer, admin = _approved_with_offer()
+    organisations.update_details(provider, details(name="Oak Tree Play", phone="0121 496 0000"), by=admin,
+                                 today=london_today())
+    db.session.commit()
+    assert (provider.name, provider.pending_name, provider.phone) == ("Acorn Play", "Oak Tree Play", "0121 496 0000")
+    listing = client.get(f"/local-offer/{offer.id}").text
+    assert "Acorn Play" in listing and "Oak Tree Play" not in listing
+    asked = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "provider_name_change_requested"))
+    assert (asked.actor_id, asked.details["before"], asked.details["after"]) == (
+        admin.id, {"name": "Acorn Play"}, {"name": "Oak Tree Play"})
+    assert "Your new name, Oak Tree Play, is waiting for approval" in login(admin).get("/provider/organisation").text
+
+    council = login(people["council"])
+    assert "Acorn Play" in council.get("/approvals/providers").text  # in the waiting queue
+    page = council.get(f"/approvals/providers/{provider.id}").text
+    assert "New name waiting for your decision" in page and "asked to be called Oak Tree Play" in page
+    assert login(people["trust"]).post(f"/approvals/providers/{provider.id}/name",
+                                       data={"name_decision": "approve"}).status_code == 403
+    council = login(people["council"])
+    refused = council.post(f"/approvals/providers/{provider.id}/name", data={"name_decision": "refuse"})
+    assert refused.status_code == 422 and "Give the reasons for refusing the new name" in refused.text
+    outbox.clear()
+    response = council.post(f"/approvals/providers/{provider.id}/name",
+                            data={"name_decision": "refuse", "name_reason": "Another provider uses this name"})
+    assert response.status_code == 302
+    db.session.refresh(provider)
+    assert (provider.name, provider.pending_name) == ("Acorn Play", None)
+    assert recipients(outbox) == [admin.email]
+    assert "Another provider uses this name" in outbox[0].get_content()
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "provider_name_change_refused"))
+    assert (event.actor_id, event.reason) == (people["council"].id, "Another provider uses this name")
+
+    organisations.update_details(provider, details(name="Oak Tree Play"), by=admin, today=london_today())
+    db.session.commit()
+    outbox.clear()
+    response = council.post(f"/approvals/providers/{provider.id}/name",
+                            data={"name_decision": "approve", "name_reason": "Checked with the Charity Commission"})
+    assert response.status_code == 302
+    db.session.refresh(provider)
+    assert (provider.name, provider.pending_name) == ("Oak Tree Play", None)
+    assert recipients(outbox) == [admin.email] and "Oak Tree Play" in outbox[0].get_content()
+    assert "Oak Tree Play" in client.get(f"/local-offer/{offer.id}").text
+    page = council.get(f"/approvals/providers/{provider.id}").text
+    assert "New name approved" in page and "Name: Acorn Play to Oak Tree Play" in page
+    assert council.post(f"/approvals/providers/{provider.id}/name",
+                        data={"name_decision": "approve"}).status_code == 409
+
+
+def test_going_back_to_the_approved_name_takes_the_request_back(people):
+    provider, _, admin = _approved_with_offer()
+    organisations.update_details(provider, details(name="Oak Tree Play"), by=admin, today=london_today())
+    organisations.update_details(provider, details(name="Acorn Play"), by=admin, today=london_today())
+    assert (provider.name, provider.pending_name) == ("Acorn Play", None)
+    with pytest.raises(DomainError, match="has not asked for a new name"):
+        organisations.approve_name(provider, by=people["council"])
+
+
+@pytest.mark.parametrize("status", [ProviderStatus.PENDING, ProviderStatus.RETURNED])
+def test_a_provider_not_yet_approved_changes_its_name_freely(people, status):
+    provider = ProviderFactory(name="Acorn Play", status=status)
+    organisations.update_details(provider, details(name="Oak Tree Play"), by=staff(provider, admin=True),
+                                 today=london_today())
+    assert (provider.name, provider.pending_name) == ("Oak Tree Play", None)

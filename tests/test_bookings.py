@@ -21,7 +21,13 @@ from providers.models import (
     WaitingStatus,
 )
 
-from .factories import ChildFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    ChildFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 
 def confirmed(session) -> int:
@@ -300,10 +306,10 @@ def test_a_free_booking_says_there_is_nothing_to_pay(login, family, outbox):
 
 
 def test_council_funded_and_budget_funded_places_say_who_pays_what(app, family):
+    from bookings.places import book_places, what_to_pay
     from budgets import services as money
     from budgets.models import BudgetKind, financial_year
     from portal.timeutil import to_london
-    from providers import services
     from providers.models import Body
 
     council, trust = UserFactory(role=Role.COUNCIL), UserFactory(role=Role.TRUST)
@@ -321,10 +327,10 @@ def test_council_funded_and_budget_funded_places_say_who_pays_what(app, family):
     money.allocate_budget(child, kind=BudgetKind.MANAGED, amount_pence=10_000, starts_on=today,
                           ends_on=date(financial_year(today) + 1, 3, 31), review_on=today + timedelta(days=90),
                           reasons="Panel agreed", by=trust)
-    booked = [services.book_places(family, sessions[0], [child], "council_funded", declared_meets_criteria=True),
-              services.book_places(family, sessions[1], [child], "council_funded", declared_meets_criteria=True),
-              services.book_places(family, sessions[2], [child], "personal_budget")]
-    assert [services.what_to_pay(bookings) for bookings in booked] == [
+    booked = [book_places(family, sessions[0], [child], "council_funded", declared_meets_criteria=True),
+              book_places(family, sessions[1], [child], "council_funded", declared_meets_criteria=True),
+              book_places(family, sessions[2], [child], "personal_budget")]
+    assert [what_to_pay(bookings) for bookings in booked] == [
         "The council pays £20.00. Pay Oakfield Play Trust your contribution of £5.00 on or before the day of the "
         "session. Oakfield Play Trust will tell you how to pay.",
         "The council pays £20.00. You have nothing to pay.",

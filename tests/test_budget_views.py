@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from budgets import ledger, payments
+from bookings import payments
+from bookings.places import book_places, cancel_booking
+from budgets import ledger
 from budgets import services as money
 from budgets.budget_forms import pence_from_pounds
 from budgets.models import (
@@ -27,7 +29,6 @@ from budgets.models import (
 )
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, AuditEvent, Role
-from providers import services
 from providers.models import Body, PaymentRoute, Tier
 
 from .conftest import sign_in
@@ -301,27 +302,32 @@ def test_reduce_then_end_tells_the_family_with_reasons_and_notice(app, trust, ch
     answers = _change(budget, step="record")
     reduced = client.post(f"/trust/personal-budgets/{budget.id}/change", data=answers)
     assert reduced.status_code == 302
-    assert "Budget reduced. Amira’s family has been emailed." in client.get(reduced.location).text
+    notice_text = notice.strftime("%-d %B %Y")
+    assert f"Budget reduced from {notice_text}. Amira’s family has been emailed." in client.get(reduced.location).text
     twice = client.post(f"/trust/personal-budgets/{budget.id}/change", data=answers)
     assert twice.status_code == 409, "a second click does not reduce the budget again"
     assert "Another decision has been recorded on this budget since you opened this page" in _error_summary(twice)
     unseen = client.post(f"/trust/personal-budgets/{budget.id}/change", data=_change(budget, step="record", seen=None))
     assert unseen.status_code == 409, "a decision posted without the page's state is not recorded"
     db.session.refresh(budget)
-    assert (budget.amount_pence, money.unspent(budget)) == (104_050, 104_050)
+    # With notice: nothing changes until the notice date (see test_budget_notice.py for the day it applies).
+    assert (budget.amount_pence, money.unspent(budget)) == (124_050, 124_050)
     [email] = [m for m in outbox if m["To"] == child.parent.email]
-    assert email["Subject"] == "Budget reduced: Amira's short breaks"
+    assert email["Subject"] == f"Budget reduced from {notice_text}: Amira's short breaks"
     body = email.get_content()
-    assert "Review found fewer nights are needed" in body and notice.strftime("%-d %B %Y") in body
+    assert "Review found fewer nights are needed" in body and f"This takes effect from {notice_text}" in body
     page = client.get(reduced.location)
-    assert "−£200.00" in page.text and notice.strftime("%-d %B %Y") in page.text
+    assert "−£200.00" in page.text and notice_text in page.text
+    assert f"From {notice_text} this budget goes down by £200.00 to £1,040.50" in page.text
 
     end_check = client.post(f"/trust/personal-budgets/{budget.id}/change",
-                            data=_change(budget, change="end", amount=None, reasons="Family moved out of the area"))
-    assert "£1,040.50, everything not yet booked or spent" in end_check.text
+                            data=_change(budget, change="end", amount=None, reasons="Family moved out of the area",
+                                         notice_on=_date(_today())))
+    assert "£1,240.50, everything not yet booked or spent" in end_check.text
+    assert "This takes effect today" in end_check.text
     ended = client.post(f"/trust/personal-budgets/{budget.id}/change",
                         data=_change(budget, step="record", change="end", amount=None,
-                                     reasons="Family moved out of the area"))
+                                     reasons="Family moved out of the area", notice_on=_date(_today())))
     assert ended.status_code == 302
     db.session.refresh(budget)
     assert (budget.status, budget.amount_pence, money.unspent(budget)) == (BudgetStatus.ENDED, 0, 0)
@@ -373,7 +379,7 @@ def test_family_sees_the_balance_drop_after_booking_and_rise_after_cancelling(ap
     assert "Overnight breaks agreed at panel" in page.text
     assert "Nothing has been booked with this budget yet" in page.text
 
-    [booking] = services.book_places(child.parent, session, [child], "personal_budget")
+    [booking] = book_places(child.parent, session, [child], "personal_budget")
     db.session.commit()
     page = family_client.get("/money")
     assert f"£60.00 left until 31 March {year}" in page.text
@@ -446,7 +452,7 @@ def test_the_family_is_told_how_to_ask_for_a_review_of_a_decision(app, trust, ch
 # --- direct payment monitoring -------------------------------------------------------------------------------
 
 def _paid_direct_payment_booking(child, session):
-    [booking] = services.book_places(child.parent, session, [child], "direct_payment")
+    [booking] = book_places(child.parent, session, [child], "direct_payment")
     db.session.commit()
     payment = db.session.get(Payment, booking.payment_id)
     payments.apply_checkout_session(payment, {"payment_status": "paid", "payment_intent": f"pi_{payment.id}"})
@@ -467,12 +473,12 @@ def test_direct_payment_monitoring_figures_and_audit_export(app, trust, child, l
                          title="Climbing wall")
     kept = _paid_direct_payment_booking(child, SessionFactory(offer=offer))
     refunded = _paid_direct_payment_booking(child, SessionFactory(offer=offer))
-    services.cancel_booking(refunded, by=child.parent)
+    cancel_booking(refunded, by=child.parent)
     db.session.commit()
     payments.settle_refund(db.session.scalar(select(Refund).where(Refund.booking_id == refunded.id)))
     db.session.commit()
     response = trust_client.post(f"/trust/personal-budgets/{budget.id}/change",
-                                 data=_change(budget, step="record", amount="10"))
+                                 data=_change(budget, step="record", amount="10", notice_on=_date(_today())))
     assert response.status_code == 302
     assert money.unspent(budget) == 50_000 - 1000 - 4000
 
@@ -526,7 +532,7 @@ def test_trust_list_filters_pages_and_highlights_reviews(app, trust, login, monk
         budgets.append(_allocate(client, kid, amount="100",
                                  review_on=_date(_today() + timedelta(days=[7, 60, 200][number]))))
     client.post(f"/trust/personal-budgets/{budgets[2].id}/change",
-                data=_change(budgets[2], step="record", change="end", amount=None))
+                data=_change(budgets[2], step="record", change="end", amount=None, notice_on=_date(_today())))
     page = client.get("/trust/personal-budgets")
     assert "Ava Smith" in page.text and "Ben Smith" in page.text and "Cal Smith" not in page.text
     assert page.text.count("Review due soon") == 1

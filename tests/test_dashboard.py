@@ -12,17 +12,26 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
+from bookings import funding
+from bookings.places import book_places, cancel_booking
+from bookings.registers import mark_attendance
 from budgets import dashboard as queries
-from budgets import funding, ledger
+from budgets import ledger
 from budgets import services as money
 from budgets.dashboard_forms import parse_pounds
-from budgets.models import BudgetKind, EntryKind, Envelope, LedgerLine, PersonalBudget, financial_year
-from budgets.seed import OfferRow
+from budgets.models import (
+    BudgetKind,
+    EntryKind,
+    Envelope,
+    LedgerLine,
+    PersonalBudget,
+    financial_year,
+)
+from demo.money import OfferRow
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, AuditEvent, Role, User
 from portal.templating import pounds
 from portal.timeutil import to_london, utcnow
-from providers import services
 from providers.models import (
     Attendance,
     Body,
@@ -32,9 +41,15 @@ from providers.models import (
     WaitingListEntry,
     WaitingStatus,
 )
-from providers.registers import mark_attendance
 
-from .factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    ChildFactory,
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 from .test_seed import seed_small
 
 
@@ -53,7 +68,7 @@ def _this_year() -> int:
 
 
 def _soon(**kwargs):
-    """A session starting within the hour, so its register can be marked today."""
+    """A session starting within the hour (``_deliver`` lets it start before marking the register)."""
     return SessionFactory(starts_at=(utcnow() + timedelta(minutes=50)).replace(microsecond=0), **kwargs)
 
 
@@ -65,13 +80,15 @@ def _council_offer(price=2500, contribution=0, **kwargs):
 
 def _book_council(session, child=None):
     child = child or ChildFactory()
-    [booking] = services.book_places(child.parent, session, [child], "council_funded", declared_meets_criteria=True)
+    [booking] = book_places(child.parent, session, [child], "council_funded", declared_meets_criteria=True)
     db.session.commit()
     return booking
 
 
 def _deliver(booking):
+    """Let the session start (the register opens then) and mark the child as attended."""
     staff = UserFactory(role=Role.PROVIDER, provider_id=booking.session.offer.provider_id)
+    booking.session.starts_at = utcnow().replace(microsecond=0) - timedelta(minutes=1)
     mark_attendance(booking.session, {booking.id: Attendance.ATTENDED}, by=staff)
     db.session.commit()
 
@@ -104,7 +121,7 @@ def council_year(app, council):
     delivered = _book_council(first)
     kept = _book_council(second)
     cancelled = _book_council(second)
-    services.cancel_booking(cancelled, by=cancelled.booked_by)
+    cancel_booking(cancelled, by=cancelled.booked_by)
     db.session.commit()
     _deliver(delivered)
     db.session.commit()
@@ -504,7 +521,7 @@ def test_remittance_lists_delivered_places_for_providers_without_stripe(app, cou
     _budget(budget_child, trust, 10_000)
     specialist = _soon(offer=OfferFactory(tier=Tier.SPECIALIST, price_pence=4000, provider=remitted,
                                           payment_route=PaymentRoute.PERSONAL_BUDGET, title="Overnight stay"))
-    [placed] = services.book_places(budget_child.parent, specialist, [budget_child], "personal_budget")
+    [placed] = book_places(budget_child.parent, specialist, [budget_child], "personal_budget")
     db.session.commit()
     _deliver(placed)
     month = to_london(first.session.starts_at).strftime("%Y-%m")

@@ -16,11 +16,22 @@ import os
 from collections import Counter
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import func, select
 
-from budgets import ledger, payments, services as money
+from bookings import payments
+from bookings.places import book_places, cancel_booking, lock_capacity, settle
+from bookings.session_changes import cancel_session
+from budgets import ledger
+from budgets import services as money
 from budgets.ledger import envelope_account
 from budgets.models import (
     BudgetKind,
@@ -38,12 +49,25 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Role
 from portal.timeutil import to_london, utcnow
-from providers import services
-from providers.models import Body, Booking, BookingStatus, PaymentRoute, Session, SessionStatus, Tier
-from providers.sessions import cancel_session
+from providers.models import (
+    Body,
+    Booking,
+    BookingStatus,
+    PaymentRoute,
+    Session,
+    SessionStatus,
+    Tier,
+)
 
 from .conftest import empty_tables
-from .factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    ChildFactory,
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 pytest_plugins = ["tests.fake_stripe"]  # the stripe_fake fixture
 
@@ -155,7 +179,7 @@ class MoneyMachine(RuleBasedStateMachine):
         session = pick(sessions, session)
         first = pick(self.children, child)
         chosen = [first] + [c for c in self.children if second and c.parent_id == first.parent_id and c is not first]
-        bookings = self._after(lambda: services.book_places(first.parent, session, chosen, funding,
+        bookings = self._after(lambda: book_places(first.parent, session, chosen, funding,
                                                              declared_meets_criteria=True), f"book {funding}")
         if bookings and bookings[0].payment_id is not None:
             payment = db.session.get(Payment, bookings[0].payment_id)
@@ -187,7 +211,7 @@ class MoneyMachine(RuleBasedStateMachine):
         live = self._live_bookings()
         if live:
             booking = pick(live, booking)
-            self._after(lambda: services.cancel_booking(booking, by=booking.booked_by),
+            self._after(lambda: cancel_booking(booking, by=booking.booked_by),
                         f"cancel {booking.status.value} {booking.funding}")
 
     @rule(payment=PICK)
@@ -270,7 +294,7 @@ class MoneyMachine(RuleBasedStateMachine):
         session_ids = db.session.scalars(select(Booking.session_id).where(
             Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= utcnow()).distinct()).all()
         for session in [db.session.get(Session, session_id) for session_id in session_ids]:
-            self._after(lambda session=session: services.lock_capacity([session]) or services.settle(session),
+            self._after(lambda session=session: lock_capacity([session]) or settle(session),
                         "expire holds")
 
     @rule(event=PICK)

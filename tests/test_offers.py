@@ -4,13 +4,28 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bookings.places import book_places, release_places
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import AuditEvent, Role
-from providers import offers, services
-from providers.models import Body, Category, OfferStatus, PaymentRoute, ProviderStatus, Tier
+from providers import offers
+from providers.models import (
+    Body,
+    Category,
+    OfferStatus,
+    PaymentRoute,
+    ProviderStatus,
+    Tier,
+)
 
-from .factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    ChildFactory,
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 from .test_organisations import recipients, staff
 
 
@@ -217,7 +232,7 @@ def test_a_new_price_waits_and_the_way_of_paying_follows_it(setting, client):
     assert (offer.price_pence, offer.pending_price_pence, offer.payment_route) == (0, 350, PaymentRoute.FREE)
     family = UserFactory()
     session = SessionFactory(offer=offer)
-    (booking,) = services.book_places(family, session, [ChildFactory(parent=family)], "free")
+    (booking,) = book_places(family, session, [ChildFactory(parent=family)], "free")
     assert booking.price_pence == 0  # families pay the approved price until the new one is agreed
     offers.approve_offer(offer, by=council)
     db.session.commit()
@@ -255,11 +270,11 @@ def test_an_offer_with_places_booked_to_come_cannot_be_withdrawn(setting):
     offer = published(setting)
     provider, member, *_ = setting
     family = UserFactory()
-    bookings = services.book_places(family, SessionFactory(offer=offer), [ChildFactory(parent=family)], "free")
+    bookings = book_places(family, SessionFactory(offer=offer), [ChildFactory(parent=family)], "free")
     db.session.commit()
     with pytest.raises(DomainError, match="1 place is booked"):
         offers.withdraw_offer(offer, by=member)
-    services.release_places(bookings, reason="The family cancelled", by=family)
+    release_places(bookings, reason="The family cancelled", by=family)
     offers.withdraw_offer(offer, by=member, reason="The club has closed")
     db.session.commit()
     assert offer.status is OfferStatus.WITHDRAWN
@@ -320,7 +335,7 @@ def test_pages_explain_refusals_in_plain_english(setting, login):
     offer = published(setting)
     provider, member, locality, *_ = setting
     family = UserFactory()
-    services.book_places(family, SessionFactory(offer=offer), [ChildFactory(parent=family)], "free")
+    book_places(family, SessionFactory(offer=offer), [ChildFactory(parent=family)], "free")
     db.session.commit()
     client = login(member)
     response = client.post(f"/provider/offers/{offer.id}/withdraw", data={"reason": "Closing"})

@@ -15,11 +15,25 @@ from portal.extensions import db
 from portal.models import AuditEvent, Role, User
 from portal.timeutil import utcnow
 from providers import organisations
+from providers.models import (
+    ApiToken,
+    Body,
+    OfferStatus,
+    ProviderStatus,
+    Tier,
+    WaitingListEntry,
+)
 from providers.organisations import london_today as today
-from providers.models import ApiToken, Body, OfferStatus, ProviderStatus, Tier, WaitingListEntry
 
 from .conftest import TEST_PASSWORD, sign_in
-from .factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    ChildFactory,
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 from .test_queries import count_queries
 
 

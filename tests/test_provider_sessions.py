@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bookings.places import book_places, join_waiting_list
 from portal.extensions import db
 from portal.models import AuditEvent, Role, SupportLevel
 from portal.timeutil import to_london, utcnow
-from providers import services
 from providers.models import (
     Booking,
     BookingStatus,
@@ -23,7 +23,13 @@ from providers.models import (
 )
 
 from .conftest import sign_in
-from .factories import ChildFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    ChildFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 NEXT_YEAR = date.today().year + 1
 SUMMER_DAY = date(NEXT_YEAR, 7, 1)  # British Summer Time: London is UTC+1
@@ -57,7 +63,7 @@ def client_as(app):
 def _book(session, support=SupportLevel.GROUP, family=None):
     family = family or UserFactory()
     child = ChildFactory(parent=family, support_level=support)
-    bookings = services.book_places(family, session, [child], "free")
+    bookings = book_places(family, session, [child], "free")
     db.session.commit()
     return bookings[0]
 
@@ -69,7 +75,7 @@ def test_list_shows_places_booked_left_staff_and_waiting_list(client_as, staff, 
     _book(session, SupportLevel.ONE_TO_ONE)
     _book(session)
     waiting = UserFactory()
-    services.join_waiting_list(waiting, session, [ChildFactory(parent=waiting)])
+    join_waiting_list(waiting, session, [ChildFactory(parent=waiting)])
     db.session.commit()
     page = client_as(staff).get(f"/provider/offers/{offer.id}/sessions")
     assert page.status_code == 200
@@ -253,7 +259,7 @@ def test_more_places_go_to_the_waiting_list(client_as, staff, offer, outbox):
     session = SessionFactory(offer=offer, capacity=1)
     _book(session)
     waiting = UserFactory(email="waiting@example.com")
-    entry = services.join_waiting_list(waiting, session, [ChildFactory(parent=waiting)])
+    entry = join_waiting_list(waiting, session, [ChildFactory(parent=waiting)])
     db.session.commit()
     assert client_as(staff).post(f"/provider/sessions/{session.id}/places", data={"places": "2"}).status_code == 302
     db.session.refresh(entry)

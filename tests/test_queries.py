@@ -11,7 +11,14 @@ from portal.extensions import db
 from portal.models import Role
 from portal.timeutil import utcnow
 
-from .factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    ChildFactory,
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 
 @contextmanager

@@ -1,22 +1,29 @@
 """Registers: the provider sees only what they need to care for each booked child, and marks who came."""
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from bookings.registers import can_mark, mark_attendance, marking_opens
+from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AuditEvent, Role, SupportLevel
 from portal.timeutil import utcnow
 from providers.models import Attendance, Booking, BookingStatus, SessionStatus
-from providers.registers import can_mark
 from providers.sessions import london_moment
 
 from .conftest import sign_in
-from .factories import ChildFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    ChildFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 
 def _booking(session, child, **fields):
@@ -90,18 +97,32 @@ def test_marking_attendance_is_saved_and_audited(app, setting):
         (booking.id, staff.id, "attended", None), (booking.id, staff.id, "did_not_attend", "attended")]
 
 
-def test_attendance_waits_for_the_day_of_the_session(app, setting):
+def test_attendance_waits_for_the_session_to_start(app, setting):
     staff, yesterday, _, _ = setting
-    later = SessionFactory(offer=yesterday.offer, starts_at=utcnow() + timedelta(days=2))
+    # Later today: the day of the session, but nobody can have attended yet.
+    later = SessionFactory(offer=yesterday.offer, starts_at=(utcnow() + timedelta(minutes=5)).replace(microsecond=0))
     booking = _booking(later, ChildFactory(first_name="Tomasz"))
+    opens = marking_opens(later)
+    with pytest.raises(DomainError, match=f"You can mark the register from {opens}, when the session starts."):
+        mark_attendance(later, {booking.id: Attendance.ATTENDED}, by=staff)
+    db.session.rollback()
     client = _client(app, staff)
     page = client.get(f"/provider/sessions/{later.id}/register")
-    assert "You can mark who attended from" in page.text and "Tomasz" in page.text
-    assert 'value="attended"' not in page.text
+    assert f"You can mark who attended from {opens}, when the session starts." in page.text and "Tomasz" in page.text
+    assert 'value="attended"' not in page.text and "Save the register" not in page.text and "novalidate" not in page.text
     refused = client.post(f"/provider/sessions/{later.id}/register", data={f"booking_{booking.id}": "attended"})
-    assert refused.status_code == 409 and "You can mark the register from" in refused.text
+    assert refused.status_code == 409 and f"You can mark the register from {opens}" in refused.text
     db.session.refresh(booking)
     assert booking.attendance is None
+
+    later.starts_at = (utcnow() - timedelta(minutes=1)).replace(microsecond=0)
+    db.session.commit()
+    page = client.get(f"/provider/sessions/{later.id}/register")
+    assert 'value="attended"' in page.text and "You can mark who attended from" not in page.text
+    saved = client.post(f"/provider/sessions/{later.id}/register", data={f"booking_{booking.id}": "attended"})
+    assert saved.status_code == 302
+    db.session.refresh(booking)
+    assert booking.attendance is Attendance.ATTENDED
 
 
 def test_mistakes_on_the_register(app, setting):
@@ -133,11 +154,16 @@ def test_only_the_owning_provider_sees_the_register(app, setting):
     assert booking.attendance is None
 
 
-def test_the_register_opens_on_the_day_of_the_session_in_london(app):
-    day = date(date.today().year + 1, 3, 29)
-    session = SessionFactory(starts_at=london_moment(day, time(23, 30)))  # 23:30 in London
-    assert not can_mark(session, today=day - timedelta(days=1))
-    assert can_mark(session, today=day) and can_mark(session, today=day + timedelta(days=30))
+def test_the_register_opens_when_the_session_starts_and_says_so_in_london_time(app):
+    day = date(date.today().year + 1, 3, 29)  # British Summer Time has begun: 23:30 in London is 22:30 UTC
+    session = SessionFactory(starts_at=london_moment(day, time(23, 30)))
+    starts = datetime(day.year, 3, 29, 22, 30, tzinfo=timezone.utc)
+    assert not can_mark(session, now=starts - timedelta(days=1))
+    assert not can_mark(session, now=starts - timedelta(seconds=1))
+    assert can_mark(session, now=starts) and can_mark(session, now=starts + timedelta(days=30))
+    assert marking_opens(session) == f"11:30pm on {day:%A} 29 March {day.year}"
+    session.status = SessionStatus.CANCELLED
+    assert not can_mark(session, now=starts + timedelta(hours=1))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -6,13 +6,21 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bookings.places import book_places, join_waiting_list
+from bookings.session_changes import cancel_session, change_places, move_session
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Role
 from portal.timeutil import to_london
-from providers import services
-from providers.models import Booking, BookingStatus, Session, SessionStatus, WaitingListEntry, WaitingStatus
-from providers.sessions import cancel_session, change_places, create_series, move_session, weekly_rule
+from providers.models import (
+    Booking,
+    BookingStatus,
+    Session,
+    SessionStatus,
+    WaitingListEntry,
+    WaitingStatus,
+)
+from providers.sessions import create_series, weekly_rule
 
 from .factories import ChildFactory, OfferFactory, SessionFactory, UserFactory
 
@@ -47,7 +55,7 @@ def test_fortnightly_series(app):
 def test_lowering_places_below_bookings_is_refused_with_the_reason(app):
     session = SessionFactory(capacity=5)
     family = UserFactory()
-    services.book_places(family, session, [ChildFactory(parent=family), ChildFactory(parent=family)], "free")
+    book_places(family, session, [ChildFactory(parent=family), ChildFactory(parent=family)], "free")
     db.session.commit()
     with pytest.raises(DomainError, match="2 places are already booked"):
         change_places(session, 1, by=None)
@@ -60,8 +68,8 @@ def test_lowering_places_below_bookings_is_refused_with_the_reason(app):
 def test_adding_places_offers_them_to_the_waiting_list(app):
     session = SessionFactory(capacity=1)
     first, second = UserFactory(), UserFactory()
-    services.book_places(first, session, [ChildFactory(parent=first)], "free")
-    entry = services.join_waiting_list(second, session, [ChildFactory(parent=second)])
+    book_places(first, session, [ChildFactory(parent=first)], "free")
+    entry = join_waiting_list(second, session, [ChildFactory(parent=second)])
     db.session.commit()
     change_places(session, 2, by=None)
     db.session.commit()
@@ -72,9 +80,9 @@ def test_cancelling_a_session_tells_every_family_by_real_smtp_and_frees_places(a
     session = SessionFactory(capacity=3)
     families = [UserFactory(email=f"family{i}@example.com") for i in range(3)]
     for family in families:
-        services.book_places(family, session, [ChildFactory(parent=family)], "free")
+        book_places(family, session, [ChildFactory(parent=family)], "free")
     waiting = UserFactory(email="waiting@example.com")
-    services.join_waiting_list(waiting, session, [ChildFactory(parent=waiting)])
+    join_waiting_list(waiting, session, [ChildFactory(parent=waiting)])
     db.session.commit()
     smtp_server.messages.clear()
     released = cancel_session(session, reason="The hall is flooded", by=UserFactory(role=Role.PROVIDER))
@@ -91,7 +99,7 @@ def test_cancelling_a_session_tells_every_family_by_real_smtp_and_frees_places(a
 def test_moving_a_session_tells_booked_families(app, smtp_server):
     session = SessionFactory()
     family = UserFactory(email="moved@example.com")
-    services.book_places(family, session, [ChildFactory(parent=family)], "free")
+    book_places(family, session, [ChildFactory(parent=family)], "free")
     db.session.commit()
     smtp_server.messages.clear()
     new_start = session.starts_at + timedelta(days=2)
@@ -109,4 +117,4 @@ def test_suspended_provider_sessions_cannot_be_booked(app):
     db.session.commit()
     family = UserFactory()
     with pytest.raises(DomainError, match="not taking bookings"):
-        services.book_places(family, session, [ChildFactory(parent=family)], "free")
+        book_places(family, session, [ChildFactory(parent=family)], "free")

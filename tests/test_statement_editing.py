@@ -19,8 +19,14 @@ from portal.models import AuditEvent, Role
 from portal.timeutil import to_london, utcnow
 from statements import services
 from statements.document import SECTIONS
-from statements.models import (LANGUAGES, PublishedStatementChanged, Statement, StatementComment, StatementFile,
-                               StatementStatus)
+from statements.models import (
+    LANGUAGES,
+    PublishedStatementChanged,
+    Statement,
+    StatementComment,
+    StatementFile,
+    StatementStatus,
+)
 
 from .conftest import sign_in
 from .factories import OfferFactory, UserFactory

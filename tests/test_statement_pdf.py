@@ -22,14 +22,39 @@ from budgets.services import set_envelope
 from portal.extensions import db
 from portal.models import Role
 from portal.timeutil import LONDON, utcnow
-from providers.models import Body, Category, OfferStatus, PaymentRoute, ProviderStatus, Tier
+from providers.models import (
+    Body,
+    Category,
+    OfferStatus,
+    PaymentRoute,
+    ProviderStatus,
+    Tier,
+)
 from statements import document
-from statements.document import KIND_KEYS, SECTIONS, build_range, document_html, render_pdf
+from statements.document import (
+    KIND_KEYS,
+    SECTIONS,
+    build_range,
+    document_html,
+    render_pdf,
+)
 from statements.i18n import in_language
-from statements.models import LANGUAGES, Statement, StatementFile, StatementSection, StatementStatus
+from statements.models import (
+    LANGUAGES,
+    Statement,
+    StatementFile,
+    StatementSection,
+    StatementStatus,
+)
 
 from .conftest import empty_tables
-from .factories import LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 from .test_queries import count_queries
 
 URDU_INTRODUCTION = "یہ بیان معذور بچوں اور ان کے خاندانوں کے لیے مختصر وقفوں کے بارے میں ہے۔"

@@ -14,7 +14,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from budgets import ledger, services as money
+from budgets import ledger
+from budgets import services as money
 from budgets.ledger import envelope_account
 from budgets.models import (
     BudgetKind,
@@ -33,7 +34,13 @@ from portal.models import Assessment, AssessmentStatus, Role
 from portal.timeutil import to_london, utcnow
 from providers.models import Body, Booking, BookingStatus, PaymentRoute, Session, Tier
 
-from .factories import ChildFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .factories import (
+    ChildFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 pytest_plugins = ["tests.fake_stripe"]  # the stripe_fake fixture
 
@@ -675,7 +682,7 @@ def test_money_coming_back_to_an_ended_direct_payment_goes_back_to_the_trust(log
     payment = pay_by_card(client, paid_session, [child], stripe_fake, funding="direct_payment")
     assert book(client, held_session, [child], funding="direct_payment").status_code == 303
     money.change_budget(budget, DecisionKind.END, reasons="No longer needed",
-                        notice_on=to_london(utcnow()).date() + timedelta(days=28), by=trust)
+                        notice_on=to_london(utcnow()).date(), by=trust)
     db.session.commit()
     available = envelope_account(budget.envelope_id, "available")
     before = ledger.balance(available)

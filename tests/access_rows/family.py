@@ -25,8 +25,9 @@ ROWS = [
     ("POST", "/reset-password/<token>", POSTED_NOTHING),
     ("GET", "/account", SIGNED_IN),
     ("GET", "/children", FAMILY),
-    ("GET", "/children/new", FAMILY),
-    ("POST", "/children/new", FAMILY_POSTED_NOTHING),
+    # The young person already holds their own record, and their account books only for themselves.
+    ("GET", "/children/new", dict(FAMILY, young_person=403)),
+    ("POST", "/children/new", dict(FAMILY_POSTED_NOTHING, young_person=403)),
     ("GET", "/children/<int:child_id>/edit", FAMILY_OWNED),
     ("POST", "/children/<int:child_id>/edit", OWNED_POSTED_NOTHING),
     ("GET", "/sessions/<int:session_id>/book", FAMILY),

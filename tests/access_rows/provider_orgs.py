@@ -54,6 +54,7 @@ ROWS = [
     ("GET", "/approvals/providers", COMMISSIONERS),
     ("GET", "/approvals/providers/<int:provider_id>", COUNCIL_DECIDES),
     ("POST", "/approvals/providers/<int:provider_id>", COUNCIL_POSTED_NOTHING),
+    ("POST", "/approvals/providers/<int:provider_id>/name", COUNCIL_POSTED_NOTHING),
     ("GET", "/approvals/offers", COMMISSIONERS),
     ("GET", "/approvals/offers/<int:offer_id>", COUNCIL_DECIDES),
     ("POST", "/approvals/offers/<int:offer_id>", COUNCIL_POSTED_NOTHING),

@@ -2,7 +2,12 @@
 (anyone reads it; parent carers and young people comment). The world has version 2 out for consultation, with a
 comment from the parent; version 1 is published (statement_public's world)."""
 from portal.extensions import db
-from statements.models import Statement, StatementComment, StatementSection, StatementStatus
+from statements.models import (
+    Statement,
+    StatementComment,
+    StatementSection,
+    StatementStatus,
+)
 
 from . import DENY, LOGIN, OK, PUBLIC, ROLES
 

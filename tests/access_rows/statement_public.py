@@ -5,7 +5,13 @@ import hashlib
 
 from portal.extensions import db
 from portal.timeutil import utcnow
-from statements.models import LANGUAGES, Statement, StatementFile, StatementSection, StatementStatus
+from statements.models import (
+    LANGUAGES,
+    Statement,
+    StatementFile,
+    StatementSection,
+    StatementStatus,
+)
 
 from . import PUBLIC
 

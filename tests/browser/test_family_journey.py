@@ -11,10 +11,24 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Child, User
 from portal.templating import london_date
-from providers.models import Booking, BookingStatus, Category, Tier, WaitingListEntry, WaitingStatus
+from providers.models import (
+    Booking,
+    BookingStatus,
+    Category,
+    Tier,
+    WaitingListEntry,
+    WaitingStatus,
+)
 
 from ..conftest import TEST_PASSWORD
-from ..factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from ..factories import (
+    ChildFactory,
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 from .conftest import assert_accessible, open_page
 from .world import book, born_years_ago, days_ahead, sign_in
 

@@ -20,18 +20,50 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from bookings.places import book_places, cancel_booking, join_waiting_list
 from budgets import services as money
 from budgets.dashboard import current_year
-from budgets.models import BudgetKind, DecisionKind, Payment, PaymentStatus, financial_year
+from budgets.models import (
+    BudgetKind,
+    DecisionKind,
+    Payment,
+    PaymentStatus,
+    financial_year,
+)
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Role
 from portal.timeutil import utcnow
-from providers import registers, services
-from providers.models import Attendance, Body, Booking, BookingStatus, Category, PaymentRoute, Tier
+from providers import registers
+from providers.models import (
+    Attendance,
+    Body,
+    Booking,
+    BookingStatus,
+    Category,
+    PaymentRoute,
+    Tier,
+)
 
 from ..conftest import empty_tables
-from ..factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
-from .cases import Case, check, expect_heading, expect_status, fill_date, go, page_as_fixture, params, submit
+from ..factories import (
+    ChildFactory,
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
+from .cases import (
+    Case,
+    check,
+    expect_heading,
+    expect_status,
+    fill_date,
+    go,
+    page_as_fixture,
+    params,
+    submit,
+)
 from .world import born_years_ago, days_ahead
 
 pytestmark = pytest.mark.browser
@@ -87,7 +119,7 @@ def _allocate(child, kind: BudgetKind, amount_pence: int, trust):
 
 def _deliver(family, session, child, funding: str, provider_staff, **booking) -> None:
     """Book a place, let the session start (an hour ago) and mark the child as attended."""
-    place = services.book_places(family, session, [child], funding, **booking)[0]
+    place = book_places(family, session, [child], funding, **booking)[0]
     db.session.commit()
     now = utcnow().replace(microsecond=0)
     session.starts_at, session.ends_at = now - timedelta(hours=1), now + timedelta(hours=1)
@@ -165,14 +197,14 @@ def build_money_world() -> MoneyWorld:
     # Omar's managed budget (beyond the trust's budget): a night booked, one cancelled, one delivered.
     _approve(w.omar, w.trust)
     w.managed = _allocate(w.omar, BudgetKind.MANAGED, 1_240_00, w.trust)
-    services.book_places(w.parent, w.specialist_session, [w.omar], "personal_budget")
-    cancelled = services.book_places(w.parent, cancelled_night, [w.omar], "personal_budget")[0]
+    book_places(w.parent, w.specialist_session, [w.omar], "personal_budget")
+    cancelled = book_places(w.parent, cancelled_night, [w.omar], "personal_budget")[0]
     db.session.commit()
-    services.cancel_booking(cancelled, by=w.parent)
+    cancel_booking(cancelled, by=w.parent)
     db.session.commit()
     _deliver(w.parent, delivered_night, w.omar, "personal_budget", provider_staff)
     # Zara's council-funded places: one to come, one delivered.
-    services.book_places(w.parent, club, [w.zara], "council_funded", declared_meets_criteria=True)
+    book_places(w.parent, club, [w.zara], "council_funded", declared_meets_criteria=True)
     db.session.commit()
     _deliver(w.parent, delivered_club, w.zara, "council_funded", provider_staff, declared_meets_criteria=True)
 
@@ -185,9 +217,9 @@ def build_money_world() -> MoneyWorld:
     db.session.commit()
 
     # A full swimming session with the parent on its waiting list (a pressure on the council's dashboard).
-    services.book_places(w.other_parent, full_swim, [w.lily], "pay_provider")
+    book_places(w.other_parent, full_swim, [w.lily], "pay_provider")
     db.session.commit()
-    services.join_waiting_list(w.parent, full_swim, [w.zara])
+    join_waiting_list(w.parent, full_swim, [w.zara])
     db.session.commit()
 
     # Card payments in each state they can be in.

@@ -18,9 +18,24 @@ from portal.extensions import db
 from portal.models import AssessmentRequest, Role, SupportLevel
 from portal.templating import london_date
 from portal.timeutil import utcnow
-from providers.models import Body, Booking, BookingStatus, Category, PaymentRoute, Session, Tier
+from providers.models import (
+    Body,
+    Booking,
+    BookingStatus,
+    Category,
+    PaymentRoute,
+    Session,
+    Tier,
+)
 
-from ..factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from ..factories import (
+    ChildFactory,
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 from .conftest import assert_accessible
 from .world import born_years_ago, days_ahead, sign_in
 

@@ -25,7 +25,14 @@ from portal.extensions import db
 from portal.models import Role
 from providers import offers as offer_services
 from providers import organisations
-from providers.models import Body, Category, OfferStatus, PaymentRoute, ProviderStatus, Tier
+from providers.models import (
+    Body,
+    Category,
+    OfferStatus,
+    PaymentRoute,
+    ProviderStatus,
+    Tier,
+)
 
 from ..conftest import TEST_PASSWORD, empty_tables
 from ..factories import OfferFactory, ProviderFactory, SessionFactory, UserFactory

@@ -20,8 +20,25 @@ from providers import organisations
 from providers.models import Body, Category, OfferStatus, ProviderStatus, Tier
 
 from ..conftest import empty_tables
-from ..factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
-from .cases import Case, check, expect_error_summary, expect_heading, fill_date, go, page_as_fixture, params, submit
+from ..factories import (
+    ChildFactory,
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
+from .cases import (
+    Case,
+    check,
+    expect_error_summary,
+    expect_heading,
+    fill_date,
+    go,
+    page_as_fixture,
+    params,
+    submit,
+)
 from .world import book, born_years_ago, days_ahead
 
 pytestmark = pytest.mark.browser

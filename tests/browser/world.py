@@ -10,11 +10,17 @@ from unittest import mock
 
 from flask import current_app
 
+from bookings.places import book_places, cancel_booking, join_waiting_list
 from portal.auth import reset_token
 from portal.extensions import db
-from portal.models import Assessment, AssessmentRequest, AssessmentStatus, Role, SupportLevel
+from portal.models import (
+    Assessment,
+    AssessmentRequest,
+    AssessmentStatus,
+    Role,
+    SupportLevel,
+)
 from portal.timeutil import utcnow
-from providers import services
 from providers.models import (
     Booking,
     Category,
@@ -26,7 +32,14 @@ from providers.models import (
 )
 
 from ..conftest import TEST_PASSWORD
-from ..factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from ..factories import (
+    ChildFactory,
+    LocalityFactory,
+    OfferFactory,
+    ProviderFactory,
+    SessionFactory,
+    UserFactory,
+)
 
 # The live server's secret (passed to it by the base_url fixture), so tests can make a real reset link.
 LIVE_SECRET_KEY = "browser-tests-live-secret"
@@ -43,7 +56,7 @@ def born_years_ago(years: int) -> date:
 
 def book(family, session, children):
     """Book places the way the portal does (under the capacity lock), and commit."""
-    bookings = services.book_places(family, session, children, "free")
+    bookings = book_places(family, session, children, "free")
     db.session.commit()
     return bookings
 
@@ -144,7 +157,7 @@ def build_world(*, more_offers: int = 0) -> World:
     w.cancelled_session.status = SessionStatus.CANCELLED  # the provider called it off; the booking stands
     db.session.commit()
     cancelled = book(w.parent, w.open_session, [w.omar])[0]
-    services.cancel_booking(cancelled, by=w.parent)
+    cancel_booking(cancelled, by=w.parent)
     db.session.commit()
     db.session.add(Booking(session=w.past_session, child=w.zara, booked_by_id=w.parent.id,
                            group_ref=str(uuid.uuid4()), funding="free", price_pence=0))
@@ -153,7 +166,7 @@ def build_world(*, more_offers: int = 0) -> World:
 
     # The full session: the other family holds its only place; the parent waits for it.
     book(w.other_parent, w.full_session, [w.other_child])
-    w.waiting_entry = services.join_waiting_list(w.parent, w.full_session, [w.zara])
+    w.waiting_entry = join_waiting_list(w.parent, w.full_session, [w.zara])
     db.session.commit()
 
     # A place that came free and is offered to the parent.

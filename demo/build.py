@@ -20,9 +20,22 @@ from typing import NamedTuple
 
 import click
 from dateutil.easter import easter
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from werkzeug.security import generate_password_hash
 
+from portal.extensions import db
+from portal.models import (
+    ACCESSIBILITY,
+    Assessment,
+    AssessmentStatus,
+    AuditEvent,
+    Child,
+    Locality,
+    Role,
+    SupportLevel,
+    User,
+)
+from portal.timeutil import LONDON, age_on, to_london, utcnow
 from providers.models import (
     Body,
     Booking,
@@ -40,24 +53,11 @@ from providers.models import (
     offer_needs,
 )
 
-from .extensions import db
-from .models import (
-    ACCESSIBILITY,
-    Assessment,
-    AssessmentStatus,
-    AuditEvent,
-    Child,
-    Locality,
-    Role,
-    SupportLevel,
-    User,
-)
-from .timeutil import LONDON, age_on, to_london, utcnow
+from .common import CLOSED, PAST_DAYS, RANDOM_SEED, bulk_insert
+from .money import add_money
+from .statement import add_statement
 
 DEMO_PASSWORD = "short-breaks-demo"
-RANDOM_SEED = 2011  # the year of the Breaks for Carers of Disabled Children Regulations
-CHUNK = 5_000
-PAST_DAYS = 28  # sessions start this many days ago, so there are delivered sessions and past bookings
 
 
 @dataclass(frozen=True)
@@ -319,7 +319,6 @@ SHOWCASE = (
 
 TERM, HOLIDAYS, ANY = "term", "holidays", "any"
 WEEKDAYS, SAT, SUN, FRI = (0, 1, 2, 3, 4), 5, 6, 4
-CLOSED = {(12, 25), (12, 26), (1, 1)}
 
 
 class Slot(NamedTuple):
@@ -477,27 +476,6 @@ def _check_no_demo_data() -> None:
                                    "run seed-demo with --reset to rebuild it.")
 
 
-def bulk_insert(model, rows: list[dict], label: str, counts: dict[str, int], echo: Callable[[str], None],
-                returning: bool = False) -> list[int]:
-    """Bulk insert in chunks, reporting progress and adding to ``counts``; with ``returning``, give back the new
-    ids in order."""
-    # Core inserts on the table: with RETURNING on SQLite the ORM's bulk path is many times slower.
-    table = getattr(model, "__table__", model)
-    statement = insert(table)
-    if returning:
-        statement = statement.returning(table.c.id, sort_by_parameter_order=True)
-    ids: list[int] = []
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
-        if returning:
-            ids.extend(db.session.scalars(statement, chunk))
-        else:
-            db.session.execute(statement, chunk)
-        echo(f"{label}: {start + len(chunk):,}/{len(rows):,}")
-    counts[label.lower()] = counts.get(label.lower(), 0) + len(rows)
-    return ids
-
-
 class DemoArea:
     def __init__(self, scale: Scale, echo: Callable[[str], None]):
         self.scale = scale
@@ -518,9 +496,7 @@ class DemoArea:
         self._plan_sessions()
         self._plan_bookings()
         self._add_sessions_and_bookings()
-        from budgets.seed import add_money
         self.counts |= add_money(self.echo)
-        from statements.seed import add_statement
         self.counts |= add_statement(self.echo)
         return self.counts
 

@@ -1,16 +1,27 @@
 """Card payment pages (going to Stripe Checkout and coming back) and Stripe's webhook endpoint."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
+from budgets import stripe_gateway
+from budgets.models import Payment, PaymentStatus
 from portal.access import family_required, owned_or_404
 from portal.errors import DomainError
 from portal.extensions import csrf, db
 from portal.forms import ConfirmForm
 
-from . import payments, stripe_gateway
-from .models import Payment, PaymentStatus
+from . import payments
 
 bp = Blueprint("payments", __name__)
 

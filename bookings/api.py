@@ -22,10 +22,20 @@ from flask_smorest.utils import prepare_response
 from marshmallow import ValidationError, fields, validate, validates_schema
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, default_exceptions
+from werkzeug.exceptions import (
+    HTTPException,
+    MethodNotAllowed,
+    NotFound,
+    default_exceptions,
+)
 
+from portal.errors import DomainError, TryAgain
+from portal.extensions import csrf, db
+from portal.models import Child, SupportLevel, record
+from portal.timeutil import london_midnight_utc, to_london, utcnow
 from providers import sessions, tokens
 from providers.models import (
+    STAFF_UNITS,
     ApiToken,
     Attendance,
     Booking,
@@ -40,10 +50,7 @@ from providers.models import (
     Tier,
 )
 
-from .errors import DomainError, TryAgain
-from .extensions import csrf, db
-from .models import Child, SupportLevel, record
-from .timeutil import london_midnight_utc, to_london, utcnow
+from . import places, session_changes
 
 PROBLEM_JSON = "application/problem+json"
 # Problem types particular to this API; plain HTTP errors use "about:blank" (RFC 9457, section 4.2.1).
@@ -61,6 +68,8 @@ LARGEST_ID = 2**31 - 1
 MOST_PLACES, MOST_STAFF, LONGEST_SESSION = 500, 200, timedelta(days=14)
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 TEXT_MAX_LENGTH = 1000
+# Staff time a child at the lowest support level takes: places_left counts places such a child could still book.
+LEAST_STAFF_UNITS = min(STAFF_UNITS.values())
 
 bp = Blueprint(
     "api", __name__, url_prefix="/api/v1",
@@ -229,9 +238,17 @@ class SessionSchema(ma.Schema):
     capacity = fields.Integer(required=True)
     places_taken = fields.Integer(required=True, metadata={
         "description": "Places booked, and places offered to families on the waiting list"})
-    places_left = fields.Integer(required=True)
+    places_left = fields.Method("_places_left", required=True, metadata={
+        "type": "integer", "description": "Places a child needing the least support could still book: none once "
+                                          "all the staff are taken, even if seats are free"})
     staff = fields.Integer(required=True, allow_none=True)
     cancel_reason = fields.String(required=True, allow_none=True)
+
+    def _places_left(self, session: Session) -> int:
+        room = places.room_left(session)
+        if room.staff is None:
+            return max(room.places, 0)
+        return max(min(room.places, room.staff // LEAST_STAFF_UNITS), 0)
 
 
 class SessionPageSchema(ma.Schema):
@@ -385,6 +402,9 @@ def _authenticate():
     if token is None:
         raise ApiProblem(401, "This API token is not recognised or has been revoked. Ask your organisation's "
                               "admin for a new one.", headers={"WWW-Authenticate": challenge + ', error="invalid_token"'})
+    refused = tokens.refusal(token)
+    if refused is not None:
+        raise ApiProblem(401, refused, headers={"WWW-Authenticate": challenge + ', error="invalid_token"'})
     g.api_token_id, g.api_provider_id = token.id, token.provider_id
     if tokens.mark_used(token):
         db.session.commit()
@@ -569,11 +589,11 @@ def change_session(change: dict, session_id: int):
     staff limit. Moving a session needs both times and a reason, and every booked family is told."""
     session = _own_session_or_404(session_id)
     if "capacity" in change or "staff" in change:
-        sessions.change_places(session, change.get("capacity", session.capacity),
+        session_changes.change_places(session, change.get("capacity", session.capacity),
                                staff=change["staff"] if "staff" in change else session.staff,
                                by=None, reason=change.get("reason", ""))
     if "starts_at" in change:
-        sessions.move_session(session, change["starts_at"], change["ends_at"], reason=change["reason"], by=None)
+        session_changes.move_session(session, change["starts_at"], change["ends_at"], reason=change["reason"], by=None)
     return session
 
 
@@ -587,5 +607,5 @@ def cancel_session(cancel: dict, session_id: int):
 
     Every booked family is told, with the reason, and their places are released."""
     session = _own_session_or_404(session_id)
-    sessions.cancel_session(session, reason=cancel["reason"].strip(), by=None)
+    session_changes.cancel_session(session, reason=cancel["reason"].strip(), by=None)
     return session

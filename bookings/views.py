@@ -1,20 +1,28 @@
 """A family books places, cancels them, and waits for places on full sessions."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from budgets import funding as funding_methods
-from providers import services
-from providers.models import Booking, BookingStatus, Offer, Session, Tier, WaitingListEntry, WaitingStatus
+from bookings import funding as funding_methods
+from portal.access import family_required, owned_or_404
+from portal.errors import DomainError, NotAllowed, SessionFull
+from portal.extensions import db
+from portal.forms import AcceptOfferForm, BookingForm, ConfirmForm, WaitingListForm
+from portal.timeutil import utcnow
+from providers.models import (
+    Booking,
+    BookingStatus,
+    Offer,
+    Session,
+    Tier,
+    WaitingListEntry,
+    WaitingStatus,
+)
 
-from .access import family_required, owned_or_404
-from .errors import DomainError, NotAllowed, SessionFull
-from .extensions import db
-from .forms import AcceptOfferForm, BookingForm, ConfirmForm, WaitingListForm
-from .timeutil import utcnow
+from . import payments, places
 
 bp = Blueprint("bookings", __name__)
 
@@ -28,7 +36,7 @@ def _chosen_children(ids: list[int]):
 
 def _prepare_places(form, session: Session) -> dict[int, str]:
     """Offer every child on the account; return the ones who cannot go, with why, so the form can say so."""
-    cannot_go = services.children_who_cannot_go(session, current_user.children)
+    cannot_go = places.children_who_cannot_go(session, current_user.children)
     # Those who can go first, so the error summary's link lands on a checkbox that can take the focus.
     children = sorted(current_user.children, key=lambda c: c.id in cannot_go)
     form.children.choices = [(c.id, c.full_name) for c in children]
@@ -55,10 +63,8 @@ def _funding_step(form, session: Session) -> list[tuple[str, str]]:
 def _booked(bookings, session: Session, message: str):
     """After the booking commits: confirmed places go to the bookings page, held ones on to card payment."""
     if bookings[0].payment_id is None:
-        flash(f"{message} {services.what_to_pay(bookings)} We have sent you an email.", "success")
+        flash(f"{message} {places.what_to_pay(bookings)} We have sent you an email.", "success")
         return redirect(url_for("bookings.my_bookings"))
-    from budgets import payments
-
     payment = db.session.get(payments.Payment, bookings[0].payment_id)
     try:
         return redirect(payments.start_checkout(payment), 303)
@@ -83,6 +89,9 @@ def book(session_id: int):
     if not current_user.children:
         flash("Add your child's details before you book a place.", "info")
         return redirect(url_for("families.add_child"))
+    # A form posted as booking closed gets the refusal in its error summary, from the service's own check.
+    if request.method == "GET" and (closed := places.booking_closed_reason(session)):
+        return render_template("bookings/closed.html", session=session, reason=closed), 409
     form = BookingForm()
     cannot_go = _prepare_places(form, session)
     unavailable = _funding_step(form, session)
@@ -90,7 +99,7 @@ def book(session_id: int):
     if form.validate_on_submit():
         try:
             children = _chosen_children(form.children.data)
-            bookings = services.book_places(current_user, session, children, form.funding.data,
+            bookings = places.book_places(current_user, session, children, form.funding.data,
                                             carer_places=form.carer_places.data,
                                             declared_meets_criteria=bool(form.declared.data))
         except SessionFull as full:
@@ -119,13 +128,16 @@ def join_waiting_list(session_id: int):
     if not current_user.children:
         flash("Add your child's details before you join a waiting list.", "info")
         return redirect(url_for("families.add_child"))
+    if request.method == "GET" and (closed := places.booking_closed_reason(session)):
+        return render_template("bookings/closed.html", session=session,
+                               reason=f"{closed} Places are no longer offered from its waiting list."), 409
     form = WaitingListForm()
     cannot_go = _prepare_places(form, session)
     status = 200
     if form.validate_on_submit():
         try:
             children = _chosen_children(form.children.data)
-            entry = services.join_waiting_list(current_user, session, children, carer_places=form.carer_places.data,
+            entry = places.join_waiting_list(current_user, session, children, carer_places=form.carer_places.data,
                                                declared_meets_criteria=bool(form.declared.data))
         except DomainError as problem:
             db.session.rollback()
@@ -165,9 +177,12 @@ def my_bookings():
     cancelled = [b for b in bookings if b.status is BookingStatus.CANCELLED]
     offered = [e for e in entries if e.status is WaitingStatus.OFFERED and e.offer_expires_at > now]
     waiting = [e for e in entries if e.status is WaitingStatus.WAITING]
-    to_pay = {b.id: services.what_to_pay([b]) for b in upcoming}
+    to_pay = {b.id: places.what_to_pay([b]) for b in upcoming}
+    cancel_closed = {b.id: places.cancelling_closed_reason(b.session) for b in upcoming
+                     if not places.can_cancel_online(b.session, now)}
     return render_template("bookings/my_bookings.html", held=held, upcoming=upcoming, past=past[::-1], cancelled=cancelled,
-                           offered=offered, waiting=waiting, to_pay=to_pay, form=ConfirmForm())
+                           offered=offered, waiting=waiting, to_pay=to_pay, cancel_closed=cancel_closed,
+                           positions=places.waiting_positions(waiting), form=ConfirmForm())
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
@@ -175,18 +190,21 @@ def my_bookings():
 def cancel(booking_id: int):
     booking = owned_or_404(Booking, booking_id, "booked_by_id")
     form = ConfirmForm()
+    page = dict(booking=booking, form=form, comes_back=places.what_comes_back(booking),
+                closed=None if places.can_cancel_online(booking.session) else places.cancelling_closed_reason(booking.session))
     if form.validate_on_submit():
         try:
-            released = services.cancel_booking(booking, by=current_user)
+            released = places.cancel_booking(booking, by=current_user)
         except DomainError as problem:
             db.session.rollback()
             form.form_errors.append(str(problem))
-            return render_template("bookings/cancel.html", booking=booking, form=form), 409
+            return render_template("bookings/cancel.html", **page), 409
         db.session.commit()
         flash(f"Your booking for {booking.session.offer.title} has been cancelled"
-              f"{' (with the carer place booked with it)' if len(released) > 1 else ''}.", "success")
+              f"{' (with the carer place booked with it)' if len(released) > 1 else ''}. "
+              f"{page['comes_back']}", "success")
         return redirect(url_for("bookings.my_bookings"))
-    return render_template("bookings/cancel.html", booking=booking, form=form)
+    return render_template("bookings/cancel.html", **page)
 
 
 @bp.route("/waiting-list/<int:entry_id>/accept", methods=["GET", "POST"])
@@ -199,7 +217,7 @@ def accept_offer(entry_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            bookings = services.accept_waiting_offer(entry, form.funding.data, by=current_user,
+            bookings = places.accept_waiting_offer(entry, form.funding.data, by=current_user,
                                                      declared_meets_criteria=bool(form.declared.data))
         except DomainError as problem:
             db.session.rollback()
@@ -223,7 +241,7 @@ def leave_waiting_list(entry_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.leave_waiting_list(entry, by=current_user)
+        places.leave_waiting_list(entry, by=current_user)
     except DomainError as problem:
         db.session.rollback()
         flash(str(problem), "error")

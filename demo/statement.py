@@ -10,10 +10,10 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import select
 
+from portal.extensions import db
 from portal.models import User
 from portal.timeutil import to_london, utcnow
-
-from . import services
+from statements import services
 
 
 def _english(area: str) -> dict[str, str]:
@@ -153,8 +153,6 @@ def add_statement(echo: Callable[[str], None] = print) -> dict[str, int]:
 
 
 def _user(email: str) -> User | None:
-    from portal.extensions import db
-
     return db.session.scalar(select(User).where(User.email == email))
 
 

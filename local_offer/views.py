@@ -3,21 +3,31 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from bookings.places import booking_closes_at, bookings_open
+from portal.access import family_required
+from portal.extensions import db
+from portal.forms import AssessmentRequestForm
+from portal.models import AssessmentRequest, has_approved_assessment, record
+from portal.paging import page_arg
+from portal.templating import london
+from portal.timeutil import utcnow
 from providers.models import Offer, OfferStatus, ProviderStatus, Session, SessionStatus
-from providers.services import has_approved_assessment
 
-from .access import family_required
-from .extensions import db
-from .forms import AssessmentRequestForm
-from .models import AssessmentRequest, record
-from .paging import page_arg
 from .search import DAYS, OfferFilters, localities, search_offers
-from .timeutil import utcnow
 
 bp = Blueprint("local_offer", __name__)
 
@@ -59,7 +69,6 @@ def _published_offer_or_404(offer_id: int) -> Offer:
         .where(Offer.id == offer_id)
     )
     if offer is None or offer.status is not OfferStatus.PUBLISHED or offer.provider.status is not ProviderStatus.APPROVED:
-        from flask import abort
         abort(404)
     return offer
 
@@ -78,8 +87,11 @@ def offer(offer_id: int):
     assessed = []
     if family is not None and offer.needs_assessment:
         assessed = [c for c in family.children if has_approved_assessment(c)]
+    now = utcnow()
+    closed = {s.id: f"Booking closed {london(booking_closes_at(s))}" for s in sessions[:SESSIONS_PER_PAGE]
+              if not bookings_open(s, now)}
     return render_template("local_offer/offer.html", offer=offer, sessions=sessions[:SESSIONS_PER_PAGE],
-                           page=page, more=more, family=family, assessed=assessed)
+                           page=page, more=more, family=family, assessed=assessed, closed=closed)
 
 
 @bp.route("/local-offer/<int:offer_id>/ask-for-assessment", methods=["GET", "POST"])

@@ -8,25 +8,25 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from budgets import funding as funding_methods
 from portal import notify
 from portal.errors import DomainError, NotAllowed, SessionFull
 from portal.extensions import db
 from portal.locking import lock_rows
-from portal.models import Assessment, AssessmentStatus, Child, User, record
-from portal.templating import pounds
+from portal.models import Child, Role, User, has_approved_assessment, record
+from portal.templating import london, pounds
 from portal.timeutil import to_london, utcnow
-
-from .models import (
+from providers.models import (
     STAFF_UNITS,
     Booking,
     BookingStatus,
+    Offer,
     OfferStatus,
+    Provider,
     ProviderStatus,
     Session,
     SessionStatus,
@@ -35,16 +35,55 @@ from .models import (
     WaitingStatus,
 )
 
+from . import funding as funding_methods
 
 # --- the lock -----------------------------------------------------------------------------------
 
 def lock_capacity(sessions: list[Session]) -> None:
-    """Take the write lock on these sessions' capacity until the transaction ends, then re-read them."""
+    """Take the write lock on these sessions' capacity until the transaction ends, then re-read them.
+
+    The sessions' providers and offers are locked for sharing first (always in that order: provider, offer,
+    session), so a suspension or withdrawal waits for bookings in flight and bookings after it see it. Everything
+    is re-read after the locks are taken: what was loaded before may have changed while we waited.
+    """
     if not current_app.config["CAPACITY_LOCKING"]:
         return
+    offers = {s.offer_id: s.offer for s in sessions}
+    providers = {o.provider_id: o.provider for o in offers.values()}
+    lock_rows(Provider, list(providers), shared=True)
+    lock_rows(Offer, list(offers), shared=True)
     lock_rows(Session, [s.id for s in sessions])
-    for session in sessions:
-        db.session.refresh(session)
+    for row in [*providers.values(), *offers.values(), *sessions]:
+        db.session.refresh(row)
+
+
+def booking_closes_at(session: Session) -> datetime:
+    """When online booking (and accepting a waiting-list offer) closes: the offer's cut-off before the start."""
+    return session.starts_at - timedelta(hours=session.offer.booking_cutoff_hours)
+
+
+def cancelling_closes_at(session: Session) -> datetime:
+    """When a family can no longer cancel online: the offer's cancellation notice before the start."""
+    return session.starts_at - timedelta(hours=session.offer.cancel_cutoff_hours)
+
+
+def bookings_open(session: Session, now: datetime | None = None) -> bool:
+    return (now or utcnow()) < booking_closes_at(session)
+
+
+def booking_closed_reason(session: Session, now: datetime | None = None) -> str | None:
+    """Why this session can no longer be booked online because of the time, or None while booking is open."""
+    now = now or utcnow()
+    if session.starts_at <= now:
+        return "This session has already started or finished, so it cannot be booked."
+    if not bookings_open(session, now):
+        return (f"Booking for this session closed {london(booking_closes_at(session))}, "
+                f"{session.offer.booking_cutoff_hours} hours before it starts.")
+    return None
+
+
+def can_cancel_online(session: Session, now: datetime | None = None) -> bool:
+    return (now or utcnow()) <= cancelling_closes_at(session)
 
 
 @dataclass(frozen=True)
@@ -86,7 +125,15 @@ def held(session: Session) -> tuple[int, int]:
     return booked_places + offered_places, booked_staff + offered_staff
 
 
-def _store_recount(session: Session) -> Room:
+def room_left(session: Session) -> Room:
+    """What is still free on a session right now (places and staff), counted the way booking counts it.
+
+    For showing and for the API; booking itself recounts under the capacity lock."""
+    places, staff = held(session)
+    return Room(session.capacity - places, None if session.staff_units is None else session.staff_units - staff)
+
+
+def store_recount(session: Session) -> Room:
     db.session.flush()
     places, staff = held(session)
     session.places_taken = places
@@ -110,14 +157,16 @@ def _expire_holds(session: Session, now) -> None:
             method.on_expire(booking)
         record("place_hold_expired", booking, by=None, session_id=session.id)
     if stale:
-        from budgets.payments import close_unpaid
-
-        close_unpaid({b.payment_id for b in stale if b.payment_id is not None})
+        funding_methods.close_unpaid({b.payment_id for b in stale if b.payment_id is not None})
 
 
 def settle(session: Session) -> Room:
-    """Under the lock: release unpaid holds and stale waiting-list offers, offer what is free to the next in
-    line, store the recount, and return what is still free."""
+    """Under the lock: release unpaid holds and stale waiting-list offers, offer what is free to the waiting list,
+    store the recount, and return what is still free.
+
+    A place that frees up is held for the waiting list: it is offered at once to the first family in order whose
+    group fits, so it counts as held and nobody else can book it. When an offer runs out or is declined, the next
+    family that fits is offered it; once no waiting family fits, the place is back on general sale."""
     now = utcnow()
     _expire_holds(session, now)
     stale = db.session.scalars(
@@ -130,21 +179,23 @@ def settle(session: Session) -> Room:
     for entry in stale:
         entry.status = WaitingStatus.EXPIRED
         record("waiting_offer_expired", entry, by=None, reason="Not accepted in time", places=entry.places)
-    room = _store_recount(session)
-    if session.status is SessionStatus.OPEN and session.starts_at > now and room.places > 0:
+    room = store_recount(session)
+    if session.status is SessionStatus.OPEN and bookings_open(session, now) and room.places > 0:
         hours = current_app.config["WAITING_LIST_OFFER_HOURS"]
+        offer_ends = min(now + timedelta(hours=hours), booking_closes_at(session))
         waiting = db.session.scalars(
             select(WaitingListEntry)
             .where(WaitingListEntry.session_id == session.id, WaitingListEntry.status == WaitingStatus.WAITING)
             .order_by(WaitingListEntry.id)
         ).all()
         for entry in waiting:
-            # Strictly first come, first served: a family needing more than is free keeps its turn.
+            # In order of joining, to the first whose group fits: a family needing more than is free keeps its
+            # place in the list, and the family behind it who needs less is offered what is free.
             if not room.fits(entry.places, entry.staff_units):
-                break
+                continue
             entry.status = WaitingStatus.OFFERED
             entry.offered_at = now
-            entry.offer_expires_at = now + timedelta(hours=hours)
+            entry.offer_expires_at = offer_ends
             room = room.less(entry.places, entry.staff_units)
             record("waiting_offer_made", entry, by=None, places=entry.places)
             notify.queue(
@@ -156,21 +207,23 @@ def settle(session: Session) -> Room:
                 expires=to_london(entry.offer_expires_at),
                 link=notify.link("bookings.my_bookings"),
             )
-        room = _store_recount(session)
+        room = store_recount(session)
     return room
 
 
 # --- booking --------------------------------------------------------------------------------------
 
-def _check_can_book(family: User, session: Session, children: list[Child], carer_places: int,
-                    declared_meets_criteria: bool) -> None:
+def check_can_book(family: User, session: Session, children: list[Child], carer_places: int,
+                   declared_meets_criteria: bool, now: datetime) -> None:
+    """Everything that decides whether these places may be booked, apart from room. Called under the capacity
+    lock, on rows re-read after it was taken, so nothing checked here can change before the booking commits."""
     offer = session.offer
     if session.status is SessionStatus.CANCELLED:
         raise DomainError("This session has been cancelled, so it cannot be booked.")
-    if session.starts_at <= utcnow():
-        raise DomainError("This session has already started or finished, so it cannot be booked.")
     if offer.status is not OfferStatus.PUBLISHED or offer.provider.status is not ProviderStatus.APPROVED:
         raise DomainError("This break is not taking bookings at the moment.")
+    if closed := booking_closed_reason(session, now):
+        raise DomainError(closed)
     if not children:
         raise DomainError("Choose at least one child to book a place for.")
     if carer_places < 0 or carer_places > len(children):
@@ -179,6 +232,9 @@ def _check_can_book(family: User, session: Session, children: list[Child], carer
     for child in children:
         if child.parent_id != family.id:
             raise NotAllowed("You can only book places for children on your account.")
+        if family.role is Role.YOUNG_PERSON and not child.is_account_holder:
+            raise NotAllowed("Your account is for booking breaks for yourself. A parent or carer can book for "
+                             "someone else from their own account.")
         too_old_or_young = _age_refusal(child, offer, day)
         if too_old_or_young:
             raise DomainError(too_old_or_young)
@@ -217,27 +273,29 @@ def children_who_cannot_go(session: Session, children: list[Child]) -> dict[int,
     return reasons
 
 
-def has_approved_assessment(child: Child) -> bool:
-    latest = db.session.scalars(
-        select(Assessment).where(Assessment.child_id == child.id).order_by(Assessment.decided_at.desc(), Assessment.id.desc())
-    ).first()
-    return latest is not None and latest.status is AssessmentStatus.APPROVED
-
-
 def book_places(family: User, session: Session, children: list[Child], funding: str, *, carer_places: int = 0,
                 declared_meets_criteria: bool = False, by: User | None = None,
                 accepting: WaitingListEntry | None = None) -> list[Booking]:
     """Book places on one session for one or more children (and carers), all or nothing.
 
+    Read it top to bottom: lock the session's capacity (and share-lock its offer and provider), settle what has
+    run out, re-check everything that could have changed while we waited (session, offer and provider status,
+    cut-off, the family, ages, eligibility), check there is room, then the funding method takes its money (and a
+    card payment is opened), then the places are written and the confirmation queued for after the commit.
+
     ``accepting``: the waiting-list offer whose held places this booking takes up.
     """
     by = by or family
-    _check_can_book(family, session, children, carer_places, declared_meets_criteria)
     method = funding_methods.get(funding)
-    if method is None or not method.available_for(session.offer):
-        raise DomainError("Choose how this place will be paid for.")
+    recheck = current_app.config["BOOKING_RECHECK_UNDER_LOCK"]
+    if not recheck:  # only the race test's control: check before waiting for the lock, as the portal once did
+        check_can_book(family, session, children, carer_places, declared_meets_criteria, utcnow())
     lock_capacity([session])
     room = settle(session)
+    if recheck:
+        check_can_book(family, session, children, carer_places, declared_meets_criteria, utcnow())
+    if method is None or not method.available_for(session.offer):
+        raise DomainError("Choose how this place will be paid for.")
     already = db.session.scalars(
         select(Booking.child_id).where(
             Booking.session_id == session.id,
@@ -275,7 +333,7 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
     db.session.add_all(bookings)
     db.session.flush()
     method.on_book(bookings, by)
-    _store_recount(session)
+    store_recount(session)
     for booking in bookings:
         record("place_held" if booking.status is BookingStatus.HELD else "place_booked", booking, by=by,
                session_id=session.id, funding=booking.funding, price_pence=booking.price_pence,
@@ -328,6 +386,54 @@ def what_to_pay(bookings: list[Booking]) -> str:
     return "This place is free. You have nothing to pay."
 
 
+def what_comes_back(booking: Booking) -> str:
+    """What comes back, and to whom, if this place is cancelled, in plain English, from how it was really paid."""
+    provider = booking.session.offer.provider.name
+    if booking.is_carer_place:
+        return "Carer places are free, so there is nothing to give back."
+    paid = booking.status is BookingStatus.CONFIRMED
+    whose = f"{booking.child.first_name}’s" if booking.child else "your child’s"
+    if booking.funding == "council_funded":
+        text = (f"The council’s funding of {pounds(booking.funded_pence)} goes back into its short breaks budget, "
+                "so another family can use it.")
+        if booking.price_pence:
+            text += (f" If you have already paid {provider} your contribution of {pounds(booking.price_pence)}, "
+                     "ask them for it back.")
+        return text
+    if booking.funding == "personal_budget":
+        return f"{pounds(booking.funded_pence)} goes back to {whose} personal budget."
+    if booking.funding == "direct_payment":
+        if paid:
+            return (f"{pounds(booking.price_pence)} is refunded to the direct payment card you paid with, and goes back "
+                    f"to {whose} direct payment. Refunds usually take 5 to 10 working days.")
+        return f"You have not paid yet, so nothing is taken from {whose} direct payment."
+    if booking.funding == "card":
+        if paid:
+            return (f"{pounds(booking.price_pence)} is refunded to the card you paid with. "
+                    "Refunds usually take 5 to 10 working days.")
+        return "You have not paid yet, so there is nothing to refund."
+    if booking.funding == "pay_provider":
+        return f"You pay {provider} directly: ask them to give back anything you have paid ({pounds(booking.price_pence)})."
+    return "This place is free, so there is nothing to give back."
+
+
+def cancelling_closed_reason(session: Session) -> str:
+    return (f"Cancelling online closed {london(cancelling_closes_at(session))}, "
+            f"{session.offer.cancel_cutoff_hours} hours before the session. "
+            f"Please contact {session.offer.provider.name}.")
+
+
+def waiting_positions(entries: list[WaitingListEntry]) -> dict[int, int]:
+    """Each waiting entry's place in its session's queue (1 is next), counting only families still waiting."""
+    positions = {}
+    for entry in entries:
+        positions[entry.id] = 1 + db.session.scalar(
+            select(func.count(WaitingListEntry.id)).where(
+                WaitingListEntry.session_id == entry.session_id, WaitingListEntry.status == WaitingStatus.WAITING,
+                WaitingListEntry.id < entry.id))
+    return positions
+
+
 def cancel_booking(booking: Booking, *, by: User, reason: str = "Cancelled by the family") -> list[Booking]:
     """A family cancels a place (and the carer places booked with it), before the offer's cut-off."""
     if booking.booked_by_id != by.id:
@@ -335,12 +441,8 @@ def cancel_booking(booking: Booking, *, by: User, reason: str = "Cancelled by th
     if booking.status is BookingStatus.CANCELLED:
         raise DomainError("This booking has already been cancelled.")
     session = booking.session
-    cutoff = session.starts_at - timedelta(hours=session.offer.cancel_cutoff_hours)
-    if utcnow() > cutoff:
-        raise DomainError(
-            f"It is too late to cancel online: this break must be cancelled at least "
-            f"{session.offer.cancel_cutoff_hours} hours before it starts. Please contact {session.offer.provider.name}."
-        )
+    if not can_cancel_online(session):
+        raise DomainError(f"It is too late to cancel online. {cancelling_closed_reason(session)}")
     group = [booking]
     if not booking.is_carer_place:
         # A carer place only exists alongside a child's: cancel it once no child in the group is left.
@@ -386,7 +488,9 @@ def release_places(bookings: list[Booking], *, reason: str, by: User | None) -> 
 
 def join_waiting_list(family: User, session: Session, children: list[Child], *, carer_places: int = 0,
                       declared_meets_criteria: bool = False) -> WaitingListEntry:
-    _check_can_book(family, session, children, carer_places, declared_meets_criteria)
+    lock_capacity([session])
+    room = settle(session)
+    check_can_book(family, session, children, carer_places, declared_meets_criteria, utcnow())
     existing = db.session.scalar(
         select(WaitingListEntry).where(
             WaitingListEntry.session_id == session.id,
@@ -396,8 +500,6 @@ def join_waiting_list(family: User, session: Session, children: list[Child], *, 
     )
     if existing is not None:
         raise DomainError("You are already on the waiting list for this session.")
-    lock_capacity([session])
-    room = settle(session)
     needed = len(children) + carer_places
     staff = staff_needed(children)
     if room.fits(needed, staff):

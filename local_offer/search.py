@@ -7,9 +7,20 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from .extensions import db
-from .models import ACCESSIBILITY, NEEDS, Child, Locality
-from .timeutil import age_on, london_midnight_utc, utcnow
+from portal.extensions import db
+from portal.models import ACCESSIBILITY, NEEDS, Child, Locality
+from portal.timeutil import age_on, london_midnight_utc, utcnow
+from providers.models import (
+    Offer,
+    OfferStatus,
+    Provider,
+    ProviderStatus,
+    Session,
+    SessionStatus,
+    Tier,
+    offer_features,
+    offer_needs,
+)
 
 DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -46,8 +57,6 @@ class OfferFilters:
 
     @classmethod
     def from_args(cls, args, family=None) -> "OfferFilters":
-        from providers.models import Tier
-
         f = cls()
         f.keywords = args.get("q", "").strip()[:100]
         age_text = args.get("age", "").strip()
@@ -81,9 +90,6 @@ class OfferFilters:
 
 
 def _statement(filters: OfferFilters):
-    from providers.models import Offer, OfferStatus, Provider, ProviderStatus, Session, SessionStatus, Tier
-    from providers.models import offer_features, offer_needs
-
     stmt = (select(Offer).join(Provider, Offer.provider_id == Provider.id)
             .where(Offer.status == OfferStatus.PUBLISHED, Provider.status == ProviderStatus.APPROVED))
     for word in filters.keywords.split()[:8]:
@@ -124,8 +130,6 @@ def _statement(filters: OfferFilters):
 
 def search_offers(filters: OfferFilters, page: int, page_size: int):
     """Return (offers on this page, total matching, {offer id: next session start})."""
-    from providers.models import Offer, Session, SessionStatus
-
     stmt = _statement(filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     offers = db.session.scalars(

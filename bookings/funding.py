@@ -13,15 +13,32 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
+from budgets import ledger, stripe_gateway
+from budgets.ledger import Dims, envelope_account
+from budgets.models import (
+    BudgetKind,
+    EntryKind,
+    Payment,
+    PaymentStatus,
+    PersonalBudget,
+    Refund,
+)
+from budgets.services import (
+    budget_for,
+    envelope_for,
+    lock_budget,
+    lock_envelope,
+    unspent,
+    warn_if_over_threshold,
+)
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.models import record
 from portal.templating import pounds
 from portal.timeutil import to_london, utcnow
-
-from . import ledger, stripe_gateway
-from .ledger import Dims, envelope_account
-from .models import BudgetKind, EntryKind, Payment, PaymentStatus, Refund
+from providers.models import Body, Booking, BookingStatus, PaymentRoute, Tier
 
 
 @dataclass(frozen=True)
@@ -76,8 +93,6 @@ class PayProvider(FundingMethod):
 
 
 def _year_envelope(body, session):
-    from .services import envelope_for
-
     return envelope_for(body, to_london(session.starts_at).date())
 
 
@@ -85,8 +100,6 @@ class CouncilFunded(FundingMethod):
     """Targeted (and some universal) places the council pays for, less any family contribution."""
 
     def available_for(self, offer) -> bool:
-        from providers.models import PaymentRoute, Tier
-
         return offer.payment_route is PaymentRoute.COUNCIL_FUNDED and offer.tier is not Tier.SPECIALIST
 
     def price_for(self, offer) -> int:
@@ -96,8 +109,6 @@ class CouncilFunded(FundingMethod):
         return offer.price_pence - self.price_for(offer)
 
     def unavailable_reason(self, session, children) -> str | None:
-        from providers.models import Body
-
         envelope = _year_envelope(Body.COUNCIL, session)
         needed = self.funded_for(session.offer) * max(len(children), 1)
         if envelope is None or ledger.balance(envelope_account(envelope, "available")) < needed:
@@ -106,10 +117,6 @@ class CouncilFunded(FundingMethod):
         return None
 
     def on_book(self, bookings, by) -> None:
-        from providers.models import Body
-
-        from .services import lock_envelope, warn_if_over_threshold
-
         session = bookings[0].session
         envelope = _year_envelope(Body.COUNCIL, session)
         if envelope is None:
@@ -128,8 +135,6 @@ class CouncilFunded(FundingMethod):
         warn_if_over_threshold(envelope)
 
     def _envelope_of(self, booking):
-        from providers.models import Body
-
         return _year_envelope(Body.COUNCIL, booking.session)
 
     def on_release(self, booking, by, reason: str) -> None:
@@ -155,8 +160,6 @@ class FromBudget(FundingMethod):
     budget_kind = BudgetKind.MANAGED
 
     def available_for(self, offer) -> bool:
-        from providers.models import Tier
-
         return offer.tier is Tier.SPECIALIST and offer.price_pence > 0
 
     def price_for(self, offer) -> int:
@@ -166,13 +169,9 @@ class FromBudget(FundingMethod):
         return offer.price_pence
 
     def _budget(self, child, session):
-        from .services import budget_for
-
         return budget_for(child, self.budget_kind, to_london(session.starts_at).date())
 
     def unavailable_reason(self, session, children) -> str | None:
-        from .services import unspent
-
         cost = session.offer.price_pence
         for child in children:
             budget = self._budget(child, session)
@@ -186,8 +185,6 @@ class FromBudget(FundingMethod):
         return None
 
     def _hold(self, bookings, by) -> None:
-        from .services import lock_budget, unspent
-
         session = bookings[0].session
         cost = self.funded_for(session.offer)
         for booking in sorted(bookings, key=lambda b: b.child_id):
@@ -206,9 +203,6 @@ class FromBudget(FundingMethod):
         self._hold(bookings, by)
 
     def _give_back(self, booking, by, reason: str) -> None:
-        from .models import PersonalBudget
-        from .services import lock_budget
-
         budget = db.session.get(PersonalBudget, booking.budget_id)
         lock_budget(budget)  # so a panel ending the budget at the same moment sees this money come back
         ledger.move(EntryKind.RELEASE, booking.funded_pence, budget.held_account, ledger.returns_to(budget),
@@ -220,8 +214,6 @@ class FromBudget(FundingMethod):
             self._give_back(booking, by, reason)
 
     def on_deliver(self, booking, by) -> None:
-        from .models import PersonalBudget
-
         budget = db.session.get(PersonalBudget, booking.budget_id)
         ledger.post(EntryKind.DELIVERY, [
             ledger.Leg(budget.held_account, -booking.funded_pence, budget.envelope_id, ledger.SPECIALIST),
@@ -254,8 +246,6 @@ class _TakesCard:
                           destination_account=provider.stripe_account_id or None)
         db.session.add(payment)
         db.session.flush()
-        from providers.models import BookingStatus
-
         for booking in bookings:
             booking.status = BookingStatus.HELD
             booking.hold_expires_at = hold
@@ -272,8 +262,6 @@ class _TakesCard:
     def _close_if_nothing_held(self, booking) -> None:
         """The last held place on an unpaid payment has gone: close the payment, so it is no longer offered for
         paying (if Stripe takes the money anyway, the places are gone and it is refunded)."""
-        from .payments import close_unpaid
-
         if booking.payment_id is not None:
             close_unpaid({booking.payment_id})
 
@@ -311,8 +299,6 @@ class DirectPayment(_TakesCard, FromBudget):
         self._open_payment(bookings, sum(b.price_pence for b in bookings))
 
     def on_release(self, booking, by, reason: str) -> None:
-        from providers.models import BookingStatus
-
         if booking.payment_id is not None and db.session.get(Payment, booking.payment_id).status is PaymentStatus.PAID:
             self._request_refund(booking, reason)  # the budget is credited when the refund succeeds
         elif booking.budget_id is not None and booking.status is not BookingStatus.EXPIRED:
@@ -324,6 +310,20 @@ class DirectPayment(_TakesCard, FromBudget):
 
     def on_deliver(self, booking, by) -> None:
         """Direct payment spend is recorded when the card payment is taken, not when the register is marked."""
+
+
+def bookings_of(payment: Payment) -> list[Booking]:
+    return db.session.scalars(select(Booking).where(Booking.payment_id == payment.id).order_by(Booking.id)).all()
+
+
+def close_unpaid(payment_ids: set[int]) -> None:
+    """Holds have run out or been released (inside the capacity lock): a payment with nothing left held has
+    expired, so it is no longer offered for paying (if Stripe takes the money anyway, it is refunded)."""
+    for payment in db.session.scalars(select(Payment).where(Payment.id.in_(payment_ids))):
+        if payment.status is PaymentStatus.PENDING and not any(
+                b.status is BookingStatus.HELD for b in bookings_of(payment)):
+            payment.status = PaymentStatus.EXPIRED
+            record("payment_expired", payment, by=None)
 
 
 _METHODS: dict[str, FundingMethod] = {}

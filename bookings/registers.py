@@ -5,17 +5,19 @@ Attendance is what providers are paid for, so every mark is audited with who mad
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 
-from budgets import funding as funding_methods
+from bookings import funding as funding_methods
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import NEEDS, Child, SupportLevel, User, record
-from portal.timeutil import to_london, utcnow
+from portal.templating import london_date, london_time
+from portal.timeutil import utcnow
+from providers.models import Attendance, Booking, BookingStatus, Session, SessionStatus
 
-from .models import Attendance, Booking, BookingStatus, Session, SessionStatus
+from .places import lock_capacity
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,6 @@ class Register:
     session: Session
     lines: list[RegisterLine]
     carer_places: int
-
-    @property
-    def session_day(self) -> date:
-        return to_london(self.session.starts_at).date()
 
 
 def register_for(session: Session) -> Register:
@@ -66,9 +64,14 @@ def register_for(session: Session) -> Register:
     return Register(session=session, lines=lines, carer_places=carers)
 
 
-def can_mark(session: Session, today: date | None = None) -> bool:
-    today = today or to_london(utcnow()).date()
-    return session.status is SessionStatus.OPEN and today >= to_london(session.starts_at).date()
+def can_mark(session: Session, now: datetime | None = None) -> bool:
+    """The register opens when the session starts: nobody can have attended before then."""
+    return session.status is SessionStatus.OPEN and session.starts_at <= (now or utcnow())
+
+
+def marking_opens(session: Session) -> str:
+    """When the register opens, in London time: "10am on Saturday 6 June 2026"."""
+    return f"{london_time(session.starts_at)} on {london_date(session.starts_at)}"
 
 
 def mark_attendance(session: Session, marks: dict[int, Attendance], *, by: User) -> int:
@@ -76,12 +79,9 @@ def mark_attendance(session: Session, marks: dict[int, Attendance], *, by: User)
     if session.status is SessionStatus.CANCELLED:
         raise DomainError("This session was cancelled, so there is no register to mark.")
     if not can_mark(session):
-        day = to_london(session.starts_at).strftime("%A %-d %B %Y")
-        raise DomainError(f"You can mark the register from {day}, the day of the session.")
+        raise DomainError(f"You can mark the register from {marking_opens(session)}, when the session starts.")
     if not marks:
         raise DomainError("Mark at least one child as attended or did not attend.")
-    from .services import lock_capacity
-
     lock_capacity([session])  # marking delivers the money; a family cancelling at the same moment waits
     bookings = {b.id: b for b in db.session.scalars(
         select(Booking).where(Booking.id.in_(list(marks)), Booking.session_id == session.id,

@@ -35,9 +35,25 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.sql.expression import bindparam
 
+from budgets.ledger import bucket_of
+from budgets.models import (
+    Account,
+    Bucket,
+    BudgetKind,
+    BudgetStatus,
+    DecisionKind,
+    EntryKind,
+    Envelope,
+    LedgerLine,
+    LedgerTransaction,
+    PanelDecision,
+    PersonalBudget,
+    Rollup,
+    financial_year,
+    year_label,
+)
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, AuditEvent, Child, User
-from portal.seed import CHUNK, CLOSED, PAST_DAYS, RANDOM_SEED, bulk_insert
 from portal.timeutil import LONDON, age_on, to_london, utcnow
 from providers.models import (
     STAFF_UNITS,
@@ -54,23 +70,7 @@ from providers.models import (
     WaitingStatus,
 )
 
-from .ledger import bucket_of
-from .models import (
-    Account,
-    Bucket,
-    BudgetKind,
-    BudgetStatus,
-    DecisionKind,
-    EntryKind,
-    Envelope,
-    LedgerLine,
-    LedgerTransaction,
-    PanelDecision,
-    PersonalBudget,
-    Rollup,
-    financial_year,
-    year_label,
-)
+from .common import CHUNK, CLOSED, PAST_DAYS, RANDOM_SEED, bulk_insert
 
 BLOCK_DAYS = PAST_DAYS // 7 * 7   # the seeded past window, repeated back in whole weeks
 CANCELLED_SHARE = 0.3             # for each place booked, the chance that another was booked and cancelled
@@ -409,7 +409,8 @@ class MoneySeed:
         for budget, budget_id in zip(budgets, self._insert(PersonalBudget, rows, "Personal budgets", returning=True)):
             budget.id = budget_id
         rows = [dict(budget_id=b.id, kind=DecisionKind.ALLOCATE, change_pence=b.amount, reasons=b.reasons,
-                     decided_by_id=self.trust_id, decided_at=b.decided_at, over_envelope=b.over_envelope)
+                     decided_by_id=self.trust_id, decided_at=b.decided_at, applied_at=b.decided_at,
+                     over_envelope=b.over_envelope)
                 for b in budgets]
         for budget, decision_id in zip(budgets, self._insert(PanelDecision, rows, "Panel decisions", returning=True)):
             budget.decision_id = decision_id

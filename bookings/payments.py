@@ -11,32 +11,36 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from budgets import ledger, stripe_gateway
+from budgets.ledger import Dims, Leg, envelope_account
+from budgets.models import (
+    EntryKind,
+    Payment,
+    PaymentStatus,
+    PersonalBudget,
+    Refund,
+    RefundStatus,
+    StripeEvent,
+)
+from budgets.services import lock_budget
 from portal import notify
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.locking import lock_rows
 from portal.models import record
 from portal.timeutil import utcnow
+from providers.models import Booking, BookingStatus
 
-from . import ledger, stripe_gateway
-from .ledger import Dims, Leg, envelope_account
-from .models import EntryKind, Payment, PaymentStatus, PersonalBudget, Refund, RefundStatus, StripeEvent
+from .funding import bookings_of, close_unpaid
+from .places import confirmation_email, lock_capacity, release_places, settle
 
 CHECKOUT_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded",
                    "checkout.session.async_payment_failed", "checkout.session.expired"}
 REFUND_EVENTS = {"refund.created", "refund.updated", "charge.refund.updated"}
 
 
-def bookings_of(payment: Payment):
-    from providers.models import Booking
-
-    return db.session.scalars(select(Booking).where(Booking.payment_id == payment.id).order_by(Booking.id)).all()
-
-
 def _lock_payment(payment: Payment) -> list:
     """Lock the places (their sessions' capacity) and then the payment, the same order booking uses."""
-    from providers.services import lock_capacity
-
     bookings = bookings_of(payment)
     lock_capacity(list({b.session_id: b.session for b in bookings}.values()))
     lock_rows(Payment, [payment.id])
@@ -80,25 +84,12 @@ def start_checkout(payment: Payment) -> str:
 
 
 def _fail(payment: Payment) -> None:
-    from providers.services import release_places
-
     db.session.rollback()
     payment = db.session.get(Payment, payment.id)
     _lock_payment(payment)
     payment.status = PaymentStatus.FAILED
     release_places([b for b in bookings_of(payment)], reason="The card payment could not be started", by=None)
     db.session.commit()
-
-
-def close_unpaid(payment_ids: set[int]) -> None:
-    """Holds have run out (inside the capacity lock): a payment with nothing left held has expired."""
-    from providers.models import BookingStatus
-
-    for payment in db.session.scalars(select(Payment).where(Payment.id.in_(payment_ids))):
-        if payment.status is PaymentStatus.PENDING and not any(
-                b.status is BookingStatus.HELD for b in bookings_of(payment)):
-            payment.status = PaymentStatus.EXPIRED
-            record("payment_expired", payment, by=None)
 
 
 # --- acting on Stripe's state ---------------------------------------------------------------------------------
@@ -116,9 +107,6 @@ def sync_from_stripe(payment: Payment) -> Payment:
 
 def apply_checkout_session(payment: Payment, checkout) -> None:
     """Move the payment on from the Checkout Session's real state (inside a transaction; the caller commits)."""
-    from providers.models import BookingStatus
-    from providers.services import confirmation_email
-
     bookings = _lock_payment(payment)
     paid = field_of(checkout, "payment_status") in ("paid", "no_payment_required")
     if paid and payment.status in (PaymentStatus.PENDING, PaymentStatus.EXPIRED, PaymentStatus.FAILED):
@@ -147,8 +135,6 @@ def apply_checkout_session(payment: Payment, checkout) -> None:
             confirmation_email(confirmed)
     elif not paid and field_of(checkout, "status") == "expired" and payment.status is PaymentStatus.PENDING:
         # The hold runs out with the Checkout Session: the same path as any hold running out.
-        from providers.services import settle
-
         held = [b for b in bookings if b.status is BookingStatus.HELD]
         for booking in held:
             booking.hold_expires_at = min(booking.hold_expires_at, utcnow())
@@ -188,9 +174,6 @@ def abandon(payment: Payment, *, by) -> None:
     rather than being charged and refunded. If Stripe cannot be reached the places go anyway: should it turn
     out to be paid, the webhook finds the places gone and refunds.
     """
-    from providers.models import BookingStatus
-    from providers.services import release_places
-
     if payment.status is not PaymentStatus.PENDING:
         return
     if payment.checkout_session_id:
@@ -255,8 +238,6 @@ def send_requested_refunds(limit: int = 100) -> int:
 
 def settle_refund(refund: Refund) -> None:
     """Stripe has accepted the refund: post it, and give a direct payment its money back."""
-    from providers.models import Booking
-
     if refund.status is RefundStatus.SUCCEEDED:
         return
     payment = refund.payment
@@ -267,8 +248,6 @@ def settle_refund(refund: Refund) -> None:
     booking = db.session.get(Booking, refund.booking_id) if refund.booking_id else None
     budget = db.session.get(PersonalBudget, booking.budget_id) if booking and booking.budget_id else None
     if budget is not None:
-        from .services import lock_budget
-
         lock_budget(budget)
         legs += [Leg(envelope_account(budget.envelope_id, "spent"), -refund.amount_pence, budget.envelope_id,
                      Dims.of_offer(booking.session.offer)),

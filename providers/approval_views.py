@@ -8,11 +8,26 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.access import role_required
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import ACCESSIBILITY, NEEDS, AuditEvent, Locality, Role
+from portal.paging import page_arg
+from portal.templating import pounds
 from providers import offers as offer_services
 from providers import organisations
 from providers.models import (
@@ -27,14 +42,7 @@ from providers.models import (
     Tier,
 )
 from providers.offer_forms import OfferDecisionForm
-from providers.organisation_forms import ProviderDecisionForm
-
-from .access import role_required
-from .errors import DomainError
-from .extensions import db
-from .models import ACCESSIBILITY, NEEDS, AuditEvent, Locality, Role
-from .paging import page_arg
-from .templating import pounds
+from providers.organisation_forms import NameDecisionForm, ProviderDecisionForm
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
@@ -93,7 +101,7 @@ def providers():
     today = organisations.london_today()
     expiring = organisations.insurance_expiring_clause(today) & (Provider.status != ProviderStatus.RETURNED)
     condition = {
-        "waiting": Provider.status == ProviderStatus.PENDING,
+        "waiting": (Provider.status == ProviderStatus.PENDING) | Provider.pending_name.is_not(None),
         "insurance": expiring,
         "approved": Provider.status == ProviderStatus.APPROVED,
         "suspended": Provider.status == ProviderStatus.SUSPENDED,
@@ -105,7 +113,7 @@ def providers():
     total, insurance_count = db.session.execute(
         select(func.count(Provider.id).filter(condition), func.count(Provider.id).filter(expiring)).where(scope)
     ).one()
-    since = _waiting_since(Provider, ["provider_signed_up", "provider_resubmitted"])
+    since = _waiting_since(Provider, ["provider_signed_up", "provider_resubmitted", "provider_name_change_requested"])
     rows = db.session.execute(
         select(Provider, since.label("since")).where(scope, condition)
         .order_by({"waiting": since, "insurance": Provider.insurance_expires_on}.get(show, Provider.name), Provider.id)
@@ -146,10 +154,40 @@ def provider(provider_id: int):
                 return redirect(url_for(".provider", provider_id=provider.id))
         else:
             status = 422
+    return _provider_page(provider, form, NameDecisionForm(formdata=None), status)
+
+
+@bp.post("/providers/<int:provider_id>/name")
+@commissioner_required
+def provider_name(provider_id: int):
+    provider = _decidable_provider_or_403(provider_id)
+    name_form = NameDecisionForm()
+    form = ProviderDecisionForm(formdata=None, decisions=DECISIONS_BY_STATUS[provider.status])
+    if not name_form.validate_on_submit():
+        return _provider_page(provider, form, name_form, 422)
+    asked = provider.pending_name
+    try:
+        if name_form.name_decision.data == "approve":
+            organisations.approve_name(provider, by=current_user, reason=name_form.name_reason.data)
+            message = f"The new name {asked} has been approved. We have emailed the provider's staff."
+        else:
+            organisations.refuse_name(provider, name_form.name_reason.data, by=current_user)
+            message = (f"The new name {asked} has been refused with your reasons, and {provider.name} keeps its "
+                       "name. We have emailed the provider's staff.")
+    except DomainError as problem:
+        db.session.rollback()
+        name_form.form_errors.append(str(problem))
+        return _provider_page(provider, form, name_form, 409)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".provider", provider_id=provider.id))
+
+
+def _provider_page(provider: Provider, form: ProviderDecisionForm, name_form: NameDecisionForm, status: int):
     offers = db.session.execute(
         select(Offer.status, func.count(Offer.id)).where(Offer.provider_id == provider.id).group_by(Offer.status)
     ).all()
-    return render_template("approvals/provider.html", provider=provider, form=form,
+    return render_template("approvals/provider.html", provider=provider, form=form, name_form=name_form,
                            history=organisations.history(provider), labels=organisations.ACTION_LABELS,
                            insurance=organisations.insurance_state(provider, organisations.london_today()),
                            offer_counts={s: n for s, n in offers}), status

@@ -1,0 +1,113 @@
+"""A provider changes a session that families may have booked: its places, its time, or cancels it.
+
+Each takes the capacity lock first, like booking, so a booking racing the change lands before it (and is
+then changed with the rest) or sees it and is refused.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal import notify
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.models import User, record
+from portal.timeutil import to_london, utcnow
+from providers.models import (
+    STAFF_UNITS_PER_ADULT,
+    Booking,
+    BookingStatus,
+    Session,
+    SessionStatus,
+    WaitingListEntry,
+    WaitingStatus,
+)
+from providers.sessions import check_not_started, check_places, check_times
+
+from .places import held, lock_capacity, release_places, settle, store_recount
+
+
+def change_places(session: Session, capacity: int, *, staff: int | None = None, by: User | None,
+                  reason: str = "") -> Session:
+    """Set a session's places (and staff); never below what is already booked or offered."""
+    check_places(capacity, staff)
+    check_not_started(session)
+    lock_capacity([session])
+    if session.status is SessionStatus.CANCELLED:
+        raise DomainError("This session has been cancelled, so its places cannot change.")
+    places_held, staff_held = held(session)
+    if capacity < places_held:
+        raise DomainError(
+            f"You cannot reduce places to {capacity}: {places_held} place{'s are' if places_held != 1 else ' is'} "
+            f"already booked or offered to families on the waiting list. Cancel bookings first if you must."
+        )
+    staff_units = None if staff is None else staff * STAFF_UNITS_PER_ADULT
+    if staff_units is not None and staff_units < staff_held:
+        raise DomainError(
+            f"You cannot reduce staff to {staff}: the children already booked need at least "
+            f"{-(-staff_held // STAFF_UNITS_PER_ADULT)} staff."
+        )
+    before = (session.capacity, session.staff)
+    session.capacity = capacity
+    session.staff_units = staff_units
+    record("places_changed", session, by=by, reason=reason or None, before=list(before), after=[capacity, staff])
+    settle(session)  # more places may let the waiting list in
+    return session
+
+
+def cancel_session(session: Session, *, reason: str, by: User | None) -> list[Booking]:
+    """Cancel a session: every booked family is told and their places released as if they had cancelled."""
+    if not reason.strip():
+        raise DomainError("Give a reason: families will see it.")
+    check_not_started(session)
+    lock_capacity([session])
+    if session.status is SessionStatus.CANCELLED:
+        raise DomainError("This session has already been cancelled.")
+    session.status = SessionStatus.CANCELLED
+    session.cancel_reason = reason.strip()
+    record("session_cancelled", session, by=by, reason=reason)
+    bookings = db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id,
+                              Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD]))
+        .order_by(Booking.booked_by_id, Booking.id)
+    ).all()
+    released = []
+    by_family: dict[int, list[Booking]] = {}
+    for booking in bookings:
+        by_family.setdefault(booking.booked_by_id, []).append(booking)
+    for family_bookings in by_family.values():
+        released += release_places(family_bookings, reason=f"The provider cancelled this session: {reason.strip()}", by=by)
+    for entry in db.session.scalars(
+        select(WaitingListEntry).where(WaitingListEntry.session_id == session.id,
+                                       WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]))
+    ):
+        entry.status = WaitingStatus.LEFT
+        record("waiting_list_closed", entry, by=by, reason="Session cancelled")
+        notify.queue(entry.family.email, f"Session cancelled: {session.offer.title}", "waiting_session_cancelled",
+                     session=session, when=to_london(session.starts_at), reason=reason.strip())
+    store_recount(session)
+    return released
+
+
+def move_session(session: Session, starts_at: datetime, ends_at: datetime, *, reason: str, by: User | None) -> Session:
+    """Move a session to a new time; every booked family is told and can cancel if it no longer suits."""
+    check_times(starts_at, ends_at)
+    if starts_at <= utcnow():
+        raise DomainError("The new time must be in the future.")
+    if not reason.strip():
+        raise DomainError("Give a reason: families will see it.")
+    check_not_started(session)
+    lock_capacity([session])
+    if session.status is SessionStatus.CANCELLED:
+        raise DomainError("This session has been cancelled, so it cannot be moved.")
+    old_start = session.starts_at
+    session.starts_at, session.ends_at = starts_at, ends_at
+    session.weekday = to_london(starts_at).weekday()
+    record("session_moved", session, by=by, reason=reason, before=old_start.isoformat(), after=starts_at.isoformat())
+    families = {b.booked_by for b in db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))}
+    for family in families:
+        notify.queue(family.email, f"Session moved: {session.offer.title}", "session_moved", session=session,
+                     old=to_london(old_start), new=to_london(starts_at), reason=reason.strip())
+    return session

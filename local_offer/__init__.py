@@ -1,0 +1,1 @@
+"""The local offer: the public catalogue of short breaks and its search."""
