@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from portal.extensions import db
+from portal.formatting import plural
 from portal.models import AuditEvent
 from providers.models import (
     Booking,
@@ -31,7 +32,7 @@ def _live_on_cancelled() -> list[str]:
         .where(Session.status == SessionStatus.CANCELLED, Booking.status.in_(LIVE))
         .group_by(Session.id).order_by(Session.id)
     ).all()
-    return [f"session {session_id} is cancelled but has {count} live booking{'s' if count != 1 else ''}"
+    return [f"session {session_id} is cancelled but has {plural(count, 'live booking')}"
             for session_id, count in rows]
 
 

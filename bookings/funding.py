@@ -23,7 +23,6 @@ from budgets.models import (
     Payment,
     PaymentStatus,
     PersonalBudget,
-    Refund,
 )
 from budgets.services import (
     budget_for,
@@ -35,15 +34,17 @@ from budgets.services import (
 )
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.formatting import pounds
 from portal.models import record
-from portal.templating import pounds
 from portal.timeutil import to_london, utcnow
-from providers.models import Body, Booking, BookingStatus, PaymentRoute, Tier
+from providers.models import Body, Booking, BookingStatus, Funding, PaymentRoute, Tier
+
+from . import refunds
 
 
 @dataclass(frozen=True)
 class FundingMethod:
-    code: str
+    code: Funding
     label: str
     hint: str
 
@@ -256,8 +257,7 @@ class _TakesCard:
         payment = db.session.get(Payment, booking.payment_id)
         if payment is None or payment.status is not PaymentStatus.PAID or not booking.price_pence:
             return
-        db.session.add(Refund(payment=payment, booking_id=booking.id, amount_pence=booking.price_pence, reason=reason))
-        db.session.info["refunds_requested"] = True
+        refunds.request_refund(payment, booking.id, booking.price_pence, reason)
 
     def _close_if_nothing_held(self, booking) -> None:
         """The last held place on an unpaid payment has gone: close the payment, so it is no longer offered for
@@ -334,15 +334,15 @@ def register(method: FundingMethod) -> FundingMethod:
     return method
 
 
-register(Free("free", "Free", "There is nothing to pay."))
-register(CouncilFunded("council_funded", "Funded by the council",
+register(Free(Funding.FREE, "Free", "There is nothing to pay."))
+register(CouncilFunded(Funding.COUNCIL_FUNDED, "Funded by the council",
                        "The council pays for the place. Any family contribution is paid to the provider."))
-register(FromBudget("personal_budget", "From my child’s personal budget",
+register(FromBudget(Funding.PERSONAL_BUDGET, "From my child’s personal budget",
                     "The cost is taken from the budget the children’s trust holds for your child."))
-register(DirectPayment("direct_payment", "Pay by card from my child’s direct payment",
+register(DirectPayment(Funding.DIRECT_PAYMENT, "Pay by card from my child’s direct payment",
                        "You pay on the next page with the card for your direct payment account."))
-register(Card("card", "Pay by card now", "You pay the full price on the next page with a debit or credit card."))
-register(PayProvider("pay_provider", "Pay the provider directly", "The provider will tell you how to pay them."))
+register(Card(Funding.CARD, "Pay by card now", "You pay the full price on the next page with a debit or credit card."))
+register(PayProvider(Funding.PAY_PROVIDER, "Pay the provider directly", "The provider will tell you how to pay them."))
 
 
 def methods_for(offer) -> list[FundingMethod]:

@@ -13,11 +13,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from budgets import stripe_gateway
 from budgets.models import Payment, PaymentStatus
 from portal.access import family_required, owned_or_404
-from portal.errors import DomainError
 from portal.extensions import csrf, db
 from portal.forms import ConfirmForm
 
@@ -35,11 +35,12 @@ def pay(payment_id: int):
     if not stripe_gateway.configured():
         # Without Stripe keys there is nowhere to pay: that page says so, and lets the family give up the place.
         return redirect(url_for("payments.abandoned", payment_id=payment.id))
-    try:
-        return redirect(payments.start_checkout(payment), 303)
-    except DomainError as problem:
-        flash(str(problem), "error")
+    checkout_url = payments.start_checkout(payment)
+    db.session.commit()
+    if checkout_url is None:
+        flash(payments.CHECKOUT_UNAVAILABLE, "error")
         return redirect(url_for("bookings.my_bookings"))
+    return redirect(checkout_url, 303)
 
 
 @bp.get("/payments/<int:payment_id>/paid")
@@ -56,6 +57,8 @@ def returned(payment_id: int):
             payments.sync_from_stripe(payment)
         except stripe_gateway.StripeUnavailable:
             db.session.rollback()
+        else:
+            db.session.commit()
     return render_template("payments/returned.html", payment=payment, bookings=payments.bookings_of(payment))
 
 
@@ -67,6 +70,7 @@ def abandoned(payment_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         payments.abandon(payment, by=current_user)
+        db.session.commit()
         if payment.status is PaymentStatus.PAID:
             return redirect(url_for("payments.returned", payment_id=payment.id))
         flash("You have not paid, so the place has been released.", "success")
@@ -87,9 +91,12 @@ def webhook():
         return jsonify(error="The signature did not match."), 400
     try:
         outcome = payments.handle_event(event)
+        db.session.commit()
     except stripe_gateway.StripeUnavailable:
         db.session.rollback()
         # Not recorded as handled: Stripe sends it again later.
         return jsonify(error="Could not read the object back from Stripe."), 503
-    payments.send_requested_refunds()
+    except IntegrityError:
+        db.session.rollback()  # the same event delivered twice at once: the other delivery handled it
+        outcome = "already handled"
     return jsonify(received=True, outcome=outcome)

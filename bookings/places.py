@@ -16,14 +16,15 @@ from sqlalchemy import func, select
 from portal import notify
 from portal.errors import DomainError, NotAllowed, SessionFull
 from portal.extensions import db
+from portal.formatting import london, plural, pounds
 from portal.locking import lock_rows
 from portal.models import Child, Role, User, has_approved_assessment, record
-from portal.templating import london, pounds
 from portal.timeutil import to_london, utcnow
 from providers.models import (
     STAFF_UNITS,
     Booking,
     BookingStatus,
+    Funding,
     Offer,
     OfferStatus,
     Provider,
@@ -316,7 +317,7 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
         if room.places <= 0:
             raise SessionFull()
         if needed > room.places:
-            raise SessionFull(f"Only {room.places} place{'s' if room.places != 1 else ''} left on this session, and you "
+            raise SessionFull(f"Only {plural(room.places, 'place')} left on this session, and you "
                               f"asked for {needed}. Book fewer places or join the waiting list.")
         raise SessionFull("There are not enough staff left on this session for the support your children need. "
                           "Join the waiting list, or ask the provider whether they can add staff.")
@@ -329,7 +330,7 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
                                 declared_meets_criteria=declared_meets_criteria))
     for _ in range(carer_places):
         bookings.append(Booking(session=session, child=None, is_carer_place=True, booked_by_id=family.id,
-                                group_ref=group, funding="free", price_pence=0, staff_units=0))
+                                group_ref=group, funding=Funding.FREE, price_pence=0, staff_units=0))
     db.session.add_all(bookings)
     db.session.flush()
     method.on_book(bookings, by)
@@ -358,28 +359,28 @@ def what_to_pay(bookings: list[Booking]) -> str:
         return "Carer places are free. You have nothing to pay."
     provider = bookings[0].session.offer.provider.name
     family_pays = pounds(sum(b.price_pence for b in bookings))
-    funding = places[0].funding
+    funding = Funding(places[0].funding)
     paid = places[0].status is BookingStatus.CONFIRMED
     places_word = "places" if len(bookings) > 1 else "place"
     pay_on_the_day = f"on or before the day of the session. {provider} will tell you how to pay."
-    if funding == "pay_provider":
+    if funding is Funding.PAY_PROVIDER:
         return f"Pay {provider} {family_pays} {pay_on_the_day}"
-    if funding == "council_funded":
+    if funding is Funding.COUNCIL_FUNDED:
         council_pays = f"The council pays {pounds(sum(b.funded_pence for b in places))}."
         if not any(b.price_pence for b in places):
             return f"{council_pays} You have nothing to pay."
         return f"{council_pays} Pay {provider} your contribution of {family_pays} {pay_on_the_day}"
-    if funding in ("personal_budget", "direct_payment"):
+    if funding in (Funding.PERSONAL_BUDGET, Funding.DIRECT_PAYMENT):
         budget = funding_methods.get(funding).budget_kind.label.lower()
         names = [b.child.first_name for b in places]
         whose = f"{names[0]}’s {budget}" if len(names) == 1 else f"each child’s {budget} ({', '.join(names)})"
-        if funding == "personal_budget":
+        if funding is Funding.PERSONAL_BUDGET:
             taken = pounds(sum(b.funded_pence for b in places))
             return f"{taken}{' in all' if len(places) > 1 else ''} is taken from {whose}. You have nothing to pay."
         if paid:
             return f"You paid {provider} {family_pays} by card from {whose}."
         return f"Pay {family_pays} by card from {whose} to keep the {places_word}."
-    if funding == "card":
+    if funding is Funding.CARD:
         if paid:
             return f"You paid {provider} {family_pays} by card."
         return f"Pay {family_pays} by card to keep the {places_word}."
@@ -392,27 +393,28 @@ def what_comes_back(booking: Booking) -> str:
     if booking.is_carer_place:
         return "Carer places are free, so there is nothing to give back."
     paid = booking.status is BookingStatus.CONFIRMED
+    funding = Funding(booking.funding)
     whose = f"{booking.child.first_name}’s" if booking.child else "your child’s"
-    if booking.funding == "council_funded":
+    if funding is Funding.COUNCIL_FUNDED:
         text = (f"The council’s funding of {pounds(booking.funded_pence)} goes back into its short breaks budget, "
                 "so another family can use it.")
         if booking.price_pence:
             text += (f" If you have already paid {provider} your contribution of {pounds(booking.price_pence)}, "
                      "ask them for it back.")
         return text
-    if booking.funding == "personal_budget":
+    if funding is Funding.PERSONAL_BUDGET:
         return f"{pounds(booking.funded_pence)} goes back to {whose} personal budget."
-    if booking.funding == "direct_payment":
+    if funding is Funding.DIRECT_PAYMENT:
         if paid:
             return (f"{pounds(booking.price_pence)} is refunded to the direct payment card you paid with, and goes back "
                     f"to {whose} direct payment. Refunds usually take 5 to 10 working days.")
         return f"You have not paid yet, so nothing is taken from {whose} direct payment."
-    if booking.funding == "card":
+    if funding is Funding.CARD:
         if paid:
             return (f"{pounds(booking.price_pence)} is refunded to the card you paid with. "
                     "Refunds usually take 5 to 10 working days.")
         return "You have not paid yet, so there is nothing to refund."
-    if booking.funding == "pay_provider":
+    if funding is Funding.PAY_PROVIDER:
         return f"You pay {provider} directly: ask them to give back anything you have paid ({pounds(booking.price_pence)})."
     return "This place is free, so there is nothing to give back."
 
@@ -421,17 +423,6 @@ def cancelling_closed_reason(session: Session) -> str:
     return (f"Cancelling online closed {london(cancelling_closes_at(session))}, "
             f"{session.offer.cancel_cutoff_hours} hours before the session. "
             f"Please contact {session.offer.provider.name}.")
-
-
-def waiting_positions(entries: list[WaitingListEntry]) -> dict[int, int]:
-    """Each waiting entry's place in its session's queue (1 is next), counting only families still waiting."""
-    positions = {}
-    for entry in entries:
-        positions[entry.id] = 1 + db.session.scalar(
-            select(func.count(WaitingListEntry.id)).where(
-                WaitingListEntry.session_id == entry.session_id, WaitingListEntry.status == WaitingStatus.WAITING,
-                WaitingListEntry.id < entry.id))
-    return positions
 
 
 def cancel_booking(booking: Booking, *, by: User, reason: str = "Cancelled by the family") -> list[Booking]:
@@ -482,78 +473,3 @@ def release_places(bookings: list[Booking], *, reason: str, by: User | None) -> 
         notify.queue(first.booked_by.email, f"Booking cancelled: {first.session.offer.title}", "booking_cancelled",
                      bookings=released, session=first.session, when=to_london(first.session.starts_at), reason=reason)
     return released
-
-
-# --- waiting lists -------------------------------------------------------------------------------
-
-def join_waiting_list(family: User, session: Session, children: list[Child], *, carer_places: int = 0,
-                      declared_meets_criteria: bool = False) -> WaitingListEntry:
-    lock_capacity([session])
-    room = settle(session)
-    check_can_book(family, session, children, carer_places, declared_meets_criteria, utcnow())
-    existing = db.session.scalar(
-        select(WaitingListEntry).where(
-            WaitingListEntry.session_id == session.id,
-            WaitingListEntry.family_id == family.id,
-            WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]),
-        )
-    )
-    if existing is not None:
-        raise DomainError("You are already on the waiting list for this session.")
-    needed = len(children) + carer_places
-    staff = staff_needed(children)
-    if room.fits(needed, staff):
-        raise DomainError("There are places left on this session, so you can book one now instead of waiting.")
-    entry = WaitingListEntry(session=session, family=family, child_ids=[c.id for c in children],
-                             carer_places=carer_places, places=needed, staff_units=staff)
-    db.session.add(entry)
-    db.session.flush()
-    record("waiting_list_joined", entry, by=family, places=needed)
-    return entry
-
-
-def leave_waiting_list(entry: WaitingListEntry, *, by: User) -> None:
-    if entry.family_id != by.id:
-        raise NotAllowed("You can only change your own waiting list places.")
-    if entry.status not in (WaitingStatus.WAITING, WaitingStatus.OFFERED):
-        raise DomainError("You are no longer on this waiting list.")
-    lock_capacity([entry.session])
-    was_offered = entry.status is WaitingStatus.OFFERED
-    entry.status = WaitingStatus.LEFT
-    record("waiting_list_left", entry, by=by, declined_offer=was_offered)
-    db.session.flush()
-    settle(entry.session)
-
-
-def accept_waiting_offer(entry: WaitingListEntry, funding: str, *, by: User,
-                         declared_meets_criteria: bool = False) -> list[Booking]:
-    """Turn the places offered to a waiting family into bookings."""
-    if entry.family_id != by.id:
-        raise NotAllowed("You can only accept places offered to you.")
-    session = entry.session
-    lock_capacity([session])
-    db.session.refresh(entry)
-    if entry.status is WaitingStatus.OFFERED and entry.offer_expires_at <= utcnow():
-        settle(session)
-    if entry.status is not WaitingStatus.OFFERED:
-        raise DomainError("This offer of a place has expired or has already been answered.")
-    children = [c for c in entry.children() if c is not None]
-    bookings = book_places(by, session, children, funding, carer_places=entry.carer_places,
-                           declared_meets_criteria=declared_meets_criteria, by=by, accepting=entry)
-    record("waiting_offer_accepted", entry, by=by)
-    return bookings
-
-
-def expire_waiting_offers() -> int:
-    """Pass on every waiting-list offer not taken in time (run by ``flask expire-offers``)."""
-    session_ids = db.session.scalars(
-        select(WaitingListEntry.session_id).where(
-            WaitingListEntry.status == WaitingStatus.OFFERED, WaitingListEntry.offer_expires_at <= utcnow()
-        ).distinct()
-    ).all()
-    for session_id in session_ids:
-        session = db.session.get(Session, session_id)
-        lock_capacity([session])
-        settle(session)
-        db.session.commit()
-    return len(session_ids)

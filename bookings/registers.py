@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from bookings import funding as funding_methods
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.formatting import london_date, london_time
 from portal.models import NEEDS, Child, SupportLevel, User, record
-from portal.templating import london_date, london_time
 from portal.timeutil import utcnow
 from providers.models import Attendance, Booking, BookingStatus, Session, SessionStatus
 

@@ -7,9 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from bookings import funding as funding_methods
+from budgets.models import Payment
 from portal.access import family_required, owned_or_404
-from portal.errors import DomainError, NotAllowed, SessionFull
+from portal.attempts import attempt, form_status
+from portal.errors import NotAllowed, SessionFull
 from portal.extensions import db
+from portal.formatting import plural
 from portal.forms import AcceptOfferForm, BookingForm, ConfirmForm, WaitingListForm
 from portal.timeutil import utcnow
 from providers.models import (
@@ -22,7 +25,7 @@ from providers.models import (
     WaitingStatus,
 )
 
-from . import payments, places
+from . import payments, places, waiting_lists
 
 bp = Blueprint("bookings", __name__)
 
@@ -40,7 +43,7 @@ def _prepare_places(form, session: Session) -> dict[int, str]:
     # Those who can go first, so the error summary's link lands on a checkbox that can take the focus.
     children = sorted(current_user.children, key=lambda c: c.id in cannot_go)
     form.children.choices = [(c.id, c.full_name) for c in children]
-    form.carer_places.choices = [(n, "No carer place" if n == 0 else f"{n} carer place{'s' if n > 1 else ''}")
+    form.carer_places.choices = [(n, "No carer place" if n == 0 else f"{plural(n, 'carer place')}")
                                  for n in range(0, max(len(current_user.children), 1) + 1)]
     return cannot_go
 
@@ -65,12 +68,13 @@ def _booked(bookings, session: Session, message: str):
     if bookings[0].payment_id is None:
         flash(f"{message} {places.what_to_pay(bookings)} We have sent you an email.", "success")
         return redirect(url_for("bookings.my_bookings"))
-    payment = db.session.get(payments.Payment, bookings[0].payment_id)
-    try:
-        return redirect(payments.start_checkout(payment), 303)
-    except DomainError as problem:
-        flash(str(problem), "error")
+    payment = db.session.get(Payment, bookings[0].payment_id)
+    checkout_url = payments.start_checkout(payment)
+    db.session.commit()
+    if checkout_url is None:
+        flash(payments.CHECKOUT_UNAVAILABLE, "error")
         return redirect(url_for("bookings.book", session_id=session.id))
+    return redirect(checkout_url, 303)
 
 
 def _bookable_session_or_404(session_id: int) -> Session:
@@ -95,30 +99,18 @@ def book(session_id: int):
     form = BookingForm()
     cannot_go = _prepare_places(form, session)
     unavailable = _funding_step(form, session)
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
-            children = _chosen_children(form.children.data)
-            bookings = places.book_places(current_user, session, children, form.funding.data,
-                                            carer_places=form.carer_places.data,
-                                            declared_meets_criteria=bool(form.declared.data))
-        except SessionFull as full:
-            db.session.rollback()
-            form.form_errors.append(str(full))
-            return render_template("bookings/book.html", session=session, form=form, full=True,
-                                   unavailable=unavailable, cannot_go=cannot_go), 409
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 403 if isinstance(problem, NotAllowed) else 409
-        else:
-            db.session.commit()
-            return _booked(bookings, session, f"Your booking is confirmed: {len(bookings)} "
-                           f"place{'s' if len(bookings) > 1 else ''} on {session.offer.title}.")
-    elif form.errors:
-        status = 422
-    return render_template("bookings/book.html", session=session, form=form, full=False,
-                           unavailable=unavailable, cannot_go=cannot_go), status
+        with attempt(form) as done:
+            bookings = places.book_places(current_user, session, _chosen_children(form.children.data),
+                                          form.funding.data, carer_places=form.carer_places.data,
+                                          declared_meets_criteria=bool(form.declared.data))
+        if done.ok:
+            return _booked(bookings, session, f"Your booking is confirmed: {plural(len(bookings), 'place')} "
+                           f"on {session.offer.title}.")
+    full = done is not None and isinstance(done.problem, SessionFull)
+    return render_template("bookings/book.html", session=session, form=form, full=full,
+                           unavailable=unavailable, cannot_go=cannot_go), form_status(form, done)
 
 
 @bp.route("/sessions/<int:session_id>/waiting-list", methods=["GET", "POST"])
@@ -133,24 +125,18 @@ def join_waiting_list(session_id: int):
                                reason=f"{closed} Places are no longer offered from its waiting list."), 409
     form = WaitingListForm()
     cannot_go = _prepare_places(form, session)
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
-            children = _chosen_children(form.children.data)
-            entry = places.join_waiting_list(current_user, session, children, carer_places=form.carer_places.data,
-                                               declared_meets_criteria=bool(form.declared.data))
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 403 if isinstance(problem, NotAllowed) else 409
-        else:
-            db.session.commit()
-            flash(f"You are on the waiting list for {entry.places} place{'s' if entry.places > 1 else ''}. "
+        with attempt(form) as done:
+            entry = waiting_lists.join_waiting_list(
+                current_user, session, _chosen_children(form.children.data), carer_places=form.carer_places.data,
+                declared_meets_criteria=bool(form.declared.data))
+        if done.ok:
+            flash(f"You are on the waiting list for {plural(entry.places, 'place')}. "
                   "We will email you if a place comes free.", "success")
             return redirect(url_for("bookings.my_bookings"))
-    elif form.errors:
-        status = 422
-    return render_template("bookings/waiting_list.html", session=session, form=form, cannot_go=cannot_go), status
+    return render_template("bookings/waiting_list.html", session=session, form=form,
+                           cannot_go=cannot_go), form_status(form, done)
 
 
 @bp.get("/bookings")
@@ -182,7 +168,7 @@ def my_bookings():
                      if not places.can_cancel_online(b.session, now)}
     return render_template("bookings/my_bookings.html", held=held, upcoming=upcoming, past=past[::-1], cancelled=cancelled,
                            offered=offered, waiting=waiting, to_pay=to_pay, cancel_closed=cancel_closed,
-                           positions=places.waiting_positions(waiting), form=ConfirmForm())
+                           positions=waiting_lists.positions(waiting), form=ConfirmForm())
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
@@ -192,19 +178,16 @@ def cancel(booking_id: int):
     form = ConfirmForm()
     page = dict(booking=booking, form=form, comes_back=places.what_comes_back(booking),
                 closed=None if places.can_cancel_online(booking.session) else places.cancelling_closed_reason(booking.session))
+    done = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             released = places.cancel_booking(booking, by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            return render_template("bookings/cancel.html", **page), 409
-        db.session.commit()
-        flash(f"Your booking for {booking.session.offer.title} has been cancelled"
-              f"{' (with the carer place booked with it)' if len(released) > 1 else ''}. "
-              f"{page['comes_back']}", "success")
-        return redirect(url_for("bookings.my_bookings"))
-    return render_template("bookings/cancel.html", **page)
+        if done.ok:
+            flash(f"Your booking for {booking.session.offer.title} has been cancelled"
+                  f"{' (with the carer place booked with it)' if len(released) > 1 else ''}. "
+                  f"{page['comes_back']}", "success")
+            return redirect(url_for("bookings.my_bookings"))
+    return render_template("bookings/cancel.html", **page), form_status(form, done)
 
 
 @bp.route("/waiting-list/<int:entry_id>/accept", methods=["GET", "POST"])
@@ -214,38 +197,27 @@ def accept_offer(entry_id: int):
     session = entry.session
     form = AcceptOfferForm()
     unavailable = _funding_step(form, session)
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
-            bookings = places.accept_waiting_offer(entry, form.funding.data, by=current_user,
-                                                     declared_meets_criteria=bool(form.declared.data))
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 409
-        else:
-            db.session.commit()
+        with attempt(form) as done:
+            bookings = waiting_lists.accept_waiting_offer(entry, form.funding.data, by=current_user,
+                                                          declared_meets_criteria=bool(form.declared.data))
+        if done.ok:
             return _booked(bookings, session,
                            f"You have accepted the place on {session.offer.title}. Your booking is confirmed.")
-    elif form.errors:
-        status = 422
     return render_template("bookings/accept_offer.html", entry=entry, session=session, form=form,
-                           targeted=session.offer.tier is Tier.TARGETED, unavailable=unavailable), status
+                           targeted=session.offer.tier is Tier.TARGETED,
+                           unavailable=unavailable), form_status(form, done)
 
 
 @bp.post("/waiting-list/<int:entry_id>/leave")
 @family_required
 def leave_waiting_list(entry_id: int):
     entry = owned_or_404(WaitingListEntry, entry_id, "family_id")
-    form = ConfirmForm()
-    if not form.validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        places.leave_waiting_list(entry, by=current_user)
-    except DomainError as problem:
-        db.session.rollback()
-        flash(str(problem), "error")
-        return redirect(url_for("bookings.my_bookings"))
-    db.session.commit()
-    flash(f"You have left the waiting list for {entry.session.offer.title}.", "success")
+    with attempt() as done:
+        waiting_lists.leave_waiting_list(entry, by=current_user)
+    if done.ok:
+        flash(f"You have left the waiting list for {entry.session.offer.title}.", "success")
     return redirect(url_for("bookings.my_bookings"))

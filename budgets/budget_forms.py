@@ -20,8 +20,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.formatting import pounds
 from portal.forms import PlainRadioField, RealDateField
-from portal.templating import pounds
 
 from .models import BudgetKind, DecisionKind
 

@@ -23,8 +23,10 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import family_required, get_or_404, role_required
+from portal.attempts import attempt, form_status
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.formatting import pounds_plain
 from portal.models import Child, Role, User, has_approved_assessment, record
 from portal.paging import page_arg
 from portal.timeutil import to_london
@@ -168,31 +170,24 @@ def new_budget(child_id: int):
     assessed = has_approved_assessment(child)
     existing = db.session.scalars(select(PersonalBudget).where(PersonalBudget.child_id == child.id)
                                   .order_by(PersonalBudget.starts_on.desc(), PersonalBudget.id.desc())).all()
-    status = 200
+    done = None
     if form.validate_on_submit():
         step = request.form.get("step")
         if step == RECORD:
-            try:
+            with attempt(form) as done:
                 budget = money.allocate_budget(
                     child, kind=BudgetKind(form.kind.data), amount_pence=form.amount.data,
                     starts_on=form.starts_on.data, ends_on=form.ends_on.data, review_on=form.review_on.data,
                     reasons=form.reasons.data, by=current_user)
-            except DomainError as problem:
-                db.session.rollback()
-                form.form_errors.append(str(problem))
-                status = 409
-            else:
-                db.session.commit()
+            if done.ok:
                 flash(f"The panel decision has been recorded and {child.first_name}’s family has been emailed.",
                       "success")
                 return redirect(url_for(".budget", budget_id=budget.id))
         elif step != EDIT:
             return render_template("budgets/check_new_budget.html", child=child, form=form,
                                    kind=BudgetKind(form.kind.data))
-    elif form.errors:
-        status = 422
     return render_template("budgets/new_budget.html", child=child, form=form, assessed=assessed,
-                           existing=existing), status
+                           existing=existing), form_status(form, done)
 
 
 @bp.get("/trust/personal-budgets/<int:budget_id>")
@@ -212,21 +207,16 @@ def budget(budget_id: int):
 def change_budget(budget_id: int):
     budget = _budget_or_404(budget_id)
     form = ChangeBudgetForm(seen=_latest_decision(budget))
-    status = 200
+    done = None
     if form.validate_on_submit():
         step = request.form.get("step")
         if step == RECORD:
-            try:
+            with attempt(form) as done:
                 _check_nothing_decided_since(budget, form)
                 decision = money.change_budget(budget, form.kind, amount_pence=form.amount.data or 0,
                                                reasons=form.reasons.data, notice_on=form.notice_on.data,
                                                by=current_user)
-            except DomainError as problem:
-                db.session.rollback()
-                form.form_errors.append(str(problem))
-                status = 409
-            else:
-                db.session.commit()
+            if done.ok:
                 flash(f"{money.decision_title(decision)}. {budget.child.first_name}’s family has been emailed.",
                       "success")
                 return redirect(url_for(".budget", budget_id=budget.id))
@@ -234,10 +224,8 @@ def change_budget(budget_id: int):
             return render_template("budgets/check_change.html", budget=budget, form=form, kind=form.kind,
                                    change_label=CHANGES[form.change.data], left=money.unspent(budget),
                                    today=money.today())
-    elif form.errors:
-        status = 422
     return render_template("budgets/change_budget.html", budget=budget, form=form, left=money.unspent(budget),
-                           ended=budget.status is BudgetStatus.ENDED), status
+                           ended=budget.status is BudgetStatus.ENDED), form_status(form, done)
 
 
 def _latest_decision(budget: PersonalBudget) -> str:
@@ -340,11 +328,6 @@ def _cell(text: str | None) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _pounds_plain(pence: int) -> str:
-    whole, part = divmod(abs(pence), 100)
-    return f"{'-' if pence < 0 else ''}{whole}.{part:02d}"
-
-
 @bp.get("/trust/direct-payments.csv")
 @trust_required
 def direct_payments_csv():
@@ -371,7 +354,7 @@ def direct_payments_csv():
         for (at, first, last, child_id, budget_id, transaction_id, kind, account, amount, reason, by, booking_id,
              payment_id, decision_id) in db.session.execute(query.execution_options(yield_per=1000)):
             writer.writerow([to_london(at).strftime("%Y-%m-%d %H:%M:%S"), _cell(f"{first} {last}"), child_id,
-                             budget_id, transaction_id, kind.value, account, amount, _pounds_plain(amount),
+                             budget_id, transaction_id, kind.value, account, amount, pounds_plain(amount),
                              _cell(reason), _cell(by), booking_id or "", payment_id or "", decision_id or ""])
             if buffer.tell() > 64_000:
                 yield buffer.getvalue()

@@ -6,7 +6,7 @@ from flask import Flask
 
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.templating import pounds
+from portal.formatting import plural, pounds
 
 from . import services
 from .models import DecisionKind, PanelDecision
@@ -38,7 +38,7 @@ def register_commands(app: Flask) -> None:
                 applied += 1
                 click.echo(f"Applied decision {decision_id} on personal budget {decision.budget_id}: "
                            f"{_what(decision)}.")
-        click.echo(f"Applied {applied} budget change{'s' if applied != 1 else ''} due on or before "
+        click.echo(f"Applied {plural(applied, 'budget change')} due on or before "
                    f"{services.long_date(day)}." + (f" {refused} could not be applied." if refused else ""))
 
 

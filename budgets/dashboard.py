@@ -13,12 +13,17 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, case, func, or_, select
 
 from portal.extensions import db
+from portal.formatting import plural
 from portal.models import Assessment, AssessmentStatus, Child, Locality, User
-from portal.timeutil import london_midnight_utc, to_london, utcnow
+from portal.timeutil import london_midnight_utc, utcnow
+from portal.timeutil import (
+    london_today as today,  # the module's calendar, as the tests move it
+)
 from providers.models import (
     Body,
     Booking,
     Category,
+    Funding,
     Offer,
     OfferStatus,
     PaymentRoute,
@@ -42,21 +47,14 @@ from .models import (
     financial_year,
 )
 
-TIERS = {Body.COUNCIL: (Tier.UNIVERSAL, Tier.TARGETED), Body.TRUST: (Tier.SPECIALIST,)}
 TOP_PROVIDERS = 10
 PLACES_AHEAD_DAYS = 90
 # Places an envelope or a personal budget pays for (a direct payment is a personal budget paid by card).
-FUNDED_BY_BODY = ("council_funded", "personal_budget", "direct_payment")
-FUNDING_LABELS = {"council_funded": "Funded by the council", "personal_budget": "Managed personal budget",
-                  "direct_payment": "Direct payment (paid by card)"}
+FUNDED_BY_BODY = [funding for funding in Funding if funding.draws_on_a_body]
 # Personal budget money is committed to a child, not yet to a provider, locality or kind of break.
 NOT_TIED = {"tier": "Not tied to a tier", "provider": "Held in personal budgets, not yet spent with a provider",
             "locality": "Held in personal budgets, not yet spent in a locality",
             "category": "Held in personal budgets, not yet spent on a kind of break"}
-
-
-def today() -> date:
-    return to_london(utcnow()).date()
 
 
 def month_name(month: str) -> str:
@@ -125,7 +123,7 @@ def by_tier(envelope: Envelope) -> list[Line]:
     order = {tier.value: n for n, tier in enumerate(Tier)}
     lines = _lines(_sums(envelope, Rollup.tier), {t.value: t.label for t in Tier}, NOT_TIED["tier"])
     shown = {line.key for line in lines}
-    lines += [Line(tier.value, tier.label, 0, 0) for tier in TIERS[envelope.body] if tier.value not in shown]
+    lines += [Line(tier.value, tier.label, 0, 0) for tier in envelope.body.tiers if tier.value not in shown]
     return sorted(lines, key=lambda line: order.get(line.key, len(order)))
 
 
@@ -160,7 +158,7 @@ def provider_summary(envelope: Envelope, top: int = TOP_PROVIDERS) -> ProviderSu
     not_tied = next((line for line in lines if line.key == "0"), None)
     providers = [line for line in lines if line.key != "0"]
     rest = providers[top:]
-    others = Line("others", f"{len(rest):,} other provider{'s' if len(rest) != 1 else ''}",
+    others = Line("others", f"{plural(len(rest), 'other provider')}",
                   sum(line.committed for line in rest), sum(line.spent for line in rest)) if rest else None
     return ProviderSummary(top=providers[:top], others=others, others_count=len(rest), not_tied=not_tied,
                            count=len(providers))
@@ -301,7 +299,7 @@ def waiting_lists(body: Body, limit: int = 5) -> Waiting:
                    Provider.name.label("provider"))
             .join(Offer, Session.offer_id == Offer.id).join(Provider, Offer.provider_id == Provider.id)
             .where(Session.id.in_(session_ids[start:start + 500])))
-            if row.status is SessionStatus.OPEN and row.starts_at > now and row.tier in TIERS[body]})
+            if row.status is SessionStatus.OPEN and row.starts_at > now and row.tier in body.tiers})
     families = places = 0
     by_offer: dict[int, list] = {}
     for entry in entries:
@@ -346,7 +344,7 @@ def places_per_child(body: Body, on: datetime | None = None) -> list[LocalityPla
         .join(Offer, Session.offer_id == Offer.id)
         .where(Session.starts_at > now, Session.starts_at <= now + timedelta(days=PLACES_AHEAD_DAYS),
                Session.status == SessionStatus.OPEN, Offer.status == OfferStatus.PUBLISHED,
-               Offer.tier.in_(TIERS[body]))
+               Offer.tier.in_(body.tiers))
         .group_by(Offer.locality_id)).all())
     children = select(Child.locality_id, func.count(func.distinct(Child.id))).where(Child.locality_id.is_not(None))
     if body is Body.TRUST:
@@ -497,7 +495,7 @@ def remittance(body: Body, month: str) -> list[RemittanceLine]:
         .join(Session, Booking.session_id == Session.id).join(Offer, Session.offer_id == Offer.id)
         .join(Provider, Offer.provider_id == Provider.id)
         .where(Session.starts_at >= starts, Session.starts_at < ends, Booking.delivered_at.is_not(None),
-               Booking.funding.in_(FUNDED_BY_BODY), Booking.funded_pence > 0, Offer.tier.in_(TIERS[body]),
+               Booking.funding.in_(FUNDED_BY_BODY), Booking.funded_pence > 0, Offer.tier.in_(body.tiers),
                or_(Provider.stripe_account_id.is_(None), Provider.stripe_account_id == ""))
         .order_by(Provider.name, Provider.id, Session.starts_at, Booking.id)).all()
     return [RemittanceLine(*row) for row in rows]

@@ -25,13 +25,13 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import role_required
-from portal.errors import DomainError, NotAllowed
+from portal.attempts import attempt, form_status
 from portal.extensions import db
+from portal.formatting import pounds
 from portal.models import Role
 from portal.paging import page_arg
-from portal.templating import pounds
 from portal.timeutil import to_london
-from providers.models import Body
+from providers.models import Body, Funding
 
 from . import dashboard as queries
 from . import ledger
@@ -42,7 +42,6 @@ from .services import body_of, set_envelope
 bp = Blueprint("money", __name__, url_prefix="/money")
 
 commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
-BODY_NAMES = {Body.COUNCIL: "Council", Body.TRUST: "Children’s trust"}
 
 
 def _bodies() -> list[Body]:
@@ -90,32 +89,21 @@ def envelopes():
     bodies = _bodies()
     form = EnvelopeForm()
     form.year.choices = [(str(year), _year_choice(year)) for year in _years()]
-    status = 200
+    done = None
     if request.method == "POST":
         # A commissioner may only set their own body's budget: say so plainly rather than ignore the choice.
         body = _body(request.form.get("body"))
         if len(bodies) == 1:
             form.body.data = body.value
         if form.validate_on_submit():
-            year = int(form.year.data)
-            try:
-                envelope = set_envelope(Body(form.body.data), year, form.amount.pence, by=current_user,
+            with attempt(form) as done:
+                envelope = set_envelope(Body(form.body.data), int(form.year.data), form.amount.pence, by=current_user,
                                         reason=form.reason.data.strip(), warn_first=form.warn_first.percent,
                                         warn_second=form.warn_second.percent)
-            except NotAllowed:
-                db.session.rollback()
-                abort(403)
-            except DomainError as problem:
-                db.session.rollback()
-                form.form_errors.append(str(problem))
-                status = 409
-            else:
-                db.session.commit()
+            if done.ok:
                 flash(f"{envelope.label}: the budget is now {pounds(envelope.amount_pence)}, with warnings at "
                       f"{envelope.warn_first}% and {envelope.warn_second}% used.", "success")
                 return redirect(url_for(".envelopes", body=envelope.body.value, year=envelope.year))
-        else:
-            status = 422
     else:
         body, year = _body(request.args.get("body")), _year(request.args.get("year"))
         if year not in _years():
@@ -130,8 +118,7 @@ def envelopes():
         for year in _years():
             envelope = queries.envelope_of(each, year)
             rows.append((each, year, envelope, ledger.figures(envelope) if envelope is not None else None))
-    return render_template("money/envelopes.html", form=form, rows=rows, bodies=bodies,
-                           body_names=BODY_NAMES, year_label=year_label), status
+    return render_template("money/envelopes.html", form=form, rows=rows, bodies=bodies, year_label=year_label), form_status(form, done)
 
 
 # --- the dashboard -------------------------------------------------------------------------------------
@@ -154,7 +141,7 @@ def dashboard():
     remittance_form = RemittanceForm(formdata=None)
     remittance_form.month.choices = [(m, queries.month_name(m)) for m in queries.remittance_months()]
     remittance_form.month.data = queries.remittance_months()[1]
-    context = dict(body=body, year=year, bodies=_bodies(), years=_switch_years(body), body_names=BODY_NAMES,
+    context = dict(body=body, year=year, bodies=_bodies(), years=_switch_years(body),
                    year_label=year_label, remittance_form=remittance_form)
     if envelope is None:
         return render_template("money/dashboard.html", board=None, **context)
@@ -171,8 +158,7 @@ def providers():
     page, size = page_arg(), current_app.config["PAGE_SIZE"]
     lines, total = queries.provider_page(envelope, page, size)
     return render_template("money/providers.html", envelope=envelope, lines=lines, total=total, page=page,
-                           pages=max(1, math.ceil(total / size)), body=body, year=year, bodies=_bodies(),
-                           body_names=BODY_NAMES)
+                           pages=max(1, math.ceil(total / size)), body=body, year=year, bodies=_bodies())
 
 
 # --- CSV exports ---------------------------------------------------------------------------------------
@@ -255,7 +241,7 @@ def remittance_csv():
     total = provider_total = 0
     for n, each in enumerate(lines):
         rows.append([each.booking_id, each.provider, each.offer, f"{to_london(each.starts_at):%Y-%m-%d}",
-                     queries.FUNDING_LABELS.get(each.funding, each.funding), each.amount_pence,
+                     Funding(each.funding).label, each.amount_pence,
                      _decimal_pounds(each.amount_pence)])
         total += each.amount_pence
         provider_total += each.amount_pence

@@ -19,13 +19,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.extensions import db
 from portal.models import User
 from portal.timeutil import to_london, utcnow
-from providers.models import Booking, BookingStatus
+from providers.models import Booking, BookingStatus, Funding
 
 from .models import (
     Account,
@@ -105,17 +105,27 @@ def _upsert(model, keys: dict, column: str, amount: int) -> None:
     db.session.execute(statement)
 
 
+def posting_lines(kind: EntryKind, legs: list[Leg], at: datetime) -> list[dict]:
+    """The ledger lines a posting writes, as ``ledger_lines`` rows without their transaction id: one for each leg
+    that moves money, with its bucket and London month. Raises Unbalanced unless they sum to zero. ``post`` writes
+    them one transaction at a time; a bulk loader (the demo) can insert them as they are."""
+    legs = [leg for leg in legs if leg.amount_pence != 0]
+    if sum(leg.amount_pence for leg in legs) != 0:
+        raise Unbalanced(f"{kind.value} does not balance: {[(l.account, l.amount_pence) for l in legs]}")
+    month = to_london(at).strftime("%Y-%m")
+    return [dict(account=leg.account, amount_pence=leg.amount_pence, envelope_id=leg.envelope_id,
+                 bucket=bucket_of(leg.account), month=month, tier=leg.dims.tier, provider_id=leg.dims.provider_id,
+                 locality_id=leg.dims.locality_id, category=leg.dims.category) for leg in legs]
+
+
 def post(kind: EntryKind, legs: list[Leg], *, reason: str, by: User | None, envelope: Envelope | None = None,
          booking=None, payment=None, decision=None, budget: PersonalBudget | None = None,
          at: datetime | None = None) -> LedgerTransaction:
     """Write one balanced transaction, and move the cached balances and roll-ups with it."""
-    legs = [leg for leg in legs if leg.amount_pence != 0]
-    if sum(leg.amount_pence for leg in legs) != 0:
-        raise Unbalanced(f"{kind.value} does not balance: {[(l.account, l.amount_pence) for l in legs]}")
-    if not legs:
-        return None
     at = at or utcnow()
-    month = to_london(at).strftime("%Y-%m")
+    lines = posting_lines(kind, legs, at)
+    if not lines:
+        return None
     transaction = LedgerTransaction(
         at=at, kind=kind, reason=reason, by_id=by.id if by is not None else None,
         envelope_id=envelope.id if envelope is not None else None,
@@ -126,19 +136,14 @@ def post(kind: EntryKind, legs: list[Leg], *, reason: str, by: User | None, enve
     )
     db.session.add(transaction)
     db.session.flush()
-    for leg in legs:
-        bucket = bucket_of(leg.account)
-        db.session.add(LedgerLine(
-            transaction_id=transaction.id, account=leg.account, amount_pence=leg.amount_pence,
-            envelope_id=leg.envelope_id, bucket=bucket, month=month, tier=leg.dims.tier,
-            provider_id=leg.dims.provider_id, locality_id=leg.dims.locality_id, category=leg.dims.category,
-        ))
-        _upsert(Account, {"code": leg.account}, "balance_pence", leg.amount_pence)
-        if bucket is not Bucket.OUTSIDE and leg.envelope_id is not None:
-            _upsert(Rollup, {"envelope_id": leg.envelope_id, "bucket": bucket.name, "month": month,
-                             "tier": leg.dims.tier, "provider_id": leg.dims.provider_id,
-                             "locality_id": leg.dims.locality_id, "category": leg.dims.category},
-                    "amount_pence", leg.amount_pence)
+    for line in lines:
+        db.session.add(LedgerLine(transaction_id=transaction.id, **line))
+        _upsert(Account, {"code": line["account"]}, "balance_pence", line["amount_pence"])
+        if line["bucket"] is not Bucket.OUTSIDE and line["envelope_id"] is not None:
+            _upsert(Rollup, {"envelope_id": line["envelope_id"], "bucket": line["bucket"].name, "month": line["month"],
+                             "tier": line["tier"], "provider_id": line["provider_id"],
+                             "locality_id": line["locality_id"], "category": line["category"]},
+                    "amount_pence", line["amount_pence"])
     db.session.flush()
     return transaction
 
@@ -194,6 +199,29 @@ def figures(envelope: Envelope) -> Figures:
 
 # --- reconciliation ----------------------------------------------------------------------------------
 
+ROLLUP_KEY = ("envelope_id", "bucket", "month", "tier", "provider_id", "locality_id", "category")
+
+
+def _balances_from_lines():
+    """Each account's balance, summed from its lines (what the cached balances must equal)."""
+    return select(LedgerLine.account, func.sum(LedgerLine.amount_pence)).group_by(LedgerLine.account)
+
+
+def _rollups_from_lines():
+    """The dashboard's figures, summed from the lines (what the cached roll-ups must equal)."""
+    key = [getattr(LedgerLine, column) for column in ROLLUP_KEY]
+    return (select(*key, func.sum(LedgerLine.amount_pence))
+            .where(LedgerLine.bucket != Bucket.OUTSIDE, LedgerLine.envelope_id.is_not(None)).group_by(*key))
+
+
+def rebuild_caches() -> None:
+    """Rewrite the cached balances and roll-ups from the lines, in bulk (after a bulk load such as the demo)."""
+    db.session.execute(Account.__table__.delete())
+    db.session.execute(insert(Account.__table__).from_select(["code", "balance_pence"], _balances_from_lines()))
+    db.session.execute(Rollup.__table__.delete())
+    db.session.execute(insert(Rollup.__table__).from_select([*ROLLUP_KEY, "amount_pence"], _rollups_from_lines()))
+
+
 def check() -> list[str]:
     """Recompute everything cached from the lines. Returns the problems found (none: the ledger reconciles)."""
     problems: list[str] = []
@@ -207,8 +235,7 @@ def check() -> list[str]:
     ).all()
     problems += [f"Transaction {tid} has no lines." for tid in empty]
 
-    from_lines = dict(db.session.execute(
-        select(LedgerLine.account, func.sum(LedgerLine.amount_pence)).group_by(LedgerLine.account)).all())
+    from_lines = dict(db.session.execute(_balances_from_lines()).all())
     cached = dict(db.session.execute(select(Account.code, Account.balance_pence)).all())
     for code in sorted(set(from_lines) | set(cached)):
         if from_lines.get(code, 0) != cached.get(code, 0):
@@ -217,14 +244,9 @@ def check() -> list[str]:
         if code.startswith("budget:") and from_lines.get(code, 0) < 0:
             problems.append(f"Account {code} is below zero: {from_lines[code]}p.")
 
-    key = (LedgerLine.envelope_id, LedgerLine.bucket, LedgerLine.month, LedgerLine.tier, LedgerLine.provider_id,
-           LedgerLine.locality_id, LedgerLine.category)
-    summed = {tuple(row[:-1]): row[-1] for row in db.session.execute(
-        select(*key, func.sum(LedgerLine.amount_pence))
-        .where(LedgerLine.bucket != Bucket.OUTSIDE, LedgerLine.envelope_id.is_not(None)).group_by(*key)).all()}
+    summed = {tuple(row[:-1]): row[-1] for row in db.session.execute(_rollups_from_lines()).all()}
     rolled = {tuple(row[:-1]): row[-1] for row in db.session.execute(
-        select(Rollup.envelope_id, Rollup.bucket, Rollup.month, Rollup.tier, Rollup.provider_id, Rollup.locality_id,
-               Rollup.category, Rollup.amount_pence)).all()}
+        select(*[getattr(Rollup, column) for column in ROLLUP_KEY], Rollup.amount_pence)).all()}
     for k in sorted(set(summed) | set(rolled), key=str):
         if summed.get(k, 0) != rolled.get(k, 0):
             problems.append(f"Dashboard figure {k}: cached {rolled.get(k, 0)}p, lines sum to {summed.get(k, 0)}p.")
@@ -277,14 +299,14 @@ def _check_bookings() -> list[str]:
         select(Booking.id, Booking.status, Booking.funding, Booking.funded_pence, Booking.delivered_at,
                func.coalesce(committed_lines.c.spent, 0), func.coalesce(committed_lines.c.held, 0))
         .outerjoin(committed_lines, committed_lines.c.booking_id == Booking.id)
-        .where(Booking.funding.in_(["council_funded", "personal_budget", "direct_payment"]))
+        .where(Booking.funding.in_([f for f in Funding if f.draws_on_a_body]))
     ).all()
     # Cancelled after paying by card from a direct payment: spent until Stripe has made the refund.
     refund_owed = set(db.session.scalars(
         select(Refund.booking_id).where(Refund.booking_id.is_not(None), Refund.status != RefundStatus.SUCCEEDED)))
     for booking_id, status, funding, funded, delivered_at, spent, held in rows:
         live = status in (BookingStatus.CONFIRMED, BookingStatus.HELD)
-        if funding == "direct_payment":
+        if funding == Funding.DIRECT_PAYMENT:
             # Paid by card from the direct payment: held while the payment is open, spent once paid.
             expected = (0, funded) if status is BookingStatus.HELD else (
                 (funded, 0) if status is BookingStatus.CONFIRMED or booking_id in refund_owed else (0, 0))

@@ -71,7 +71,7 @@ class Envelope(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{'Council' if self.body is Body.COUNCIL else 'Children’s trust'} {year_label(self.year)}"
+        return f"{self.body.title} {year_label(self.year)}"
 
 
 class EntryKind(enum.Enum):

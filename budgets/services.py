@@ -13,11 +13,15 @@ from sqlalchemy import select
 from portal import notify
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
+from portal.formatting import long_date, pounds
 from portal.locking import lock_rows
 from portal.models import Child, Role, User, has_approved_assessment, record
-from portal.templating import pounds
+from portal.timeutil import (
+    london_today as today,  # the module's calendar, as the tests move it
+)
 from portal.timeutil import to_london, utcnow
 from providers.models import Body
+from providers.organisations import body_of
 
 from . import ledger, stripe_gateway
 from .ledger import SPECIALIST, envelope_account
@@ -32,22 +36,6 @@ from .models import (
     financial_year,
     year_label,
 )
-
-BODY_ROLE = {Body.COUNCIL: Role.COUNCIL, Body.TRUST: Role.TRUST}
-
-
-def body_of(user: User) -> Body | None:
-    return {Role.COUNCIL: Body.COUNCIL, Role.TRUST: Body.TRUST}.get(user.role)
-
-
-def today() -> date:
-    return to_london(utcnow()).date()
-
-
-def long_date(day: date) -> str:
-    """'1 February 2027'."""
-    return f"{day.day} {day:%B %Y}"
-
 
 # --- envelopes ------------------------------------------------------------------------------------------
 
@@ -122,7 +110,7 @@ def warn_if_over_threshold(envelope: Envelope) -> None:
 
 
 def _commissioners(body: Body) -> list[User]:
-    return db.session.scalars(select(User).where(User.role == BODY_ROLE[body], User.active.is_(True))
+    return db.session.scalars(select(User).where(User.role == body.role, User.active.is_(True))
                               .order_by(User.id)).all()
 
 

@@ -94,3 +94,11 @@ def verify_event(payload: bytes, signature: str | None) -> stripe.Event:
         return stripe.Webhook.construct_event(payload, signature, current_app.config["STRIPE_WEBHOOK_SECRET"])
     except (stripe.SignatureVerificationError, ValueError) as exc:
         raise ValueError(str(exc)) from exc
+
+
+def field_of(stripe_object, name: str, default=None):
+    """A field of a Stripe object or a plain dict (Stripe's objects are not dicts: they have no ``.get``)."""
+    if stripe_object is None or name not in stripe_object:
+        return default
+    value = stripe_object[name]
+    return default if value is None else value

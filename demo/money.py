@@ -13,8 +13,10 @@ back and, as the portal would have done had the year really happened:
   days ago (registers of the last two days are left for providers to mark);
 - sets each body's envelope for the years the places fall in, and records a resource panel decision for
   every budget;
-- writes the matching ledger transactions and lines in bulk, in time order, then fills the cached account
-  balances and dashboard roll-ups from the lines with INSERT ... SELECT ... GROUP BY, so that
+- writes the matching ledger transactions and lines in bulk, in time order: each posting's legs are the ones the
+  booking and panel paths post (accounts from ``budgets.ledger`` and the personal budget rows, dimensions as
+  ``Dims``), made into lines by ``budgets.ledger.posting_lines`` as ``post`` makes them; then fills the cached
+  account balances and dashboard roll-ups from the lines with INSERT ... SELECT ... GROUP BY, so that
   ``budgets.ledger.check()`` finds nothing to report;
 - puts a few families on the waiting lists of full upcoming sessions.
 
@@ -35,9 +37,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.sql.expression import bindparam
 
-from budgets.ledger import bucket_of
+from budgets import ledger
+from budgets.ledger import NO_DIMS, SPECIALIST, Dims, Leg, envelope_account
 from budgets.models import (
-    Account,
     Bucket,
     BudgetKind,
     BudgetStatus,
@@ -71,6 +73,16 @@ from providers.models import (
 )
 
 from .common import CHUNK, CLOSED, PAST_DAYS, RANDOM_SEED, bulk_insert
+from .words import (
+    BUDGET_PLACE_BOOKED,
+    CANCELLED,
+    COUNCIL_PLACE_BOOKED,
+    COUNCIL_REASON,
+    DIRECT_PAYMENT_REASON,
+    PANEL_REASONS,
+    PLACE_DELIVERED,
+    TRUST_REASON,
+)
 
 BLOCK_DAYS = PAST_DAYS // 7 * 7   # the seeded past window, repeated back in whole weeks
 CANCELLED_SHARE = 0.3             # for each place booked, the chance that another was booked and cancelled
@@ -79,19 +91,6 @@ COUNCIL_USED = 0.82               # the council's envelope: this share committed
 TRUST_COVERED = 0.985             # the trust's envelope covers this share of the panel's decisions
 WAITING_SESSIONS = 150            # full upcoming sessions given a waiting list (fewer in a small area)
 DEMO_DIRECT_PAYMENT = 1_200_00
-NO_DIMS = ("", 0, 0, "")
-SPECIALIST = ("specialist", 0, 0, "")
-
-COUNCIL_REASON = "Short breaks budget for {year} agreed by the council's cabinet."
-TRUST_REASON = "Short breaks budget for {year} agreed by the children's trust board."
-PANEL_REASONS = (
-    "The resource panel agreed the package in {name}'s assessment: specialist short breaks paid from a "
-    "managed personal budget, reviewed in three months.",
-    "Renewed for {year}: {name}'s needs are unchanged and the family cannot go on caring without regular breaks.",
-    "Agreed by the resource panel: {name} needs 1:1 support, which universal and targeted breaks cannot give.",
-)
-DIRECT_PAYMENT_REASON = ("The family asked to arrange {name}'s personal assistant themselves; the panel agreed a "
-                         "direct payment, to be reviewed in three months.")
 
 
 @dataclass(eq=False, slots=True)
@@ -103,7 +102,7 @@ class OfferRow:
     contribution: int
     min_age: int
     max_age: int
-    dims: tuple
+    dims: Dims
 
     @property
     def body(self) -> Body | None:
@@ -161,6 +160,7 @@ class BudgetRow:
     id: int = 0
     decision_id: int = 0
     over_envelope: bool = False
+    row: PersonalBudget | None = None  # once written: its accounts are the model's
 
 
 def add_money(echo: Callable[[str], None] = print) -> dict[str, int]:
@@ -204,7 +204,7 @@ class MoneySeed:
         self.demo_family_ids = {staff["parent@example.com"], staff["young.person@example.com"]}
         self.offers = {row.id: OfferRow(row.id, row.tier, row.payment_route, row.price_pence,
                                         row.family_contribution_pence, row.min_age, row.max_age,
-                                        (row.tier.value, row.provider_id, row.locality_id, row.category.value))
+                                        Dims.of_offer(row))
                        for row in db.session.execute(select(
                            Offer.id, Offer.tier, Offer.payment_route, Offer.price_pence,
                            Offer.family_contribution_pence, Offer.min_age, Offer.max_age, Offer.provider_id,
@@ -414,6 +414,10 @@ class MoneySeed:
                 for b in budgets]
         for budget, decision_id in zip(budgets, self._insert(PanelDecision, rows, "Panel decisions", returning=True)):
             budget.decision_id = decision_id
+        written = {row.id: row for row in db.session.scalars(
+            select(PersonalBudget).where(PersonalBudget.id.in_([b.id for b in budgets])))}
+        for budget in budgets:
+            budget.row = written[budget.id]
         self.budget_list = budgets
 
     def _write_bookings(self) -> None:
@@ -422,7 +426,7 @@ class MoneySeed:
             group_ref=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
             status=BookingStatus.CANCELLED if b.cancelled_at else BookingStatus.CONFIRMED,
             declared_meets_criteria=b.session.offer.tier is Tier.TARGETED, created_at=b.created_at,
-            cancelled_at=b.cancelled_at, cancel_reason="Cancelled by the family" if b.cancelled_at else None,
+            cancelled_at=b.cancelled_at, cancel_reason=CANCELLED if b.cancelled_at else None,
             staff_units=STAFF_UNITS[self.children[b.child_id].support_level])
             for b in self.new_bookings]
         for booking, booking_id in zip(self.new_bookings, self._insert(Booking, rows, "Earlier and cancelled bookings",
@@ -452,12 +456,17 @@ class MoneySeed:
 
     # -- the ledger
 
-    def _post(self, kind: EntryKind, at: datetime, reason: str, by_id: int | None, legs: list[tuple], *,
+    def _post(self, kind: EntryKind, at: datetime, reason: str, by_id: int | None, legs: list[Leg], *,
               envelope_id: int | None = None, booking_id: int | None = None, decision_id: int | None = None,
               budget_id: int | None = None) -> None:
-        self.transactions.append((at, kind, reason, by_id, envelope_id, booking_id, decision_id, budget_id, legs))
+        """Plan one posting: its lines are what ``ledger.post`` would write for these legs."""
+        lines = ledger.posting_lines(kind, legs, at)
+        if lines:
+            self.transactions.append((at, kind, reason, by_id, envelope_id, booking_id, decision_id, budget_id, lines))
 
     def _plan_ledger(self) -> None:
+        """The postings the booking path (``bookings.funding``) and the panel (``budgets.services``) make, leg for
+        leg."""
         self.echo("Money: planning the ledger...")
         earliest: dict[int, datetime] = {}
         for booking in self.bookings + self.new_bookings:
@@ -468,51 +477,51 @@ class MoneySeed:
             amount = offer.funded
             if offer.body is Body.COUNCIL:
                 envelope_id = self.envelopes[(Body.COUNCIL, year)]["id"]
-                available, committed = f"envelope:{envelope_id}:available", f"envelope:{envelope_id}:committed"
+                available = envelope_account(envelope_id, "available")
+                committed = envelope_account(envelope_id, "committed")
                 common = dict(envelope_id=envelope_id, booking_id=booking.id)
-                self._post(EntryKind.COMMITMENT, booking.created_at, "Council-funded place booked", booking.parent_id,
-                           [(available, -amount, envelope_id, NO_DIMS), (committed, amount, envelope_id, offer.dims)],
+                self._post(EntryKind.COMMITMENT, booking.created_at, COUNCIL_PLACE_BOOKED, booking.parent_id,
+                           [Leg(available, -amount, envelope_id, NO_DIMS), Leg(committed, amount, envelope_id, offer.dims)],
                            **common)
                 if booking.cancelled_at is not None:
-                    self._post(EntryKind.RELEASE, booking.cancelled_at, "Cancelled by the family", booking.parent_id,
-                               [(committed, -amount, envelope_id, offer.dims),
-                                (available, amount, envelope_id, NO_DIMS)], **common)
+                    self._post(EntryKind.RELEASE, booking.cancelled_at, CANCELLED, booking.parent_id,
+                               [Leg(committed, -amount, envelope_id, offer.dims),
+                                Leg(available, amount, envelope_id, NO_DIMS)], **common)
+                delivered_from = Leg(committed, -amount, envelope_id, offer.dims)
             else:
-                budget = booking.budget
-                envelope_id = self.envelopes[(Body.TRUST, year)]["id"]
-                unspent, held = f"budget:{budget.id}:unspent", f"budget:{budget.id}:held"
-                committed = f"envelope:{envelope_id}:committed"
+                budget = booking.budget.row
+                envelope_id = budget.envelope_id
                 common = dict(booking_id=booking.id, budget_id=budget.id)
-                self._post(EntryKind.COMMITMENT, booking.created_at, "From my child’s personal budget: place booked",
-                           booking.parent_id, [(unspent, -amount, envelope_id, SPECIALIST),
-                                               (held, amount, envelope_id, SPECIALIST)], **common)
+                self._post(EntryKind.COMMITMENT, booking.created_at, BUDGET_PLACE_BOOKED, booking.parent_id,
+                           [Leg(budget.account, -amount, envelope_id, SPECIALIST),
+                            Leg(budget.held_account, amount, envelope_id, SPECIALIST)], **common)
                 if booking.cancelled_at is not None:
-                    self._post(EntryKind.RELEASE, booking.cancelled_at, "Cancelled by the family", booking.parent_id,
-                               [(held, -amount, envelope_id, SPECIALIST), (unspent, amount, envelope_id, SPECIALIST)],
-                               **common)
-                committed = held
+                    self._post(EntryKind.RELEASE, booking.cancelled_at, CANCELLED, booking.parent_id,
+                               [Leg(budget.held_account, -amount, envelope_id, SPECIALIST),
+                                Leg(ledger.returns_to(budget), amount, envelope_id, SPECIALIST)], **common)
+                delivered_from = Leg(budget.held_account, -amount, envelope_id, SPECIALIST)
             if booking.delivered_at is not None:
-                self._post(EntryKind.DELIVERY, booking.delivered_at, "Place delivered", None,
-                           [(committed, -amount, envelope_id, offer.dims if offer.body is Body.COUNCIL else SPECIALIST),
-                            (f"envelope:{envelope_id}:spent", amount, envelope_id, offer.dims)],
+                self._post(EntryKind.DELIVERY, booking.delivered_at, PLACE_DELIVERED, None,
+                           [delivered_from, Leg(envelope_account(envelope_id, "spent"), amount, envelope_id, offer.dims)],
                            envelope_id=envelope_id if offer.body is Body.COUNCIL else None, booking_id=booking.id,
                            budget_id=budget.id if offer.body is Body.TRUST else None)
             earliest[envelope_id] = min(earliest.get(envelope_id, booking.created_at), booking.created_at)
         for budget in self.budget_list:
-            envelope_id = self.envelopes[(Body.TRUST, budget.year)]["id"]
+            row = budget.row
             self._post(EntryKind.ALLOCATION, budget.decided_at, budget.reasons, self.trust_id,
-                       [(f"envelope:{envelope_id}:available", -budget.amount, envelope_id, SPECIALIST),
-                        (f"budget:{budget.id}:unspent", budget.amount, envelope_id, SPECIALIST)],
-                       envelope_id=envelope_id, decision_id=budget.decision_id, budget_id=budget.id)
-            earliest[envelope_id] = min(earliest.get(envelope_id, budget.decided_at), budget.decided_at)
+                       [Leg(envelope_account(row.envelope_id, "available"), -budget.amount, row.envelope_id, SPECIALIST),
+                        Leg(row.account, budget.amount, row.envelope_id, SPECIALIST)],
+                       envelope_id=row.envelope_id, decision_id=budget.decision_id, budget_id=row.id)
+            earliest[row.envelope_id] = min(earliest.get(row.envelope_id, budget.decided_at), budget.decided_at)
         self.audit: list[dict] = []
         for (body, year), envelope in sorted(self.envelopes.items(), key=lambda item: item[1]["id"]):
             at = min(_year_start(year), earliest.get(envelope["id"], self.now) - timedelta(days=1),
                      self.now - timedelta(days=1))
             reason = (COUNCIL_REASON if body is Body.COUNCIL else TRUST_REASON).format(year=year_label(year))
             self._post(EntryKind.ALLOCATION, at, reason, envelope["updated_by_id"],
-                       [(f"source:{body.value}", -envelope["amount_pence"], envelope["id"], NO_DIMS),
-                        (f"envelope:{envelope['id']}:available", envelope["amount_pence"], envelope["id"], NO_DIMS)],
+                       # The account money comes from is named where the live path posts it (budgets.services).
+                       [Leg(f"source:{body.value}", -envelope["amount_pence"], envelope["id"]),
+                        Leg(envelope_account(envelope["id"], "available"), envelope["amount_pence"], envelope["id"])],
                        envelope_id=envelope["id"])
             self.audit.append(dict(at=at, actor_id=envelope["updated_by_id"], action="envelope_set",
                                    subject_type="Envelope", subject_id=envelope["id"], reason=reason,
@@ -536,13 +545,8 @@ class MoneySeed:
                 dict(at=at, kind=kind, reason=reason, by_id=by_id, envelope_id=envelope_id, booking_id=booking_id,
                      payment_id=None, decision_id=decision_id, budget_id=budget_id)
                 for at, kind, reason, by_id, envelope_id, booking_id, decision_id, budget_id, _ in chunk]).all()
-            rows = []
-            for transaction_id, (at, *_, legs) in zip(ids, chunk):
-                month = to_london(at).strftime("%Y-%m")
-                for account, amount, envelope_id, (tier, provider_id, locality_id, category) in legs:
-                    rows.append(dict(transaction_id=transaction_id, account=account, amount_pence=amount,
-                                     envelope_id=envelope_id, bucket=bucket_of(account), month=month, tier=tier,
-                                     provider_id=provider_id, locality_id=locality_id, category=category))
+            rows = [line | {"transaction_id": transaction_id}
+                    for transaction_id, (*_, lines) in zip(ids, chunk) for line in lines]
             db.session.execute(insert(LedgerLine.__table__), rows)
             lines += len(rows)
             self.echo(f"Ledger: {start + len(chunk):,}/{len(self.transactions):,} transactions, {lines:,} lines")
@@ -591,18 +595,7 @@ class MoneySeed:
 
 def fill_caches() -> None:
     """Recompute the cached account balances and dashboard roll-ups from every ledger line."""
-    lines = LedgerLine.__table__
-    db.session.execute(Account.__table__.delete())
-    db.session.execute(insert(Account.__table__).from_select(
-        ["code", "balance_pence"],
-        select(lines.c.account, func.sum(lines.c.amount_pence)).group_by(lines.c.account)))
-    key = [lines.c.envelope_id, lines.c.bucket, lines.c.month, lines.c.tier, lines.c.provider_id, lines.c.locality_id,
-           lines.c.category]
-    db.session.execute(Rollup.__table__.delete())
-    db.session.execute(insert(Rollup.__table__).from_select(
-        ["envelope_id", "bucket", "month", "tier", "provider_id", "locality_id", "category", "amount_pence"],
-        select(*key, func.sum(lines.c.amount_pence))
-        .where(lines.c.bucket != Bucket.OUTSIDE, lines.c.envelope_id.is_not(None)).group_by(*key)))
+    ledger.rebuild_caches()
 
 
 def _back(moment: datetime, days: int) -> datetime:

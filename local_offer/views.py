@@ -20,10 +20,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from bookings.places import booking_closes_at, bookings_open
 from portal.access import family_required
 from portal.extensions import db
+from portal.formatting import london
 from portal.forms import AssessmentRequestForm
 from portal.models import AssessmentRequest, has_approved_assessment, record
 from portal.paging import page_arg
-from portal.templating import london
 from portal.timeutil import utcnow
 from providers.models import Offer, OfferStatus, ProviderStatus, Session, SessionStatus
 

@@ -52,7 +52,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
 
-    # The composition root: every area's blueprints, imported here so that no area has to import the shell's app.
+    # The composition root plugs in every area's blueprints. Imported here, not at the top: every area imports
+    # portal.extensions and the like, which runs this package first, so a top-level import would be a circle.
     from bookings import api, payment_views, session_views
     from bookings import views as booking_views
     from budgets import budget_views, dashboard_views
@@ -71,12 +72,6 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.register_blueprint(module.bp)
     i18n.init_app(app)
 
-    @app.after_request
-    def send_refunds_asked_for(response):
-        """A cancellation that asked for card refunds has committed by now: send them to Stripe."""
-        if db.session.info.pop("refunds_requested", False):
-            payment_views.payments.send_requested_refunds()
-        return response
     api.init_app(app)
     register_filters(app)
     cli.register(app)

@@ -6,24 +6,23 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from bookings import checks as booking_checks
-from bookings import payments, places
+from bookings import commands as booking_commands
 from budgets import commands as budget_commands
 from budgets import ledger
 from budgets.models import LedgerLine, LedgerTransaction
 from demo import build
-from providers import bulk
-from providers.models import Booking, BookingStatus, Session
+from providers import commands as provider_commands
 from providers.organisations import london_today, warn_expiring_insurance
 from statements import commands as statement_commands
 
 from .extensions import db
+from .formatting import plural
 from .models import User
-from .timeutil import utcnow
 
 
 def register(app: Flask) -> None:
-
-    bulk.register_commands(app)
+    provider_commands.register_commands(app)
+    booking_commands.register_commands(app)
     statement_commands.register_commands(app)
     budget_commands.register_commands(app)
 
@@ -40,13 +39,6 @@ def register(app: Flask) -> None:
             return
         build.build(size=size, reset=reset, echo=click.echo)
 
-    @app.cli.command("expire-offers")
-    def expire_offers() -> None:
-        """Pass on waiting-list offers that were not accepted in time (run every few minutes)."""
-
-        count = places.expire_waiting_offers()
-        click.echo(f"Passed on expired offers for {count} session{'s' if count != 1 else ''}.")
-
     @app.cli.command("warn-insurance")
     @click.option("--days", type=int, default=30, show_default=True, help="Warn this many days before insurance runs out.")
     def warn_insurance(days: int) -> None:
@@ -54,7 +46,7 @@ def register(app: Flask) -> None:
 
         warned = warn_expiring_insurance(london_today(), days=days)
         db.session.commit()
-        click.echo(f"Warned {len(warned)} provider{'s' if len(warned) != 1 else ''} about insurance running out.")
+        click.echo(f"Warned {plural(len(warned), 'provider')} about insurance running out.")
 
     ledger_group = click.Group("ledger", help="The money ledger.")
     app.cli.add_command(ledger_group)
@@ -73,28 +65,6 @@ def register(app: Flask) -> None:
         for problem in problems:
             click.echo(f"  - {problem}")
         if problems:
-            click.echo(f"The ledger does not reconcile: {len(problems)} problem{'s' if len(problems) != 1 else ''}.")
+            click.echo(f"The ledger does not reconcile: {plural(len(problems), 'problem')}.")
             raise SystemExit(1)
         click.echo("The ledger reconciles.")
-
-    payments_group = click.Group("payments", help="Card payments through Stripe.")
-    app.cli.add_command(payments_group)
-
-    @payments_group.command("expire-holds")
-    def expire_holds() -> None:
-        """Release places held for card payments that were not made in time (run every few minutes)."""
-
-        session_ids = db.session.scalars(select(Booking.session_id).where(
-            Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= utcnow()).distinct()).all()
-        for session_id in session_ids:
-            session = db.session.get(Session, session_id)
-            places.lock_capacity([session])
-            places.settle(session)
-            db.session.commit()
-        click.echo(f"Released unpaid holds on {len(session_ids)} session{'s' if len(session_ids) != 1 else ''}.")
-
-    @payments_group.command("send-refunds")
-    def send_refunds() -> None:
-        """Send refunds that could not be sent when they were asked for (Stripe was unreachable)."""
-        sent = payments.send_requested_refunds(limit=1000)
-        click.echo(f"Sent {sent} refund{'s' if sent != 1 else ''}.")

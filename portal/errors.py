@@ -2,11 +2,15 @@
 
 
 class DomainError(Exception):
-    pass
+    """A rule was broken: the request conflicts with the state of things (409)."""
+
+    status = 409
 
 
 class NotAllowed(DomainError):
-    """The person may not do this to this object (a view turns it into a 403)."""
+    """The person may not do this to this object (403)."""
+
+    status = 403
 
 
 class SessionFull(DomainError):

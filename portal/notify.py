@@ -1,4 +1,5 @@
-"""Email to families and staff. Messages are queued during a unit of work and sent only after it commits."""
+"""Email to families and staff. Messages are queued during a unit of work and sent only after it commits (the
+after-commit outbox in ``portal.outbox``)."""
 from __future__ import annotations
 
 import logging
@@ -6,19 +7,15 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app, has_request_context, render_template, url_for
-from sqlalchemy import event
-from sqlalchemy.orm import Session as OrmSession
 
-from .extensions import db
+from .outbox import after_commit
 
 log = logging.getLogger(__name__)
-_QUEUE_KEY = "outbox"
 
 
 def queue(to: str, subject: str, template: str, **context) -> None:
     """Render an email now and send it once the current transaction commits (never if it rolls back)."""
-    body = render_template(f"email/{template}.txt", **context)
-    db.session().info.setdefault(_QUEUE_KEY, []).append((to, subject, body))
+    after_commit(send, to, subject, render_template(f"email/{template}.txt", **context))
 
 
 def link(endpoint: str, **values) -> str:
@@ -48,17 +45,9 @@ def send_now(to: str, subject: str, body: str) -> None:
         smtp.send_message(message)
 
 
-@event.listens_for(OrmSession, "after_commit")
-def _send_queued(session) -> None:
-    outbox = session.info.pop(_QUEUE_KEY, [])
-    for to, subject, body in outbox:
-        try:
-            send_now(to, subject, body)
-        except (OSError, smtplib.SMTPException):
-            # The change is committed; a mail failure must not turn it into an error page.
-            log.exception("Could not send email %r to %s", subject, to)
-
-
-@event.listens_for(OrmSession, "after_rollback")
-def _drop_queued(session) -> None:
-    session.info.pop(_QUEUE_KEY, None)
+def send(to: str, subject: str, body: str) -> None:
+    """Send an email after its change has committed; a mail failure must not turn that change into an error."""
+    try:
+        send_now(to, subject, body)
+    except (OSError, smtplib.SMTPException):
+        log.exception("Could not send email %r to %s", subject, to)

@@ -33,6 +33,11 @@ def to_london(moment: datetime) -> datetime:
     return moment.astimezone(LONDON)
 
 
+def london_today() -> date:
+    """Today's date in London (the portal's calendar: financial years, notice dates, review dates)."""
+    return to_london(utcnow()).date()
+
+
 def london_midnight_utc(day: date) -> datetime:
     """The UTC instant at which a London calendar day begins."""
     return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(timezone.utc)

@@ -23,16 +23,16 @@ from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import role_required
+from portal.attempts import attempt, form_status
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.formatting import pounds
 from portal.models import ACCESSIBILITY, NEEDS, AuditEvent, Locality, Role
 from portal.paging import page_arg
-from portal.templating import pounds
 from providers import offers as offer_services
 from providers import organisations
 from providers.models import (
     SUPPORT_OFFERED,
-    Body,
     Category,
     Offer,
     OfferStatus,
@@ -62,7 +62,6 @@ DECISIONS_BY_STATUS = {
     ProviderStatus.SUSPENDED: ["reinstate"],
     ProviderStatus.RETURNED: [],
 }
-COUNCIL_TIERS = [Tier.UNIVERSAL, Tier.TARGETED]
 
 
 @bp.context_processor
@@ -81,7 +80,7 @@ def _offer_scope():
     if body is None:
         return true()
     tier = func.coalesce(Offer.pending_tier, Offer.tier, type_=Offer.tier.type)
-    return tier.in_(COUNCIL_TIERS) if body is Body.COUNCIL else tier == Tier.SPECIALIST
+    return tier.in_(body.tiers)
 
 
 def _waiting_since(subject, actions: list[str]):
@@ -138,23 +137,14 @@ def _decidable_provider_or_403(provider_id: int) -> Provider:
 def provider(provider_id: int):
     provider = _decidable_provider_or_403(provider_id)
     form = ProviderDecisionForm(decisions=DECISIONS_BY_STATUS[provider.status])
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            decision, reason = form.decision.data, form.reason.data
-            try:
-                message = _decide_provider(provider, decision, reason)
-            except DomainError as problem:
-                db.session.rollback()
-                form.form_errors.append(str(problem))
-                status = 409
-            else:
-                db.session.commit()
-                flash(message, "success")
-                return redirect(url_for(".provider", provider_id=provider.id))
-        else:
-            status = 422
-    return _provider_page(provider, form, NameDecisionForm(formdata=None), status)
+    done = None
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            message = _decide_provider(provider, form.decision.data, form.reason.data)
+        if done.ok:
+            flash(message, "success")
+            return redirect(url_for(".provider", provider_id=provider.id))
+    return _provider_page(provider, form, NameDecisionForm(formdata=None), form_status(form, done))
 
 
 @bp.post("/providers/<int:provider_id>/name")
@@ -166,7 +156,7 @@ def provider_name(provider_id: int):
     if not name_form.validate_on_submit():
         return _provider_page(provider, form, name_form, 422)
     asked = provider.pending_name
-    try:
+    with attempt(name_form) as done:
         if name_form.name_decision.data == "approve":
             organisations.approve_name(provider, by=current_user, reason=name_form.name_reason.data)
             message = f"The new name {asked} has been approved. We have emailed the provider's staff."
@@ -174,11 +164,8 @@ def provider_name(provider_id: int):
             organisations.refuse_name(provider, name_form.name_reason.data, by=current_user)
             message = (f"The new name {asked} has been refused with your reasons, and {provider.name} keeps its "
                        "name. We have emailed the provider's staff.")
-    except DomainError as problem:
-        db.session.rollback()
-        name_form.form_errors.append(str(problem))
-        return _provider_page(provider, form, name_form, 409)
-    db.session.commit()
+    if not done.ok:
+        return _provider_page(provider, form, name_form, done.status)
     flash(message, "success")
     return redirect(url_for(".provider", provider_id=provider.id))
 
@@ -241,24 +228,16 @@ def offer(offer_id: int):
     if not organisations.can_decide(current_user, offer.approving_body):
         abort(403)
     form = OfferDecisionForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                message = _decide_offer(offer, form.decision.data, form.comments.data)
-            except DomainError as problem:
-                db.session.rollback()
-                form.form_errors.append(str(problem))
-                status = 409
-            else:
-                db.session.commit()
-                flash(message, "success")
-                return redirect(url_for(".offers"))
-        else:
-            status = 422
+    done = None
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            message = _decide_offer(offer, form.decision.data, form.comments.data)
+        if done.ok:
+            flash(message, "success")
+            return redirect(url_for(".offers"))
     waiting = offer.status is OfferStatus.SUBMITTED or (offer.status is OfferStatus.PUBLISHED and offer.has_pending_change)
     return render_template("approvals/offer.html", offer=offer, form=form, waiting=waiting,
-                           history=organisations.history(offer), labels=offer_services.ACTION_LABELS), status
+                           history=organisations.history(offer), labels=offer_services.ACTION_LABELS), form_status(form, done)
 
 
 def _decide_offer(offer: Offer, decision: str, comments: str) -> str:

@@ -10,17 +10,15 @@ import csv
 import io
 import re
 from collections import Counter
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import insert, select
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.formatting import plural
 from portal.locking import lock_rows
 from portal.models import User, record
 from portal.timeutil import to_london, utcnow
@@ -70,7 +68,7 @@ class UploadProblems(DomainError):
     def __init__(self, problems: list[LineProblem]):
         self.problems = problems
         count = len(problems)
-        super().__init__(f"{count:,} line{'s' if count != 1 else ''} of the file "
+        super().__init__(f"{plural(count, 'line')} of the file "
                          f"{'have' if count != 1 else 'has'} a problem. Nothing has been imported.")
 
 
@@ -298,42 +296,3 @@ def import_sessions(provider: Provider, content: str, *, by: User | None,
            offers={str(offer.id): count for offer, count in per_offer.items()})
     db.session.flush()
     return ImportResult(len(planned), dict(sorted(per_offer.items(), key=lambda item: item[0].title)))
-
-
-@click.command("import-sessions")
-@click.argument("file", type=click.File("rb"))
-@click.option("--provider-id", type=int, required=True, help="The provider whose offers the sessions belong to.")
-@with_appcontext
-def import_sessions_command(file, provider_id: int) -> None:
-    """Import sessions from a CSV file (offer, date, start time, end time, places, staff), all or nothing."""
-    provider = db.session.get(Provider, provider_id)
-    if provider is None:
-        raise click.ClickException(f"There is no provider with id {provider_id}.")
-    with ExitStack() as stack:
-        bar = None
-
-        def advance(done_now: int, total: int) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = stack.enter_context(click.progressbar(length=total, label=f"Importing {total:,} sessions"))
-            bar.update(done_now)
-
-        try:
-            result = import_sessions(provider, decode_upload(file.read()), by=None, progress=advance)
-        except UploadProblems as problems:
-            db.session.rollback()
-            for problem in problems.problems:
-                click.echo(f"Line {problem.line}: {problem.reason} ({problem.values})", err=True)
-            raise click.ClickException(str(problems)) from None
-        except DomainError as problem:
-            db.session.rollback()
-            raise click.ClickException(str(problem)) from None
-        db.session.commit()
-    for offer, count in result.by_offer.items():
-        click.echo(f"{count:,} session{'s' if count != 1 else ''} for offer {offer.id} ({offer.title})")
-    click.echo(f"Imported {result.count:,} sessions.")
-
-
-def register_commands(app) -> None:
-    """Add ``flask import-sessions`` to the app (called from portal.cli.register)."""
-    app.cli.add_command(import_sessions_command)

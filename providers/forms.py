@@ -266,6 +266,6 @@ def register_form(lines) -> FlaskForm:
 
     for line in lines:
         setattr(RegisterForm, f"booking_{line.booking_id}",
-                PlainRadioField(line.name, choices=ATTENDANCE_CHOICES, validators=[Optional()],
+                PlainRadioField(line.name, choices=ATTENDANCE_CHOICES, validators=[Optional(strip_whitespace=False)],
                                 default=line.attendance.value if line.attendance else None))
     return RegisterForm()

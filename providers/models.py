@@ -22,7 +22,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models import ACCESSIBILITY, NEEDS, Child, Locality, SupportLevel, User
+from portal.models import (
+    ACCESSIBILITY,
+    NEEDS,
+    Child,
+    Locality,
+    Role,
+    SupportLevel,
+    User,
+)
 from portal.timeutil import UTCDateTime, utcnow
 
 
@@ -36,9 +44,13 @@ class Tier(enum.Enum):
         return self.value.capitalize()
 
     @property
+    def body(self) -> "Body":
+        """The body that commissions this tier (the one table of it: ``COMMISSIONED_BY``)."""
+        return COMMISSIONED_BY[self]
+
+    @property
     def commissioner(self) -> str:
-        """The body that commissions this tier: the council for universal and targeted, the trust for specialist."""
-        return "Children's trust" if self is Tier.SPECIALIST else "Council"
+        return self.body.title
 
 
 class Category(enum.Enum):
@@ -98,11 +110,62 @@ class Body(enum.Enum):
 
     @property
     def label(self) -> str:
+        """In a sentence: "the council", "the children's trust"."""
         return "the council" if self is Body.COUNCIL else "the children's trust"
 
+    @property
+    def title(self) -> str:
+        """On its own, as a heading or in a table: "Council", "Children's trust"."""
+        return "Council" if self is Body.COUNCIL else "Children’s trust"
 
-def body_for(tier: "Tier") -> Body:
-    return Body.TRUST if tier is Tier.SPECIALIST else Body.COUNCIL
+    @property
+    def role(self) -> Role:
+        """The role its commissioners have."""
+        return COMMISSIONER_ROLE[self]
+
+    @property
+    def tiers(self) -> tuple[Tier, ...]:
+        return tuple(tier for tier, body in COMMISSIONED_BY.items() if body is self)
+
+    @classmethod
+    def of_role(cls, role: Role) -> "Body | None":
+        """The body a commissioner works for (None for anyone else, administrators included)."""
+        return next((body for body, its_role in COMMISSIONER_ROLE.items() if its_role is role), None)
+
+
+# The one table of which body commissions which tier, and which role works for which body.
+COMMISSIONED_BY = {Tier.UNIVERSAL: Body.COUNCIL, Tier.TARGETED: Body.COUNCIL, Tier.SPECIALIST: Body.TRUST}
+COMMISSIONER_ROLE = {Body.COUNCIL: Role.COUNCIL, Body.TRUST: Role.TRUST}
+
+
+class Funding(enum.StrEnum):
+    """How a booked place is paid for (stored on the booking as its value)."""
+
+    FREE = "free"
+    PAY_PROVIDER = "pay_provider"
+    COUNCIL_FUNDED = "council_funded"
+    PERSONAL_BUDGET = "personal_budget"
+    DIRECT_PAYMENT = "direct_payment"
+    CARD = "card"
+
+    @property
+    def label(self) -> str:
+        return FUNDING_LABELS[self]
+
+    @property
+    def draws_on_a_body(self) -> bool:
+        """Whether a commissioning body's money pays for the place (the council's envelope or a child's budget)."""
+        return self in (Funding.COUNCIL_FUNDED, Funding.PERSONAL_BUDGET, Funding.DIRECT_PAYMENT)
+
+
+FUNDING_LABELS = {
+    Funding.FREE: "Free",
+    Funding.PAY_PROVIDER: "Paid to the provider",
+    Funding.COUNCIL_FUNDED: "Funded by the council",
+    Funding.PERSONAL_BUDGET: "Managed personal budget",
+    Funding.DIRECT_PAYMENT: "Direct payment (paid by card)",
+    Funding.CARD: "Paid by card",
+}
 
 
 SUPPORT_OFFERED = {
@@ -289,7 +352,7 @@ class Offer(db.Model):
 
     @property
     def approving_body(self) -> Body:
-        return body_for(self.pending_tier or self.tier)
+        return (self.pending_tier or self.tier).body
 
     @property
     def has_pending_change(self) -> bool:

@@ -17,7 +17,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.errors import DomainError
+from portal.attempts import attempt, form_status
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.models import Locality
@@ -74,21 +74,14 @@ def offers():
 def new_offer():
     form = OfferForm()
     form.locality_id.choices = _locality_choices()
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             offer = offer_services.create_offer(current_user.provider, form.details(), by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 409
-        else:
-            db.session.commit()
+        if done.ok:
             flash(f"'{offer.title}' has been saved as a draft. Send it for approval when it is ready.", "success")
             return redirect(url_for(".offer", offer_id=offer.id))
-    elif form.errors:
-        status = 422
-    return render_template("providers/offers/form.html", form=form, offer=None), status
+    return render_template("providers/offers/form.html", form=form, offer=None), form_status(form, done)
 
 
 @bp.get("/provider/offers/<int:offer_id>")
@@ -115,17 +108,12 @@ def edit_offer(offer_id: int):
     form.locality_id.choices = _locality_choices()
     if not form.is_submitted():
         form.fill(offer_services.OfferDetails.of(offer))
-    status = 200
+    done = None
     if form.validate_on_submit():
         was_pending = offer.has_pending_change
-        try:
+        with attempt(form) as done:
             offer_services.update_offer(offer, form.details(), by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 409
-        else:
-            db.session.commit()
+        if done.ok:
             if offer.has_pending_change:
                 flash(f"Your changes have been saved. The new tier or price has been sent to "
                       f"{offer.approving_body.label} for approval; until then families see the current ones.", "success")
@@ -137,9 +125,7 @@ def edit_offer(offer_id: int):
             else:
                 flash("Your changes have been saved.", "success")
             return redirect(url_for(".offer", offer_id=offer.id))
-    elif form.errors:
-        status = 422
-    return render_template("providers/offers/form.html", form=form, offer=offer), status
+    return render_template("providers/offers/form.html", form=form, offer=offer), form_status(form, done)
 
 
 @bp.post("/provider/offers/<int:offer_id>/submit")
@@ -149,13 +135,10 @@ def submit_offer(offer_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with attempt(form) as done:
         offer_services.submit_offer(offer, by=current_user)
-    except DomainError as problem:
-        db.session.rollback()
-        form.form_errors.append(str(problem))
-        return _render_offer(offer, form, 409)
-    db.session.commit()
+    if not done.ok:
+        return _render_offer(offer, form, done.status)
     flash(f"'{offer.title}' has been sent to {offer.approving_body.label} for approval.", "success")
     return redirect(url_for(".offer", offer_id=offer.id))
 
@@ -165,19 +148,12 @@ def submit_offer(offer_id: int):
 def withdraw_offer(offer_id: int):
     offer = _own_offer_or_404(offer_id)
     form = WithdrawOfferForm()
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             offer_services.withdraw_offer(offer, by=current_user, reason=form.reason.data)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 409
-        else:
-            db.session.commit()
+        if done.ok:
             flash(f"'{offer.title}' has been withdrawn. It is no longer in the local offer.", "success")
             return redirect(url_for(".offer", offer_id=offer.id))
-    elif form.errors:
-        status = 422
     return render_template("providers/offers/withdraw.html", offer=offer, form=form,
-                           booked=offer_services.upcoming_booked_places(offer)), status
+                           booked=offer_services.upcoming_booked_places(offer)), form_status(form, done)

@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import case, func, or_, select
 
-from portal.errors import DomainError
+from portal.attempts import attempt, form_status
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.models import Role, User
@@ -24,7 +24,6 @@ from portal.paging import page_arg
 from portal.timeutil import utcnow
 
 from . import organisations
-from .tokens import create_token, revoke_token
 from .models import (
     ApiToken,
     Offer,
@@ -44,6 +43,7 @@ from .organisation_forms import (
     InviteForm,
     SignUpForm,
 )
+from .tokens import create_token, revoke_token
 
 bp = Blueprint("provider_orgs", __name__)
 
@@ -82,24 +82,21 @@ def sign_up():
     if current_user.is_authenticated:
         return render_template("providers/organisations/signed_in.html")
     form = SignUpForm(today=organisations.london_today())
+    done = None
     if form.validate_on_submit():
         if organisations.find_user_by_email(form.admin_email.data) is not None:
             form.admin_email.errors.append("An account already uses this email address. Sign in, or use another address")
             return render_template("providers/organisations/sign_up.html", form=form), 422
-        try:
+        with attempt(form) as done:
             provider, admin = organisations.sign_up(form.details(), form.tiers(), admin_name=form.admin_name.data,
                                                     admin_email=form.admin_email.data, password=form.password.data,
                                                     today=organisations.london_today())
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            return render_template("providers/organisations/sign_up.html", form=form), 409
-        db.session.commit()
-        login_user(admin)
-        flash(f"Thank you. We have sent {provider.name}'s application to {provider.approving_body.label} for approval. "
-              "You can prepare your offers while you wait.", "success")
-        return redirect(url_for(".dashboard"))
-    return render_template("providers/organisations/sign_up.html", form=form), 422 if form.errors else 200
+        if done.ok:
+            login_user(admin)
+            flash(f"Thank you. We have sent {provider.name}'s application to {provider.approving_body.label} for "
+                  "approval. You can prepare your offers while you wait.", "success")
+            return redirect(url_for(".dashboard"))
+    return render_template("providers/organisations/sign_up.html", form=form), form_status(form, done)
 
 
 # --- the dashboard ------------------------------------------------------------------------------------
@@ -160,18 +157,13 @@ def edit_organisation():
     form = EditOrganisationForm(obj=provider, today=organisations.london_today())
     if provider.pending_name and not form.is_submitted():
         form.name.data = provider.pending_name  # the name as the provider last asked for it
-    status = 200
+    done = None
     if form.validate_on_submit():
         was_returned = provider.status is ProviderStatus.RETURNED
         asked = provider.pending_name
-        try:
+        with attempt(form) as done:
             organisations.update_details(provider, form.details(), by=current_user, today=organisations.london_today())
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 409
-        else:
-            db.session.commit()
+        if done.ok:
             if was_returned:
                 message = "Your details have been saved and sent for approval again."
             elif provider.pending_name and provider.pending_name != asked:
@@ -181,9 +173,7 @@ def edit_organisation():
                 message = "Your organisation's details have been saved."
             flash(message, "success")
             return redirect(url_for(".organisation"))
-    elif form.errors:
-        status = 422
-    return render_template("providers/organisations/edit.html", provider=provider, form=form), status
+    return render_template("providers/organisations/edit.html", provider=provider, form=form), form_status(form, done)
 
 
 # --- staff and invitations -------------------------------------------------------------------------
@@ -215,22 +205,17 @@ def staff():
 @provider_admin_required
 def invite():
     form = InviteForm()
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             invitation, _ = organisations.invite_staff(current_user.provider, form.email.data, by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.email.errors.append(str(problem))
-            status = 409
-        else:
-            db.session.commit()
+        if done.ok:
             flash(f"We have emailed an invitation to {invitation.email}. The link works for "
                   f"{organisations.INVITE_VALID_DAYS} days.", "success")
             return redirect(url_for(".staff"))
-    elif form.errors:
-        status = 422
-    return render_template("providers/organisations/invite.html", form=form), status
+        # A refusal here is about the address typed, so it is shown beside the email field.
+        form.email.errors.append(form.form_errors.pop())
+    return render_template("providers/organisations/invite.html", form=form), form_status(form, done)
 
 
 @bp.post("/provider/invites/<int:invite_id>/cancel")
@@ -242,13 +227,10 @@ def cancel_invite(invite_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with attempt(form) as done:
         organisations.revoke_invite(invitation, by=current_user)
-    except DomainError as problem:
-        db.session.rollback()
-        form.form_errors.append(str(problem))
-        return _render_staff(form, 409)
-    db.session.commit()
+    if not done.ok:
+        return _render_staff(form, done.status)
     flash(f"The invitation to {invitation.email} has been cancelled.", "success")
     return redirect(url_for(".staff"))
 
@@ -258,19 +240,15 @@ def cancel_invite(invite_id: int):
 def remove_staff(staff_id: int):
     member = _staff_member_or_404(staff_id)
     form = ConfirmForm()
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             organisations.remove_staff(member, by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 409
-        else:
-            db.session.commit()
+        if done.ok:
             flash(f"{member.name} has been removed. They can no longer sign in.", "success")
             return redirect(url_for(".staff"))
-    return render_template("providers/organisations/remove_staff.html", member=member, form=form), status
+    return render_template("providers/organisations/remove_staff.html", member=member,
+                           form=form), form_status(form, done)
 
 
 @bp.post("/provider/staff/<int:staff_id>/admin")
@@ -280,13 +258,10 @@ def admin_rights(staff_id: int):
     form = AdminRightsForm()
     if not form.validate_on_submit():
         return _render_staff(form, 422)
-    try:
+    with attempt(form) as done:
         organisations.set_admin(member, form.make_admin.data == "yes", by=current_user)
-    except DomainError as problem:
-        db.session.rollback()
-        form.form_errors.append(str(problem))
-        return _render_staff(form, 409)
-    db.session.commit()
+    if not done.ok:
+        return _render_staff(form, done.status)
     flash(f"{member.name} is now an administrator." if member.is_provider_admin
           else f"{member.name} is no longer an administrator.", "success")
     return redirect(url_for(".staff"))
@@ -298,22 +273,16 @@ def accept_invite(invite_token: str):
     if invitation is None:
         return render_template("providers/organisations/invite_invalid.html"), 404
     form = AcceptInviteForm()
-    status = 200
+    done = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             member = organisations.accept_invite(invitation, name=form.name.data, password=form.password.data)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            status = 409
-        else:
-            db.session.commit()
+        if done.ok:
             login_user(member)
             flash(f"Welcome to {invitation.provider.name}. Your account is ready.", "success")
             return redirect(url_for(".dashboard"))
-    elif form.errors:
-        status = 422
-    return render_template("providers/organisations/accept_invite.html", invitation=invitation, form=form), status
+    return render_template("providers/organisations/accept_invite.html", invitation=invitation,
+                           form=form), form_status(form, done)
 
 
 # --- API tokens (the token service belongs to the API area: providers.tokens) ------------------------
@@ -331,17 +300,14 @@ def _render_tokens(form, status: int = 200, created: tuple | None = None):
 @provider_admin_required
 def api_tokens():
     form = ApiTokenForm()
+    done = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             token, plaintext = create_token(current_user.provider, form.name.data.strip(), by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            return _render_tokens(form, 409)
-        db.session.commit()
-        # Shown once, on this answer only: it is stored hashed and cannot be shown again.
-        return _render_tokens(ApiTokenForm(formdata=None), created=(token, plaintext))
-    return _render_tokens(form, 422 if form.errors else 200)
+        if done.ok:
+            # Shown once, on this answer only: it is stored hashed and cannot be shown again.
+            return _render_tokens(ApiTokenForm(formdata=None), created=(token, plaintext))
+    return _render_tokens(form, form_status(form, done))
 
 
 @bp.post("/provider/api-tokens/<int:api_token_id>/revoke")
@@ -352,13 +318,10 @@ def revoke_api_token(api_token_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
+    form = ApiTokenForm(formdata=None)
+    with attempt(form) as done:
         revoke_token(token, by=current_user)
-    except DomainError as problem:
-        db.session.rollback()
-        form = ApiTokenForm(formdata=None)
-        form.form_errors.append(str(problem))
-        return _render_tokens(form, 409)
-    db.session.commit()
+    if not done.ok:
+        return _render_tokens(form, done.status)
     flash(f"The token '{token.name}' has been revoked. Anything using it can no longer reach the API.", "success")
     return redirect(url_for(".api_tokens"))

@@ -17,9 +17,10 @@ from sqlalchemy.orm import joinedload
 from portal import notify
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
+from portal.formatting import plural
 from portal.locking import lock_rows
 from portal.models import AuditEvent, Role, User, record
-from portal.timeutil import to_london, utcnow
+from portal.timeutil import london_today, to_london, utcnow
 
 from .models import (
     Body,
@@ -37,7 +38,6 @@ from .models import (
 INSURANCE_WARNING_DAYS = 30
 INVITE_VALID_DAYS = 7
 
-COMMISSIONER_ROLES = {Body.COUNCIL: Role.COUNCIL, Body.TRUST: Role.TRUST}
 
 # How each recorded action reads in a history table.
 ACTION_LABELS = {
@@ -78,10 +78,6 @@ class OrganisationDetails:
     dbs_policy_confirmed: bool = False
 
 
-def london_today() -> date:
-    return to_london(utcnow()).date()
-
-
 def how_full(taken: int, capacity: int) -> int:
     """Places taken as a whole percentage, to the nearest (half up): 3 of 8 is 38%. Only a full session shows
     100% and only an empty one 0%, so a nearly full or barely started session never looks done."""
@@ -113,11 +109,11 @@ def lock(subject) -> None:
 
 def body_of(user: User) -> Body | None:
     """The commissioning body a commissioner works for (None for an administrator, who may act for both)."""
-    return {Role.COUNCIL: Body.COUNCIL, Role.TRUST: Body.TRUST}.get(user.role)
+    return Body.of_role(user.role)
 
 
 def can_decide(user: User, body: Body) -> bool:
-    return user.role is Role.ADMIN or user.role is COMMISSIONER_ROLES[body]
+    return user.role is Role.ADMIN or user.role is body.role
 
 
 def check_can_decide(user: User, body: Body) -> None:
@@ -129,12 +125,12 @@ def approving_body_for(kinds: set[Tier]) -> Body:
     """The trust approves providers of specialist breaks only; the council approves everyone else."""
     if not kinds:
         raise DomainError("Choose the kinds of break you will offer.")
-    return Body.TRUST if set(kinds) == {Tier.SPECIALIST} else Body.COUNCIL
+    return Body.TRUST if {kind.body for kind in kinds} == {Body.TRUST} else Body.COUNCIL
 
 
 def commissioners(body: Body) -> list[User]:
     return db.session.scalars(
-        select(User).where(User.role == COMMISSIONER_ROLES[body], User.active.is_(True)).order_by(User.id)
+        select(User).where(User.role == body.role, User.active.is_(True)).order_by(User.id)
     ).all()
 
 
@@ -462,8 +458,7 @@ def warn_expiring_insurance(today: date, days: int = INSURANCE_WARNING_DAYS) -> 
                      expired=provider.insurance_expires_on <= today, link=notify.link("provider_orgs.edit_organisation"))
         by_body.setdefault(provider.approving_body, []).append(provider)
     for body, expiring in by_body.items():
-        _email_commissioners(body, f"Provider insurance running out: {len(expiring)} "
-                             f"provider{'s' if len(expiring) != 1 else ''}", "insurance_expiring_commissioner",
+        _email_commissioners(body, f"Provider insurance running out: {plural(len(expiring), 'provider')}", "insurance_expiring_commissioner",
                              providers=expiring, today=today,
                              link=notify.link("approvals.providers", show="insurance"))
     return providers

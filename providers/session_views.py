@@ -23,11 +23,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from portal.access import role_required
+from portal.attempts import attempt, form_status
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.formatting import london_date, plural, session_when
 from portal.models import Role
 from portal.paging import page_arg, page_number
-from portal.templating import london_date, session_when
 from portal.timeutil import utcnow
 
 from . import bulk, sessions
@@ -101,21 +102,17 @@ def offer_sessions(offer_id: int):
 def add_session(offer_id: int):
     offer = provider_offer_or_404(offer_id)
     form = SessionForm()
+    done = None
     if form.validate_on_submit():
         starts_at = sessions.london_moment(form.day.data, form.start_time.clock)
         ends_at = sessions.london_moment(form.end_day.data or form.day.data, form.end_time.clock)
-        try:
+        with attempt(form) as done:
             session = sessions.create_session(offer, starts_at, ends_at, form.places.data, staff=form.staff.data,
                                               by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            return render_template("providers/sessions/add_session.html", offer=offer, form=form), 409
-        db.session.commit()
-        flash(f"Session added: {session_when(session)}, {session.capacity} places.", "success")
-        return redirect(url_for(".offer_sessions", offer_id=offer.id))
-    return render_template("providers/sessions/add_session.html", offer=offer, form=form), \
-        422 if form.errors else 200
+        if done.ok:
+            flash(f"Session added: {session_when(session)}, {session.capacity} places.", "success")
+            return redirect(url_for(".offer_sessions", offer_id=offer.id))
+    return render_template("providers/sessions/add_session.html", offer=offer, form=form), form_status(form, done)
 
 
 @bp.route("/offers/<int:offer_id>/series/new", methods=["GET", "POST"])
@@ -123,34 +120,30 @@ def add_session(offer_id: int):
 def add_series(offer_id: int):
     offer = provider_offer_or_404(offer_id)
     form = SeriesForm()
+    done = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             rule = sessions.weekly_rule(form.first_day.data, form.last_day.data, form.weekdays.data,
                                         int(form.interval.data))
             pattern = set(sessions.expand(rule, form.first_day.data, []))
             stray = [day for day in form.exception_days if day not in pattern]
-            if stray:
-                form.exceptions.errors = list(form.exceptions.errors) + [
-                    f"{london_date(stray[0])} is not one of the days in this pattern. "
-                    "Check the dates with no session"]
-                return render_template("providers/sessions/add_series.html", offer=offer, form=form), 422
-            series = sessions.create_series(offer, rule=rule, first_day=form.first_day.data,
-                                            start=form.start_time.clock, end=form.end_time.clock,
-                                            capacity=form.places.data, staff=form.staff.data,
-                                            exceptions=form.exception_days, by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-            return render_template("providers/sessions/add_series.html", offer=offer, form=form), 409
-        count = len(series.sessions)
-        days = " and ".join(DAYS_OF_WEEK[d] for d in sorted(set(form.weekdays.data)))
-        db.session.commit()
-        flash(f"{count} session{'s' if count != 1 else ''} added: every "
-              f"{'fortnight on ' if form.interval.data == '2' else ''}{days} from "
-              f"{london_date(form.first_day.data)} to {london_date(form.last_day.data)}.", "success")
-        return redirect(url_for(".offer_sessions", offer_id=offer.id))
-    return render_template("providers/sessions/add_series.html", offer=offer, form=form), \
-        422 if form.errors else 200
+            if not stray:
+                series = sessions.create_series(offer, rule=rule, first_day=form.first_day.data,
+                                                start=form.start_time.clock, end=form.end_time.clock,
+                                                capacity=form.places.data, staff=form.staff.data,
+                                                exceptions=form.exception_days, by=current_user)
+                count = len(series.sessions)
+        if done.ok and stray:
+            form.exceptions.errors = list(form.exceptions.errors) + [
+                f"{london_date(stray[0])} is not one of the days in this pattern. "
+                "Check the dates with no session"]
+        elif done.ok:
+            days = " and ".join(DAYS_OF_WEEK[d] for d in sorted(set(form.weekdays.data)))
+            flash(f"{plural(count, 'session')} added: every "
+                  f"{'fortnight on ' if form.interval.data == '2' else ''}{days} from "
+                  f"{london_date(form.first_day.data)} to {london_date(form.last_day.data)}.", "success")
+            return redirect(url_for(".offer_sessions", offer_id=offer.id))
+    return render_template("providers/sessions/add_series.html", offer=offer, form=form), form_status(form, done)
 
 
 # --- bulk upload ----------------------------------------------------------------------------------
@@ -204,6 +197,8 @@ def upload():
     form = UploadForm()
     if not form.validate_on_submit():
         return _upload_page(provider, form, status=422 if form.errors else 200)
+    # Its own answer: here the file is the answer being checked (nothing is written), so what is wrong with it
+    # is an invalid answer (422), shown against the file field or as the list of bad lines.
     try:
         content = bulk.decode_upload(form.upload.data.read(bulk.MAX_UPLOAD_BYTES + 1))
         planned = bulk.check_upload(provider, content)
@@ -228,18 +223,16 @@ def upload_preview():
     """Another page of the preview: the file comes back with the request, so no process needs to remember it."""
     provider = own_provider()
     form = ConfirmUploadForm()
-    try:
-        content = _signed_upload(provider, form.upload_token.data)
-        planned = bulk.check_upload(provider, content)
-    except bulk.UploadProblems as problems:
-        upload_form = UploadForm(formdata=None)
-        upload_form.form_errors.append(str(problems))
-        return _upload_page(provider, upload_form, problems.problems, status=409)
-    except DomainError as problem:
-        upload_form = UploadForm(formdata=None)
-        upload_form.form_errors.append(str(problem))
-        return _upload_page(provider, upload_form, status=409)
+    upload_form = UploadForm(formdata=None)
+    with attempt(upload_form) as done:
+        planned = bulk.check_upload(provider, _signed_upload(provider, form.upload_token.data))
+    if not done.ok:
+        return _upload_page(provider, upload_form, _bad_lines(done.problem), status=done.status)
     return _preview_page(planned, form.upload_token.data, page=page_number(request.form.get("page")))
+
+
+def _bad_lines(problem: DomainError | None) -> list[bulk.LineProblem]:
+    return problem.problems if isinstance(problem, bulk.UploadProblems) else []
 
 
 @bp.post("/sessions/upload/confirm")
@@ -251,21 +244,12 @@ def upload_confirm():
     if not form.validate_on_submit():
         upload_form.form_errors.append("This preview has expired or could not be read. Upload the file again.")
         return _upload_page(provider, upload_form, status=422)
-    try:
-        content = _signed_upload(provider, form.upload_token.data)
-        result = bulk.import_sessions(provider, content, by=current_user)
-    except bulk.UploadProblems as problems:
-        db.session.rollback()
-        upload_form.form_errors.append(str(problems))
-        return _upload_page(provider, upload_form, problems.problems, status=409)
-    except DomainError as problem:
-        db.session.rollback()
-        upload_form.form_errors.append(str(problem))
-        return _upload_page(provider, upload_form, status=409)
-    db.session.commit()
+    with attempt(upload_form) as done:
+        result = bulk.import_sessions(provider, _signed_upload(provider, form.upload_token.data), by=current_user)
+    if not done.ok:
+        return _upload_page(provider, upload_form, _bad_lines(done.problem), status=done.status)
     offers = len(result.by_offer)
-    flash(f"{result.count:,} session{'s' if result.count != 1 else ''} imported for {offers} "
-          f"offer{'s' if offers != 1 else ''}.", "success")
+    flash(f"{plural(result.count, 'session')} imported for {plural(offers, 'offer')}.", "success")
     return redirect(url_for(".upload"))
 
 

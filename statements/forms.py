@@ -7,13 +7,9 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.forms import PlainSelectField, RealDateField
-from portal.timeutil import to_london, utcnow
+from portal.timeutil import london_today
 
 from .services import MAX_COMMENT_CHARACTERS, MAX_SECTION_CHARACTERS, SECTIONS
-
-
-def london_today():
-    return to_london(utcnow()).date()
 
 
 class DetailsForm(FlaskForm):

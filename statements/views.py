@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from portal.access import get_or_404, role_required
-from portal.errors import DomainError
+from portal.attempts import attempt, form_status
 from portal.extensions import db
 from portal.forms import ConfirmForm
 
@@ -75,7 +75,8 @@ def _version_page(statement: Statement, refusal: str | None = None, status: int 
 
 def _refuse_published(statement: Statement):
     """A change asked of a published version: the version's page, saying why nothing changed."""
-    return _version_page(statement, str(services.PublishedVersionUnchangeable(statement)), 409)
+    refusal = services.PublishedVersionUnchangeable(statement)
+    return _version_page(statement, str(refusal), refusal.status)
 
 
 # --- commissioners ------------------------------------------------------------------------------------------
@@ -99,13 +100,10 @@ def start_draft():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with attempt() as done:
         statement = services.start_draft(by=current_user)
-    except DomainError as problem:
-        db.session.rollback()
-        flash(str(problem), "error")
+    if not done.ok:
         return redirect(url_for(".index"))
-    db.session.commit()
     based_on = f" from version {statement.based_on.version}" if statement.based_on else ""
     flash(f"Version {statement.version} has been started{based_on}.", "success")
     return redirect(url_for(".version", statement_id=statement.id))
@@ -124,15 +122,16 @@ def details(statement_id: int):
     if statement.is_published:
         return _refuse_published(statement)
     form = DetailsForm(obj=statement)
+    done = None
     if form.validate_on_submit():
-        services.update_details(statement, title=form.title.data, review_on=form.review_on.data,
-                                written_by=form.written_by.data, approved_by=form.approved_by.data,
-                                approved_on=form.approved_on.data, by=current_user)
-        db.session.commit()
-        flash("The statement’s details have been saved.", "success")
-        return redirect(url_for(".version", statement_id=statement.id))
-    return render_template("statements/admin/details.html", statement=statement, form=form), \
-        422 if form.errors else 200
+        with attempt(form) as done:
+            services.update_details(statement, title=form.title.data, review_on=form.review_on.data,
+                                    written_by=form.written_by.data, approved_by=form.approved_by.data,
+                                    approved_on=form.approved_on.data, by=current_user)
+        if done.ok:
+            flash("The statement’s details have been saved.", "success")
+            return redirect(url_for(".version", statement_id=statement.id))
+    return render_template("statements/admin/details.html", statement=statement, form=form), form_status(form, done)
 
 
 @bp.route("/commissioning/statement/<int:statement_id>/sections/<key>/<lang>", methods=["GET", "POST"])
@@ -147,14 +146,11 @@ def section(statement_id: int, key: str, lang: str):
     spec = next((s for s in SECTIONS if s.key == key), None)
     english = statement.title if key == services.TITLE_KEY else statement.text(key, "en")
     form = SectionForm(body=statement.text(key, lang) or "")
+    done = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             saved = services.save_section(statement, key, lang, form.body.data, by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-        else:
-            db.session.commit()
+        if done.ok:
             name = titles[key] if key == services.TITLE_KEY else f"“{titles[key]}”"
             if saved is None and lang != "en":
                 flash(f"{name} in {ENGLISH_NAMES[lang]} has been removed: it is shown in English until it is "
@@ -165,7 +161,7 @@ def section(statement_id: int, key: str, lang: str):
     return render_template("statements/admin/section.html", statement=statement, form=form, key=key, lang=lang,
                            title=titles[key], spec=spec, english=english, english_blocks=blocks(english or ""),
                            language_name=ENGLISH_NAMES[lang],
-                           rtl=lang == "ur"), 422 if form.errors else 200
+                           rtl=lang == "ur"), form_status(form, done)
 
 
 @bp.post("/commissioning/statement/<int:statement_id>/consultation")
@@ -175,12 +171,10 @@ def open_consultation(statement_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with attempt(form) as done:
         services.open_consultation(statement, by=current_user)
-    except DomainError as problem:
-        db.session.rollback()
-        return _version_page(statement, str(problem), 409)
-    db.session.commit()
+    if not done.ok:
+        return _version_page(statement, str(done.problem), done.status)  # the version's page says why
     flash(f"Version {statement.version} is out for consultation. Parent carers can read it and comment on it.",
           "success")
     return redirect(url_for(".version", statement_id=statement.id))
@@ -193,27 +187,21 @@ def publish(statement_id: int):
     if statement.is_published:
         return _refuse_published(statement)
     form = ConfirmForm()
-    status = 200
+    done = None
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        try:
+        with attempt(form) as done:
             services.publish(statement, by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            status = 409
-            if not services.publication_problems(statement):
-                form.form_errors.append(str(problem))
-        else:
-            db.session.commit()
+        if done.ok:
             flash(f"Version {statement.version} has been published. It is now the statement families see.",
                   "success")
             return redirect(url_for(".version", statement_id=statement.id))
     problems = services.publication_problems(statement)
-    if problems and request.method == "POST":
-        status = 409
+    if problems:
+        form.form_errors.clear()  # the page lists each problem: the refusal, which repeats them all, is not shown
     return render_template("statements/admin/publish.html", statement=statement, problems=problems, form=form,
-                           untranslated=services.untranslated(statement), names=ENGLISH_NAMES), status
+                           untranslated=services.untranslated(statement), names=ENGLISH_NAMES), form_status(form, done)
 
 
 @bp.get("/commissioning/statement/<int:statement_id>/preview")
@@ -248,18 +236,15 @@ def reply(comment_id: int):
     if statement.is_published:
         return _refuse_published(statement)
     form = ReplyForm(reply=comment.reply or "")
+    done = None
     if form.validate_on_submit():
-        try:
+        with attempt(form) as done:
             services.reply_to_comment(comment, reply=form.reply.data, by=current_user)
-        except DomainError as problem:
-            db.session.rollback()
-            form.form_errors.append(str(problem))
-        else:
-            db.session.commit()
+        if done.ok:
             flash("Your reply has been saved. Families can read it beside the comment.", "success")
             return redirect(url_for(".comments", statement_id=statement.id))
     return render_template("statements/admin/reply.html", statement=statement, comment=comment, form=form,
-                           titles=services.SECTION_TITLES), 422 if form.errors else 200
+                           titles=services.SECTION_TITLES), form_status(form, done)
 
 
 # --- the consultation, for families -------------------------------------------------------------------------
@@ -273,27 +258,20 @@ def consultation():
         return render_template("statements/consultation_closed.html")
     may_comment = current_user.is_authenticated and current_user.has_role(*services.COMMENTERS)
     form = CommentForm()
-    status = 200
+    done = None
     if request.method == "POST":
         if not current_user.is_authenticated:
             return redirect(url_for("auth.sign_in", next=url_for(".consultation")))
         if not may_comment:
             abort(403)
         if form.validate_on_submit():
-            try:
+            with attempt(form) as done:
                 services.add_comment(statement, body=form.body.data, section_key=form.section.data or None,
                                      by=current_user)
-            except DomainError as problem:
-                db.session.rollback()
-                form.form_errors.append(str(problem))
-                status = 409
-            else:
-                db.session.commit()
+            if done.ok:
                 flash("Thank you. Your comment has been sent to the commissioners. Their reply will appear here.",
                       "success")
                 return redirect(url_for(".consultation"))
-        else:
-            status = 422
     language = language_asked_for(request.args.get("lang"))
     comments = services.comments_on(statement)
     with in_language(language):
@@ -301,4 +279,4 @@ def consultation():
         return render_template("statements/consultation.html", statement=statement, doc=doc, embedded=True, draft=True,
                                comments=comments, form=form, may_comment=may_comment,
                                titles=services.SECTION_TITLES,
-                               languages=LANGUAGE_LINKS), status
+                               languages=LANGUAGE_LINKS), form_status(form, done)

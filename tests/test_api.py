@@ -21,6 +21,7 @@ from portal.errors import DomainError, NotAllowed, TryAgain
 from portal.extensions import db
 from portal.models import AuditEvent, Role, SupportLevel
 from portal.timeutil import LONDON, to_london, utcnow
+from providers import organisations
 from providers.models import (
     ApiToken,
     Attendance,
@@ -30,7 +31,6 @@ from providers.models import (
     Session,
     SessionStatus,
 )
-from providers import organisations
 from providers.tokens import create_token, revoke_token
 
 from .factories import (

@@ -108,3 +108,25 @@ def test_an_import_inside_a_function_says_why():
                     seen.add(node.lineno)
                     unexplained.append(f"{name}:{node.lineno}: {lines[node.lineno - 1].strip()}")
     assert not unexplained, "Imports inside functions with no comment saying why:\n" + "\n".join(unexplained)
+
+
+def _commits(tree: ast.AST) -> list[int]:
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"]
+
+
+# Who may end a unit of work: views (a request), command-line tasks, the demo builder, and the shell's helpers
+# that commit for them. Services never commit, so any of those can call them.
+def _may_commit(name: str, source: str) -> bool:
+    return ("Blueprint(" in source or name.endswith(("/commands.py", "/cli.py")) or name.startswith("demo/")
+            or name in {"portal/outbox.py", "portal/attempts.py"})
+
+
+def test_services_never_commit():
+    offenders = []
+    for _area, name, tree in _modules():
+        source = (ROOT / name).read_text()
+        if not _may_commit(name, source):
+            offenders += [f"{name}:{line}" for line in _commits(tree)]
+    assert not offenders, "Services that commit (leave that to the view or command that calls them):\n" + \
+        "\n".join(offenders)

@@ -8,12 +8,20 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bookings.places import book_places, join_waiting_list, release_places, settle
+from bookings.places import book_places, release_places, settle
+from bookings.waiting_lists import join_waiting_list
 from portal.errors import DomainError, NotAllowed, SessionFull
 from portal.extensions import db
 from portal.models import Role, record
 from portal.timeutil import utcnow
-from providers.models import Booking, BookingStatus, ProviderStatus, SessionStatus, WaitingListEntry, WaitingStatus
+from providers.models import (
+    Booking,
+    BookingStatus,
+    ProviderStatus,
+    SessionStatus,
+    WaitingListEntry,
+    WaitingStatus,
+)
 
 from .factories import ChildFactory, OfferFactory, SessionFactory, UserFactory
 

@@ -11,7 +11,13 @@ from bookings.places import book_places
 from budgets import ledger
 from budgets import services as money
 from budgets.ledger import envelope_account
-from budgets.models import BudgetKind, BudgetStatus, DecisionKind, LedgerTransaction, financial_year
+from budgets.models import (
+    BudgetKind,
+    BudgetStatus,
+    DecisionKind,
+    LedgerTransaction,
+    financial_year,
+)
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Role
 from providers.models import PaymentRoute, Tier

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bookings import payments
+from bookings import payments, refunds
 from bookings.places import book_places, cancel_booking
 from budgets import ledger
 from budgets import services as money
@@ -475,7 +475,7 @@ def test_direct_payment_monitoring_figures_and_audit_export(app, trust, child, l
     refunded = _paid_direct_payment_booking(child, SessionFactory(offer=offer))
     cancel_booking(refunded, by=child.parent)
     db.session.commit()
-    payments.settle_refund(db.session.scalar(select(Refund).where(Refund.booking_id == refunded.id)))
+    refunds.settle_refund(db.session.scalar(select(Refund).where(Refund.booking_id == refunded.id)))
     db.session.commit()
     response = trust_client.post(f"/trust/personal-budgets/{budget.id}/change",
                                  data=_change(budget, step="record", amount="10", notice_on=_date(_today())))

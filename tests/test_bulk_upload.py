@@ -8,6 +8,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -17,7 +18,8 @@ from portal.extensions import db
 from portal.models import AuditEvent, Role
 from portal.timeutil import to_london
 from providers import bulk
-from providers.bulk import import_sessions_command
+from providers import commands as provider_commands
+from providers.commands import import_sessions_command
 from providers.models import Provider, Session
 
 from .conftest import sign_in
@@ -332,10 +334,8 @@ def test_the_command_line_import_shows_progress_and_imports_all_or_nothing(app, 
 
 
 def test_register_commands_adds_the_command(app):
-    from flask import Flask
-
     host = Flask("host")
-    bulk.register_commands(host)
+    provider_commands.register_commands(host)
     assert "import-sessions" in host.cli.commands
 
 

@@ -28,7 +28,13 @@ from providers.models import Booking, BookingStatus, Session, SessionStatus
 
 from .conftest import TEST_PASSWORD
 from .factories import SessionFactory, UserFactory
-from .test_race import Family, _create_families, _server, _sign_in_and_open_booking_page, csrf_token
+from .test_race import (
+    Family,
+    _create_families,
+    _server,
+    _sign_in_and_open_booking_page,
+    csrf_token,
+)
 
 pytestmark = pytest.mark.race
 
@@ -152,13 +158,14 @@ def _race(database_url: str, rounds: int, *, enough=None, **env: str) -> list[Ro
 
 
 def test_a_booking_racing_a_provider_cancel_lands_before_it_or_is_refused(app, database_url):
-    for result in _race(database_url, rounds=3):
+    results = _race(database_url, rounds=3)
+    for result in results:
         assert result.cancel_status == 302
         assert result.server_errors == 0
         assert result.live_on_cancelled == 0
-        assert result.booked  # some landed before the cancel, so the race was real...
-        assert result.refused  # ...and some after it
         assert not result.confirmed_without_cancellation
+    # The race was real: bookings landed both before the cancel and after it (which round is down to timing).
+    assert any(r.booked for r in results) and any(r.refused for r in results)
 
 
 def test_control_with_the_checks_only_before_the_lock_leaves_bookings_on_the_cancelled_session(app, database_url):

@@ -30,7 +30,7 @@ from budgets.models import (
 from demo.money import OfferRow
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, AuditEvent, Role, User
-from portal.templating import pounds
+from portal.formatting import pounds
 from portal.timeutil import to_london, utcnow
 from providers.models import (
     Attendance,

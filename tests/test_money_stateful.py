@@ -28,6 +28,7 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from bookings import payments
+from bookings.commands import send_requested_refunds
 from bookings.places import book_places, cancel_booking, lock_capacity, settle
 from bookings.session_changes import cancel_session
 from budgets import ledger
@@ -167,7 +168,7 @@ class MoneyMachine(RuleBasedStateMachine):
             return None
         db.session.commit()
         self.tally[what] += 1
-        payments.send_requested_refunds()
+        send_requested_refunds()
         return result
 
     # --- families ------------------------------------------------------------------------------------------
@@ -184,11 +185,9 @@ class MoneyMachine(RuleBasedStateMachine):
         if bookings and bookings[0].payment_id is not None:
             payment = db.session.get(Payment, bookings[0].payment_id)
             with self.app.test_request_context():
-                try:
-                    payments.start_checkout(payment)
-                except DomainError:
-                    db.session.rollback()
+                if payments.start_checkout(payment) is None:
                     self.tally["checkout could not open"] += 1
+                db.session.commit()
 
     @rule(child=PICK, second=st.booleans(), session=PICK)
     def book_council_funded(self, child, second, session):
@@ -220,6 +219,7 @@ class MoneyMachine(RuleBasedStateMachine):
         if pending:
             payment = pick(pending, payment)
             payments.abandon(payment, by=payment.family)
+            db.session.commit()
 
     @rule(payment=PICK)
     def family_returns_from_checkout(self, payment):
@@ -228,6 +228,7 @@ class MoneyMachine(RuleBasedStateMachine):
         if unpaid:
             try:
                 payments.sync_from_stripe(pick(unpaid, payment))
+                db.session.commit()
             except payments.stripe_gateway.StripeUnavailable:
                 db.session.rollback()
 
@@ -331,7 +332,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @rule()
     def send_refunds_command(self):
-        payments.send_requested_refunds(limit=1000)
+        send_requested_refunds(limit=1000)
 
     # --- the trust and the council -----------------------------------------------------------------------
 
@@ -402,7 +403,7 @@ class MoneyMachine(RuleBasedStateMachine):
             for checkout_id, checkout in self.fake.sessions.items():
                 if checkout["payment_status"] == "paid":
                     self._deliver(self.fake.checkout_event("checkout.session.completed", checkout_id))
-            payments.send_requested_refunds(limit=1000)
+            send_requested_refunds(limit=1000)
             db.session.expire_all()
             assert db.session.scalar(select(func.count(Refund.id)).where(
                 Refund.status != RefundStatus.SUCCEEDED)) == 0

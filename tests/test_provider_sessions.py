@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bookings.places import book_places, join_waiting_list
+from bookings.places import book_places
+from bookings.waiting_lists import join_waiting_list
 from portal.extensions import db
 from portal.models import AuditEvent, Role, SupportLevel
 from portal.timeutil import to_london, utcnow

@@ -1,11 +1,15 @@
 """The demo data: `flask seed-demo` builds a consistent area with a working account for each role."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Child, Locality, Role, User
+from portal.formatting import london_date
 from portal.timeutil import age_on, to_london, utcnow
 from providers.models import (
     Booking,
@@ -19,6 +23,8 @@ from providers.models import (
     SessionStatus,
     Tier,
 )
+from statements.models import Statement, StatementComment, StatementStatus
+from statements.services import publication_problems
 
 DEMO_PASSWORD = "short-breaks-demo"
 DEMO_ACCOUNTS = {
@@ -191,11 +197,6 @@ def test_no_reset_refuses_to_add_a_second_demo_area(seeded, app):
 
 
 def test_demo_statement_is_published_with_its_pdfs_and_a_draft_is_out_for_consultation(app, seeded):
-    import hashlib
-
-    from statements.models import Statement, StatementComment, StatementStatus
-    from statements.services import publication_problems
-
     versions = db.session.scalars(select(Statement).order_by(Statement.version)).all()
     assert [(s.version, s.status) for s in versions] == [(1, StatementStatus.PUBLISHED),
                                                          (2, StatementStatus.CONSULTATION)]
@@ -212,10 +213,6 @@ def test_demo_statement_is_published_with_its_pdfs_and_a_draft_is_out_for_consul
 
 
 def test_providers_waiting_for_approval_show_when_they_asked_in_london_time(seeded, client):
-    from markupsafe import escape
-
-    from portal.templating import london_date
-
     waiting = db.session.scalars(select(Provider).where(Provider.status == ProviderStatus.PENDING)).all()
     assert waiting
     client.post("/sign-in", data={"email": "council@example.com", "password": DEMO_PASSWORD})

@@ -6,8 +6,9 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bookings.places import book_places, join_waiting_list
+from bookings.places import book_places
 from bookings.session_changes import cancel_session, change_places, move_session
+from bookings.waiting_lists import join_waiting_list
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import Role

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Child, User
-from portal.templating import london_date
+from portal.formatting import london_date
 from providers.models import (
     Booking,
     BookingStatus,

@@ -20,7 +20,9 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from bookings.places import book_places, cancel_booking, join_waiting_list
+from bookings import registers
+from bookings.places import book_places, cancel_booking
+from bookings.waiting_lists import join_waiting_list
 from budgets import services as money
 from budgets.dashboard import current_year
 from budgets.models import (
@@ -33,7 +35,6 @@ from budgets.models import (
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Role
 from portal.timeutil import utcnow
-from providers import registers
 from providers.models import (
     Attendance,
     Body,

@@ -16,7 +16,7 @@ from budgets.dashboard import current_year
 from budgets.models import BudgetKind, BudgetStatus, PersonalBudget, financial_year
 from portal.extensions import db
 from portal.models import AssessmentRequest, Role, SupportLevel
-from portal.templating import london_date
+from portal.formatting import london_date
 from portal.timeutil import utcnow
 from providers.models import (
     Body,

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Role, User
-from portal.templating import london_date
+from portal.formatting import london_date
 from portal.timeutil import utcnow
 from providers.models import (
     Attendance,

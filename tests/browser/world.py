@@ -10,7 +10,8 @@ from unittest import mock
 
 from flask import current_app
 
-from bookings.places import book_places, cancel_booking, join_waiting_list
+from bookings.places import book_places, cancel_booking
+from bookings.waiting_lists import join_waiting_list
 from portal.auth import reset_token
 from portal.extensions import db
 from portal.models import (

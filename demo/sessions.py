@@ -1,0 +1,181 @@
+"""The demo's sessions and bookings: a year of sessions for every offer from four weeks ago, with near sessions
+filling up and far ones barely started, and the demo family's own bookings chosen by hand."""
+from __future__ import annotations
+
+import math
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+
+from portal.timeutil import LONDON, age_on
+from providers.models import Booking, BookingStatus, Session, SessionStatus, Tier
+
+from .common import PAST_DAYS, Seed
+from .people import AREAS, ChildPlan, Families
+from .providers import OfferPlan
+from .timetable import Calendar
+
+
+@dataclass(eq=False, slots=True)
+class SessionPlan:
+    offer: OfferPlan
+    day: date  # the London date it starts on
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    cancelled: bool
+    wanted: int = 0
+    must_fill: bool = False
+    booked: list[ChildPlan] = field(default_factory=list)
+    id: int = 0
+
+
+def add_sessions_and_bookings(seed: Seed, sessions: int, bookings: int, offers: list[OfferPlan], families: Families,
+                              assessed_ids: set[int]) -> None:
+    """About ``sessions`` sessions of the offers and ``bookings`` places booked on them; specialist places only for
+    children whose assessment was approved."""
+    timetable = Timetable(seed, offers, families, assessed_ids)
+    timetable.plan_sessions(sessions)
+    timetable.plan_bookings(bookings)
+    timetable.insert()
+
+
+class Timetable:
+    def __init__(self, seed: Seed, offers: list[OfferPlan], families: Families, assessed_ids: set[int]):
+        self.seed = seed
+        self.rng = seed.rng
+        self.offers = offers
+        self.families = families
+        self.assessed_ids = assessed_ids
+
+    # -- sessions
+
+    def plan_sessions(self, count: int) -> None:
+        self.seed.echo("Planning sessions...")
+        today = self.seed.today
+        calendar = Calendar(today - timedelta(days=PAST_DAYS), today + timedelta(days=364))
+        days = [calendar.days(offer.weekdays, offer.slot.when) for offer in self.offers]
+        share = count / sum(map(len, days))
+        quotas = [min(len(d), int(len(d) * share)) for d in days]
+        spare = [n for n, d in enumerate(days) if quotas[n] < len(d)]
+        for n in self.rng.sample(spare, min(len(spare), count - sum(quotas))):
+            quotas[n] += 1
+        self.sessions: list[SessionPlan] = []
+        self.sessions_of: dict[OfferPlan, list[SessionPlan]] = {}
+        for offer, dates, quota in zip(self.offers, days, quotas):
+            # Spread each offer's sessions evenly over the year rather than bunching them at the start.
+            planned = [self._session(offer, dates[n * len(dates) // quota]) for n in range(quota)]
+            self.sessions_of[offer] = planned
+            self.sessions += planned
+
+    def _session(self, offer: OfferPlan, day: date) -> SessionPlan:
+        starts = datetime.combine(day, offer.slot.starts, tzinfo=LONDON)
+        ends_day = day + timedelta(days=1) if offer.slot.ends <= offer.slot.starts else day
+        ends = datetime.combine(ends_day, offer.slot.ends, tzinfo=LONDON)
+        return SessionPlan(offer=offer, day=day, starts_at=starts.astimezone(timezone.utc),
+                           ends_at=ends.astimezone(timezone.utc), capacity=offer.capacity,
+                           cancelled=self.rng.random() < 0.005)
+
+    # -- bookings
+
+    def plan_bookings(self, count: int) -> None:
+        self.seed.echo("Planning bookings...")
+        self._set_demand(count)
+        self._book_demo_family()
+        today = self.seed.today
+        everyone, assessed = defaultdict(list), defaultdict(list)
+        for kid in self.families.kids:
+            if kid.parent_id in self.families.demo_family_ids:
+                continue
+            key = (kid.area, age_on(kid.born, today))
+            everyone[key].append(kid)
+            if kid.id in self.assessed_ids:
+                assessed[key].append(kid)
+        busy: set[tuple[int, date]] = set()  # a child has at most one break a day
+        for offer, sessions in self.sessions_of.items():
+            index = assessed if offer.tier is Tier.SPECIALIST else everyone
+            local = _pool(offer, index, [offer.area])
+            for session in sessions:
+                if session.must_fill:
+                    # A popular session draws families from across the whole area.
+                    self._fill(session, _pool(offer, index, range(len(AREAS)), match_needs=False), busy)
+                    # A small area may not have enough children of the right age to fill it.
+                    session.capacity = len(session.booked)
+                elif not session.cancelled:
+                    self._fill(session, local, busy)
+
+    def _set_demand(self, count: int) -> None:
+        """How many places each session should have booked: near sessions fill up, far ones barely start."""
+        demand = []
+        for session in self.sessions:
+            days_ahead = (session.day - self.seed.today).days
+            recency = 0.8 if days_ahead < 0 else math.exp(-days_ahead / 30) + 0.02
+            demand.append(0.0 if session.cancelled else session.capacity * session.offer.popularity * recency)
+        scale = count / sum(demand)
+        for session, wanted in zip(self.sessions, demand):
+            session.wanted = min(session.capacity, int(wanted * scale + self.rng.random()))
+
+    def _book_demo_family(self) -> None:
+        soon = self.seed.now + timedelta(days=2)
+
+        def upcoming(offer: OfferPlan, kid: ChildPlan) -> list[SessionPlan]:
+            return [s for s in self.sessions_of[offer] if s.starts_at > soon and not s.cancelled
+                    and offer.min_age <= age_on(kid.born, s.day) <= offer.max_age]
+
+        younger, older = self.families.demo_younger, self.families.demo_older
+        full, with_places = upcoming(self.offers[0], younger)[:2]
+        full.must_fill = True  # shows the waiting list
+        with_places.wanted = min(with_places.wanted, with_places.capacity - 2)
+        for offer, kid in ((self.offers[1], younger), (self.offers[2], older)):
+            session = upcoming(offer, kid)[0]
+            session.booked.append(kid)
+
+    def _fill(self, session: SessionPlan, pool: list[ChildPlan], busy: set[tuple[int, date]]) -> None:
+        offer = session.offer
+        wanted = session.capacity if session.must_fill else session.wanted
+        on_it = {kid.id for kid in session.booked}
+        for _ in range(10 * wanted):
+            if len(session.booked) >= wanted or not pool:
+                return
+            kid = pool[self.rng.randrange(len(pool))]
+            if kid.id in on_it or (kid.id, session.day) in busy \
+                    or not offer.min_age <= age_on(kid.born, session.day) <= offer.max_age:
+                continue
+            session.booked.append(kid)
+            on_it.add(kid.id)
+            busy.add((kid.id, session.day))
+
+    # -- writing
+
+    def insert(self) -> None:
+        rows = [dict(offer_id=s.offer.id, starts_at=s.starts_at, ends_at=s.ends_at, weekday=s.day.weekday(),
+                     capacity=s.capacity, places_taken=len(s.booked),
+                     status=SessionStatus.CANCELLED if s.cancelled else SessionStatus.OPEN)
+                for s in self.sessions]
+        for session, session_id in zip(self.sessions, self.seed.insert(Session, rows, "Sessions", returning=True)):
+            session.id = session_id
+        bookings = []
+        for session in self.sessions:
+            offer = session.offer
+            for kid in session.booked:
+                booked_at = min(session.starts_at, self.seed.now) - timedelta(hours=self.rng.uniform(2, 24 * 40))
+                bookings.append(dict(
+                    session_id=session.id, child_id=kid.id, is_carer_place=False, booked_by_id=kid.parent_id,
+                    group_ref=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
+                    status=BookingStatus.CONFIRMED, funding="free" if offer.price_pence == 0 else "pay_provider",
+                    price_pence=offer.price_pence, declared_meets_criteria=offer.tier is Tier.TARGETED,
+                    created_at=booked_at, cancelled_at=None, cancel_reason=None,
+                ))
+        self.seed.insert(Booking, bookings, "Bookings")
+
+
+def _pool(offer: OfferPlan, index: dict[tuple[int, int], list[ChildPlan]], areas,
+          match_needs: bool = True) -> list[ChildPlan]:
+    """Children who could go: in the area, about the right age (checked exactly per session), ideally with
+    a need the offer supports."""
+    # A child a year too young today may have had a birthday by the session.
+    kids = [kid for area in areas for age in range(max(offer.min_age - 1, 0), offer.max_age + 1)
+            for kid in index[(area, age)]]
+    matching = [kid for kid in kids if not offer.needs.isdisjoint(kid.needs)] if match_needs else []
+    return matching or kids

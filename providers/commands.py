@@ -1,0 +1,53 @@
+"""Providers' command-line tasks: loading many sessions from a CSV file, with a progress bar."""
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+import click
+from flask.cli import with_appcontext
+
+from portal.errors import DomainError
+from portal.extensions import db
+from portal.formatting import plural
+
+from . import bulk
+from .models import Provider
+
+
+@click.command("import-sessions")
+@click.argument("file", type=click.File("rb"))
+@click.option("--provider-id", type=int, required=True, help="The provider whose offers the sessions belong to.")
+@with_appcontext
+def import_sessions_command(file, provider_id: int) -> None:
+    """Import sessions from a CSV file (offer, date, start time, end time, places, staff), all or nothing."""
+    provider = db.session.get(Provider, provider_id)
+    if provider is None:
+        raise click.ClickException(f"There is no provider with id {provider_id}.")
+    with ExitStack() as stack:
+        bar = None
+
+        def advance(done_now: int, total: int) -> None:
+            nonlocal bar
+            if bar is None:
+                bar = stack.enter_context(click.progressbar(length=total, label=f"Importing {total:,} sessions"))
+            bar.update(done_now)
+
+        try:
+            result = bulk.import_sessions(provider, bulk.decode_upload(file.read()), by=None, progress=advance)
+        except bulk.UploadProblems as problems:
+            db.session.rollback()
+            for problem in problems.problems:
+                click.echo(f"Line {problem.line}: {problem.reason} ({problem.values})", err=True)
+            raise click.ClickException(str(problems)) from None
+        except DomainError as problem:
+            db.session.rollback()
+            raise click.ClickException(str(problem)) from None
+        db.session.commit()
+    for offer, count in result.by_offer.items():
+        click.echo(f"{plural(count, 'session')} for offer {offer.id} ({offer.title})")
+    click.echo(f"Imported {result.count:,} sessions.")
+
+
+def register_commands(app) -> None:
+    """Add ``flask import-sessions`` to the app (called from portal.cli.register)."""
+    app.cli.add_command(import_sessions_command)
