@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, text
 
 from portal import notify
 from portal.errors import DomainError, NotAllowed, SessionFull
 from portal.extensions import db
 from portal.formatting import london, plural, pounds
-from portal.locking import lock_rows
+from portal.locking import lock
 from portal.models import Child, Role, User, has_approved_assessment, record
 from portal.timeutil import to_london, utcnow
 from providers.models import (
@@ -40,22 +40,25 @@ from . import funding as funding_methods
 
 # --- the lock -----------------------------------------------------------------------------------
 
-def lock_capacity(sessions: list[Session]) -> None:
-    """Take the write lock on these sessions' capacity until the transaction ends, then re-read them.
+# One statement takes every lock a change of places needs, in one order: each session for update (sorted by id,
+# so two writers never deadlock), its offer and provider for sharing, so that a withdrawal or suspension (which
+# locks them for update) waits for the bookings in flight, and the bookings after it see it.
+_CAPACITY_LOCK = text(
+    "SELECT sessions.id FROM sessions JOIN offers ON offers.id = sessions.offer_id "
+    "JOIN providers ON providers.id = offers.provider_id WHERE sessions.id IN :ids ORDER BY sessions.id "
+    "FOR UPDATE OF sessions FOR SHARE OF offers, providers"
+).bindparams(bindparam("ids", expanding=True))
 
-    The sessions' providers and offers are locked for sharing first (always in that order: provider, offer,
-    session), so a suspension or withdrawal waits for bookings in flight and bookings after it see it. Everything
-    is re-read after the locks are taken: what was loaded before may have changed while we waited.
-    """
+
+def lock_capacity(sessions: list[Session]) -> None:
+    """Take the write lock on these sessions' capacity until the transaction ends, then re-read them, their offers
+    and their providers: what was loaded before may have changed while we waited."""
     if not current_app.config["CAPACITY_LOCKING"]:
         return
-    offers = {s.offer_id: s.offer for s in sessions}
-    providers = {o.provider_id: o.provider for o in offers.values()}
-    lock_rows(Provider, list(providers), shared=True)
-    lock_rows(Offer, list(offers), shared=True)
-    lock_rows(Session, [s.id for s in sessions])
-    for row in [*providers.values(), *offers.values(), *sessions]:
-        db.session.refresh(row)
+    ids = sorted({s.id for s in sessions})
+    lock(_CAPACITY_LOCK.bindparams(ids=ids))
+    db.session.execute(select(Session, Offer, Provider).join(Session.offer).join(Offer.provider)
+                       .where(Session.id.in_(ids)).execution_options(populate_existing=True)).all()
 
 
 def booking_closes_at(session: Session) -> datetime:
@@ -208,7 +211,8 @@ def settle(session: Session) -> Room:
                 expires=to_london(entry.offer_expires_at),
                 link=notify.link("bookings.my_bookings"),
             )
-        room = store_recount(session)
+        if any(entry.status is WaitingStatus.OFFERED for entry in waiting):
+            room = store_recount(session)
     return room
 
 

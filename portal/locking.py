@@ -19,6 +19,13 @@ def lock_rows(model, ids, *, busy: str | None = None, shared: bool = False) -> N
     ``shared``: FOR SHARE, so many readers may hold it at once while a writer (FOR UPDATE) waits for them all.
     ``busy``: what to tell the user if the lock cannot be had in time (TryAgain's default otherwise).
     """
+    lock(select(model.id).where(model.id.in_(sorted(set(ids)))).order_by(model.id).with_for_update(read=shared),
+         busy=busy)
+
+
+def lock(statement, *, busy: str | None = None) -> None:
+    """Run a locking statement (SELECT ... FOR UPDATE/SHARE) on PostgreSQL, with the lock timeout; on SQLite
+    take the database write lock instead. ``busy``: what to tell the user if the lock cannot be had in time."""
     connection = db.session.connection()
     try:
         if connection.dialect.name == "sqlite":
@@ -29,7 +36,6 @@ def lock_rows(model, ids, *, busy: str | None = None, shared: bool = False) -> N
         else:
             timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
             connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
-            connection.execute(select(model.id).where(model.id.in_(sorted(set(ids)))).order_by(model.id)
-                               .with_for_update(read=shared))
+            connection.execute(statement)
     except OperationalError as exc:
         raise (TryAgain(busy) if busy else TryAgain()) from exc
