@@ -198,7 +198,7 @@ CASES = [
     Case("cancel-what-comes-back", "parent", go(lambda w: f"/bookings/{w.upcoming.id}/cancel",
                                                 heading="Are you sure you want to cancel this booking?",
                                                 shows="What comes back")),
-    Case("booking-closed", "parent", go(lambda w: f"/sessions/{w.soon_booking.session_id}/book", status=409,
+    Case("booking-closed", "parent", go(lambda w: f"/sessions/{w.past_session.id}/book", status=409,
                                         heading="Booking has closed for this session")),
     Case("accept-offer", "parent", go(lambda w: f"/waiting-list/{w.offered_entry.id}/accept",
                                       heading="Accept the place offered to you")),
