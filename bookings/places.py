@@ -100,6 +100,12 @@ class Room:
     def fits(self, places: int, staff: int) -> bool:
         return places <= self.places and (self.staff is None or staff <= self.staff)
 
+    @classmethod
+    def on(cls, session: Session, places_held: int, staff_held: int) -> "Room":
+        """What is left of a session's places and staff once what is held is taken away."""
+        return cls(session.capacity - places_held,
+                   None if session.staff_units is None else session.staff_units - staff_held)
+
     def less(self, places: int, staff: int) -> "Room":
         return Room(self.places - places, None if self.staff is None else self.staff - staff)
 
@@ -133,8 +139,7 @@ def room_left(session: Session) -> Room:
     """What is still free on a session right now (places and staff), counted the way booking counts it.
 
     For showing and for the API; booking itself recounts under the capacity lock."""
-    places, staff = held(session)
-    return Room(session.capacity - places, None if session.staff_units is None else session.staff_units - staff)
+    return Room.on(session, *held(session))
 
 
 def store_recount(session: Session) -> Room:
@@ -143,7 +148,7 @@ def store_recount(session: Session) -> Room:
     session.places_taken = places
     session.staff_units_taken = staff
     db.session.flush()
-    return Room(session.capacity - places, None if session.staff_units is None else session.staff_units - staff)
+    return Room.on(session, places, staff)
 
 
 def _expire_holds(session: Session, now) -> None:

@@ -13,14 +13,12 @@ from .errors import TryAgain
 from .extensions import db
 
 
-def lock_rows(model, ids, *, busy: str | None = None, shared: bool = False) -> None:
+def lock_rows(model, ids, *, busy: str | None = None) -> None:
     """Lock these rows of ``model`` (their bare rows: FOR UPDATE cannot go with outer joins).
 
-    ``shared``: FOR SHARE, so many readers may hold it at once while a writer (FOR UPDATE) waits for them all.
     ``busy``: what to tell the user if the lock cannot be had in time (TryAgain's default otherwise).
     """
-    lock(select(model.id).where(model.id.in_(sorted(set(ids)))).order_by(model.id).with_for_update(read=shared),
-         busy=busy)
+    lock(select(model.id).where(model.id.in_(sorted(set(ids)))).order_by(model.id).with_for_update(), busy=busy)
 
 
 def lock(statement, *, busy: str | None = None) -> None:
