@@ -5,6 +5,9 @@ offers, sessions and bookings. Writes go through the same services as the provid
 and accept an ``Idempotency-Key`` so that a retried request changes nothing. Every error is a JSON problem
 (RFC 9457). flask-smorest builds the OpenAPI 3 document at /api/v1/openapi.json from the schemas and
 views below.
+
+Problem details (what went wrong, and each field's mistake) are in the language the client's Accept-Language
+asks for, like the portal's pages; the OpenAPI document's descriptions are a technical reference, in English.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from functools import wraps
 
 import marshmallow as ma
 from flask import Flask, Response, abort, current_app, g, request
+from flask_babel import gettext as _
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -60,6 +64,7 @@ TRY_AGAIN = "tag:short-breaks-portal,2025:api/try-again"
 KEY_REUSED = "tag:short-breaks-portal,2025:api/idempotency-key-reused"
 
 IDEMPOTENCY_KEY = "Idempotency-Key"
+INVALID_TOKEN = ', error="invalid_token"'  # i18n: not shown (part of an HTTP header)
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"[!-~]{1,255}")  # visible ASCII, as long as the stored column
 # Ids are 32-bit in the database; a larger one cannot exist and would overflow the query parameter.
 LARGEST_ID = 2**31 - 1
@@ -91,7 +96,8 @@ class AvailabilityApi(Api):
         for status in http.HTTPStatus:
             if status >= 400:
                 self._register_problem_response(status.name, status.phrase)
-        self._register_problem_response(self.DEFAULT_ERROR_RESPONSE_NAME, "A problem (RFC 9457 problem details)")
+        self._register_problem_response(self.DEFAULT_ERROR_RESPONSE_NAME,
+                                        "A problem (RFC 9457 problem details)")  # i18n: not shown (OpenAPI)
 
     def _register_problem_response(self, name: str, description: str) -> None:
         response = {"description": description, "schema": ProblemSchema}
@@ -107,12 +113,12 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("OPENAPI_URL_PREFIX", bp.url_prefix)
     api = AvailabilityApi(app, spec_kwargs={
         "security": [{"bearerAuth": []}],
-        "info": {"description": "Keep your sessions and places up to date from your own systems. Your "
+        "info": {"description": "Keep your sessions and places up to date from your own systems. Your "  # i18n: not shown (OpenAPI)
                                "organisation's admin creates tokens on the portal; each token is shown once."},
     })
     api.spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer",
-        "description": "An API token from your organisation's admin, starting sbp_.",
+        "description": "An API token from your organisation's admin, starting sbp_.",  # i18n: not shown (OpenAPI)
     })
     api.register_blueprint(bp)
     csrf.exempt(bp)
@@ -133,7 +139,7 @@ class ProblemSchema(ma.Schema):
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
     errors = fields.List(fields.Nested(FieldProblemSchema),
-                         metadata={"description": "For an invalid request: each field and what is wrong with it"})
+                         metadata={"description": "For an invalid request: each field and what is wrong with it"})  # i18n: not shown (OpenAPI)
 
 
 class LondonDateTime(fields.AwareDateTime):
@@ -147,38 +153,40 @@ def _plausible_moment(value: datetime) -> None:
     try:
         day = value.astimezone(timezone.utc).date()
     except OverflowError:
-        raise ValidationError("Give a time between the years 2000 and 2100.") from None
+        raise ValidationError(_("Give a time between the years 2000 and 2100.")) from None
     if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise ValidationError("Give a time between the years 2000 and 2100.")
+        raise ValidationError(_("Give a time between the years 2000 and 2100."))
 
 
 def _printable(value: str) -> None:
     if any(ord(c) < 32 and c not in "\n\t" for c in value):
-        raise ValidationError("Remove the control characters.")
+        raise ValidationError(_("Remove the control characters."))
 
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if ends_at <= starts_at:
-        raise ValidationError("The session must end after it starts.", field_name="ends_at")
+        raise ValidationError(_("The session must end after it starts."), field_name="ends_at")
     if ends_at - starts_at > LONGEST_SESSION:
-        raise ValidationError(f"A session can last at most {LONGEST_SESSION.days} days.", field_name="ends_at")
+        raise ValidationError(_("A session can last at most %(days)s days.", days=LONGEST_SESSION.days),
+                              field_name="ends_at")
     if starts_at <= utcnow():
-        raise ValidationError("The session must start in the future.", field_name="starts_at")
+        raise ValidationError(_("The session must start in the future."), field_name="starts_at")
 
 
 def _moment(**kwargs) -> fields.Field:
     return LondonDateTime(format="iso", validate=_plausible_moment,
-                          metadata={"description": "ISO 8601 with an offset, e.g. 2026-03-07T10:00:00+00:00"}, **kwargs)
+                          metadata={"description": "ISO 8601 with an offset, e.g. 2026-03-07T10:00:00+00:00"},  # i18n: not shown (OpenAPI)
+                          **kwargs)
 
 
 def _places(**kwargs) -> fields.Field:
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MOST_PLACES),
-                          metadata={"description": "Places on the session"}, **kwargs)
+                          metadata={"description": "Places on the session"}, **kwargs)  # i18n: not shown (OpenAPI)
 
 
 def _staff(**kwargs) -> fields.Field:
     return fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=MOST_STAFF),
-                          metadata={"description": "Adults on duty (a 1:1 child needs one, a 2:1 child two, "
+                          metadata={"description": "Adults on duty (a 1:1 child needs one, a 2:1 child two, "  # i18n: not shown (OpenAPI)
                                                    "four children in a group one); null for no staff limit"},
                           **kwargs)
 
@@ -194,14 +202,14 @@ class PageArgs(ma.Schema):
 
 class SessionFilterArgs(PageArgs):
     from_ = fields.Date(data_key="from", validate=validate.Range(min=EARLIEST_DAY, max=LATEST_DAY),
-                        metadata={"description": "Sessions starting on or after this day (London time)"})
+                        metadata={"description": "Sessions starting on or after this day (London time)"})  # i18n: not shown (OpenAPI)
     to = fields.Date(validate=validate.Range(min=EARLIEST_DAY, max=LATEST_DAY),
-                     metadata={"description": "Sessions starting on or before this day (London time)"})
+                     metadata={"description": "Sessions starting on or before this day (London time)"})  # i18n: not shown (OpenAPI)
 
     @validates_schema
     def _from_before_to(self, data, **kwargs):
         if "from_" in data and "to" in data and data["to"] < data["from_"]:
-            raise ValidationError("Give a day on or after the from day.", field_name="to")
+            raise ValidationError(_("Give a day on or after the from day."), field_name="to")
 
 
 class PaginationSchema(ma.Schema):
@@ -237,9 +245,9 @@ class SessionSchema(ma.Schema):
     status = fields.Enum(SessionStatus, by_value=True, required=True)
     capacity = fields.Integer(required=True)
     places_taken = fields.Integer(required=True, metadata={
-        "description": "Places booked, and places offered to families on the waiting list"})
+        "description": "Places booked, and places offered to families on the waiting list"})  # i18n: not shown (OpenAPI)
     places_left = fields.Method("_places_left", required=True, metadata={
-        "type": "integer", "description": "Places a child needing the least support could still book: none once "
+        "type": "integer", "description": "Places a child needing the least support could still book: none once "  # i18n: not shown (OpenAPI)
                                           "all the staff are taken, even if seats are free"})
     staff = fields.Integer(required=True, allow_none=True)
     cancel_reason = fields.String(required=True, allow_none=True)
@@ -272,28 +280,28 @@ class SessionChangeSchema(ma.Schema):
     staff = _staff()
     starts_at = _moment()
     ends_at = _moment()
-    reason = _reason(metadata={"description": "Why; needed to move a session, as families are told"})
+    reason = _reason(metadata={"description": "Why; needed to move a session, as families are told"})  # i18n: not shown (OpenAPI)
 
     @validates_schema(skip_on_field_errors=True)
     def _change(self, data, **kwargs):
         if not {"capacity", "staff", "starts_at", "ends_at"} & data.keys():
-            raise ValidationError("Give capacity, staff, or a new starts_at and ends_at.")
+            raise ValidationError(_("Give capacity, staff, or a new starts_at and ends_at."))
         if "starts_at" in data or "ends_at" in data:
             missing = sorted({"starts_at", "ends_at"} - data.keys())
             if missing:
-                raise ValidationError("Give both starts_at and ends_at to move a session.", field_name=missing[0])
+                raise ValidationError(_("Give both starts_at and ends_at to move a session."), field_name=missing[0])
             _check_times(data["starts_at"], data["ends_at"])
             if not data.get("reason", "").strip():
-                raise ValidationError("Give a reason: families will see it.", field_name="reason")
+                raise ValidationError(_("Give a reason: families will see it."), field_name="reason")
 
 
 class CancelSchema(ma.Schema):
-    reason = _reason(required=True, metadata={"description": "Why; every booked family is told"})
+    reason = _reason(required=True, metadata={"description": "Why; every booked family is told"})  # i18n: not shown (OpenAPI)
 
     @validates_schema(skip_on_field_errors=True)
     def _reason_given(self, data, **kwargs):
         if not data["reason"].strip():
-            raise ValidationError("Give a reason: families will see it.", field_name="reason")
+            raise ValidationError(_("Give a reason: families will see it."), field_name="reason")
 
 
 class BookedChildSchema(ma.Schema):
@@ -360,8 +368,8 @@ def _answer_http_error(error: HTTPException):
     messages = (getattr(error, "data", None) or {}).get("messages")
     if messages:
         errors = [e for location, found in messages.items() for e in _field_errors(location, found)]
-        return ApiProblem(error.code, "The request has mistakes: see errors for each one.", type=INVALID_REQUEST,
-                          errors=errors, headers=headers).response()
+        return ApiProblem(error.code, _("The request has mistakes: see errors for each one."),
+                          type=INVALID_REQUEST, errors=errors, headers=headers).response()
     return ApiProblem(error.code, error.description or http.HTTPStatus(error.code).phrase, headers=headers).response()
 
 
@@ -393,18 +401,18 @@ def _problems(*codes: int):
 
 @bp.before_request
 def _authenticate():
-    challenge = 'Bearer realm="Short breaks availability API"'
-    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    challenge = 'Bearer realm="Short breaks availability API"'  # i18n: not shown (an HTTP header)
+    scheme, _space, presented = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
-        raise ApiProblem(401, "Send your API token in the Authorization header, as: Bearer sbp_...",
+        raise ApiProblem(401, _("Send your API token in the Authorization header, as: Bearer sbp_..."),
                          headers={"WWW-Authenticate": challenge})
     token = tokens.find_live_token(presented.strip())
     if token is None:
-        raise ApiProblem(401, "This API token is not recognised or has been revoked. Ask your organisation's "
-                              "admin for a new one.", headers={"WWW-Authenticate": challenge + ', error="invalid_token"'})
+        raise ApiProblem(401, _("This API token is not recognised or has been revoked. Ask your organisation's "
+                                "admin for a new one."), headers={"WWW-Authenticate": challenge + INVALID_TOKEN})
     refused = tokens.refusal(token)
     if refused is not None:
-        raise ApiProblem(401, refused, headers={"WWW-Authenticate": challenge + ', error="invalid_token"'})
+        raise ApiProblem(401, refused, headers={"WWW-Authenticate": challenge + INVALID_TOKEN})
     g.api_token_id, g.api_provider_id = token.id, token.provider_id
     if tokens.mark_used(token):
         db.session.commit()
@@ -415,7 +423,7 @@ def _own_offer_or_404(offer_id: int) -> Offer:
     if offer_id <= LARGEST_ID:
         offer = db.session.scalar(select(Offer).where(Offer.id == offer_id, Offer.provider_id == g.api_provider_id))
     if offer is None:
-        abort(404, description=f"None of your organisation's offers has the id {offer_id}.")
+        abort(404, description=_("None of your organisation's offers has the id %(id)s.", id=offer_id))
     return offer
 
 
@@ -425,7 +433,7 @@ def _own_session_or_404(session_id: int) -> Session:
         session = db.session.scalar(select(Session).join(Session.offer).where(
             Session.id == session_id, Offer.provider_id == g.api_provider_id))
     if session is None:
-        abort(404, description=f"None of your organisation's sessions has the id {session_id}.")
+        abort(404, description=_("None of your organisation's sessions has the id %(id)s.", id=session_id))
     return session
 
 
@@ -434,7 +442,7 @@ def _own_session_or_404(session_id: int) -> Session:
 IDEMPOTENCY_KEY_PARAMETER = {
     "in": "header", "name": IDEMPOTENCY_KEY, "required": False,
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
-    "description": "Any unique string (a UUID, say). Repeating a request with the same key returns the first "
+    "description": "Any unique string (a UUID, say). Repeating a request with the same key returns the first "  # i18n: not shown (OpenAPI)
                    "answer and changes nothing; using the key for a different request is refused (422). "
                    "Successful answers are kept.",
 }
@@ -443,8 +451,8 @@ IDEMPOTENCY_KEY_PARAMETER = {
 def _idempotency_key() -> str | None:
     key = request.headers.get(IDEMPOTENCY_KEY)
     if key is not None and not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
-        raise ApiProblem(400, "The request has mistakes: see errors for each one.", type=INVALID_REQUEST, errors=[{
-            "header": IDEMPOTENCY_KEY, "detail": "Use 1 to 255 visible ASCII characters, such as a UUID."}])
+        raise ApiProblem(400, _("The request has mistakes: see errors for each one."), type=INVALID_REQUEST, errors=[{
+            "header": IDEMPOTENCY_KEY, "detail": _("Use 1 to 255 visible ASCII characters, such as a UUID.")}])
     return key
 
 
@@ -466,8 +474,8 @@ def _stored_answer(key: str, fingerprint: str) -> Response | None:
     if stored is None:
         return None
     if stored.request_fingerprint != fingerprint:
-        raise ApiProblem(422, "This Idempotency-Key was used for a different request. Use a new key for a new "
-                              "request.", type=KEY_REUSED)
+        raise ApiProblem(422, _("This Idempotency-Key was used for a different request. Use a new key for a new "
+                                "request."), type=KEY_REUSED)
     return current_app.response_class(stored.response_body, status=stored.status_code, mimetype="application/json",
                                       headers={"Idempotent-Replayed": "true"})
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 
 from portal.extensions import db
-from portal.formatting import plural
 from portal.models import AuditEvent
 from providers.models import (
     Booking,
@@ -32,8 +31,9 @@ def _live_on_cancelled() -> list[str]:
         .where(Session.status == SessionStatus.CANCELLED, Booking.status.in_(LIVE))
         .group_by(Session.id).order_by(Session.id)
     ).all()
-    return [f"session {session_id} is cancelled but has {plural(count, 'live booking')}"
-            for session_id, count in rows]
+    # The ledger check's report, for operators (in English, like the rest of the command line).
+    return [f"session {session_id} is cancelled but has "  # i18n: not shown (a CLI report)
+            f"{count:,} live booking{'' if count == 1 else 's'}" for session_id, count in rows]
 
 
 def _booked_after_suspension() -> list[str]:
@@ -51,7 +51,8 @@ def _booked_after_suspension() -> list[str]:
                Booking.created_at > suspended_at.c.at)
         .order_by(Booking.id)
     ).all()
-    return [f"booking {booking_id} was made after provider {provider_id} was suspended and is still live"
+    return [f"booking {booking_id} was made after provider {provider_id} "  # i18n: not shown (a CLI report)
+            "was suspended and is still live"
             for provider_id, booking_id in rows]
 
 
@@ -73,6 +74,7 @@ def _counts_differ() -> list[str]:
         .where(or_(Session.places_taken != places, Session.staff_units_taken != staff))
         .order_by(Session.id)
     ).all()
-    return [f"session {session_id} says {stored} places taken but {real} are held"
-            + (f" (staff units: says {stored_staff}, holds {real_staff})" if stored_staff != real_staff else "")
+    return [f"session {session_id} says {stored} places taken but {real} are held"  # i18n: not shown (a CLI report)
+            + (f" (staff units: says {stored_staff}, holds {real_staff})"  # i18n: not shown (a CLI report)
+               if stored_staff != real_staff else "")
             for session_id, stored, real, stored_staff, real_staff in rows]

@@ -12,7 +12,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from babel.dates import format_skeleton
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from budgets import ledger, stripe_gateway
@@ -35,6 +38,7 @@ from budgets.services import (
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.formatting import pounds
+from portal.i18n import N_
 from portal.models import record
 from portal.timeutil import to_london, utcnow
 from providers.models import Body, Booking, BookingStatus, Funding, PaymentRoute, Tier
@@ -42,11 +46,22 @@ from providers.models import Body, Booking, BookingStatus, Funding, PaymentRoute
 from . import refunds
 
 
+# The ledger's reasons: records, kept in English.
+COUNCIL_FUNDED_BOOKED = "Council-funded place booked"  # i18n: not shown (a ledger record)
+DELIVERED = "Place delivered"  # i18n: not shown (a ledger record)
+NOT_PAID_IN_TIME = "Not paid for in time: the place was released"  # i18n: not shown (a ledger record)
+
+
+def _month(day) -> str:
+    """'March 2027', in the page's language."""
+    return format_skeleton("yMMMM", day, locale=get_locale() or "en_GB")
+
+
 @dataclass(frozen=True)
 class FundingMethod:
     code: Funding
-    label: str
-    hint: str
+    label: str  # marked with N_: translated where shown (``translated(method.label)``), in English in the ledger
+    hint: str  # marked with N_, like the label
 
     def available_for(self, offer) -> bool:
         raise NotImplementedError
@@ -113,8 +128,8 @@ class CouncilFunded(FundingMethod):
         envelope = _year_envelope(Body.COUNCIL, session)
         needed = self.funded_for(session.offer) * max(len(children), 1)
         if envelope is None or ledger.balance(envelope_account(envelope, "available")) < needed:
-            return ("The council’s short breaks budget for this year is fully committed, so it cannot fund more places "
-                    "on this break just now. You can pay for the place yourself or join the waiting list.")
+            return _("The council’s short breaks budget for this year is fully committed, so it cannot fund more "
+                     "places on this break just now. You can pay for the place yourself or join the waiting list.")
         return None
 
     def on_book(self, bookings, by) -> None:
@@ -131,7 +146,7 @@ class CouncilFunded(FundingMethod):
             booking.funded_pence = funded
             ledger.move(EntryKind.COMMITMENT, funded, envelope_account(envelope, "available"),
                         envelope_account(envelope, "committed"), envelope_id=envelope.id, dims=dims,
-                        source_dims=ledger.NO_DIMS, reason="Council-funded place booked", by=by,
+                        source_dims=ledger.NO_DIMS, reason=COUNCIL_FUNDED_BOOKED, by=by,
                         envelope=envelope, booking=booking)
         warn_if_over_threshold(envelope)
 
@@ -152,7 +167,7 @@ class CouncilFunded(FundingMethod):
         dims = Dims.of_offer(booking.session.offer)
         ledger.move(EntryKind.DELIVERY, booking.funded_pence, envelope_account(envelope, "committed"),
                     envelope_account(envelope, "spent"), envelope_id=envelope.id, dims=dims,
-                    reason="Place delivered", by=by, envelope=envelope, booking=booking)
+                    reason=DELIVERED, by=by, envelope=envelope, booking=booking)
 
 
 class FromBudget(FundingMethod):
@@ -177,12 +192,19 @@ class FromBudget(FundingMethod):
         for child in children:
             budget = self._budget(child, session)
             if budget is None:
-                return (f"{child.first_name} does not have a {self.budget_kind.label.lower()} for "
-                        f"{to_london(session.starts_at):%B %Y}.")
+                month = _month(to_london(session.starts_at).date())
+                if self.budget_kind is BudgetKind.DIRECT_PAYMENT:
+                    return _("%(name)s does not have a direct payment for %(month)s.", name=child.first_name,
+                             month=month)
+                return _("%(name)s does not have a managed personal budget for %(month)s.", name=child.first_name,
+                         month=month)
             left = unspent(budget)
             if left < cost:
-                return (f"{child.first_name}’s {self.budget_kind.label.lower()} has {pounds(left)} left, and this "
-                        f"break costs {pounds(cost)}.")
+                if self.budget_kind is BudgetKind.DIRECT_PAYMENT:
+                    return _("%(name)s’s direct payment has %(left)s left, and this break costs %(cost)s.",
+                             name=child.first_name, left=pounds(left), cost=pounds(cost))
+                return _("%(name)s’s managed personal budget has %(left)s left, and this break costs %(cost)s.",
+                         name=child.first_name, left=pounds(left), cost=pounds(cost))
         return None
 
     def _hold(self, bookings, by) -> None:
@@ -198,10 +220,14 @@ class FromBudget(FundingMethod):
             booking.funded_pence, booking.budget_id = cost, budget.id
             ledger.move(EntryKind.COMMITMENT, cost, budget.account, budget.held_account,
                         envelope_id=budget.envelope_id, dims=ledger.SPECIALIST,
-                        reason=f"{self.label}: place booked", by=by, booking=booking, budget=budget)
+                        reason=self._booked_reason, by=by, booking=booking, budget=budget)
 
     def on_book(self, bookings, by) -> None:
         self._hold(bookings, by)
+
+    @property
+    def _booked_reason(self) -> str:
+        return f"{self.label}: place booked"  # i18n: not shown (a ledger record, in English)
 
     def _give_back(self, booking, by, reason: str) -> None:
         budget = db.session.get(PersonalBudget, booking.budget_id)
@@ -220,7 +246,7 @@ class FromBudget(FundingMethod):
             ledger.Leg(budget.held_account, -booking.funded_pence, budget.envelope_id, ledger.SPECIALIST),
             ledger.Leg(envelope_account(budget.envelope_id, "spent"), booking.funded_pence, budget.envelope_id,
                        Dims.of_offer(booking.session.offer)),
-        ], reason="Place delivered", by=by, booking=booking, budget=budget)
+        ], reason=DELIVERED, by=by, booking=booking, budget=budget)
 
 
 class _TakesCard:
@@ -232,7 +258,7 @@ class _TakesCard:
 
     def _card_unavailable(self) -> str | None:
         if not stripe_gateway.configured():
-            return "Paying by card is not available on this portal at the moment."
+            return _("Paying by card is not available on this portal at the moment.")
         return None
 
     def _open_payment(self, bookings, amount: int) -> Payment:
@@ -306,7 +332,7 @@ class DirectPayment(_TakesCard, FromBudget):
         self._close_if_nothing_held(booking)
 
     def on_expire(self, booking) -> None:
-        self._give_back(booking, None, "Not paid for in time: the place was released")
+        self._give_back(booking, None, NOT_PAID_IN_TIME)
 
     def on_deliver(self, booking, by) -> None:
         """Direct payment spend is recorded when the card payment is taken, not when the register is marked."""
@@ -334,15 +360,17 @@ def register(method: FundingMethod) -> FundingMethod:
     return method
 
 
-register(Free(Funding.FREE, "Free", "There is nothing to pay."))
-register(CouncilFunded(Funding.COUNCIL_FUNDED, "Funded by the council",
-                       "The council pays for the place. Any family contribution is paid to the provider."))
-register(FromBudget(Funding.PERSONAL_BUDGET, "From my child’s personal budget",
-                    "The cost is taken from the budget the children’s trust holds for your child."))
-register(DirectPayment(Funding.DIRECT_PAYMENT, "Pay by card from my child’s direct payment",
-                       "You pay on the next page with the card for your direct payment account."))
-register(Card(Funding.CARD, "Pay by card now", "You pay the full price on the next page with a debit or credit card."))
-register(PayProvider(Funding.PAY_PROVIDER, "Pay the provider directly", "The provider will tell you how to pay them."))
+register(Free(Funding.FREE, N_("Free"), N_("There is nothing to pay.")))
+register(CouncilFunded(Funding.COUNCIL_FUNDED, N_("Funded by the council"),
+                       N_("The council pays for the place. Any family contribution is paid to the provider.")))
+register(FromBudget(Funding.PERSONAL_BUDGET, N_("From my child’s personal budget"),
+                    N_("The cost is taken from the budget the children’s trust holds for your child.")))
+register(DirectPayment(Funding.DIRECT_PAYMENT, N_("Pay by card from my child’s direct payment"),
+                       N_("You pay on the next page with the card for your direct payment account.")))
+register(Card(Funding.CARD, N_("Pay by card now"),
+              N_("You pay the full price on the next page with a debit or credit card.")))
+register(PayProvider(Funding.PAY_PROVIDER, N_("Pay the provider directly"),
+                     N_("The provider will tell you how to pay them.")))
 
 
 def methods_for(offer) -> list[FundingMethod]:

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -38,7 +39,7 @@ def pay(payment_id: int):
     checkout_url = payments.start_checkout(payment)
     db.session.commit()
     if checkout_url is None:
-        flash(payments.CHECKOUT_UNAVAILABLE, "error")
+        flash(str(payments.CHECKOUT_UNAVAILABLE), "error")
         return redirect(url_for("bookings.my_bookings"))
     return redirect(checkout_url, 303)
 
@@ -73,7 +74,7 @@ def abandoned(payment_id: int):
         db.session.commit()
         if payment.status is PaymentStatus.PAID:
             return redirect(url_for("payments.returned", payment_id=payment.id))
-        flash("You have not paid, so the place has been released.", "success")
+        flash(_("You have not paid, so the place has been released."), "success")
         return redirect(url_for("bookings.my_bookings"))
     return render_template("payments/abandoned.html", payment=payment, bookings=payments.bookings_of(payment),
                            form=form, card_available=stripe_gateway.configured())
@@ -98,5 +99,5 @@ def webhook():
         return jsonify(error="Could not read the object back from Stripe."), 503
     except IntegrityError:
         db.session.rollback()  # the same event delivered twice at once: the other delivery handled it
-        outcome = "already handled"
+        outcome = "already handled"  # i18n: not shown (the webhook's answer to Stripe)
     return jsonify(received=True, outcome=outcome)

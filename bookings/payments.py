@@ -8,6 +8,8 @@ Network calls to Stripe are made outside the transactions that hold places (befo
 from __future__ import annotations
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from budgets import ledger, stripe_gateway
@@ -24,7 +26,6 @@ from budgets.models import (
 from budgets.stripe_gateway import field_of
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.formatting import plural
 from portal.locking import lock_rows
 from portal.models import record
 from portal.timeutil import utcnow
@@ -32,11 +33,20 @@ from providers.models import BookingStatus
 
 from . import refunds
 from .funding import bookings_of, close_unpaid
-from .places import confirmation_email, lock_capacity, release_places, settle
+from .places import (
+    CHECKOUT_FAILED,
+    PAID_TOO_LATE,
+    PAYMENT_ABANDONED,
+    confirmation_email,
+    lock_capacity,
+    release_places,
+    settle,
+)
 
 CHECKOUT_EVENTS = {"checkout.session.completed", "checkout.session.async_payment_succeeded",
                    "checkout.session.async_payment_failed", "checkout.session.expired"}
 REFUND_EVENTS = {"refund.created", "refund.updated", "charge.refund.updated"}
+CARD_PAYMENT_TAKEN = "Card payment taken"  # i18n: not shown (a ledger record)
 
 
 def _lock_payment(payment: Payment) -> list:
@@ -52,8 +62,9 @@ def _lock_payment(payment: Payment) -> list:
 
 # --- opening a payment -------------------------------------------------------------------------------------
 
-CHECKOUT_UNAVAILABLE = ("We could not start the card payment just now, so the place has not been booked. "
-                        "Please try again in a few minutes, or choose another way to pay.")
+# Lazy: translated when shown (flash ``str(CHECKOUT_UNAVAILABLE)``: the session cannot store a lazy string).
+CHECKOUT_UNAVAILABLE = _l("We could not start the card payment just now, so the place has not been booked. "
+                          "Please try again in a few minutes, or choose another way to pay.")
 
 # The payment's states and the moves between them; each move is one of the service functions below.
 MOVES = {
@@ -67,7 +78,9 @@ MOVES = {
 
 def _move(payment: Payment, to: PaymentStatus) -> None:
     if to not in MOVES[payment.status]:
-        raise DomainError(f"This payment is {payment.status.value}, so it cannot become {to.value}.")
+        # Every caller checks the move first, so this guard is never shown to anyone.
+        raise DomainError(f"This payment is {payment.status.value}, "  # i18n: not shown (a guard)
+                          f"so it cannot become {to.value}.")
     payment.status = to
 
 
@@ -86,7 +99,9 @@ def start_checkout(payment: Payment) -> str | None:
     try:
         checkout = stripe_gateway.create_checkout_session(
             amount_pence=payment.amount_pence,
-            description=f"{session.offer.title}: {plural(places, 'place')}",
+            # Shown to the family on Stripe's checkout page, in the language of the page they came from.
+            description=ngettext("%(title)s: %(num)s place", "%(title)s: %(num)s places", places,
+                                 title=session.offer.title),
             payment_id=payment.id, idempotency_key=payment.idempotency_key, expires_at=payment.expires_at,
             success_url=url_for("payments.returned", payment_id=payment.id, _external=True)
             + "?session_id={CHECKOUT_SESSION_ID}",
@@ -109,7 +124,7 @@ def fail(payment: Payment) -> None:
         return
     _move(payment, PaymentStatus.FAILED)
     record("payment_failed", payment, by=None)
-    release_places(bookings, reason="The card payment could not be started", by=None)
+    release_places(bookings, reason=CHECKOUT_FAILED, by=None)
 
 
 # --- acting on Stripe's state ---------------------------------------------------------------------------------
@@ -132,7 +147,7 @@ def apply_checkout_session(payment: Payment, checkout) -> None:
         payment.paid_at = utcnow()
         payment.payment_intent_id = _id_of(field_of(checkout, "payment_intent"))
         ledger.move(EntryKind.PAYMENT, payment.amount_pence, f"family:{payment.family_id}",
-                    f"provider:{payment.provider_id}", envelope_id=None, reason="Card payment taken",
+                    f"provider:{payment.provider_id}", envelope_id=None, reason=CARD_PAYMENT_TAKEN,
                     by=payment.family, payment=payment)
         confirmed = []
         for booking in bookings:
@@ -145,7 +160,7 @@ def apply_checkout_session(payment: Payment, checkout) -> None:
                 confirmed.append(booking)
             elif booking.price_pence:
                 # Paid after the place had gone back (hold ran out, or the family gave up): give the money back.
-                refunds.request_refund(payment, None, booking.price_pence, "Paid after the place had been released")
+                refunds.request_refund(payment, None, booking.price_pence, PAID_TOO_LATE)
         record("payment_received", payment, by=None, amount_pence=payment.amount_pence,
                payment_intent=payment.payment_intent_id, confirmed=len(confirmed))
         if confirmed:
@@ -204,7 +219,7 @@ def abandon(payment: Payment, *, by) -> None:
     _move(payment, PaymentStatus.EXPIRED)
     record("payment_abandoned", payment, by=by)
     release_places([b for b in bookings if b.status is BookingStatus.HELD],
-                   reason="You did not finish paying, so the place was released", by=by)
+                   reason=PAYMENT_ABANDONED, by=by)
 
 
 # --- webhooks --------------------------------------------------------------------------------------------------
@@ -216,7 +231,7 @@ def handle_event(event) -> str:
     lock, so no lock is held across the network) and act on its state now, not on the event's snapshot.
     """
     if db.session.get(StripeEvent, event["id"]) is not None:
-        return "already handled"
+        return "already handled"  # i18n: not shown (the webhook's answer to Stripe)
     kind = event["type"]
     obj = event["data"]["object"]
     payment = refund = current = None
@@ -235,13 +250,13 @@ def handle_event(event) -> str:
         if payment.checkout_session_id is None:
             payment.checkout_session_id = current.id
         apply_checkout_session(payment, current)
-        outcome = f"payment {payment.id} is {payment.status.value}"
+        outcome = f"payment {payment.id} is {payment.status.value}"  # i18n: not shown (the webhook's answer)
     elif refund is not None:
         lock_rows(Refund, [refund.id])
         db.session.refresh(refund)
         if refund.status is RefundStatus.REQUESTED and field_of(current, "status") in ("succeeded", "pending"):
             refunds.settle_refund(refund)
-            outcome = f"refund {refund.id} settled"
+            outcome = f"refund {refund.id} settled"  # i18n: not shown (the webhook's answer)
     return outcome
 
 

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import contains_eager
 
 from portal import notify
 from portal.errors import DomainError, NotAllowed, SessionFull
 from portal.extensions import db
-from portal.formatting import london, plural, pounds
+from portal.formatting import london, pounds
+from portal.i18n import N_, translated
 from portal.locking import lock
 from portal.models import Child, Role, User, has_approved_assessment, record
 from portal.timeutil import to_london, utcnow
@@ -38,6 +44,31 @@ from providers.models import (
 
 from . import funding as funding_methods
 
+# Why the portal itself gives places back. Stored in English as written (on the booking and the refund, in the
+# ledger and the audit trail); translated where a family is shown them (the cancellation and refund emails).
+CANCELLED_BY_FAMILY = N_("Cancelled by the family")
+CHECKOUT_FAILED = N_("The card payment could not be started")
+PAYMENT_ABANDONED = N_("You did not finish paying, so the place was released")
+PAID_TOO_LATE = N_("Paid after the place had been released")
+# Stored with the provider's own words in place of %(reason)s.
+PROVIDER_CANCELLED = N_("The provider cancelled this session: %(reason)s")
+_OUR_REASONS = {CANCELLED_BY_FAMILY, CHECKOUT_FAILED, PAYMENT_ABANDONED, PAID_TOO_LATE}
+_PROVIDER_CANCELLED_START = PROVIDER_CANCELLED.partition("%(reason)s")[0]
+
+
+def _provider_cancelled(their_words: str) -> str:
+    return translated(PROVIDER_CANCELLED) % {"reason": their_words}
+
+
+def shown_reason(reason: str | None):
+    """A reason as a family reads it in an email: one of ours translated (lazily, so in the recipient's language);
+    the words a provider or member of staff typed, as they wrote them."""
+    if reason in _OUR_REASONS:
+        return LazyString(translated, reason)
+    if reason and reason.startswith(_PROVIDER_CANCELLED_START):
+        return LazyString(_provider_cancelled, reason[len(_PROVIDER_CANCELLED_START):])
+    return reason
+
 # --- the lock -----------------------------------------------------------------------------------
 
 # One statement takes every lock a change of places needs, in one order: each session for update (sorted by id,
@@ -57,7 +88,10 @@ def lock_capacity(sessions: list[Session]) -> None:
         return
     ids = sorted({s.id for s in sessions})
     lock(_CAPACITY_LOCK.bindparams(ids=ids))
-    db.session.execute(select(Session, Offer, Provider).join(Session.offer).join(Offer.provider)
+    # contains_eager, not a plain select of the three: a reload with populate_existing leaves session.offer
+    # unloaded, and its lazy load would carry populate_existing and read the offer again.
+    db.session.scalars(select(Session).join(Session.offer).join(Offer.provider)
+                       .options(contains_eager(Session.offer).contains_eager(Offer.provider))
                        .where(Session.id.in_(ids)).execution_options(populate_existing=True)).all()
 
 
@@ -79,10 +113,11 @@ def booking_closed_reason(session: Session, now: datetime | None = None) -> str 
     """Why this session can no longer be booked online because of the time, or None while booking is open."""
     now = now or utcnow()
     if session.starts_at <= now:
-        return "This session has already started or finished, so it cannot be booked."
+        return _("This session has already started or finished, so it cannot be booked.")
     if not bookings_open(session, now):
-        return (f"Booking for this session closed {london(booking_closes_at(session))}, "
-                f"{session.offer.booking_cutoff_hours} hours before it starts.")
+        return ngettext("Booking for this session closed %(when)s, %(num)s hour before it starts.",
+                        "Booking for this session closed %(when)s, %(num)s hours before it starts.",
+                        session.offer.booking_cutoff_hours, when=london(booking_closes_at(session)))
     return None
 
 
@@ -101,12 +136,12 @@ class Room:
         return places <= self.places and (self.staff is None or staff <= self.staff)
 
     @classmethod
-    def on(cls, session: Session, places_held: int, staff_held: int) -> "Room":
+    def on(cls, session: Session, places_held: int, staff_held: int) -> Room:
         """What is left of a session's places and staff once what is held is taken away."""
         return cls(session.capacity - places_held,
                    None if session.staff_units is None else session.staff_units - staff_held)
 
-    def less(self, places: int, staff: int) -> "Room":
+    def less(self, places: int, staff: int) -> Room:
         return Room(self.places - places, None if self.staff is None else self.staff - staff)
 
 
@@ -160,7 +195,7 @@ def _expire_holds(session: Session, now) -> None:
     for booking in stale:
         booking.status = BookingStatus.EXPIRED
         booking.cancelled_at = now
-        booking.cancel_reason = "Not paid for in time"
+        booking.cancel_reason = "Not paid for in time"  # i18n: not shown (stored on the booking)
         method = funding_methods.get(booking.funding)
         if method is not None:
             method.on_expire(booking)
@@ -178,13 +213,14 @@ def settle(session: Session) -> Room:
     family that fits is offered it; once no waiting family fits, the place is back on general sale."""
     now = utcnow()
     _expire_holds(session, now)
-    stale = db.session.scalars(
-        select(WaitingListEntry).where(
-            WaitingListEntry.session_id == session.id,
-            WaitingListEntry.status == WaitingStatus.OFFERED,
-            WaitingListEntry.offer_expires_at <= now,
-        )
+    # The session's open waiting-list entries in one read: offers that have run out, and families still waiting.
+    entries = db.session.scalars(
+        select(WaitingListEntry)
+        .where(WaitingListEntry.session_id == session.id,
+               WaitingListEntry.status.in_([WaitingStatus.OFFERED, WaitingStatus.WAITING]))
+        .order_by(WaitingListEntry.id)
     ).all()
+    stale = [e for e in entries if e.status is WaitingStatus.OFFERED and e.offer_expires_at <= now]
     for entry in stale:
         entry.status = WaitingStatus.EXPIRED
         record("waiting_offer_expired", entry, by=None, reason="Not accepted in time", places=entry.places)
@@ -192,11 +228,7 @@ def settle(session: Session) -> Room:
     if session.status is SessionStatus.OPEN and bookings_open(session, now) and room.places > 0:
         hours = current_app.config["WAITING_LIST_OFFER_HOURS"]
         offer_ends = min(now + timedelta(hours=hours), booking_closes_at(session))
-        waiting = db.session.scalars(
-            select(WaitingListEntry)
-            .where(WaitingListEntry.session_id == session.id, WaitingListEntry.status == WaitingStatus.WAITING)
-            .order_by(WaitingListEntry.id)
-        ).all()
+        waiting = [e for e in entries if e.status is WaitingStatus.WAITING]
         for entry in waiting:
             # In order of joining, to the first whose group fits: a family needing more than is free keeps its
             # place in the list, and the family behind it who needs less is offered what is free.
@@ -208,8 +240,8 @@ def settle(session: Session) -> Room:
             room = room.less(entry.places, entry.staff_units)
             record("waiting_offer_made", entry, by=None, places=entry.places)
             notify.queue(
-                entry.family.email,
-                "A place has come free for you",
+                entry.family,
+                _l("A place has come free for you"),
                 "waiting_offer",
                 entry=entry,
                 session=session,
@@ -229,29 +261,29 @@ def check_can_book(family: User, session: Session, children: list[Child], carer_
     lock, on rows re-read after it was taken, so nothing checked here can change before the booking commits."""
     offer = session.offer
     if session.status is SessionStatus.CANCELLED:
-        raise DomainError("This session has been cancelled, so it cannot be booked.")
+        raise DomainError(_("This session has been cancelled, so it cannot be booked."))
     if offer.status is not OfferStatus.PUBLISHED or offer.provider.status is not ProviderStatus.APPROVED:
-        raise DomainError("This break is not taking bookings at the moment.")
+        raise DomainError(_("This break is not taking bookings at the moment."))
     if closed := booking_closed_reason(session, now):
         raise DomainError(closed)
     if not children:
-        raise DomainError("Choose at least one child to book a place for.")
+        raise DomainError(_("Choose at least one child to book a place for."))
     if carer_places < 0 or carer_places > len(children):
-        raise DomainError("You can book at most one carer place for each child.")
+        raise DomainError(_("You can book at most one carer place for each child."))
     day = to_london(session.starts_at).date()
     for child in children:
         if child.parent_id != family.id:
-            raise NotAllowed("You can only book places for children on your account.")
+            raise NotAllowed(_("You can only book places for children on your account."))
         if family.role is Role.YOUNG_PERSON and not child.is_account_holder:
-            raise NotAllowed("Your account is for booking breaks for yourself. A parent or carer can book for "
-                             "someone else from their own account.")
+            raise NotAllowed(_("Your account is for booking breaks for yourself. A parent or carer can book for "
+                               "someone else from their own account."))
         too_old_or_young = _age_refusal(child, offer, day)
         if too_old_or_young:
             raise DomainError(too_old_or_young)
         if offer.tier is Tier.TARGETED and not declared_meets_criteria:
             raise DomainError(
-                f"Confirm that {child.first_name} meets the criteria for this break. "
-                "If they do not, you can still ask for an assessment."
+                _("Confirm that %(name)s meets the criteria for this break. "
+                  "If they do not, you can still ask for an assessment.", name=child.first_name)
             )
         if offer.tier is Tier.SPECIALIST and not has_approved_assessment(child):
             raise DomainError(_assessment_refusal(child))
@@ -261,12 +293,13 @@ def _age_refusal(child: Child, offer, day) -> str | None:
     age = child.age_on(day)
     if offer.suits_age(age):
         return None
-    return f"{child.first_name} will be {age} on the day. This break is for ages {offer.min_age} to {offer.max_age}."
+    return _("%(name)s will be %(age)s on the day. This break is for ages %(min)s to %(max)s.",
+             name=child.first_name, age=age, min=offer.min_age, max=offer.max_age)
 
 
 def _assessment_refusal(child: Child) -> str:
-    return (f"{child.first_name} needs an assessment by the children's trust before booking this break. "
-            "You can ask for one from the break's page.")
+    return _("%(name)s needs an assessment by the children's trust before booking this break. "
+             "You can ask for one from the break's page.", name=child.first_name)
 
 
 def children_who_cannot_go(session: Session, children: list[Child]) -> dict[int, str]:
@@ -305,7 +338,7 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
     if recheck:
         check_can_book(family, session, children, carer_places, declared_meets_criteria, utcnow())
     if method is None or not method.available_for(session.offer):
-        raise DomainError("Choose how this place will be paid for.")
+        raise DomainError(_("Choose how this place will be paid for."))
     already = db.session.scalars(
         select(Booking.child_id).where(
             Booking.session_id == session.id,
@@ -314,8 +347,8 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
         )
     ).all()
     if already:
-        names = ", ".join(c.first_name for c in children if c.id in already)
-        raise DomainError(f"{names} already has a place on this session.")
+        names = _(", ").join(c.first_name for c in children if c.id in already)
+        raise DomainError(_("%(names)s already has a place on this session.", names=names))
     needed = len(children) + carer_places
     staff = staff_needed(children)
     if accepting is not None:
@@ -326,10 +359,12 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
         if room.places <= 0:
             raise SessionFull()
         if needed > room.places:
-            raise SessionFull(f"Only {plural(room.places, 'place')} left on this session, and you "
-                              f"asked for {needed}. Book fewer places or join the waiting list.")
-        raise SessionFull("There are not enough staff left on this session for the support your children need. "
-                          "Join the waiting list, or ask the provider whether they can add staff.")
+            raise SessionFull(ngettext("Only %(num)s place left on this session, and you asked for %(needed)s. "
+                                       "Book fewer places or join the waiting list.",
+                                       "Only %(num)s places left on this session, and you asked for %(needed)s. "
+                                       "Book fewer places or join the waiting list.", room.places, needed=needed))
+        raise SessionFull(_("There are not enough staff left on this session for the support your children need. "
+                            "Join the waiting list, or ask the provider whether they can add staff."))
     group = str(uuid.uuid4())
     price = method.price_for(session.offer)
     bookings = []
@@ -337,13 +372,16 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
         bookings.append(Booking(session=session, child=child, booked_by_id=family.id, group_ref=group,
                                 funding=method.code, price_pence=price, staff_units=STAFF_UNITS[child.support_level],
                                 declared_meets_criteria=declared_meets_criteria))
-    for _ in range(carer_places):
+    for _carer in range(carer_places):
         bookings.append(Booking(session=session, child=None, is_carer_place=True, booked_by_id=family.id,
                                 group_ref=group, funding=Funding.FREE, price_pence=0, staff_units=0))
     db.session.add_all(bookings)
     db.session.flush()
     method.on_book(bookings, by)
-    store_recount(session)
+    # settle() stored the recount under this lock; what changed since is exactly these places (and the waiting
+    # list's offer they take up), so the count moves by them. `flask ledger check` recounts every session.
+    session.places_taken += needed - (accepting.places if accepting is not None else 0)
+    session.staff_units_taken += staff - (accepting.staff_units if accepting is not None else 0)
     for booking in bookings:
         record("place_held" if booking.status is BookingStatus.HELD else "place_booked", booking, by=by,
                session_id=session.id, funding=booking.funding, price_pence=booking.price_pence,
@@ -355,94 +393,120 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
 
 def confirmation_email(bookings: list[Booking]) -> None:
     session, family = bookings[0].session, bookings[0].booked_by
-    notify.queue(family.email, f"Booking confirmed: {session.offer.title}", "booking_confirmed",
+    # What to pay is worked out as the email is written, in the family's language.
+    notify.queue(family, _l("Booking confirmed: %(title)s", title=session.offer.title), "booking_confirmed",
                  family=family, session=session, bookings=bookings, when=to_london(session.starts_at),
-                 to_pay=what_to_pay(bookings), link=notify.link("bookings.my_bookings"))
+                 to_pay=LazyString(what_to_pay, bookings), link=notify.link("bookings.my_bookings"))
 
 
 def what_to_pay(bookings: list[Booking]) -> str:
-    """What the family pays for places booked together, to whom and when, in plain English, from how the
+    """What the family pays for places booked together, to whom and when, in plain words, from how the
     places are really funded and what each one costs them."""
     places = [b for b in bookings if not b.is_carer_place]
     if not places:
-        return "Carer places are free. You have nothing to pay."
+        return _("Carer places are free. You have nothing to pay.")
     provider = bookings[0].session.offer.provider.name
     family_pays = pounds(sum(b.price_pence for b in bookings))
     funding = Funding(places[0].funding)
     paid = places[0].status is BookingStatus.CONFIRMED
-    places_word = "places" if len(bookings) > 1 else "place"
-    pay_on_the_day = f"on or before the day of the session. {provider} will tell you how to pay."
     if funding is Funding.PAY_PROVIDER:
-        return f"Pay {provider} {family_pays} {pay_on_the_day}"
+        return _("Pay %(provider)s %(amount)s on or before the day of the session. "
+                 "%(provider)s will tell you how to pay.", provider=provider, amount=family_pays)
     if funding is Funding.COUNCIL_FUNDED:
-        council_pays = f"The council pays {pounds(sum(b.funded_pence for b in places))}."
+        council_pays = pounds(sum(b.funded_pence for b in places))
         if not any(b.price_pence for b in places):
-            return f"{council_pays} You have nothing to pay."
-        return f"{council_pays} Pay {provider} your contribution of {family_pays} {pay_on_the_day}"
-    if funding in (Funding.PERSONAL_BUDGET, Funding.DIRECT_PAYMENT):
-        budget = funding_methods.get(funding).budget_kind.label.lower()
-        names = [b.child.first_name for b in places]
-        whose = f"{names[0]}’s {budget}" if len(names) == 1 else f"each child’s {budget} ({', '.join(names)})"
-        if funding is Funding.PERSONAL_BUDGET:
-            taken = pounds(sum(b.funded_pence for b in places))
-            return f"{taken}{' in all' if len(places) > 1 else ''} is taken from {whose}. You have nothing to pay."
+            return _("The council pays %(funded)s. You have nothing to pay.", funded=council_pays)
+        return _("The council pays %(funded)s. Pay %(provider)s your contribution of %(amount)s on or before the day "
+                 "of the session. %(provider)s will tell you how to pay.", funded=council_pays, provider=provider,
+                 amount=family_pays)
+    names = [b.child.first_name for b in places]
+    one = len(names) == 1
+    values = dict(name=names[0], names=_(", ").join(names), provider=provider, amount=family_pays)
+    if funding is Funding.PERSONAL_BUDGET:
+        values["amount"] = pounds(sum(b.funded_pence for b in places))
+        if one:
+            return _("%(amount)s is taken from %(name)s’s managed personal budget. You have nothing to pay.", **values)
+        return _("%(amount)s in all is taken from each child’s managed personal budget (%(names)s). "
+                 "You have nothing to pay.", **values)
+    if funding is Funding.DIRECT_PAYMENT:
         if paid:
-            return f"You paid {provider} {family_pays} by card from {whose}."
-        return f"Pay {family_pays} by card from {whose} to keep the {places_word}."
+            if one:
+                return _("You paid %(provider)s %(amount)s by card from %(name)s’s direct payment.", **values)
+            return _("You paid %(provider)s %(amount)s by card from each child’s direct payment (%(names)s).",
+                     **values)
+        if one:
+            return ngettext("Pay %(amount)s by card from %(name)s’s direct payment to keep the place.",
+                            "Pay %(amount)s by card from %(name)s’s direct payment to keep the places.",
+                            len(bookings), **values)
+        return _("Pay %(amount)s by card from each child’s direct payment (%(names)s) to keep the places.", **values)
     if funding is Funding.CARD:
         if paid:
-            return f"You paid {provider} {family_pays} by card."
-        return f"Pay {family_pays} by card to keep the {places_word}."
-    return "This place is free. You have nothing to pay."
+            return _("You paid %(provider)s %(amount)s by card.", **values)
+        return ngettext("Pay %(amount)s by card to keep the place.", "Pay %(amount)s by card to keep the places.",
+                        len(bookings), amount=family_pays)
+    return _("This place is free. You have nothing to pay.")
 
 
 def what_comes_back(booking: Booking) -> str:
-    """What comes back, and to whom, if this place is cancelled, in plain English, from how it was really paid."""
+    """What comes back, and to whom, if this place is cancelled, in plain words, from how it was really paid."""
     provider = booking.session.offer.provider.name
     if booking.is_carer_place:
-        return "Carer places are free, so there is nothing to give back."
+        return _("Carer places are free, so there is nothing to give back.")
     paid = booking.status is BookingStatus.CONFIRMED
     funding = Funding(booking.funding)
-    whose = f"{booking.child.first_name}’s" if booking.child else "your child’s"
+    name = booking.child.first_name if booking.child else None
     if funding is Funding.COUNCIL_FUNDED:
-        text = (f"The council’s funding of {pounds(booking.funded_pence)} goes back into its short breaks budget, "
-                "so another family can use it.")
         if booking.price_pence:
-            text += (f" If you have already paid {provider} your contribution of {pounds(booking.price_pence)}, "
-                     "ask them for it back.")
-        return text
+            return _("The council’s funding of %(funded)s goes back into its short breaks budget, so another family "
+                     "can use it. If you have already paid %(provider)s your contribution of %(amount)s, ask them for "
+                     "it back.", funded=pounds(booking.funded_pence), provider=provider,
+                     amount=pounds(booking.price_pence))
+        return _("The council’s funding of %(funded)s goes back into its short breaks budget, so another family can "
+                 "use it.", funded=pounds(booking.funded_pence))
     if funding is Funding.PERSONAL_BUDGET:
-        return f"{pounds(booking.funded_pence)} goes back to {whose} personal budget."
+        amount = pounds(booking.funded_pence)
+        if name:
+            return _("%(amount)s goes back to %(name)s’s personal budget.", amount=amount, name=name)
+        return _("%(amount)s goes back to your child’s personal budget.", amount=amount)
     if funding is Funding.DIRECT_PAYMENT:
+        amount = pounds(booking.price_pence)
         if paid:
-            return (f"{pounds(booking.price_pence)} is refunded to the direct payment card you paid with, and goes back "
-                    f"to {whose} direct payment. Refunds usually take 5 to 10 working days.")
-        return f"You have not paid yet, so nothing is taken from {whose} direct payment."
+            if name:
+                return _("%(amount)s is refunded to the direct payment card you paid with, and goes back to "
+                         "%(name)s’s direct payment. Refunds usually take 5 to 10 working days.", amount=amount,
+                         name=name)
+            return _("%(amount)s is refunded to the direct payment card you paid with, and goes back to your "
+                     "child’s direct payment. Refunds usually take 5 to 10 working days.", amount=amount)
+        if name:
+            return _("You have not paid yet, so nothing is taken from %(name)s’s direct payment.", name=name)
+        return _("You have not paid yet, so nothing is taken from your child’s direct payment.")
     if funding is Funding.CARD:
         if paid:
-            return (f"{pounds(booking.price_pence)} is refunded to the card you paid with. "
-                    "Refunds usually take 5 to 10 working days.")
-        return "You have not paid yet, so there is nothing to refund."
+            return _("%(amount)s is refunded to the card you paid with. Refunds usually take 5 to 10 working days.",
+                     amount=pounds(booking.price_pence))
+        return _("You have not paid yet, so there is nothing to refund.")
     if funding is Funding.PAY_PROVIDER:
-        return f"You pay {provider} directly: ask them to give back anything you have paid ({pounds(booking.price_pence)})."
-    return "This place is free, so there is nothing to give back."
+        return _("You pay %(provider)s directly: ask them to give back anything you have paid (%(amount)s).",
+                 provider=provider, amount=pounds(booking.price_pence))
+    return _("This place is free, so there is nothing to give back.")
 
 
 def cancelling_closed_reason(session: Session) -> str:
-    return (f"Cancelling online closed {london(cancelling_closes_at(session))}, "
-            f"{session.offer.cancel_cutoff_hours} hours before the session. "
-            f"Please contact {session.offer.provider.name}.")
+    return ngettext("Cancelling online closed %(when)s, %(num)s hour before the session. Please contact %(provider)s.",
+                    "Cancelling online closed %(when)s, %(num)s hours before the session. Please contact %(provider)s.",
+                    session.offer.cancel_cutoff_hours, when=london(cancelling_closes_at(session)),
+                    provider=session.offer.provider.name)
 
 
-def cancel_booking(booking: Booking, *, by: User, reason: str = "Cancelled by the family") -> list[Booking]:
+def cancel_booking(booking: Booking, *, by: User, reason: str = CANCELLED_BY_FAMILY) -> list[Booking]:
     """A family cancels a place (and the carer places booked with it), before the offer's cut-off."""
     if booking.booked_by_id != by.id:
-        raise NotAllowed("You can only cancel your own bookings.")
+        raise NotAllowed(_("You can only cancel your own bookings."))
     if booking.status is BookingStatus.CANCELLED:
-        raise DomainError("This booking has already been cancelled.")
+        raise DomainError(_("This booking has already been cancelled."))
     session = booking.session
     if not can_cancel_online(session):
-        raise DomainError(f"It is too late to cancel online. {cancelling_closed_reason(session)}")
+        raise DomainError(_("It is too late to cancel online. %(why)s", why=cancelling_closed_reason(session)))
     group = [booking]
     if not booking.is_carer_place:
         # A carer place only exists alongside a child's: cancel it once no child in the group is left.
@@ -479,6 +543,7 @@ def release_places(bookings: list[Booking], *, reason: str, by: User | None) -> 
         settle(session)
     if released:
         first = released[0]
-        notify.queue(first.booked_by.email, f"Booking cancelled: {first.session.offer.title}", "booking_cancelled",
-                     bookings=released, session=first.session, when=to_london(first.session.starts_at), reason=reason)
+        notify.queue(first.booked_by, _l("Booking cancelled: %(title)s", title=first.session.offer.title),
+                     "booking_cancelled", bookings=released, session=first.session,
+                     when=to_london(first.session.starts_at), reason=shown_reason(reason))
     return released

@@ -5,6 +5,7 @@ on the after-commit outbox, and `flask payments send-refunds` sends any that Str
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from budgets import ledger, stripe_gateway
@@ -81,4 +82,8 @@ def settle_refund(refund: Refund) -> None:
                 budget=budget)
     record("refund_made", payment, by=None, refund_id=refund.id, amount_pence=refund.amount_pence,
            stripe_refund=refund.stripe_refund_id)
-    notify.queue(payment.family.email, "Your refund is on its way", "refund_made", refund=refund, payment=payment)
+    # Imported here: places imports this module (through funding).
+    from .places import shown_reason
+
+    notify.queue(payment.family, _l("Your refund is on its way"), "refund_made", refund=refund, payment=payment,
+                 reason=shown_reason(refund.reason))

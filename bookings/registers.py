@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from bookings import funding as funding_methods
@@ -32,6 +33,8 @@ class RegisterLine:
     emergency_contact: str | None
     attendance: Attendance | None
     marked_at: datetime | None
+    home_language: str | None = None  # as the family wrote it
+    interpreter_needed: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,8 @@ class Register:
 def register_for(session: Session) -> Register:
     rows = db.session.execute(
         select(Booking.id, Child.first_name, Child.last_name, Child.needs, Child.needs_notes, Child.support_level,
-               Child.emergency_contact, Booking.attendance, Booking.attendance_marked_at)
+               Child.emergency_contact, Booking.attendance, Booking.attendance_marked_at, Child.home_language,
+               Child.interpreter_needed)
         .join(Child, Child.id == Booking.child_id)
         .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
         .order_by(Child.last_name, Child.first_name, Booking.id)
@@ -58,7 +62,8 @@ def register_for(session: Session) -> Register:
         RegisterLine(booking_id=row.id, name=f"{row.first_name} {row.last_name}",
                      needs=[NEEDS[n] for n in row.needs or [] if n in NEEDS], needs_notes=row.needs_notes,
                      support=SupportLevel(row.support_level).label, emergency_contact=row.emergency_contact,
-                     attendance=row.attendance, marked_at=row.attendance_marked_at)
+                     attendance=row.attendance, marked_at=row.attendance_marked_at,
+                     home_language=row.home_language, interpreter_needed=bool(row.interpreter_needed))
         for row in rows
     ]
     return Register(session=session, lines=lines, carer_places=carers)
@@ -71,24 +76,25 @@ def can_mark(session: Session, now: datetime | None = None) -> bool:
 
 def marking_opens(session: Session) -> str:
     """When the register opens, in London time: "10am on Saturday 6 June 2026"."""
-    return f"{london_time(session.starts_at)} on {london_date(session.starts_at)}"
+    return _("%(time)s on %(day)s", time=london_time(session.starts_at), day=london_date(session.starts_at))
 
 
 def mark_attendance(session: Session, marks: dict[int, Attendance], *, by: User) -> int:
     """Record who attended, by booking id; returns how many marks changed. Corrections are allowed and audited."""
     if session.status is SessionStatus.CANCELLED:
-        raise DomainError("This session was cancelled, so there is no register to mark.")
+        raise DomainError(_("This session was cancelled, so there is no register to mark."))
     if not can_mark(session):
-        raise DomainError(f"You can mark the register from {marking_opens(session)}, when the session starts.")
+        raise DomainError(_("You can mark the register from %(opens)s, when the session starts.",
+                            opens=marking_opens(session)))
     if not marks:
-        raise DomainError("Mark at least one child as attended or did not attend.")
+        raise DomainError(_("Mark at least one child as attended or did not attend."))
     lock_capacity([session])  # marking delivers the money; a family cancelling at the same moment waits
     bookings = {b.id: b for b in db.session.scalars(
         select(Booking).where(Booking.id.in_(list(marks)), Booking.session_id == session.id,
                               Booking.status == BookingStatus.CONFIRMED, Booking.child_id.is_not(None))
     )}
     if set(marks) - set(bookings):
-        raise DomainError("The register has changed since you opened it. Check it and save again.")
+        raise DomainError(_("The register has changed since you opened it. Check it and save again."))
     now = utcnow()
     changed = 0
     for booking_id, attendance in sorted(marks.items()):

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from portal import notify
@@ -25,7 +28,7 @@ from providers.models import (
 )
 from providers.sessions import check_not_started, check_places, check_times
 
-from .places import held, lock_capacity, release_places, settle, store_recount
+from .places import PROVIDER_CANCELLED, held, lock_capacity, release_places, settle, store_recount
 
 
 def change_places(session: Session, capacity: int, *, staff: int | None = None, by: User | None,
@@ -35,19 +38,20 @@ def change_places(session: Session, capacity: int, *, staff: int | None = None, 
     check_not_started(session)
     lock_capacity([session])
     if session.status is SessionStatus.CANCELLED:
-        raise DomainError("This session has been cancelled, so its places cannot change.")
+        raise DomainError(_("This session has been cancelled, so its places cannot change."))
     places_held, staff_held = held(session)
     if capacity < places_held:
-        raise DomainError(
-            f"You cannot reduce places to {capacity}: {places_held} place{'s are' if places_held != 1 else ' is'} "
-            f"already booked or offered to families on the waiting list. Cancel bookings first if you must."
-        )
+        raise DomainError(ngettext(
+            "You cannot reduce places to %(capacity)s: %(num)s place is already booked or offered to families on "
+            "the waiting list. Cancel bookings first if you must.",
+            "You cannot reduce places to %(capacity)s: %(num)s places are already booked or offered to families on "
+            "the waiting list. Cancel bookings first if you must.", places_held, capacity=capacity))
     staff_units = None if staff is None else staff * STAFF_UNITS_PER_ADULT
     if staff_units is not None and staff_units < staff_held:
-        raise DomainError(
-            f"You cannot reduce staff to {staff}: the children already booked need at least "
-            f"{-(-staff_held // STAFF_UNITS_PER_ADULT)} staff."
-        )
+        raise DomainError(ngettext(
+            "You cannot reduce staff to %(staff)s: the children already booked need at least %(num)s staff.",
+            "You cannot reduce staff to %(staff)s: the children already booked need at least %(num)s staff.",
+            -(-staff_held // STAFF_UNITS_PER_ADULT), staff=staff))
     before = (session.capacity, session.staff)
     session.capacity = capacity
     session.staff_units = staff_units
@@ -59,11 +63,11 @@ def change_places(session: Session, capacity: int, *, staff: int | None = None, 
 def cancel_session(session: Session, *, reason: str, by: User | None) -> list[Booking]:
     """Cancel a session: every booked family is told and their places released as if they had cancelled."""
     if not reason.strip():
-        raise DomainError("Give a reason: families will see it.")
+        raise DomainError(_("Give a reason: families will see it."))
     check_not_started(session)
     lock_capacity([session])
     if session.status is SessionStatus.CANCELLED:
-        raise DomainError("This session has already been cancelled.")
+        raise DomainError(_("This session has already been cancelled."))
     session.status = SessionStatus.CANCELLED
     session.cancel_reason = reason.strip()
     record("session_cancelled", session, by=by, reason=reason)
@@ -77,15 +81,17 @@ def cancel_session(session: Session, *, reason: str, by: User | None) -> list[Bo
     for booking in bookings:
         by_family.setdefault(booking.booked_by_id, []).append(booking)
     for family_bookings in by_family.values():
-        released += release_places(family_bookings, reason=f"The provider cancelled this session: {reason.strip()}", by=by)
+        # Stored in English with the provider's words; translated in the family's email (``places.shown_reason``).
+        released += release_places(family_bookings, reason=PROVIDER_CANCELLED % {"reason": reason.strip()}, by=by)
     for entry in db.session.scalars(
         select(WaitingListEntry).where(WaitingListEntry.session_id == session.id,
                                        WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]))
     ):
         entry.status = WaitingStatus.LEFT
         record("waiting_list_closed", entry, by=by, reason="Session cancelled")
-        notify.queue(entry.family.email, f"Session cancelled: {session.offer.title}", "waiting_session_cancelled",
-                     session=session, when=to_london(session.starts_at), reason=reason.strip())
+        notify.queue(entry.family, _l("Session cancelled: %(title)s", title=session.offer.title),
+                     "waiting_session_cancelled", session=session, when=to_london(session.starts_at),
+                     reason=reason.strip())
     store_recount(session)
     return released
 
@@ -94,13 +100,13 @@ def move_session(session: Session, starts_at: datetime, ends_at: datetime, *, re
     """Move a session to a new time; every booked family is told and can cancel if it no longer suits."""
     check_times(starts_at, ends_at)
     if starts_at <= utcnow():
-        raise DomainError("The new time must be in the future.")
+        raise DomainError(_("The new time must be in the future."))
     if not reason.strip():
-        raise DomainError("Give a reason: families will see it.")
+        raise DomainError(_("Give a reason: families will see it."))
     check_not_started(session)
     lock_capacity([session])
     if session.status is SessionStatus.CANCELLED:
-        raise DomainError("This session has been cancelled, so it cannot be moved.")
+        raise DomainError(_("This session has been cancelled, so it cannot be moved."))
     old_start = session.starts_at
     session.starts_at, session.ends_at = starts_at, ends_at
     session.weekday = to_london(starts_at).weekday()
@@ -108,6 +114,6 @@ def move_session(session: Session, starts_at: datetime, ends_at: datetime, *, re
     families = {b.booked_by for b in db.session.scalars(
         select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))}
     for family in families:
-        notify.queue(family.email, f"Session moved: {session.offer.title}", "session_moved", session=session,
-                     old=to_london(old_start), new=to_london(starts_at), reason=reason.strip())
+        notify.queue(family, _l("Session moved: %(title)s", title=session.offer.title), "session_moved",
+                     session=session, old=to_london(old_start), new=to_london(starts_at), reason=reason.strip())
     return session

@@ -5,13 +5,15 @@ import math
 from collections import Counter
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.access import role_required
 from portal.attempts import attempt, form_status
 from portal.extensions import db
-from portal.formatting import plural, session_when
+from portal.formatting import session_when
 from portal.models import Role
 from portal.timeutil import to_london
 from providers.access import provider_session_or_404
@@ -50,8 +52,15 @@ def change_places(session_id: int):
             session_changes.change_places(session, form.places.data, staff=form.staff.data, by=current_user,
                                           reason=(form.reason.data or "").strip())
         if done.ok:
-            staff = f" and {session.staff} staff" if session.staff else ""
-            flash(f"Places saved: {session.capacity} places{staff} on {session_when(session)}.", "success")
+            if session.staff:
+                saved = ngettext("Places saved: %(num)s place and %(staff)s staff on %(when)s.",
+                                 "Places saved: %(num)s places and %(staff)s staff on %(when)s.",
+                                 session.capacity, staff=session.staff, when=session_when(session))
+            else:
+                saved = ngettext("Places saved: %(num)s place on %(when)s.",
+                                 "Places saved: %(num)s places on %(when)s.", session.capacity,
+                                 when=session_when(session))
+            flash(saved, "success")
             return redirect(url_for("provider_sessions.offer_sessions", offer_id=session.offer_id))
     return _places_page(session, form), form_status(form, done)
 
@@ -78,9 +87,13 @@ def cancel_session(session_id: int):
             released = session_changes.cancel_session(session, reason=form.reason.data, by=current_user)
             families = len({b.booked_by_id for b in released})
         if done.ok:
-            told = (f" We have emailed {plural(families, 'family', 'families')} and released their "
-                    f"{plural(len(released), 'place')}." if released else "")
-            flash(f"The session on {session_when(session)} has been cancelled.{told}", "success")
+            message = _("The session on %(when)s has been cancelled.", when=session_when(session))
+            if released:
+                their_places = ngettext("%(num)s place", "%(num)s places", len(released))
+                message += " " + ngettext("We have emailed %(num)s family and released their %(places)s.",
+                                          "We have emailed %(num)s families and released their %(places)s.",
+                                          families, places=their_places)
+            flash(message, "success")
             return redirect(url_for("provider_sessions.offer_sessions", offer_id=session.offer_id))
     families = db.session.scalar(select(func.count(func.distinct(Booking.booked_by_id))).where(
         Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))
@@ -105,8 +118,11 @@ def move_session(session_id: int):
             families = db.session.scalar(select(func.count(func.distinct(Booking.booked_by_id))).where(
                 Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))
         if done.ok:
-            told = f" We have emailed {plural(families, 'family', 'families')}." if families else ""
-            flash(f"The session on {was} has moved to {session_when(session)}.{told}", "success")
+            message = _("The session on %(was)s has moved to %(when)s.", was=was, when=session_when(session))
+            if families:
+                message += " " + ngettext("We have emailed %(num)s family.", "We have emailed %(num)s families.",
+                                          families)
+            flash(message, "success")
             return redirect(url_for("provider_sessions.offer_sessions", offer_id=session.offer_id))
     return render_template("providers/sessions/move.html", session=session, when=session_when(session),
                            form=form), form_status(form, done)
@@ -128,8 +144,8 @@ def register(session_id: int):
             registers.mark_attendance(session, marks, by=current_user)
         if done.ok:
             tally = Counter(marks.values())
-            flash(f"Register saved: {tally[Attendance.ATTENDED]} attended, "
-                  f"{tally[Attendance.DID_NOT_ATTEND]} did not attend.", "success")
+            flash(_("Register saved: %(attended)s attended, %(absent)s did not attend.",
+                    attended=tally[Attendance.ATTENDED], absent=tally[Attendance.DID_NOT_ATTEND]), "success")
             return redirect(url_for(".register", session_id=session.id))
     return render_template("providers/registers/register.html", session=session, when=session_when(session),
                            sheet=sheet, form=form, can_mark=registers.can_mark(session),

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -12,8 +14,8 @@ from portal.access import family_required, owned_or_404
 from portal.attempts import attempt, form_status
 from portal.errors import NotAllowed, SessionFull
 from portal.extensions import db
-from portal.formatting import plural
 from portal.forms import AcceptOfferForm, BookingForm, ConfirmForm, WaitingListForm
+from portal.i18n import translated
 from portal.timeutil import utcnow
 from providers.models import (
     Booking,
@@ -33,7 +35,7 @@ bp = Blueprint("bookings", __name__)
 def _chosen_children(ids: list[int]):
     mine = {c.id: c for c in current_user.children}
     if any(i not in mine for i in ids):
-        raise NotAllowed("You can only book places for children on your account.")
+        raise NotAllowed(_("You can only book places for children on your account."))
     return [mine[i] for i in ids]
 
 
@@ -43,7 +45,8 @@ def _prepare_places(form, session: Session) -> dict[int, str]:
     # Those who can go first, so the error summary's link lands on a checkbox that can take the focus.
     children = sorted(current_user.children, key=lambda c: c.id in cannot_go)
     form.children.choices = [(c.id, c.full_name) for c in children]
-    form.carer_places.choices = [(n, "No carer place" if n == 0 else f"{plural(n, 'carer place')}")
+    form.carer_places.choices = [(n, _("No carer place") if n == 0 else
+                                  ngettext("%(num)s carer place", "%(num)s carer places", n))
                                  for n in range(0, max(len(current_user.children), 1) + 1)]
     return cannot_go
 
@@ -54,9 +57,9 @@ def _funding_step(form, session: Session) -> list[tuple[str, str]]:
     for method in funding_methods.methods_for(session.offer):
         reason = method.unavailable_reason(session, [])
         if reason is None:
-            choices.append((method.code, method.label))
+            choices.append((method.code, translated(method.label)))
         else:
-            unavailable.append((method.label, reason))
+            unavailable.append((translated(method.label), reason))
     form.funding.choices = choices
     if len(choices) == 1 and not form.is_submitted():
         form.funding.data = choices[0][0]
@@ -66,13 +69,14 @@ def _funding_step(form, session: Session) -> list[tuple[str, str]]:
 def _booked(bookings, session: Session, message: str):
     """After the booking commits: confirmed places go to the bookings page, held ones on to card payment."""
     if bookings[0].payment_id is None:
-        flash(f"{message} {places.what_to_pay(bookings)} We have sent you an email.", "success")
+        flash(_("%(booked)s %(to_pay)s We have sent you an email.", booked=message,
+                to_pay=places.what_to_pay(bookings)), "success")
         return redirect(url_for("bookings.my_bookings"))
     payment = db.session.get(Payment, bookings[0].payment_id)
     checkout_url = payments.start_checkout(payment)
     db.session.commit()
     if checkout_url is None:
-        flash(payments.CHECKOUT_UNAVAILABLE, "error")
+        flash(str(payments.CHECKOUT_UNAVAILABLE), "error")
         return redirect(url_for("bookings.book", session_id=session.id))
     return redirect(checkout_url, 303)
 
@@ -91,7 +95,7 @@ def _bookable_session_or_404(session_id: int) -> Session:
 def book(session_id: int):
     session = _bookable_session_or_404(session_id)
     if not current_user.children:
-        flash("Add your child's details before you book a place.", "info")
+        flash(_("Add your child's details before you book a place."), "info")
         return redirect(url_for("families.add_child"))
     # A form posted as booking closed gets the refusal in its error summary, from the service's own check.
     if request.method == "GET" and (closed := places.booking_closed_reason(session)):
@@ -106,8 +110,9 @@ def book(session_id: int):
                                           form.funding.data, carer_places=form.carer_places.data,
                                           declared_meets_criteria=bool(form.declared.data))
         if done.ok:
-            return _booked(bookings, session, f"Your booking is confirmed: {plural(len(bookings), 'place')} "
-                           f"on {session.offer.title}.")
+            return _booked(bookings, session, ngettext("Your booking is confirmed: %(num)s place on %(title)s.",
+                                                       "Your booking is confirmed: %(num)s places on %(title)s.",
+                                                       len(bookings), title=session.offer.title))
     full = done is not None and isinstance(done.problem, SessionFull)
     return render_template("bookings/book.html", session=session, form=form, full=full,
                            unavailable=unavailable, cannot_go=cannot_go), form_status(form, done)
@@ -118,11 +123,12 @@ def book(session_id: int):
 def join_waiting_list(session_id: int):
     session = _bookable_session_or_404(session_id)
     if not current_user.children:
-        flash("Add your child's details before you join a waiting list.", "info")
+        flash(_("Add your child's details before you join a waiting list."), "info")
         return redirect(url_for("families.add_child"))
     if request.method == "GET" and (closed := places.booking_closed_reason(session)):
         return render_template("bookings/closed.html", session=session,
-                               reason=f"{closed} Places are no longer offered from its waiting list."), 409
+                               reason=_("%(closed)s Places are no longer offered from its waiting list.",
+                                        closed=closed)), 409
     form = WaitingListForm()
     cannot_go = _prepare_places(form, session)
     done = None
@@ -132,8 +138,9 @@ def join_waiting_list(session_id: int):
                 current_user, session, _chosen_children(form.children.data), carer_places=form.carer_places.data,
                 declared_meets_criteria=bool(form.declared.data))
         if done.ok:
-            flash(f"You are on the waiting list for {plural(entry.places, 'place')}. "
-                  "We will email you if a place comes free.", "success")
+            flash(ngettext("You are on the waiting list for %(num)s place. We will email you if a place comes free.",
+                           "You are on the waiting list for %(num)s places. We will email you if a place comes free.",
+                           entry.places), "success")
             return redirect(url_for("bookings.my_bookings"))
     return render_template("bookings/waiting_list.html", session=session, form=form,
                            cannot_go=cannot_go), form_status(form, done)
@@ -183,9 +190,13 @@ def cancel(booking_id: int):
         with attempt(form) as done:
             released = places.cancel_booking(booking, by=current_user)
         if done.ok:
-            flash(f"Your booking for {booking.session.offer.title} has been cancelled"
-                  f"{' (with the carer place booked with it)' if len(released) > 1 else ''}. "
-                  f"{page['comes_back']}", "success")
+            if len(released) > 1:
+                message = _("Your booking for %(title)s has been cancelled (with the carer place booked with it). "
+                            "%(comes_back)s", title=booking.session.offer.title, comes_back=page["comes_back"])
+            else:
+                message = _("Your booking for %(title)s has been cancelled. %(comes_back)s",
+                            title=booking.session.offer.title, comes_back=page["comes_back"])
+            flash(message, "success")
             return redirect(url_for("bookings.my_bookings"))
     return render_template("bookings/cancel.html", **page), form_status(form, done)
 
@@ -204,7 +215,8 @@ def accept_offer(entry_id: int):
                                                           declared_meets_criteria=bool(form.declared.data))
         if done.ok:
             return _booked(bookings, session,
-                           f"You have accepted the place on {session.offer.title}. Your booking is confirmed.")
+                           _("You have accepted the place on %(title)s. Your booking is confirmed.",
+                             title=session.offer.title))
     return render_template("bookings/accept_offer.html", entry=entry, session=session, form=form,
                            targeted=session.offer.tier is Tier.TARGETED,
                            unavailable=unavailable), form_status(form, done)
@@ -219,5 +231,5 @@ def leave_waiting_list(entry_id: int):
     with attempt() as done:
         waiting_lists.leave_waiting_list(entry, by=current_user)
     if done.ok:
-        flash(f"You have left the waiting list for {entry.session.offer.title}.", "success")
+        flash(_("You have left the waiting list for %(title)s.", title=entry.session.offer.title), "success")
     return redirect(url_for("bookings.my_bookings"))

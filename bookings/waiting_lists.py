@@ -2,6 +2,7 @@
 offers it, in order, to the first group that fits), and accepts it or leaves. Everything under the capacity lock."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.errors import DomainError, NotAllowed
@@ -26,11 +27,11 @@ def join_waiting_list(family: User, session: Session, children: list[Child], *, 
         )
     )
     if existing is not None:
-        raise DomainError("You are already on the waiting list for this session.")
+        raise DomainError(_("You are already on the waiting list for this session."))
     needed = len(children) + carer_places
     staff = staff_needed(children)
     if room.fits(needed, staff):
-        raise DomainError("There are places left on this session, so you can book one now instead of waiting.")
+        raise DomainError(_("There are places left on this session, so you can book one now instead of waiting."))
     entry = WaitingListEntry(session=session, family=family, child_ids=[c.id for c in children],
                              carer_places=carer_places, places=needed, staff_units=staff)
     db.session.add(entry)
@@ -41,9 +42,9 @@ def join_waiting_list(family: User, session: Session, children: list[Child], *, 
 
 def leave_waiting_list(entry: WaitingListEntry, *, by: User) -> None:
     if entry.family_id != by.id:
-        raise NotAllowed("You can only change your own waiting list places.")
+        raise NotAllowed(_("You can only change your own waiting list places."))
     if entry.status not in (WaitingStatus.WAITING, WaitingStatus.OFFERED):
-        raise DomainError("You are no longer on this waiting list.")
+        raise DomainError(_("You are no longer on this waiting list."))
     lock_capacity([entry.session])
     was_offered = entry.status is WaitingStatus.OFFERED
     entry.status = WaitingStatus.LEFT
@@ -56,14 +57,14 @@ def accept_waiting_offer(entry: WaitingListEntry, funding: str, *, by: User,
                          declared_meets_criteria: bool = False) -> list[Booking]:
     """Turn the places offered to a waiting family into bookings."""
     if entry.family_id != by.id:
-        raise NotAllowed("You can only accept places offered to you.")
+        raise NotAllowed(_("You can only accept places offered to you."))
     session = entry.session
     lock_capacity([session])
     db.session.refresh(entry)
     if entry.status is WaitingStatus.OFFERED and entry.offer_expires_at <= utcnow():
         settle(session)
     if entry.status is not WaitingStatus.OFFERED:
-        raise DomainError("This offer of a place has expired or has already been answered.")
+        raise DomainError(_("This offer of a place has expired or has already been answered."))
     children = [c for c in entry.children() if c is not None]
     bookings = book_places(by, session, children, funding, carer_places=entry.carer_places,
                            declared_meets_criteria=declared_meets_criteria, by=by, accepting=entry)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
@@ -35,7 +37,7 @@ def pence_from_pounds(text: str) -> int:
     cleaned = text.strip().replace(" ", "").removeprefix("£")
     if not _AMOUNT.fullmatch(cleaned):
         raise ValueError(text)
-    whole, _, part = cleaned.replace(",", "").partition(".")
+    whole, _point, part = cleaned.replace(",", "").partition(".")
     return int(whole) * 100 + int(part.ljust(2, "0") or "0")
 
 
@@ -51,20 +53,28 @@ class PoundsField(StringField):
         try:
             self.data = pence_from_pounds(valuelist[0])
         except ValueError:
-            raise ValueError("Enter the amount in pounds, like £1,240 or 1240.50") from None
+            raise ValueError(_("Enter the amount in pounds, like £1,240 or 1240.50")) from None
 
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return "" if self.data is None else pounds(self.data).removeprefix("£")
+        # As the field reads it back ('1,240.00'), in every language: not the page's way of writing money.
+        return "" if self.data is None else typed_pounds(self.data)
 
     def pre_validate(self, form):
         if self.process_errors:
             raise StopValidation()
         if self.data is not None and self.data <= 0:
-            raise StopValidation("Enter an amount more than £0")
+            raise StopValidation(_("Enter an amount more than £0"))
         if self.data is not None and self.data > MAX_AMOUNT_PENCE:
-            raise StopValidation(f"Enter an amount of {pounds(MAX_AMOUNT_PENCE).removesuffix('.00')} or less")
+            raise StopValidation(_("Enter an amount of %(amount)s or less",
+                                   amount=pounds(MAX_AMOUNT_PENCE).replace(".00", "")))
+
+
+def typed_pounds(pence: int) -> str:
+    """'1,240.00': an amount as someone types it into a pounds field (what ``pence_from_pounds`` reads)."""
+    whole, part = divmod(abs(pence), 100)
+    return f"{'-' if pence < 0 else ''}{whole:,}.{part:02d}"
 
 
 def _stripped(text: str | None) -> str | None:
@@ -79,23 +89,27 @@ def _required_date(message: str):
 
 
 class NewBudgetForm(FlaskForm):
-    amount = PoundsField("Amount the panel agreed", description="In pounds, for example £1,240 or 1240.50")
+    amount = PoundsField(_l("Amount the panel agreed"), description=_l("In pounds, for example £1,240 or 1240.50"))
     kind = PlainRadioField(
-        "How will the budget be held?",
-        choices=[(BudgetKind.MANAGED.value, "Managed budget: the trust holds it, and the family books breaks with it"),
-                 (BudgetKind.DIRECT_PAYMENT.value, "Direct payment: paid to the family, who pay providers themselves")],
-        validators=[InputRequired(message="Select how the budget will be held")], widget=GovRadioInput())
-    starts_on = RealDateField("Start date", format="%d %m %Y",
-                              validators=[_required_date("Enter the date the budget starts")])
-    ends_on = RealDateField("End date", format="%d %m %Y", description="A budget runs within one financial year, "
-                            "so it ends on or before 31 March.", validators=[_required_date("Enter the date the budget ends")])
-    review_on = RealDateField("Review date", format="%d %m %Y",
-                              description="Review how the budget is used within 3 months, then every year.",
-                              validators=[_required_date("Enter the date the budget will be reviewed")])
-    reasons = TextAreaField("The panel’s reasons", description="The family will see these reasons.",
-                            filters=[_stripped], validators=[DataRequired(message="Give the panel’s reasons"),
+        _l("How will the budget be held?"),
+        choices=[(BudgetKind.MANAGED.value,
+                  _l("Managed budget: the trust holds it, and the family books breaks with it")),
+                 (BudgetKind.DIRECT_PAYMENT.value,
+                  _l("Direct payment: paid to the family, who pay providers themselves"))],
+        validators=[InputRequired(message=_l("Select how the budget will be held"))], widget=GovRadioInput())
+    starts_on = RealDateField(_l("Start date"), format="%d %m %Y",
+                              validators=[_required_date(_l("Enter the date the budget starts"))])
+    ends_on = RealDateField(_l("End date"), format="%d %m %Y",
+                            description=_l("A budget runs within one financial year, "
+                                           "so it ends on or before 31 March."),
+                            validators=[_required_date(_l("Enter the date the budget ends"))])
+    review_on = RealDateField(_l("Review date"), format="%d %m %Y",
+                              description=_l("Review how the budget is used within 3 months, then every year."),
+                              validators=[_required_date(_l("Enter the date the budget will be reviewed"))])
+    reasons = TextAreaField(_l("The panel’s reasons"), description=_l("The family will see these reasons."),
+                            filters=[_stripped], validators=[DataRequired(message=_l("Give the panel’s reasons")),
                                                              Length(max=4000)], widget=GovTextArea())
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,57 +117,65 @@ class NewBudgetForm(FlaskForm):
 
     def validate_amount(self, field):
         if field.data is None:
-            raise ValidationError("Enter the amount the panel agreed")
+            raise ValidationError(_("Enter the amount the panel agreed"))
 
     def validate_starts_on(self, field):
         if field.data is not None and abs(field.data - self._today) > timedelta(days=366):
-            raise ValidationError("The start date must be within a year of today")
+            raise ValidationError(_("The start date must be within a year of today"))
 
     def validate_ends_on(self, field):
         if None not in (field.data, self.starts_on.data) and field.data < self.starts_on.data:
-            raise ValidationError("The end date must be on or after the start date")
+            raise ValidationError(_("The end date must be on or after the start date"))
 
     def validate_review_on(self, field):
         if None in (field.data, self.starts_on.data):
             return
         if field.data < self.starts_on.data:
-            raise ValidationError("The review date must be on or after the start date")
+            raise ValidationError(_("The review date must be on or after the start date"))
         if field.data > self.starts_on.data + timedelta(days=366):
-            raise ValidationError("The review date must be within a year of the start date")
+            raise ValidationError(_("The review date must be within a year of the start date"))
 
 
 CHANGES = {
-    DecisionKind.INCREASE.value: "Increase the budget",
-    DecisionKind.REDUCE.value: "Reduce the budget",
-    DecisionKind.END.value: "End the budget",
+    DecisionKind.INCREASE.value: _l("Increase the budget"),
+    DecisionKind.REDUCE.value: _l("Reduce the budget"),
+    DecisionKind.END.value: _l("End the budget"),
 }
 
 
 class ChangeBudgetForm(FlaskForm):
-    change = PlainRadioField("What did the panel decide?", choices=list(CHANGES.items()),
-                             validators=[InputRequired(message="Select what the panel decided")],
+    change = PlainRadioField(_l("What did the panel decide?"), choices=list(CHANGES.items()),
+                             validators=[InputRequired(message=_l("Select what the panel decided"))],
                              widget=GovRadioInput())
-    amount = PoundsField("By how much?", description="In pounds, for example £250 or 250.50. "
-                         "Leave this empty to end the budget: whatever is not booked or spent goes back.")
-    notice_on = RealDateField("Date the family is given notice from", format="%d %m %Y",
-                              description="Needed to reduce or end a budget. The family is told in writing "
-                              "with the reasons. For example, 27 3 2026")
-    reasons = TextAreaField("The panel’s reasons", description="The family will see these reasons.",
-                            filters=[_stripped], validators=[DataRequired(message="Give the panel’s reasons"),
+    amount = PoundsField(_l("By how much?"), description=_l(
+        "In pounds, for example £250 or 250.50. "
+        "Leave this empty to end the budget: whatever is not booked or spent goes back."))
+    notice_on = RealDateField(_l("Date the family is given notice from"), format="%d %m %Y",
+                              description=_l("Needed to reduce or end a budget. The family is told in writing "
+                                             "with the reasons. For example, 27 3 2026"))
+    reasons = TextAreaField(_l("The panel’s reasons"), description=_l("The family will see these reasons."),
+                            filters=[_stripped], validators=[DataRequired(message=_l("Give the panel’s reasons")),
                                                              Length(max=4000)], widget=GovTextArea())
     # The latest decision on the budget when the page was opened, so a decision is never recorded twice.
     seen = HiddenField()
-    submit = SubmitField("Continue", widget=GovSubmitInput())
+    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
 
     @property
     def kind(self) -> DecisionKind | None:
         return DecisionKind(self.change.data) if self.change.data in CHANGES else None
 
     def validate_amount(self, field):
-        if self.kind in (DecisionKind.INCREASE, DecisionKind.REDUCE) and field.data is None:
-            raise ValidationError(f"Enter how much to {self.kind.value} the budget by")
+        if self.kind is DecisionKind.INCREASE and field.data is None:
+            raise ValidationError(_("Enter how much to increase the budget by"))
+        if self.kind is DecisionKind.REDUCE and field.data is None:
+            raise ValidationError(_("Enter how much to reduce the budget by"))
 
     def validate_notice_on(self, field):
-        if self.kind in (DecisionKind.REDUCE, DecisionKind.END) and field.data is None and not field.process_errors:
-            raise ValidationError(f"Enter the date the family is given notice from: a budget cannot be "
-                                  f"{'reduced' if self.kind is DecisionKind.REDUCE else 'ended'} without notice")
+        if field.data is not None or field.process_errors:
+            return
+        if self.kind is DecisionKind.REDUCE:
+            raise ValidationError(_("Enter the date the family is given notice from: a budget cannot be reduced "
+                                    "without notice"))
+        if self.kind is DecisionKind.END:
+            raise ValidationError(_("Enter the date the family is given notice from: a budget cannot be ended "
+                                    "without notice"))

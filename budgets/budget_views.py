@@ -18,6 +18,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -27,6 +28,7 @@ from portal.attempts import attempt, form_status
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.formatting import pounds_plain
+from portal.i18n import N_
 from portal.models import Child, Role, User, has_approved_assessment, record
 from portal.paging import page_arg
 from portal.timeutil import to_london
@@ -80,12 +82,13 @@ def _what(transaction: LedgerTransaction, budget: PersonalBudget, decisions: dic
     if transaction.decision_id in decisions:
         return decisions[transaction.decision_id].kind.label
     direct = budget.kind is BudgetKind.DIRECT_PAYMENT
-    return {
-        EntryKind.COMMITMENT: "Held while the card payment is made" if direct else "Booked",
-        EntryKind.RELEASE: "Given back to the budget",
-        EntryKind.DELIVERY: "Paid by card" if direct else "Break delivered",
-        EntryKind.REFUND: "Refunded to the direct payment",
-    }.get(transaction.kind, transaction.kind.label)
+    what = {
+        EntryKind.COMMITMENT: N_("Held while the card payment is made") if direct else N_("Booked"),
+        EntryKind.RELEASE: N_("Given back to the budget"),
+        EntryKind.DELIVERY: N_("Paid by card") if direct else N_("Break delivered"),
+        EntryKind.REFUND: N_("Refunded to the direct payment"),
+    }.get(transaction.kind)
+    return _(what) if what else transaction.kind.label
 
 
 def budget_history(budget: PersonalBudget) -> list[Entry]:
@@ -131,7 +134,7 @@ def _page_slice(query, page: int):
 
 # --- the trust's pages --------------------------------------------------------------------------------
 
-SHOWN = {"active": "Active", "ended": "Ended", "all": "All"}
+SHOWN = {"active": N_("Active"), "ended": N_("Ended"), "all": N_("All")}
 
 
 @bp.get("/trust/personal-budgets")
@@ -180,8 +183,8 @@ def new_budget(child_id: int):
                     starts_on=form.starts_on.data, ends_on=form.ends_on.data, review_on=form.review_on.data,
                     reasons=form.reasons.data, by=current_user)
             if done.ok:
-                flash(f"The panel decision has been recorded and {child.first_name}’s family has been emailed.",
-                      "success")
+                flash(_("The panel decision has been recorded and %(name)s’s family has been emailed.",
+                        name=child.first_name), "success")
                 return redirect(url_for(".budget", budget_id=budget.id))
         elif step != EDIT:
             return render_template("budgets/check_new_budget.html", child=child, form=form,
@@ -217,8 +220,8 @@ def change_budget(budget_id: int):
                                                reasons=form.reasons.data, notice_on=form.notice_on.data,
                                                by=current_user)
             if done.ok:
-                flash(f"{money.decision_title(decision)}. {budget.child.first_name}’s family has been emailed.",
-                      "success")
+                flash(_("%(decision)s. %(name)s’s family has been emailed.", decision=money.decision_title(decision),
+                        name=budget.child.first_name), "success")
                 return redirect(url_for(".budget", budget_id=budget.id))
         elif step != EDIT:
             return render_template("budgets/check_change.html", budget=budget, form=form, kind=form.kind,
@@ -244,8 +247,8 @@ def _check_nothing_decided_since(budget: PersonalBudget, form: ChangeBudgetForm)
     # What the page posted: not the default the form was built with.
     if (form.seen.raw_data or [""])[0] != latest:
         form.seen.data, form.seen.raw_data = latest, [latest]
-        raise DomainError("Another decision has been recorded on this budget since you opened this page. "
-                          "Check the budget and the amount left, then record this decision again if it is still needed.")
+        raise DomainError(_("Another decision has been recorded on this budget since you opened this page. Check the "
+                            "budget and the amount left, then record this decision again if it is still needed."))
 
 
 # --- direct payment monitoring ------------------------------------------------------------------------------
@@ -318,8 +321,10 @@ def direct_payments():
                            pages=_pages(total), today=money.today())
 
 
-CSV_HEADER = ["Date and time (London)", "Child", "Child ID", "Budget ID", "Transaction ID", "Kind", "Account",
-              "Amount (pence)", "Amount (pounds)", "Reason", "By", "Booking ID", "Payment ID", "Decision ID"]
+# The column headings, translated when the file is asked for: commissioners read them.
+CSV_HEADER = [N_("Date and time (London)"), N_("Child"), N_("Child ID"), N_("Budget ID"), N_("Transaction ID"),
+              N_("Kind"), N_("Account"), N_("Amount (pence)"), N_("Amount (pounds)"), N_("Reason"), N_("By"),
+              N_("Booking ID"), N_("Payment ID"), N_("Decision ID")]
 
 
 def _cell(text: str | None) -> str:
@@ -346,11 +351,12 @@ def direct_payments_csv():
     # Children's money leaving the portal: who took it, and when, goes in the audit trail.
     record("direct_payment_ledger_exported", current_user._get_current_object(), by=current_user)
     db.session.commit()
+    header = [_(heading) for heading in CSV_HEADER]
 
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(CSV_HEADER)
+        writer.writerow(header)
         for (at, first, last, child_id, budget_id, transaction_id, kind, account, amount, reason, by, booking_id,
              payment_id, decision_id) in db.session.execute(query.execution_options(yield_per=1000)):
             writer.writerow([to_london(at).strftime("%Y-%m-%d %H:%M:%S"), _cell(f"{first} {last}"), child_id,

@@ -9,11 +9,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
+from babel.dates import format_skeleton
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy import and_, case, func, or_, select
 
 from portal.extensions import db
-from portal.formatting import plural
+from portal.formatting import number
+from portal.i18n import N_
 from portal.models import Assessment, AssessmentStatus, Child, Locality, User
 from portal.timeutil import london_midnight_utc, utcnow
 from portal.timeutil import (
@@ -52,14 +58,15 @@ PLACES_AHEAD_DAYS = 90
 # Places an envelope or a personal budget pays for (a direct payment is a personal budget paid by card).
 FUNDED_BY_BODY = [funding for funding in Funding if funding.draws_on_a_body]
 # Personal budget money is committed to a child, not yet to a provider, locality or kind of break.
-NOT_TIED = {"tier": "Not tied to a tier", "provider": "Held in personal budgets, not yet spent with a provider",
-            "locality": "Held in personal budgets, not yet spent in a locality",
-            "category": "Held in personal budgets, not yet spent on a kind of break"}
+NOT_TIED = {"tier": N_("Not tied to a tier"), "provider": N_("Held in personal budgets, not yet spent with a provider"),
+            "locality": N_("Held in personal budgets, not yet spent in a locality"),
+            "category": N_("Held in personal budgets, not yet spent on a kind of break")}
 
 
 def month_name(month: str) -> str:
-    year, number = month.split("-")
-    return f"{date(int(year), int(number), 1):%B %Y}"
+    """'April 2026' (a month as YYYY-MM), in the page's language."""
+    year, month_number = month.split("-")
+    return format_skeleton("yMMMM", date(int(year), int(month_number), 1), locale=get_locale() or "en_GB")
 
 
 def year_months(year: int) -> list[str]:
@@ -112,7 +119,7 @@ def _sums(envelope: Envelope, column) -> dict:
 
 
 def _lines(sums: dict, names: dict, not_tied: str) -> list[Line]:
-    lines = [Line(str(key), names.get(key, not_tied), committed, spent)
+    lines = [Line(str(key), names.get(key) or gettext(not_tied), committed, spent)
              for key, (committed, spent) in sums.items() if committed or spent]
     return sorted(lines, key=lambda line: (-line.total, line.name))
 
@@ -132,7 +139,8 @@ def by_category(envelope: Envelope) -> list[Line]:
 
 
 def by_locality(envelope: Envelope) -> list[Line]:
-    names = dict(db.session.execute(select(Locality.id, Locality.name)).all())
+    # Locality names are words from a data table, translated where they are shown.
+    names = {locality_id: gettext(name) for locality_id, name in db.session.execute(select(Locality.id, Locality.name))}
     return _lines(_sums(envelope, Rollup.locality_id), names, NOT_TIED["locality"])
 
 
@@ -158,7 +166,8 @@ def provider_summary(envelope: Envelope, top: int = TOP_PROVIDERS) -> ProviderSu
     not_tied = next((line for line in lines if line.key == "0"), None)
     providers = [line for line in lines if line.key != "0"]
     rest = providers[top:]
-    others = Line("others", f"{plural(len(rest), 'other provider')}",
+    others = Line("others", ngettext("%(count)s other provider", "%(count)s other providers", len(rest),
+                                     count=number(len(rest))),
                   sum(line.committed for line in rest), sum(line.spent for line in rest)) if rest else None
     return ProviderSummary(top=providers[:top], others=others, others_count=len(rest), not_tied=not_tied,
                            count=len(providers))
@@ -178,7 +187,8 @@ def provider_page(envelope: Envelope, page: int, size: int) -> tuple[list[Line],
         grouped.order_by((committed + spent).desc(), Rollup.provider_id).limit(size).offset((page - 1) * size)).all()
     names = dict(db.session.execute(
         select(Provider.id, Provider.name).where(Provider.id.in_([r.provider_id for r in rows]))).all())
-    return [Line(str(r.provider_id), names.get(r.provider_id, f"Provider {r.provider_id}"), int(r.committed),
+    return [Line(str(r.provider_id), names.get(r.provider_id) or gettext("Provider %(id)s", id=r.provider_id),
+                 int(r.committed),
                  int(r.spent)) for r in rows], total
 
 
@@ -201,16 +211,16 @@ def by_month(envelope: Envelope, on: date | None = None) -> list[MonthLine]:
         side[1] += spent
     lines, running = [], before[0]
     if any(before):
-        lines.append(MonthLine(f"before {first}", f"Before {month_name(first)} (booked in advance)", before[1],
-                               running))
+        lines.append(MonthLine(f"before {first}", gettext("Before %(month)s (booked in advance)",
+                                                          month=month_name(first)), before[1], running))
     for month in sorted(in_year):
         committed, spent = in_year[month]
         running += committed
         lines.append(MonthLine(month, month_name(month), spent, running))
     if any(after):
         running += after[0]
-        lines.append(MonthLine(f"after {last}", f"After {month_name(last)} (recorded after the year ended)",
-                               after[1], running))
+        lines.append(MonthLine(f"after {last}", gettext("After %(month)s (recorded after the year ended)",
+                                                        month=month_name(last)), after[1], running))
     return lines
 
 
@@ -331,7 +341,10 @@ class LocalityPlaces:
     @property
     def per_child(self) -> str:
         tenths = self.per_child_tenths
-        return "No children registered" if tenths is None else f"{tenths // 10}.{tenths % 10}"
+        if tenths is None:
+            return gettext("No children registered")
+        # One decimal place, in the page's language: '1.2'.
+        return format_decimal(Decimal(tenths).scaleb(-1), format="0.0", locale=get_locale() or "en_GB")
 
 
 def places_per_child(body: Body, on: datetime | None = None) -> list[LocalityPlaces]:
@@ -443,6 +456,12 @@ class Dashboard:
     over_envelope: OverEnvelope | None
 
     @property
+    def tiers_without_money(self) -> str:
+        """The tiers nothing has been committed to or spent on, in a sentence: 'universal or targeted'."""
+        names = [line.name.lower() for line in self.tiers if not line.total]
+        return format_list(names, style="or", locale=get_locale() or "en_GB") if names else ""
+
+    @property
     def forecast_percent(self) -> int | None:
         if self.forecast.amount is None or self.envelope.amount_pence <= 0:
             return None
@@ -505,7 +524,7 @@ def remittance_months(on: date | None = None, count: int = 13) -> list[str]:
     """The months a remittance can be asked for: this month and the twelve before it, newest first."""
     on = on or today()
     months, year, number = [], on.year, on.month
-    for _ in range(count):
+    for _month in range(count):
         months.append(f"{year}-{number:02d}")
         year, number = (year, number - 1) if number > 1 else (year - 1, 12)
     return months

@@ -21,13 +21,16 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal.access import role_required
 from portal.attempts import attempt, form_status
 from portal.extensions import db
-from portal.formatting import pounds
+from portal.formatting import long_date, number, pounds
+from portal.i18n import N_
 from portal.models import Role
 from portal.paging import page_arg
 from portal.timeutil import to_london
@@ -35,8 +38,8 @@ from providers.models import Body, Funding
 
 from . import dashboard as queries
 from . import ledger
-from .dashboard_forms import EnvelopeForm, RemittanceForm
-from .models import Envelope, year_label
+from .dashboard_forms import EnvelopeForm, RemittanceForm, typed_pounds
+from .models import Envelope, envelope_label, year_label
 from .services import body_of, set_envelope
 
 bp = Blueprint("money", __name__, url_prefix="/money")
@@ -77,8 +80,11 @@ def _years() -> list[int]:
 
 def _year_choice(year: int) -> str:
     current = queries.current_year()
-    when = {current: " (this year)", current + 1: " (next year)"}.get(year, "")
-    return f"{year_label(year)}{when}"
+    if year == current:
+        return _("%(year)s (this year)", year=year_label(year))
+    if year == current + 1:
+        return _("%(year)s (next year)", year=year_label(year))
+    return year_label(year)
 
 
 # --- envelopes -----------------------------------------------------------------------------------------
@@ -101,8 +107,9 @@ def envelopes():
                                         reason=form.reason.data.strip(), warn_first=form.warn_first.percent,
                                         warn_second=form.warn_second.percent)
             if done.ok:
-                flash(f"{envelope.label}: the budget is now {pounds(envelope.amount_pence)}, with warnings at "
-                      f"{envelope.warn_first}% and {envelope.warn_second}% used.", "success")
+                flash(_("%(envelope)s: the budget is now %(amount)s, with warnings at %(first)s%% and %(second)s%% "
+                        "used.", envelope=envelope.label, amount=pounds(envelope.amount_pence),
+                        first=number(envelope.warn_first), second=number(envelope.warn_second)), "success")
                 return redirect(url_for(".envelopes", body=envelope.body.value, year=envelope.year))
     else:
         body, year = _body(request.args.get("body")), _year(request.args.get("year"))
@@ -111,14 +118,15 @@ def envelopes():
         chosen = queries.envelope_of(body, year)
         form.body.data, form.year.data = body.value, str(year)
         if chosen is not None:
-            form.amount.data = pounds(chosen.amount_pence)
+            form.amount.data = typed_pounds(chosen.amount_pence)
             form.warn_first.data, form.warn_second.data = str(chosen.warn_first), str(chosen.warn_second)
     rows = []
     for each in bodies:
         for year in _years():
             envelope = queries.envelope_of(each, year)
             rows.append((each, year, envelope, ledger.figures(envelope) if envelope is not None else None))
-    return render_template("money/envelopes.html", form=form, rows=rows, bodies=bodies, year_label=year_label), form_status(form, done)
+    return render_template("money/envelopes.html", form=form, rows=rows, bodies=bodies, year_label=year_label,
+                           envelope_label=envelope_label), form_status(form, done)
 
 
 # --- the dashboard -------------------------------------------------------------------------------------
@@ -183,6 +191,13 @@ def _csv(filename: str, rows: list[list]) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+# Column headings, translated when a file is asked for: commissioners read them.
+DASHBOARD_CSV_HEADER = [N_("section"), N_("dimension"), N_("name"), N_("committed_pence"), N_("committed_pounds"),
+                        N_("spent_pence"), N_("spent_pounds")]
+REMITTANCE_CSV_HEADER = [N_("booking_id"), N_("provider"), N_("offer"), N_("session_date"), N_("funding"),
+                         N_("amount_pence"), N_("amount_pounds")]
+
+
 @bp.get("/dashboard.csv")
 @commissioner_required
 def dashboard_csv():
@@ -192,24 +207,28 @@ def dashboard_csv():
         abort(404)
     board = queries.dashboard(envelope)
     figures, forecast = board.figures, board.forecast
-    rows: list[list] = [["section", "dimension", "name", "committed_pence", "committed_pounds", "spent_pence",
-                         "spent_pounds"]]
+    # The section and dimension columns hold codes (a spreadsheet filters on them); the headings and names are words.
+    rows: list[list] = [[_(heading) for heading in DASHBOARD_CSV_HEADER]]
 
     def line(section, dimension, name, committed, spent):
         rows.append([section, dimension, name, committed, _decimal_pounds(committed), spent, _decimal_pounds(spent)])
 
     line("summary", "envelope", envelope.label, figures.committed, figures.spent)
-    rows.append(["summary", "amount", "Envelope", envelope.amount_pence, _decimal_pounds(envelope.amount_pence),
+    rows.append(["summary", "amount", _("Envelope"), envelope.amount_pence, _decimal_pounds(envelope.amount_pence),
                  "", ""])
-    rows.append(["summary", "amount", "Remaining (not committed or spent)", figures.available,
+    rows.append(["summary", "amount", _("Remaining (not committed or spent)"), figures.available,
                  _decimal_pounds(figures.available), "", ""])
     if forecast.amount is not None:
-        rows.append(["summary", "amount", f"Forecast spend for the year to {envelope.ends_on:%-d %B %Y} (the larger "
-                     "of what is spent and committed, and the run rate)", forecast.amount,
-                     _decimal_pounds(forecast.amount), "", ""])
-        rows.append(["summary", "amount", f"Run rate: actual spend so far at the same daily rate "
-                     f"({forecast.days_gone} of {forecast.days_in_year} days gone)", forecast.run_rate,
-                     _decimal_pounds(forecast.run_rate), "", ""])
+        rows.append(["summary", "amount", _("Forecast spend for the year to %(day)s (the larger of what is spent and "
+                                            "committed, and the run rate)", day=long_date(envelope.ends_on)),
+                     forecast.amount, _decimal_pounds(forecast.amount), "", ""])
+        rows.append(["summary", "amount", ngettext("Run rate: actual spend so far at the same daily rate "
+                                                   "(%(gone)s of %(days)s day gone)",
+                                                   "Run rate: actual spend so far at the same daily rate "
+                                                   "(%(gone)s of %(days)s days gone)", forecast.days_in_year,
+                                                   gone=number(forecast.days_gone),
+                                                   days=number(forecast.days_in_year)),
+                     forecast.run_rate, _decimal_pounds(forecast.run_rate), "", ""])
     for dimension, lines in (("tier", board.tiers), ("locality", board.localities),
                              ("category", board.categories)):
         for each in lines:
@@ -232,12 +251,11 @@ def remittance_csv():
     if "month" not in request.args:
         form.month.data = months[1]  # last month: the one to pay for
     elif not form.validate():
-        flash("Choose a month from the list to download its remittance.", "important")
+        flash(_("Choose a month from the list to download its remittance."), "important")
         return redirect(url_for(".dashboard", body=body.value, _anchor="remittance"))
     month = form.month.data
     lines = queries.remittance(body, month)
-    rows: list[list] = [["booking_id", "provider", "offer", "session_date", "funding", "amount_pence",
-                         "amount_pounds"]]
+    rows: list[list] = [[_(heading) for heading in REMITTANCE_CSV_HEADER]]
     total = provider_total = 0
     for n, each in enumerate(lines):
         rows.append([each.booking_id, each.provider, each.offer, f"{to_london(each.starts_at):%Y-%m-%d}",
@@ -246,8 +264,8 @@ def remittance_csv():
         total += each.amount_pence
         provider_total += each.amount_pence
         if n + 1 == len(lines) or lines[n + 1].provider_id != each.provider_id:
-            rows.append(["", each.provider, f"Total for {each.provider}", "", "", provider_total,
+            rows.append(["", each.provider, _("Total for %(provider)s", provider=each.provider), "", "", provider_total,
                          _decimal_pounds(provider_total)])
             provider_total = 0
-    rows.append(["", "", "Total for all providers", "", "", total, _decimal_pounds(total)])
+    rows.append(["", "", _("Total for all providers"), "", "", total, _decimal_pounds(total)])
     return _csv(f"remittance-{body.value}-{month}.csv", rows)

@@ -59,7 +59,7 @@ class Dims:
     category: str = ""
 
     @classmethod
-    def of_offer(cls, offer) -> "Dims":
+    def of_offer(cls, offer) -> Dims:
         return cls(offer.tier.value, offer.provider_id, offer.locality_id, offer.category.value)
 
 
@@ -111,7 +111,7 @@ def posting_lines(kind: EntryKind, legs: list[Leg], at: datetime) -> list[dict]:
     them one transaction at a time; a bulk loader (the demo) can insert them as they are."""
     legs = [leg for leg in legs if leg.amount_pence != 0]
     if sum(leg.amount_pence for leg in legs) != 0:
-        raise Unbalanced(f"{kind.value} does not balance: {[(l.account, l.amount_pence) for l in legs]}")
+        raise Unbalanced(f"{kind.value} does not balance: {[(l.account, l.amount_pence) for l in legs]}")  # i18n: not shown (a bug's message for the logs)
     month = to_london(at).strftime("%Y-%m")
     return [dict(account=leg.account, amount_pence=leg.amount_pence, envelope_id=leg.envelope_id,
                  bucket=bucket_of(leg.account), month=month, tier=leg.dims.tier, provider_id=leg.dims.provider_id,
@@ -229,27 +229,27 @@ def check() -> list[str]:
         select(LedgerLine.transaction_id, func.sum(LedgerLine.amount_pence))
         .group_by(LedgerLine.transaction_id).having(func.sum(LedgerLine.amount_pence) != 0)
     ).all()
-    problems += [f"Transaction {tid} does not balance: its lines sum to {total}p." for tid, total in unbalanced]
+    problems += [f"Transaction {tid} does not balance: its lines sum to {total}p." for tid, total in unbalanced]  # i18n: not shown (the ledger check's report)
     empty = db.session.scalars(
         select(LedgerTransaction.id).where(~LedgerTransaction.lines.any())
     ).all()
-    problems += [f"Transaction {tid} has no lines." for tid in empty]
+    problems += [f"Transaction {tid} has no lines." for tid in empty]  # i18n: not shown (the ledger check's report)
 
     from_lines = dict(db.session.execute(_balances_from_lines()).all())
     cached = dict(db.session.execute(select(Account.code, Account.balance_pence)).all())
     for code in sorted(set(from_lines) | set(cached)):
         if from_lines.get(code, 0) != cached.get(code, 0):
-            problems.append(f"Account {code}: cached balance {cached.get(code, 0)}p, lines sum to "
+            problems.append(f"Account {code}: cached balance {cached.get(code, 0)}p, lines sum to "  # i18n: not shown (the ledger check's report)
                             f"{from_lines.get(code, 0)}p.")
         if code.startswith("budget:") and from_lines.get(code, 0) < 0:
-            problems.append(f"Account {code} is below zero: {from_lines[code]}p.")
+            problems.append(f"Account {code} is below zero: {from_lines[code]}p.")  # i18n: not shown (the ledger check's report)
 
     summed = {tuple(row[:-1]): row[-1] for row in db.session.execute(_rollups_from_lines()).all()}
     rolled = {tuple(row[:-1]): row[-1] for row in db.session.execute(
         select(*[getattr(Rollup, column) for column in ROLLUP_KEY], Rollup.amount_pence)).all()}
     for k in sorted(set(summed) | set(rolled), key=str):
         if summed.get(k, 0) != rolled.get(k, 0):
-            problems.append(f"Dashboard figure {k}: cached {rolled.get(k, 0)}p, lines sum to {summed.get(k, 0)}p.")
+            problems.append(f"Dashboard figure {k}: cached {rolled.get(k, 0)}p, lines sum to {summed.get(k, 0)}p.")  # i18n: not shown (the ledger check's report)
 
     allocated = dict(db.session.execute(
         select(LedgerLine.envelope_id, func.sum(LedgerLine.amount_pence))
@@ -259,10 +259,10 @@ def check() -> list[str]:
         .group_by(LedgerLine.envelope_id)).all())
     for envelope in db.session.scalars(select(Envelope)):
         if allocated.get(envelope.id, 0) != envelope.amount_pence:
-            problems.append(f"Envelope {envelope.label}: set to {envelope.amount_pence}p, allocations sum to "
+            problems.append(f"Envelope {envelope.label}: set to {envelope.amount_pence}p, allocations sum to "  # i18n: not shown (the ledger check's report)
                             f"{allocated.get(envelope.id, 0)}p.")
         if envelope.body.value == "council" and from_lines.get(envelope_account(envelope, "available"), 0) < 0:
-            problems.append(f"Envelope {envelope.label} is committed beyond its amount.")
+            problems.append(f"Envelope {envelope.label} is committed beyond its amount.")  # i18n: not shown (the ledger check's report)
     problems += _check_budgets(from_lines)
     problems += _check_bookings()
     problems += _check_payments()
@@ -277,7 +277,7 @@ def _check_budgets(from_lines: dict[str, int]) -> list[str]:
         .where(PanelDecision.applied_at.is_not(None)).group_by(PanelDecision.budget_id)).all())
     for budget in db.session.scalars(select(PersonalBudget)):
         if decided.get(budget.id, 0) != budget.amount_pence:
-            problems.append(f"Personal budget {budget.id}: amount {budget.amount_pence}p, decisions sum to "
+            problems.append(f"Personal budget {budget.id}: amount {budget.amount_pence}p, decisions sum to "  # i18n: not shown (the ledger check's report)
                             f"{decided.get(budget.id, 0)}p.")
     return problems
 
@@ -317,7 +317,7 @@ def _check_bookings() -> list[str]:
         else:
             expected = (0, funded)
         if (spent, held) != expected:
-            problems.append(f"Booking {booking_id} ({funding}, {status.value}): spent {spent}p and held {held}p, "
+            problems.append(f"Booking {booking_id} ({funding}, {status.value}): spent {spent}p and held {held}p, "  # i18n: not shown (the ledger check's report)
                             f"expected {expected[0]}p and {expected[1]}p.")
     return problems + _check_card_bookings()
 
@@ -328,7 +328,7 @@ def _check_card_bookings() -> list[str]:
     rows = db.session.execute(
         select(Booking.id, Booking.status, Payment.id, Payment.status).join(Payment, Booking.payment_id == Payment.id)
         .where(Booking.status.in_(list(expected)))).all()
-    return [f"Booking {booking_id} is {status.value} but its card payment {payment_id} is {payment_status.value}."
+    return [f"Booking {booking_id} is {status.value} but its card payment {payment_id} is {payment_status.value}."  # i18n: not shown (the ledger check's report)
             for booking_id, status, payment_id, payment_status in rows if payment_status is not expected[status]]
 
 
@@ -348,11 +348,11 @@ def _check_payments() -> list[str]:
     for payment in db.session.scalars(select(Payment)):
         expected = 1 if payment.status is PaymentStatus.PAID else 0
         if paid_lines[(payment.id, EntryKind.PAYMENT)] != expected:
-            problems.append(f"Payment {payment.id} ({payment.status.value}) has "
+            problems.append(f"Payment {payment.id} ({payment.status.value}) has "  # i18n: not shown (the ledger check's report)
                             f"{paid_lines[(payment.id, EntryKind.PAYMENT)]} payment postings, expected {expected}.")
         if paid_lines[(payment.id, EntryKind.REFUND)] != refunds_done.get(payment.id, 0):
-            problems.append(f"Payment {payment.id} has {paid_lines[(payment.id, EntryKind.REFUND)]} refund postings "
+            problems.append(f"Payment {payment.id} has {paid_lines[(payment.id, EntryKind.REFUND)]} refund postings "  # i18n: not shown (the ledger check's report)
                             f"for {refunds_done.get(payment.id, 0)} refunds made.")
         if payment.refunded_pence > payment.amount_pence:
-            problems.append(f"Payment {payment.id} refunded more than was paid.")
+            problems.append(f"Payment {payment.id} refunded more than was paid.")  # i18n: not shown (the ledger check's report)
     return problems

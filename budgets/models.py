@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
+from flask_babel import gettext
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -24,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import Child, User
 from portal.timeutil import UTCDateTime, utcnow
 from providers.models import Body
@@ -35,7 +37,18 @@ def financial_year(day: date) -> int:
 
 
 def year_label(year: int) -> str:
-    return f"{year} to {year + 1}"
+    """A financial year in words, in the page's (or email's) language: '2026 to 2027'."""
+    return gettext("%(first_year)s to %(next_year)s", first_year=year, next_year=year + 1)
+
+
+# An envelope's name: its body and its financial year, as one whole phrase for translators.
+ENVELOPE_LABELS = {Body.COUNCIL: N_("Council %(first_year)s to %(next_year)s"),
+                   Body.TRUST: N_("Children’s trust %(first_year)s to %(next_year)s")}
+
+
+def envelope_label(body: Body, year: int) -> str:
+    """'Council 2026 to 2027', 'Children’s trust 2026 to 2027'."""
+    return gettext(ENVELOPE_LABELS[body], first_year=year, next_year=year + 1)
 
 
 class Envelope(db.Model):
@@ -71,7 +84,7 @@ class Envelope(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.body.title} {year_label(self.year)}"
+        return envelope_label(self.body, self.year)
 
 
 class EntryKind(enum.Enum):
@@ -84,7 +97,12 @@ class EntryKind(enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return gettext(ENTRY_KIND_LABELS[self])
+
+
+ENTRY_KIND_LABELS = {EntryKind.ALLOCATION: N_("Allocation"), EntryKind.COMMITMENT: N_("Commitment"),
+                     EntryKind.RELEASE: N_("Release"), EntryKind.DELIVERY: N_("Delivery"),
+                     EntryKind.PAYMENT: N_("Payment"), EntryKind.REFUND: N_("Refund")}
 
 
 class Bucket(enum.Enum):
@@ -174,12 +192,23 @@ class BudgetKind(enum.Enum):
 
     @property
     def label(self) -> str:
-        return "Managed personal budget" if self is BudgetKind.MANAGED else "Direct payment"
+        return gettext(BUDGET_KIND_LABELS[self])
+
+
+BUDGET_KIND_LABELS = {BudgetKind.MANAGED: N_("Managed personal budget"),
+                      BudgetKind.DIRECT_PAYMENT: N_("Direct payment")}
 
 
 class BudgetStatus(enum.Enum):
     ACTIVE = "active"
     ENDED = "ended"
+
+    @property
+    def label(self) -> str:
+        return gettext(BUDGET_STATUS_LABELS[self])
+
+
+BUDGET_STATUS_LABELS = {BudgetStatus.ACTIVE: N_("Active"), BudgetStatus.ENDED: N_("Ended")}
 
 
 class PersonalBudget(db.Model):
@@ -223,8 +252,11 @@ class DecisionKind(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"allocate": "Budget allocated", "increase": "Budget increased", "reduce": "Budget reduced",
-                "end": "Budget ended"}[self.value]
+        return gettext(DECISION_KIND_LABELS[self])
+
+
+DECISION_KIND_LABELS = {DecisionKind.ALLOCATE: N_("Budget allocated"), DecisionKind.INCREASE: N_("Budget increased"),
+                        DecisionKind.REDUCE: N_("Budget reduced"), DecisionKind.END: N_("Budget ended")}
 
 
 class PanelDecision(db.Model):

@@ -8,12 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal import notify
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.formatting import long_date, pounds
+from portal.formatting import long_date, number, pounds
+from portal.i18n import N_
 from portal.locking import lock_rows
 from portal.models import Child, Role, User, has_approved_assessment, record
 from portal.timeutil import (
@@ -34,6 +38,7 @@ from .models import (
     PanelDecision,
     PersonalBudget,
     financial_year,
+    envelope_label,
     year_label,
 )
 
@@ -45,7 +50,7 @@ def envelope_for(body: Body, day: date) -> Envelope | None:
 
 def lock_envelope(envelope: Envelope) -> None:
     db.session.flush()
-    lock_rows(Envelope, [envelope.id], busy="Someone else is changing this budget at the same moment. Try again.")
+    lock_rows(Envelope, [envelope.id], busy=_("Someone else is changing this budget at the same moment. Try again."))
     db.session.refresh(envelope)
 
 
@@ -62,20 +67,20 @@ def set_envelope(body: Body, year: int, amount_pence: int, *, by: User, reason: 
                  warn_first: int = 75, warn_second: int = 90) -> Envelope:
     """Set a body's envelope for a financial year. Only that body's commissioner (or an admin) may."""
     if by.role is not Role.ADMIN and body_of(by) is not body:
-        raise NotAllowed(f"Only {body.label} can set its own budget.")
+        raise NotAllowed(_("Only %(body)s can set its own budget.", body=body.label))
     if amount_pence < 0:
-        raise DomainError("Enter an amount of £0 or more.")
+        raise DomainError(_("Enter an amount of £0 or more."))
     if not 0 < warn_first < warn_second <= 100:
-        raise DomainError("The first warning must be lower than the second, and both between 1% and 100%.")
+        raise DomainError(_("The first warning must be lower than the second, and both between 1%% and 100%%."))
     if not reason.strip():
-        raise DomainError("Say why the budget is being set or changed.")
+        raise DomainError(_("Say why the budget is being set or changed."))
     envelope = _get_or_create_envelope(body, year, by)
     lock_envelope(envelope)
     change = amount_pence - envelope.amount_pence
     figures = ledger.figures(envelope)
     if change < 0 and figures.used > amount_pence:
-        raise DomainError(
-            f"{pounds(figures.used)} of this budget is already committed or spent, so it cannot be set below that.")
+        raise DomainError(_("%(amount)s of this budget is already committed or spent, so it cannot be set below that.",
+                            amount=pounds(figures.used)))
     before = envelope.amount_pence
     if change:
         ledger.move(EntryKind.ALLOCATION, change, f"source:{body.value}", envelope_account(envelope, "available"),
@@ -104,8 +109,10 @@ def warn_if_over_threshold(envelope: Envelope) -> None:
     envelope.alerted_percent = crossed[-1]
     record("envelope_threshold_crossed", envelope, by=None, percent=percent, threshold=crossed[-1])
     for commissioner in _commissioners(envelope.body):
-        notify.queue(commissioner.email, f"Short breaks budget {percent}% used: {envelope.label}",
-                     "envelope_threshold", envelope=envelope, figures=figures, percent=percent,
+        # Lazy, like its parts: the subject is written in the commissioner's language.
+        subject = _l("Short breaks budget %(percent)s%% used: %(envelope)s", percent=LazyString(number, percent),
+                     envelope=LazyString(envelope_label, envelope.body, envelope.year))
+        notify.queue(commissioner, subject, "envelope_threshold", envelope=envelope, figures=figures, percent=percent,
                      threshold=crossed[-1], link=notify.link("money.dashboard", year=envelope.year))
 
 
@@ -118,7 +125,7 @@ def _commissioners(body: Body) -> list[User]:
 
 def lock_budget(budget: PersonalBudget) -> None:
     db.session.flush()
-    lock_rows(PersonalBudget, [budget.id], busy="This budget is being changed at the same moment. Try again.")
+    lock_rows(PersonalBudget, [budget.id], busy=_("This budget is being changed at the same moment. Try again."))
     db.session.refresh(budget)
 
 
@@ -139,7 +146,7 @@ def unspent(budget: PersonalBudget) -> int:
 
 def _check_trust(by: User) -> None:
     if by.role not in (Role.TRUST, Role.ADMIN):
-        raise NotAllowed("Only the children's trust can make resource panel decisions.")
+        raise NotAllowed(_("Only the children's trust can make resource panel decisions."))
 
 
 def allocate_budget(child: Child, *, kind: BudgetKind, amount_pence: int, starts_on: date, ends_on: date,
@@ -151,22 +158,26 @@ def allocate_budget(child: Child, *, kind: BudgetKind, amount_pence: int, starts
     _check_trust(by)
 
     if not has_approved_assessment(child):
-        raise DomainError(f"Record an approved assessment for {child.first_name} before the panel decision.")
+        raise DomainError(_("Record an approved assessment for %(name)s before the panel decision.",
+                            name=child.first_name))
     if amount_pence <= 0:
-        raise DomainError("Enter the amount the panel agreed, more than £0.")
+        raise DomainError(_("Enter the amount the panel agreed, more than £0."))
     if ends_on < starts_on:
-        raise DomainError("The end date must be on or after the start date.")
+        raise DomainError(_("The end date must be on or after the start date."))
     if financial_year(ends_on) != financial_year(starts_on):
-        raise DomainError(f"A personal budget runs within one financial year: this one must end by "
-                          f"31 March {financial_year(starts_on) + 1}.")
+        raise DomainError(_("A personal budget runs within one financial year: this one must end by %(day)s.",
+                            day=long_date(date(financial_year(starts_on) + 1, 3, 31))))
     if not reasons.strip():
-        raise DomainError("Give the panel's reasons.")
+        raise DomainError(_("Give the panel's reasons."))
     existing = db.session.scalar(select(PersonalBudget).where(
         PersonalBudget.child_id == child.id, PersonalBudget.kind == kind, PersonalBudget.status == BudgetStatus.ACTIVE,
         PersonalBudget.starts_on <= ends_on, PersonalBudget.ends_on >= starts_on))
+    if existing is not None and kind is BudgetKind.MANAGED:
+        raise DomainError(_("%(name)s already has a managed personal budget for these dates. "
+                            "Increase or reduce that one instead.", name=child.first_name))
     if existing is not None:
-        raise DomainError(f"{child.first_name} already has a {kind.label.lower()} for these dates. "
-                          "Increase or reduce that one instead.")
+        raise DomainError(_("%(name)s already has a direct payment for these dates. "
+                            "Increase or reduce that one instead.", name=child.first_name))
     envelope = _get_or_create_envelope(Body.TRUST, financial_year(starts_on), by)
     lock_envelope(envelope)
     budget = PersonalBudget(child=child, envelope=envelope, kind=kind, amount_pence=amount_pence,
@@ -197,28 +208,28 @@ def change_budget(budget: PersonalBudget, kind: DecisionKind, *, amount_pence: i
     """
     _check_trust(by)
     if kind is DecisionKind.ALLOCATE:
-        raise DomainError("Use a new panel decision to allocate a budget.")
+        raise DomainError(_("Use a new panel decision to allocate a budget."))
     lock_envelope(budget.envelope)
     lock_budget(budget)
     if budget.status is BudgetStatus.ENDED:
-        raise DomainError("This budget has ended, so it cannot be changed.")
+        raise DomainError(_("This budget has ended, so it cannot be changed."))
     if not reasons.strip():
-        raise DomainError("Give the panel's reasons.")
+        raise DomainError(_("Give the panel's reasons."))
     left = unspent(budget)
     waiting = waiting_decisions(budget)
     if kind in (DecisionKind.REDUCE, DecisionKind.END):
         if notice_on is None:
-            raise DomainError("Enter the date the family is given notice from.")
+            raise DomainError(_("Enter the date the family is given notice from."))
         if notice_on < today():
-            raise DomainError("The notice date cannot be in the past.")
+            raise DomainError(_("The notice date cannot be in the past."))
         ending = next((d for d in waiting if d.kind is DecisionKind.END), None)
         if ending is not None:
-            raise DomainError(f"This budget already ends from {long_date(ending.notice_on)}, "
-                              "so it cannot be reduced or ended again.")
+            raise DomainError(_("This budget already ends from %(day)s, so it cannot be reduced or ended again.",
+                                day=long_date(ending.notice_on)))
     if kind is DecisionKind.END:
         amount_pence = left
     elif amount_pence <= 0:
-        raise DomainError("Enter an amount more than £0.")
+        raise DomainError(_("Enter an amount more than £0."))
     if kind is DecisionKind.REDUCE:
         _check_reduction(amount_pence, left, already=-sum(d.change_pence for d in waiting))
     change = amount_pence if kind is DecisionKind.INCREASE else -amount_pence
@@ -237,17 +248,44 @@ def change_budget(budget: PersonalBudget, kind: DecisionKind, *, amount_pence: i
     return decision
 
 
+# A decision waiting for its notice date, and the subjects of the emails that tell the family, each a whole phrase
+# for translators. Only a reduction or an ending waits for a notice date (and so is applied later).
+WAITING_TITLES = {DecisionKind.REDUCE: N_("Budget reduced from %(day)s"),
+                  DecisionKind.END: N_("Budget ended from %(day)s")}
+DECISION_SUBJECTS = {DecisionKind.ALLOCATE: N_("Budget allocated: %(name)s's short breaks"),
+                     DecisionKind.INCREASE: N_("Budget increased: %(name)s's short breaks"),
+                     DecisionKind.REDUCE: N_("Budget reduced: %(name)s's short breaks"),
+                     DecisionKind.END: N_("Budget ended: %(name)s's short breaks")}
+WAITING_SUBJECTS = {DecisionKind.REDUCE: N_("Budget reduced from %(day)s: %(name)s's short breaks"),
+                    DecisionKind.END: N_("Budget ended from %(day)s: %(name)s's short breaks")}
+APPLIED_SUBJECTS = {DecisionKind.REDUCE: N_("Budget reduced from today: %(name)s's short breaks"),
+                    DecisionKind.END: N_("Budget ended from today: %(name)s's short breaks")}
+
+
 def decision_title(decision: PanelDecision) -> str:
     """'Budget reduced', or 'Budget reduced from 1 February 2027' while it waits for its notice date."""
-    return f"{decision.kind.label} from {long_date(decision.notice_on)}" if decision.waiting else decision.kind.label
+    if decision.waiting:
+        return _(WAITING_TITLES[decision.kind], day=long_date(decision.notice_on))
+    return decision.kind.label
+
+
+def _decision_subject(decision: PanelDecision, budget: PersonalBudget):
+    """The family's email subject, lazy (its date too): written in the family's language."""
+    if decision.waiting:
+        return _l(WAITING_SUBJECTS[decision.kind], day=LazyString(long_date, decision.notice_on),
+                  name=budget.child.first_name)
+    return _l(DECISION_SUBJECTS[decision.kind], name=budget.child.first_name)
 
 
 def _check_reduction(amount_pence: int, left: int, *, already: int = 0) -> None:
     """A reduction cannot take away money that is already booked or spent (or already due to be taken away)."""
     if amount_pence > left - already:
-        waiting = " and not already due to be taken off" if already else ""
-        raise DomainError(f"Only {pounds(max(0, left - already))} of this budget is not already booked or spent"
-                          f"{waiting}, so it can be reduced by at most that.")
+        amount = pounds(max(0, left - already))
+        if already:
+            raise DomainError(_("Only %(amount)s of this budget is not already booked or spent and not already due "
+                                "to be taken off, so it can be reduced by at most that.", amount=amount))
+        raise DomainError(_("Only %(amount)s of this budget is not already booked or spent, so it can be reduced by "
+                            "at most that.", amount=amount))
 
 
 def _apply(decision: PanelDecision, *, by: User | None) -> None:
@@ -311,7 +349,7 @@ def apply_due_change(decision: PanelDecision, day: date) -> bool:
            decision_id=decision.id, change_pence=decision.change_pence, notice_on=decision.notice_on.isoformat())
     db.session.flush()
     family = budget.child.parent
-    notify.queue(family.email, f"{decision.kind.label} from today: {budget.child.first_name}'s short breaks",
+    notify.queue(family, _l(APPLIED_SUBJECTS[decision.kind], name=budget.child.first_name),
                  "budget_change_applied", budget=budget, decision=decision, left=unspent(budget),
                  link=notify.link("budgets.family_money"))
     return True
@@ -328,35 +366,36 @@ def coming_changes(budget: PersonalBudget) -> list[ComingChange]:
     (decided 5 December 2026).'"""
     changes, amount = [], budget.amount_pence
     for decision in waiting_decisions(budget):
-        when = f"From {long_date(decision.notice_on)}"
-        decided = f"(decided {long_date(to_london(decision.decided_at).date())})"
+        day, decided = long_date(decision.notice_on), long_date(to_london(decision.decided_at).date())
         if decision.kind is DecisionKind.END:
-            what = ("this budget ends: whatever is not booked or spent by then goes back to the children’s trust "
-                    + decided)
+            sentence = _("From %(day)s this budget ends: whatever is not booked or spent by then goes back to the "
+                         "children’s trust (decided %(decided)s).", day=day, decided=decided)
         else:
             amount += decision.change_pence
-            what = (f"this budget goes down by {pounds(-decision.change_pence)} to {pounds(max(0, amount))} "
-                    + decided)
-        changes.append(ComingChange(decision, f"{when} {what}."))
+            sentence = _("From %(day)s this budget goes down by %(change)s to %(amount)s (decided %(decided)s).",
+                         day=day, change=pounds(-decision.change_pence), amount=pounds(max(0, amount)),
+                         decided=decided)
+        changes.append(ComingChange(decision, sentence))
     return changes
 
 
 def _after_decision(budget: PersonalBudget, decision: PanelDecision, envelope: Envelope) -> None:
     db.session.flush()
     family = budget.child.parent
-    notify.queue(family.email, f"{decision_title(decision)}: {budget.child.first_name}'s short breaks",
-                 "budget_decision", budget=budget, decision=decision, left=unspent(budget), link=notify.link("budgets.family_money"),
+    notify.queue(family, _decision_subject(decision, budget), "budget_decision", budget=budget, decision=decision,
+                 left=unspent(budget), link=notify.link("budgets.family_money"),
                  card_payments=stripe_gateway.configured())
     if decision.over_envelope:
         record("envelope_pressure", envelope, by=decision.decided_by, decision_id=decision.id,
                change_pence=decision.change_pence)
         for commissioner in _commissioners(Body.TRUST):
-            notify.queue(commissioner.email, f"Panel decision beyond the trust budget for {year_label(envelope.year)}",
-                         "envelope_pressure", envelope=envelope, decision=decision, budget=budget,
-                         link=notify.link("money.dashboard", year=envelope.year))
+            subject = _l("Panel decision beyond the trust budget for %(year)s",
+                         year=LazyString(year_label, envelope.year))
+            notify.queue(commissioner, subject, "envelope_pressure", envelope=envelope, decision=decision,
+                         budget=budget, link=notify.link("money.dashboard", year=envelope.year))
     warn_if_over_threshold(envelope)
 
 
 def balance_sentence(budget: PersonalBudget) -> str:
     """'£1,240.00 left until 31 March 2027'."""
-    return f"{pounds(unspent(budget))} left until {long_date(budget.ends_on)}"
+    return _("%(amount)s left until %(day)s", amount=pounds(unspent(budget)), day=long_date(budget.ends_on))

@@ -27,7 +27,7 @@ def configured() -> bool:
 def client() -> stripe.StripeClient:
     config = current_app.config
     if not config.get("STRIPE_SECRET_KEY"):
-        raise StripeUnavailable("Card payments are not set up on this portal (no Stripe secret key).")
+        raise StripeUnavailable("Card payments are not set up on this portal (no Stripe secret key).")  # i18n: not shown (kept as a refund's last_error for operators)
     kwargs = {}
     if config.get("STRIPE_API_BASE"):
         kwargs["base_addresses"] = {"api": config["STRIPE_API_BASE"]}

@@ -4,10 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import ACCESSIBILITY, NEEDS, Child, Locality
 from portal.timeutil import age_on, london_midnight_utc, utcnow
 from providers.models import (
@@ -22,7 +24,8 @@ from providers.models import (
     offer_needs,
 )
 
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+# Translated where shown (``| translated``).
+DAYS = [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")]
 
 
 def parse_date(text: str) -> date | None:
@@ -64,7 +67,7 @@ class OfferFilters:
             if age_text.isascii() and age_text.isdigit() and 0 <= int(age_text) <= 25:
                 f.age = int(age_text)
             else:
-                f.errors["age"] = "Enter an age from 0 to 25, like 8"
+                f.errors["age"] = _("Enter an age from 0 to 25, like 8")
         f.needs = [n for n in args.getlist("need") if n in NEEDS]
         f.localities = [int(x) for x in args.getlist("locality") if x.isascii() and x.isdigit()]
         f.tiers = [t for t in args.getlist("tier") if t in {x.value for x in Tier}]
@@ -74,11 +77,11 @@ class OfferFilters:
             if raw:
                 parsed = parse_date(raw)
                 if parsed is None:
-                    f.errors[name] = "Enter a date like 27/3/2027"
+                    f.errors[name] = _("Enter a date like 27/3/2027")
                 else:
                     setattr(f, attr, parsed)
         if f.date_from and f.date_to and f.date_to < f.date_from:
-            f.errors["to"] = "The 'to' date must be the same as or after the 'from' date"
+            f.errors["to"] = _("The 'to' date must be the same as or after the 'from' date")
         f.cost = args.get("cost", "") if args.get("cost") in ("free", "paid") else ""
         f.features = [x for x in args.getlist("feature") if x in ACCESSIBILITY]
         child_id = args.get("child", "")

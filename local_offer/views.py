@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -88,8 +89,8 @@ def offer(offer_id: int):
     if family is not None and offer.needs_assessment:
         assessed = [c for c in family.children if has_approved_assessment(c)]
     now = utcnow()
-    closed = {s.id: f"Booking closed {london(booking_closes_at(s))}" for s in sessions[:SESSIONS_PER_PAGE]
-              if not bookings_open(s, now)}
+    closed = {s.id: _("Booking closed %(when)s", when=london(booking_closes_at(s)))
+              for s in sessions[:SESSIONS_PER_PAGE] if not bookings_open(s, now)}
     return render_template("local_offer/offer.html", offer=offer, sessions=sessions[:SESSIONS_PER_PAGE],
                            page=page, more=more, family=family, assessed=assessed, closed=closed)
 
@@ -101,7 +102,7 @@ def ask_for_assessment(offer_id: int):
     form = AssessmentRequestForm()
     form.child_id.choices = [(c.id, c.full_name) for c in current_user.children]
     if not form.child_id.choices:
-        flash("Add your child's details first, then ask for an assessment.", "info")
+        flash(_("Add your child's details first, then ask for an assessment."), "info")
         return redirect(url_for("families.add_child"))
     if form.validate_on_submit():
         child = next(c for c in current_user.children if c.id == form.child_id.data)
@@ -111,7 +112,7 @@ def ask_for_assessment(offer_id: int):
         db.session.flush()
         record("assessment_requested", request_row, by=current_user, offer_id=offer.id)
         db.session.commit()
-        flash("We have sent your request to the children's trust. Someone will contact you within 10 working days.",
+        flash(_("We have sent your request to the children's trust. Someone will contact you within 10 working days."),
               "success")
         return redirect(url_for("local_offer.offer", offer_id=offer.id))
     return render_template("local_offer/ask_for_assessment.html", offer=offer, form=form), 422 if form.errors else 200

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, render_template, send_from_directory
+from flask_babel import lazy_gettext
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
@@ -49,7 +50,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
-    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message = lazy_gettext("Sign in to continue.")
     login_manager.login_message_category = "info"
 
     # The composition root plugs in every area's blueprints. Imported here, not at the top: every area imports
@@ -60,17 +61,18 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from local_offer import views as local_offer_views
     from providers import approval_views, offer_views, organisation_views
     from providers import session_views as provider_session_views
-    from statements import i18n, public_views
+    from statements import public_views
     from statements import views as statement_views
 
-    from . import auth, cli, commissioning, families, pages
+    from . import auth, cli, commissioning, families, i18n, pages, translation_reviews
     from .templating import register_filters
 
     for module in (auth, booking_views, commissioning, families, local_offer_views, pages,
                    organisation_views, offer_views, provider_session_views, session_views, approval_views,
-                   budget_views, dashboard_views, payment_views, public_views, statement_views):
+                   budget_views, dashboard_views, payment_views, public_views, statement_views, translation_reviews):
         app.register_blueprint(module.bp)
     i18n.init_app(app)
+    app.add_template_global(translation_reviews.footer_note, "translation_note")
 
     api.init_app(app)
     register_filters(app)

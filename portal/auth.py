@@ -1,4 +1,4 @@
-"""Accounts: register, sign in and out, reset a forgotten password."""
+"""Accounts: register, sign in and out, reset a forgotten password, choose the language of pages and emails."""
 from __future__ import annotations
 
 import hashlib
@@ -11,15 +11,19 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from . import notify
 from .extensions import db
-from .forms import NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
+from .forms import LanguageForm, NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
+from .i18n import LANGUAGES, current_language, in_language
 from .models import Role, User, record
 
 bp = Blueprint("auth", __name__)
@@ -56,17 +60,20 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         if _find_by_email(form.email.data) is not None:
-            form.email.errors.append("An account already uses this email address. Sign in or reset your password.")
+            form.email.errors.append(_("An account already uses this email address. Sign in or reset your password."))
         else:
             user = User(email=form.email.data.strip().lower(), name=form.name.data.strip(),
-                        role=Role(form.account_type.data))
+                        role=Role(form.account_type.data),
+                        # The language the page was in: their emails and pages stay in it after they sign in.
+                        language=current_language().code)
             user.set_password(form.password.data)
             db.session.add(user)
             db.session.flush()
             record("account_created", user, by=user)
             db.session.commit()
             login_user(user)
-            flash("Your account has been created. Now add your child's details so we can show breaks that suit them.", "success")
+            flash(_("Your account has been created. Now add your child's details so we can show breaks that suit them."),
+                  "success")
             return redirect(url_for("families.add_child"))
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
 
@@ -77,7 +84,7 @@ def sign_in():
     if form.validate_on_submit():
         user = _find_by_email(form.email.data)
         if user is None or not user.check_password(form.password.data) or not user.active:
-            form.email.errors = ["The email address or password is not right. Check them and try again."]
+            form.email.errors = [_("The email address or password is not right. Check them and try again.")]
             return render_template("auth/sign_in.html", form=form), 422
         login_user(user)
         return redirect(safe_next(request.args.get("next")) or home_for(user))
@@ -88,7 +95,7 @@ def sign_in():
 @login_required
 def sign_out():
     logout_user()
-    flash("You have signed out.", "success")
+    flash(_("You have signed out."), "success")
     return redirect(url_for("local_offer.search"))
 
 
@@ -112,7 +119,7 @@ def request_reset():
         user = _find_by_email(form.email.data)
         if user is not None and user.active:
             link = url_for("auth.reset_password", token=reset_token(user), _external=True)
-            notify.queue(user.email, "Reset your password", "password_reset", user=user, link=link)
+            notify.queue(user, _l("Reset your password"), "password_reset", user=user, link=link)
             db.session.commit()
         # The same answer whether or not the address has an account, so nobody can test addresses.
         return render_template("auth/reset_sent.html", email=form.email.data)
@@ -135,12 +142,36 @@ def reset_password(token: str):
         user.set_password(form.password.data)
         record("password_reset", user, by=user)
         db.session.commit()
-        flash("Your password has been changed. Sign in with your new password.", "success")
+        flash(_("Your password has been changed. Sign in with your new password."), "success")
         return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
 
 
-@bp.get("/account")
+@bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    return render_template("auth/account.html", user=current_user)
+    chosen = current_user.language if current_user.language in LANGUAGES else current_language().code
+    form = LanguageForm(language=chosen)
+    if form.validate_on_submit():
+        code = form.language.data
+        current_user.language = session["lang"] = code
+        db.session.commit()
+        # Said in the language just chosen: the next page is in it.
+        with in_language(code):
+            flash(_("Pages and emails will now be in %(language)s.", language=LANGUAGES[code].name), "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", user=current_user, form=form, languages=_language_items()), \
+        422 if form.errors else 200
+
+
+def _language_items() -> list[dict]:
+    """Each language's radio: its name in its own script (so that someone who reads only that language finds it),
+    and, when it reads differently, its name in the page's language as the hint."""
+    items = []
+    for language in LANGUAGES.values():
+        item = {"label": {"attributes": {"lang": language.code, "dir": language.direction}}}
+        in_page_language = _(language.english_name)
+        if in_page_language != language.name:
+            item["hint"] = {"text": in_page_language}
+        items.append(item)
+    return items

@@ -15,6 +15,7 @@ from providers import commands as provider_commands
 from providers.organisations import london_today, warn_expiring_insurance
 from statements import commands as statement_commands
 
+from . import catalogs
 from .extensions import db
 from .formatting import plural
 from .models import User
@@ -47,6 +48,31 @@ def register(app: Flask) -> None:
         warned = warn_expiring_insurance(london_today(), days=days)
         db.session.commit()
         click.echo(f"Warned {plural(len(warned), 'provider')} about insurance running out.")
+
+    translations = click.Group("translations", help="The catalogs of every language the portal speaks.")
+    app.cli.add_command(translations)
+
+    @translations.command("update")
+    def translations_update() -> None:
+        """Extract every marked string into translations/messages.pot and add new ones to each catalog."""
+        catalogs.update()
+        click.echo("Updated translations/messages.pot and each language's messages.po: translate the new "
+                   "messages, then run flask --app portal translations compile.")
+
+    @translations.command("compile")
+    def translations_compile() -> None:
+        """Compile each language's messages.po into the messages.mo the portal reads."""
+        catalogs.compile_all()
+
+    @translations.command("check")
+    def translations_check() -> None:
+        """Exit 1 if the catalogs are out of date, or a shipped language has a message untranslated or fuzzy."""
+        found = catalogs.problems()
+        for problem in found:
+            click.echo(problem, err=True)
+        if found:
+            raise SystemExit(1)
+        click.echo(f"Every catalog is up to date and complete ({len(catalogs.shipped())} languages besides English).")
 
     ledger_group = click.Group("ledger", help="The money ledger.")
     app.cli.add_command(ledger_group)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -58,7 +59,7 @@ def record_assessment(child_id: int):
         record("assessment_recorded", child, by=current_user, reason=assessment.reason,
                outcome=assessment.status.value)
         db.session.commit()
-        flash(f"The assessment outcome for {child.full_name} has been recorded.", "success")
+        flash(_("The assessment outcome for %(name)s has been recorded.", name=child.full_name), "success")
         return redirect(url_for("commissioning.assessment_requests"))
     return render_template("commissioning/record_assessment.html", child=child, form=form, history=history), \
         422 if form.errors else 200

@@ -1,6 +1,8 @@
 """Configuration classes. DATABASE_URL selects the database; the default is SQLite in the instance folder."""
 import os
 
+from .i18n import N_
+
 
 def _database_url(default: str) -> str:
     url = os.environ.get("DATABASE_URL", default)
@@ -14,12 +16,12 @@ def _database_url(default: str) -> str:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
-    SERVICE_NAME = "Short breaks for disabled children"
+    SERVICE_NAME = N_("Short breaks for disabled children")  # translated where shown
     AREA_NAME = os.environ.get("AREA_NAME", "Birmingham")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
-    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SAMESITE = "Lax"  # i18n: not shown (a cookie setting)
     REMEMBER_COOKIE_HTTPONLY = True
     # Processes that lay out the statement's PDFs side by side when it is published (0: one per CPU).
     STATEMENT_PDF_PROCESSES = int(os.environ.get("STATEMENT_PDF_PROCESSES", "0"))

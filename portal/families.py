@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ bp = Blueprint("families", __name__)
 
 
 def _locality_choices() -> list[tuple[int, str]]:
-    return [(0, "Select an area")] + [(loc.id, loc.name) for loc in db.session.scalars(select(Locality).order_by(Locality.name))]
+    return [(0, _("Select an area"))] + [(loc.id, loc.name) for loc in db.session.scalars(select(Locality).order_by(Locality.name))]
 
 
 def _apply(form: ChildForm, child: Child) -> None:
@@ -28,12 +29,14 @@ def _apply(form: ChildForm, child: Child) -> None:
     child.locality_id = form.locality_id.data
     child.postcode = (form.postcode.data or "").strip().upper() or None
     child.emergency_contact = form.emergency_contact.data.strip()
+    child.home_language = (form.home_language.data or "").strip() or None
+    child.interpreter_needed = form.interpreter_needed.data == "yes"
 
 
 def _validate(form: ChildForm) -> bool:
     ok = form.validate_on_submit()
     if form.is_submitted() and not form.locality_id.data:
-        form.locality_id.errors = list(form.locality_id.errors) + ["Select the area you live in"]
+        form.locality_id.errors = list(form.locality_id.errors) + [_("Select the area you live in")]
         ok = False
     return ok
 
@@ -59,7 +62,7 @@ def add_child():
         db.session.flush()
         record("child_added", child, by=current_user)
         db.session.commit()
-        flash(f"{child.first_name}'s details have been saved.", "success")
+        flash(_("%(name)s's details have been saved.", name=child.first_name), "success")
         return redirect(url_for("families.children"))
     return render_template("families/child_form.html", form=form, child=None), 422 if form.errors else 200
 
@@ -74,11 +77,12 @@ def edit_child(child_id: int):
         form.has_ehc_plan.data = "yes" if child.has_ehc_plan else "no"
         form.support_level.data = child.support_level.value
         form.locality_id.data = child.locality_id or 0
+        form.interpreter_needed.data = "yes" if child.interpreter_needed else "no"
     if _validate(form):
         before = {"needs": child.needs, "support_level": child.support_level.value, "ehc": child.has_ehc_plan}
         _apply(form, child)
         record("child_updated", child, by=current_user, before=before)
         db.session.commit()
-        flash(f"{child.first_name}'s details have been updated.", "success")
+        flash(_("%(name)s's details have been updated.", name=child.first_name), "success")
         return redirect(url_for("families.children"))
     return render_template("families/child_form.html", form=form, child=child), 422 if form.errors else 200

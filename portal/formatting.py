@@ -1,57 +1,127 @@
 """The one place that says how money, dates, times and counts read on pages, in emails and in exports:
-money in pounds from integer pence, times in Europe/London, "1 place" and "2 places"."""
+money in pounds from integer pence, times in Europe/London, in the page's (or email's) language.
+
+English reads the way GOV.UK writes it ("Saturday 6 June 2026", "10am", "£1,234.50"); other languages use
+Babel's patterns for their locale. On right-to-left pages money is wrapped in a left-to-right isolate, so that
+"-£78,000.00" keeps its minus sign on the left."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency, format_decimal
+from flask_babel import get_locale, gettext
 
 from .timeutil import to_london
+
+LEFT_TO_RIGHT_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
+
+
+def _locale():
+    return get_locale() or "en_GB"
+
+
+def _left_to_right(text: str) -> str:
+    """On a right-to-left page, keep a left-to-right run ("-£78,000.00", "10:00 AM") in its own order. Text
+    written wholly in the page's own script ("10:00 ص") is left to the page's direction."""
+    locale = _locale()
+    if getattr(locale, "character_order", "") == "right-to-left" and (
+            re.search(r"[A-Za-z£]", text) or text.lstrip("\u200f").startswith("-")):
+        return f"{LEFT_TO_RIGHT_ISOLATE}{text}{POP_ISOLATE}"
+    return text
+
+
+def _english() -> bool:
+    return str(_locale()) == "en_GB"
 
 
 def pounds(pence: int | None) -> str:
     if pence is None:
         return ""
-    sign = "-" if pence < 0 else ""
-    pounds_part, pence_part = divmod(abs(int(pence)), 100)
-    return f"{sign}£{pounds_part:,}.{pence_part:02d}"
+    if _english():
+        sign = "-" if pence < 0 else ""
+        pounds_part, pence_part = divmod(abs(int(pence)), 100)
+        return f"{sign}£{pounds_part:,}.{pence_part:02d}"
+    return _left_to_right(format_currency(Decimal(int(pence)) / 100, "GBP", locale=_locale()))
+
+
+def number(value: int) -> str:
+    """A count in the page's language: '1,234'."""
+    return format_decimal(value, locale=_locale())
 
 
 def price(pence: int) -> str:
-    return "Free" if pence == 0 else pounds(pence)
+    return gettext("Free") if pence == 0 else pounds(pence)
 
 
-def london(moment: datetime | None, fmt: str = "%-d %B %Y at %-I:%M%p") -> str:
-    if moment is None:
-        return ""
+def _english_time(moment: datetime, fmt: str) -> str:
     text = to_london(moment).strftime(fmt)
     return text.replace("AM", "am").replace("PM", "pm").replace(":00am", "am").replace(":00pm", "pm")
 
 
+def london(moment: datetime | None) -> str:
+    """A moment in Europe/London: '6 June 2026 at 10am'."""
+    if moment is None:
+        return ""
+    if _english():
+        return _english_time(moment, "%-d %B %Y at %-I:%M%p")  # i18n: not shown (a strftime pattern)
+    local = to_london(moment)
+    return gettext("%(day)s at %(time)s", day=format_date(local.date(), "long", locale=_locale()),
+                   time=_left_to_right(format_time(local.time(), "short", locale=_locale())))
+
+
 def london_date(moment: datetime | date | None) -> str:
+    """A day with its weekday: 'Saturday 6 June 2026'."""
     if moment is None:
         return ""
     if isinstance(moment, datetime):
         moment = to_london(moment).date()
-    return moment.strftime("%A %-d %B %Y")
+    if _english():
+        return moment.strftime("%A %-d %B %Y")
+    return format_date(moment, "full", locale=_locale())
 
 
 def london_time(moment: datetime) -> str:
-    return london(moment, "%-I:%M%p")
+    """A time of day in Europe/London: '10am', '1:30pm'."""
+    if _english():
+        return _english_time(moment, "%-I:%M%p")
+    return _left_to_right(format_time(to_london(moment).time(), "short", locale=_locale()))
 
 
 def session_when(session) -> str:
     """When a session runs, in words: "Saturday 6 June 2026, 10am to 1pm" (with the end day if it differs)."""
     starts, ends = to_london(session.starts_at), to_london(session.ends_at)
-    text = f"{london_date(session.starts_at)}, {london_time(session.starts_at)} to {london_time(session.ends_at)}"
-    return text if starts.date() == ends.date() else f"{text} on {london_date(session.ends_at)}"
+    if starts.date() == ends.date():
+        return gettext("%(day)s, %(start)s to %(end)s", day=london_date(session.starts_at),
+                       start=london_time(session.starts_at), end=london_time(session.ends_at))
+    return gettext("%(day)s, %(start)s to %(end)s on %(end_day)s", day=london_date(session.starts_at),
+                   start=london_time(session.starts_at), end=london_time(session.ends_at),
+                   end_day=london_date(session.ends_at))
 
 
 def labels(codes, names: dict) -> str:
-    return ", ".join(names[c] for c in codes if c in names)
+    """The names of these codes (words marked with ``N_`` in a data table), translated, joined with commas."""
+    return gettext(", ").join(gettext(names[c]) for c in codes if c in names)
 
 
-def long_date(day: date) -> str:
+def long_date(day: date | None) -> str:
     """'1 February 2027'."""
-    return f"{day.day} {day:%B %Y}"
+    if day is None:
+        return ""
+    if _english():
+        return f"{day.day} {day:%B %Y}"
+    return format_date(day, "long", locale=_locale())
+
+
+def short_date(day: date | None) -> str:
+    """'1 Feb 2027', for tables."""
+    if day is None:
+        return ""
+    if _english():
+        return f"{day.day} {day:%b %Y}"
+    return format_date(day, "medium", locale=_locale())
 
 
 def pounds_plain(pence: int) -> str:
@@ -61,5 +131,6 @@ def pounds_plain(pence: int) -> str:
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
-    """'1 place', '3 places', '2 families' (with ``many`` for words that do not just take an s)."""
+    """'1 place', '3 places', '2 families' (with ``many`` for words that do not just take an s). English only:
+    for command-line output. Pages and emails use ngettext, so that every language gets its own plural forms."""
     return f"{count:,} {word if count == 1 else (many or word + 's')}"

@@ -5,6 +5,7 @@ import enum
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import gettext
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
@@ -16,12 +17,14 @@ from sqlalchemy import (
     Index,
     String,
     Text,
+    false as sa_false,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
+from .i18n import N_
 from .timeutil import UTCDateTime, age_on, utcnow
 
 
@@ -35,7 +38,7 @@ class Role(enum.Enum):
 
     @property
     def label(self) -> str:
-        return ROLE_LABELS[self]
+        return gettext(ROLE_LABELS[self])
 
     @property
     def is_family(self) -> bool:
@@ -43,38 +46,39 @@ class Role(enum.Enum):
 
 
 ROLE_LABELS = {
-    Role.PARENT_CARER: "Parent carer",
-    Role.YOUNG_PERSON: "Young person",
-    Role.PROVIDER: "Provider staff",
-    Role.COUNCIL: "Council commissioner",
-    Role.TRUST: "Children's trust staff",
-    Role.ADMIN: "Administrator",
+    Role.PARENT_CARER: N_("Parent carer"),
+    Role.YOUNG_PERSON: N_("Young person"),
+    Role.PROVIDER: N_("Provider staff"),
+    Role.COUNCIL: N_("Council commissioner"),
+    Role.TRUST: N_("Children's trust staff"),
+    Role.ADMIN: N_("Administrator"),
 }
 
 # Needs, support levels and accessibility features are fixed lists so that families and
-# providers describe them the same way and the search can match them exactly.
+# providers describe them the same way and the search can match them exactly. The words are marked with N_ and
+# translated where they are shown (gettext(word), or `| translated` in a template).
 NEEDS = {
-    "autism": "Autism",
-    "learning": "Learning disability",
-    "physical": "Physical disability",
-    "hearing": "Deaf or hearing impairment",
-    "vision": "Blind or visual impairment",
-    "adhd": "ADHD",
-    "health": "Complex health needs",
-    "semh": "Social, emotional and mental health needs",
-    "communication": "Speech, language and communication needs",
+    "autism": N_("Autism"),
+    "learning": N_("Learning disability"),
+    "physical": N_("Physical disability"),
+    "hearing": N_("Deaf or hearing impairment"),
+    "vision": N_("Blind or visual impairment"),
+    "adhd": N_("ADHD"),
+    "health": N_("Complex health needs"),
+    "semh": N_("Social, emotional and mental health needs"),
+    "communication": N_("Speech, language and communication needs"),
 }
 
 ACCESSIBILITY = {
-    "step_free": "Step-free access",
-    "accessible_toilet": "Accessible toilet",
-    "changing_places": "Changing Places toilet",
-    "hoist": "Hoist available",
-    "quiet_space": "Quiet space",
-    "sensory_room": "Sensory room",
-    "hearing_loop": "Hearing loop",
-    "bsl": "British Sign Language",
-    "parking": "Accessible parking",
+    "step_free": N_("Step-free access"),
+    "accessible_toilet": N_("Accessible toilet"),
+    "changing_places": N_("Changing Places toilet"),
+    "hoist": N_("Hoist available"),
+    "quiet_space": N_("Quiet space"),
+    "sensory_room": N_("Sensory room"),
+    "hearing_loop": N_("Hearing loop"),
+    "bsl": N_("British Sign Language"),
+    "parking": N_("Accessible parking"),
 }
 
 
@@ -86,12 +90,15 @@ class SupportLevel(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {
-            "group": "Can join in with a group (1 adult to 4 children)",
-            "one_to_two": "Needs 1 adult to 2 children",
-            "one_to_one": "Needs 1:1 support (1 adult all the time)",
-            "two_to_one": "Needs 2:1 support (2 adults all the time)",
-        }[self.value]
+        return gettext(SUPPORT_LEVELS[self.value])
+
+
+SUPPORT_LEVELS = {
+    SupportLevel.GROUP.value: N_("Can join in with a group (1 adult to 4 children)"),
+    SupportLevel.ONE_TO_TWO.value: N_("Needs 1 adult to 2 children"),
+    SupportLevel.ONE_TO_ONE.value: N_("Needs 1:1 support (1 adult all the time)"),
+    SupportLevel.TWO_TO_ONE.value: N_("Needs 2:1 support (2 adults all the time)"),
+}
 
 
 class Locality(db.Model):
@@ -114,6 +121,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Provider staff who may invite colleagues and create API tokens.
     is_provider_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language pages and emails are in for this person (a code in portal.i18n.LANGUAGES).
+    language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     children: Mapped[list[Child]] = relationship(back_populates="parent", order_by="Child.first_name")
@@ -152,6 +161,10 @@ class Child(db.Model):
         Enum(SupportLevel, native_enum=False, length=20), default=SupportLevel.GROUP
     )
     emergency_contact: Mapped[str | None] = mapped_column(String(200))
+    # The language the child and family use day to day (as the family writes it), and whether the provider
+    # should arrange an interpreter; providers see both on the register.
+    home_language: Mapped[str | None] = mapped_column(String(80))
+    interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # A young person aged 16 to 25 who holds their own account is their own "child" record.
     is_account_holder: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -168,12 +181,19 @@ class Child(db.Model):
 
     @property
     def need_labels(self) -> list[str]:
-        return [NEEDS[n] for n in self.needs if n in NEEDS]
+        return [gettext(NEEDS[n]) for n in self.needs if n in NEEDS]
 
 
 class AssessmentStatus(enum.Enum):
     APPROVED = "approved"
     REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return gettext(ASSESSMENT_STATUSES[self.value])
+
+
+ASSESSMENT_STATUSES = {AssessmentStatus.APPROVED.value: N_("Approved"), AssessmentStatus.REFUSED.value: N_("Refused")}
 
 
 class Assessment(db.Model):

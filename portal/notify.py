@@ -8,14 +8,21 @@ from email.message import EmailMessage
 
 from flask import current_app, has_request_context, render_template, url_for
 
+from .i18n import current_language, in_language
 from .outbox import after_commit
 
 log = logging.getLogger(__name__)
 
 
-def queue(to: str, subject: str, template: str, **context) -> None:
-    """Render an email now and send it once the current transaction commits (never if it rolls back)."""
-    after_commit(send, to, subject, render_template(f"email/{template}.txt", **context))
+def queue(to, subject, template: str, **context) -> None:
+    """Render an email now and send it once the current transaction commits (never if it rolls back).
+
+    ``to`` is the person (a ``User``: the email is in their language) or, for someone without an account yet,
+    an address (the email is in the language of the page that sent it). ``subject`` is marked with
+    ``lazy_gettext`` so that it is translated into the recipient's language here."""
+    address, code = (to, current_language().code) if isinstance(to, str) else (to.email, to.language)
+    with in_language(code):
+        after_commit(send, address, str(subject), render_template(f"email/{template}.txt", **context))
 
 
 def link(endpoint: str, **values) -> str:

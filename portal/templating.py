@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .formatting import labels, london, london_date, london_time, pounds, price
+from .formatting import labels, london, london_date, london_time, long_date, number, pounds, price, short_date
 from .models import ACCESSIBILITY, NEEDS
 
 
@@ -14,6 +14,9 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(london)
     app.add_template_filter(london_date)
     app.add_template_filter(london_time)
+    app.add_template_filter(long_date)
+    app.add_template_filter(short_date)
+    app.add_template_filter(number)
 
     @app.context_processor
     def service_globals():

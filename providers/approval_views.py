@@ -18,6 +18,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
@@ -26,7 +28,8 @@ from portal.access import role_required
 from portal.attempts import attempt, form_status
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.formatting import pounds
+from portal.formatting import long_date, pounds
+from portal.i18n import N_
 from portal.models import ACCESSIBILITY, NEEDS, AuditEvent, Locality, Role
 from portal.paging import page_arg
 from providers import offers as offer_services
@@ -49,12 +52,12 @@ bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
 
 PROVIDER_VIEWS = {
-    "waiting": "Waiting for a decision",
-    "insurance": "Insurance running out",
-    "approved": "Approved",
-    "suspended": "Suspended",
-    "returned": "Returned",
-    "all": "All providers",
+    "waiting": N_("Waiting for a decision"),
+    "insurance": N_("Insurance running out"),
+    "approved": N_("Approved"),
+    "suspended": N_("Suspended"),
+    "returned": N_("Returned"),
+    "all": N_("All providers"),
 }
 DECISIONS_BY_STATUS = {
     ProviderStatus.PENDING: ["approve", "return"],
@@ -119,7 +122,8 @@ def providers():
         .limit(size).offset((page - 1) * size)
     ).all()
     return render_template("approvals/providers.html", rows=rows, total=total, page=page,
-                           pages=max(1, math.ceil(total / size)), show=show, views=PROVIDER_VIEWS,
+                           pages=max(1, math.ceil(total / size)), show=show,
+                           views=organisations.translated_labels(PROVIDER_VIEWS),
                            insurance_count=insurance_count, today=today)
 
 
@@ -159,11 +163,12 @@ def provider_name(provider_id: int):
     with attempt(name_form) as done:
         if name_form.name_decision.data == "approve":
             organisations.approve_name(provider, by=current_user, reason=name_form.name_reason.data)
-            message = f"The new name {asked} has been approved. We have emailed the provider's staff."
+            message = _("The new name %(asked)s has been approved. We have emailed the provider's staff.",
+                        asked=asked)
         else:
             organisations.refuse_name(provider, name_form.name_reason.data, by=current_user)
-            message = (f"The new name {asked} has been refused with your reasons, and {provider.name} keeps its "
-                       "name. We have emailed the provider's staff.")
+            message = _("The new name %(asked)s has been refused with your reasons, and %(name)s keeps its name. "
+                        "We have emailed the provider's staff.", asked=asked, name=provider.name)
     if not done.ok:
         return _provider_page(provider, form, name_form, done.status)
     flash(message, "success")
@@ -175,7 +180,8 @@ def _provider_page(provider: Provider, form: ProviderDecisionForm, name_form: Na
         select(Offer.status, func.count(Offer.id)).where(Offer.provider_id == provider.id).group_by(Offer.status)
     ).all()
     return render_template("approvals/provider.html", provider=provider, form=form, name_form=name_form,
-                           history=organisations.history(provider), labels=organisations.ACTION_LABELS,
+                           history=organisations.history(provider),
+                           labels=organisations.translated_labels(organisations.ACTION_LABELS),
                            insurance=organisations.insurance_state(provider, organisations.london_today()),
                            offer_counts={s: n for s, n in offers}), status
 
@@ -183,19 +189,24 @@ def _provider_page(provider: Provider, form: ProviderDecisionForm, name_form: Na
 def _decide_provider(provider: Provider, decision: str, reason: str) -> str:
     if decision == "approve":
         organisations.approve_provider(provider, by=current_user, reason=reason)
-        return f"{provider.name} has been approved. We have emailed its staff."
+        return _("%(name)s has been approved. We have emailed its staff.", name=provider.name)
     if decision == "return":
         organisations.return_provider(provider, reason, by=current_user)
-        return f"{provider.name}'s application has been returned with your reasons. We have emailed its staff."
+        return _("%(name)s's application has been returned with your reasons. We have emailed its staff.",
+                 name=provider.name)
     if decision == "suspend":
         told = organisations.suspend_provider(provider, reason, by=current_user)
-        return (f"{provider.name} has been suspended. Its sessions cannot be booked, and we have emailed "
-                f"{told} famil{'y' if told == 1 else 'ies'} with places booked.")
+        return ngettext("%(name)s has been suspended. Its sessions cannot be booked, and we have emailed %(num)s "
+                        "family with places booked.",
+                        "%(name)s has been suspended. Its sessions cannot be booked, and we have emailed %(num)s "
+                        "families with places booked.", told, name=provider.name)
     if decision == "reinstate":
         told = organisations.reinstate_provider(provider, reason, by=current_user)
-        return (f"{provider.name} has been reinstated. Families can book again, and we have emailed "
-                f"{told} famil{'y' if told == 1 else 'ies'} with places booked.")
-    raise DomainError("Select your decision.")
+        return ngettext("%(name)s has been reinstated. Families can book again, and we have emailed %(num)s family "
+                        "with places booked.",
+                        "%(name)s has been reinstated. Families can book again, and we have emailed %(num)s families "
+                        "with places booked.", told, name=provider.name)
+    raise DomainError(_("Select your decision."))
 
 
 @bp.get("/offers")
@@ -237,7 +248,8 @@ def offer(offer_id: int):
             return redirect(url_for(".offers"))
     waiting = offer.status is OfferStatus.SUBMITTED or (offer.status is OfferStatus.PUBLISHED and offer.has_pending_change)
     return render_template("approvals/offer.html", offer=offer, form=form, waiting=waiting,
-                           history=organisations.history(offer), labels=offer_services.ACTION_LABELS), form_status(form, done)
+                           history=organisations.history(offer),
+                           labels=organisations.translated_labels(offer_services.ACTION_LABELS)), form_status(form, done)
 
 
 def _decide_offer(offer: Offer, decision: str, comments: str) -> str:
@@ -245,26 +257,28 @@ def _decide_offer(offer: Offer, decision: str, comments: str) -> str:
     if decision == "approve":
         offer_services.approve_offer(offer, by=current_user, note=comments)
         if change:
-            return f"The change to '{offer.title}' has been approved and is now in the local offer."
-        return f"'{offer.title}' has been approved and published in the local offer."
+            return _("The change to '%(title)s' has been approved and is now in the local offer.", title=offer.title)
+        return _("'%(title)s' has been approved and published in the local offer.", title=offer.title)
     offer_services.return_offer(offer, comments, by=current_user)
     if change:
-        return f"The change to '{offer.title}' has been returned to {offer.provider.name} with your comments."
-    return f"'{offer.title}' has been returned to {offer.provider.name} with your comments."
+        return _("The change to '%(title)s' has been returned to %(name)s with your comments.", title=offer.title,
+                 name=offer.provider.name)
+    return _("'%(title)s' has been returned to %(name)s with your comments.", title=offer.title,
+             name=offer.provider.name)
 
 
 # --- the history tables --------------------------------------------------------------------------------
 
 FIELD_LABELS = {
-    "name": "Name", "email": "Email", "phone": "Phone", "website": "Website", "charity_number": "Charity number",
-    "company_number": "Company number", "ofsted_number": "Ofsted number",
-    "insurance_expires_on": "Insurance runs out", "safeguarding_lead": "Safeguarding lead",
-    "dbs_policy_confirmed": "DBS policy confirmed", "title": "Title", "summary": "Summary",
-    "description": "Description", "tier": "Tier", "category": "Type of break", "min_age": "Youngest age",
-    "max_age": "Oldest age", "locality_id": "Area", "venue": "Venue", "eligibility": "Who it is for",
-    "how_to_get": "How to get a place", "price_pence": "Price", "payment_route": "How it is paid for",
-    "cancel_cutoff_hours": "Cancel up to (hours)", "booking_cutoff_hours": "Bookings close (hours before)",
-    "support_offered": "Support offered", "needs": "Needs supported", "features": "Accessibility",
+    "name": N_("Name"), "email": N_("Email"), "phone": N_("Phone"), "website": N_("Website"), "charity_number": N_("Charity number"),
+    "company_number": N_("Company number"), "ofsted_number": N_("Ofsted number"),
+    "insurance_expires_on": N_("Insurance runs out"), "safeguarding_lead": N_("Safeguarding lead"),
+    "dbs_policy_confirmed": N_("DBS policy confirmed"), "title": N_("Title"), "summary": N_("Summary"),
+    "description": N_("Description"), "tier": N_("Tier"), "category": N_("Type of break"), "min_age": N_("Youngest age"),
+    "max_age": N_("Oldest age"), "locality_id": N_("Area"), "venue": N_("Venue"), "eligibility": N_("Who it is for"),
+    "how_to_get": N_("How to get a place"), "price_pence": N_("Price"), "payment_route": N_("How it is paid for"),
+    "cancel_cutoff_hours": N_("Cancel up to (hours)"), "booking_cutoff_hours": N_("Bookings close (hours before)"),
+    "support_offered": N_("Support offered"), "needs": N_("Needs supported"), "features": N_("Accessibility"),
 }
 
 
@@ -275,50 +289,60 @@ ENUMS = {"tier": Tier, "category": Category, "payment_route": PaymentRoute}
 def _shown(name: str, value) -> str:
     """A value from the audit trail as the pages show it."""
     if value is None or value == "" or value == []:
-        return "nothing"
+        return _("nothing")
     if name == "price_pence":
         return pounds(value)
     if name == "insurance_expires_on":
-        return date.fromisoformat(value).strftime("%-d %B %Y")
+        return long_date(date.fromisoformat(value))
     if name == "locality_id":
         locality = db.session.get(Locality, value)
-        return locality.name if locality else "an area no longer listed"
+        return locality.name if locality else _("an area no longer listed")
     if name in ENUMS:
         try:
             return ENUMS[name](value).label
         except ValueError:
             return str(value)
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list):
         names = CODE_LABELS.get(name, {})
-        return ", ".join(names.get(v, str(v)) for v in value)
+        return _(", ").join(_(names[v]) if v in names else str(v) for v in value)
     return str(value)
+
+
+def _tier_word(code: str) -> str:
+    """A tier code from the audit trail as a word in a sentence: "targeted"."""
+    try:
+        return Tier(code).label.lower()
+    except ValueError:
+        return str(code)
 
 
 @bp.app_template_filter("event_summary")
 def event_summary(event: AuditEvent) -> str:
-    """What an audit entry changed, in a line of plain English."""
+    """What an audit entry changed, in a line of plain words (in the page's language)."""
     details = event.details or {}
     parts = []
     before, after = details.get("before"), details.get("after")
     if isinstance(before, dict) and isinstance(after, dict):
         for name in after:
-            label = FIELD_LABELS.get(name, name.replace("_", " ").capitalize())
+            label = _(FIELD_LABELS[name]) if name in FIELD_LABELS else name.replace("_", " ").capitalize()
             old, new = before.get(name), after.get(name)
             if any(isinstance(v, str) and len(v) > 60 for v in (old, new)):
-                parts.append(f"{label} changed")
+                parts.append(_("%(field)s changed", field=label))
             else:
-                parts.append(f"{label}: {_shown(name, old)} to {_shown(name, new)}")
+                parts.append(_("%(field)s: %(old)s to %(new)s", field=label, old=_shown(name, old),
+                               new=_shown(name, new)))
     if "asked" in details:
-        parts.append(f"Asked for: tier {details['asked']['tier']}, price {pounds(details['asked']['price_pence'])}")
+        parts.append(_("Asked for: tier %(tier)s, price %(price)s", tier=_tier_word(details["asked"]["tier"]),
+                       price=pounds(details["asked"]["price_pence"])))
     if "kinds" in details:
-        parts.append("Will offer " + ", ".join(details["kinds"]) + " breaks")
+        parts.append(_("Will offer %(kinds)s breaks", kinds=_(", ").join(_tier_word(k) for k in details["kinds"])))
     if "families_told" in details:
-        told = details["families_told"]
-        parts.append(f"{told} famil{'y' if told == 1 else 'ies'} with places booked told by email")
+        parts.append(ngettext("%(num)s family with places booked told by email",
+                              "%(num)s families with places booked told by email", details["families_told"]))
     if "email" in details:
         parts.append(details["email"])
     if "expires_on" in details:
-        parts.append(f"Insurance runs out on {_shown('insurance_expires_on', details['expires_on'])}")
+        parts.append(_("Insurance runs out on %(day)s", day=_shown("insurance_expires_on", details["expires_on"])))
     return ". ".join(parts)

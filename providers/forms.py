@@ -5,6 +5,8 @@ import re
 from datetime import date, time
 from functools import lru_cache
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -26,12 +28,14 @@ from wtforms.validators import (
 from portal.forms import MultiCheckboxField, PlainRadioField, RealDateField
 from portal.timeutil import to_london
 
-from .models import Attendance
+from .models import ATTENDANCE_LABELS, Attendance
 from .sessions import london_moment
 
-CLOCKS_GO_FORWARD = "The clocks go forward at that time on that day, so it does not exist in London. Choose another time"
+CLOCKS_GO_FORWARD = _l("The clocks go forward at that time on that day, so it does not exist in London. "
+                       "Choose another time")
 
-DAYS_OF_WEEK = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+DAYS_OF_WEEK = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
+                _l("Sunday")]
 
 _CLOCK = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::00)?\s*(am|pm)?$")
 
@@ -87,9 +91,11 @@ class TimeOfDayField(StringField):
 
     widget = GovTextInput()
 
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("description", "Use the 24-hour clock, for example 16:00, or write 4pm")
+    def __init__(self, label=None, validators=None, *, not_a_time, **kwargs):
+        """``not_a_time``: the whole message for a time that cannot be read ("Start time must be a real time...")."""
+        kwargs.setdefault("description", _l("Use the 24-hour clock, for example 16:00, or write 4pm"))
         super().__init__(label, validators, **kwargs)
+        self.not_a_time = not_a_time
         self.clock: time | None = None
 
     def pre_validate(self, form):
@@ -97,13 +103,18 @@ class TimeOfDayField(StringField):
         if self.data and self.data.strip():
             self.clock = parse_clock(self.data)
             if self.clock is None:
-                raise ValidationError(f"{self.label.text} must be a real time, like 16:00 or 4pm")
+                raise ValidationError(self.not_a_time)
 
 
 class WholeNumberField(IntegerField):
     """An integer box that says in plain English when what was typed is not a whole number."""
 
     widget = GovTextInput()
+
+    def __init__(self, label=None, validators=None, *, not_a_number, **kwargs):
+        """``not_a_number``: the whole message for what is not a whole number ("Places must be a whole number...")."""
+        super().__init__(label, validators, **kwargs)
+        self.not_a_number = not_a_number
 
     def process_formdata(self, valuelist):
         if not valuelist or not valuelist[0].strip():
@@ -113,22 +124,24 @@ class WholeNumberField(IntegerField):
             self.data = int(valuelist[0].strip())
         except ValueError:
             self.data = None
-            raise ValueError(f"{self.label.text} must be a whole number, like 12") from None
+            raise ValueError(self.not_a_number) from None
 
 
 def _places_field():
-    return WholeNumberField("Places", validators=[InputRequired(message="Enter the number of places"),
-                                                  NumberRange(min=1, max=500, message="Places must be from 1 to 500")],
-                            description="How many children can come.", render_kw={"inputmode": "numeric"})
+    return WholeNumberField(_l("Places"), validators=[InputRequired(message=_l("Enter the number of places")),
+                                                      NumberRange(min=1, max=500, message=_l("Places must be from 1 to 500"))],
+                            not_a_number=_l("Places must be a whole number, like 12"),
+                            description=_l("How many children can come."), render_kw={"inputmode": "numeric"})
 
 
 def _staff_field():
     return WholeNumberField(
-        "Staff (optional)",
-        validators=[Optional(), NumberRange(min=1, max=200, message="Staff must be from 1 to 200")],
-        description="How many staff will work at the session. A child who needs 1:1 support takes one member of "
-                    "staff, 2:1 support two, 1:2 support half, and a child in a group a quarter. "
-                    "Leave this blank if only the number of places limits bookings.",
+        _l("Staff (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=200, message=_l("Staff must be from 1 to 200"))],
+        not_a_number=_l("Staff (optional) must be a whole number, like 12"),
+        description=_l("How many staff will work at the session. A child who needs 1:1 support takes one member of "
+                       "staff, 2:1 support two, 1:2 support half, and a child in a group a quarter. "
+                       "Leave this blank if only the number of places limits bookings."),
         render_kw={"inputmode": "numeric"},
     )
 
@@ -137,19 +150,30 @@ class _TimesMixin:
     def validate_end_time(self, field):
         if self.start_time.clock and field.clock and field.clock <= self.start_time.clock \
                 and not getattr(self, "ends_later", False):
-            raise ValidationError("The end time must be after the start time")
+            raise ValidationError(_("The end time must be after the start time"))
+
+
+def _start_time_field():
+    return TimeOfDayField(_l("Start time"), validators=[InputRequired(message=_l("Enter the start time"))],
+                          not_a_time=_l("Start time must be a real time, like 16:00 or 4pm"))
+
+
+def _end_time_field():
+    return TimeOfDayField(_l("End time"), validators=[InputRequired(message=_l("Enter the end time"))],
+                          not_a_time=_l("End time must be a real time, like 16:00 or 4pm"))
 
 
 class SessionForm(_TimesMixin, FlaskForm):
-    day = RealDateField("Date", format="%d %m %Y", validators=[InputRequired(message="Enter the date of the session")],
-                        description="For example, 27 3 2026")
-    start_time = TimeOfDayField("Start time", validators=[InputRequired(message="Enter the start time")])
-    end_time = TimeOfDayField("End time", validators=[InputRequired(message="Enter the end time")])
-    end_day = RealDateField("End date (optional)", format="%d %m %Y",
-                            description="Only if the session ends on a later day, for example an overnight stay")
+    day = RealDateField(_l("Date"), format="%d %m %Y",
+                        validators=[InputRequired(message=_l("Enter the date of the session"))],
+                        description=_l("For example, 27 3 2026"))
+    start_time = _start_time_field()
+    end_time = _end_time_field()
+    end_day = RealDateField(_l("End date (optional)"), format="%d %m %Y",
+                            description=_l("Only if the session ends on a later day, for example an overnight stay"))
     places = _places_field()
     staff = _staff_field()
-    submit = SubmitField("Add the session", widget=GovSubmitInput())
+    submit = SubmitField(_l("Add the session"), widget=GovSubmitInput())
 
     @property
     def ends_later(self) -> bool:
@@ -157,7 +181,7 @@ class SessionForm(_TimesMixin, FlaskForm):
 
     def validate_end_day(self, field):
         if field.data is not None and self.day.data is not None and field.data < self.day.data:
-            raise ValidationError("The end date must be the same as or after the date of the session")
+            raise ValidationError(_("The end date must be the same as or after the date of the session"))
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -170,26 +194,28 @@ class SessionForm(_TimesMixin, FlaskForm):
 
 
 class SeriesForm(_TimesMixin, FlaskForm):
-    first_day = RealDateField("First date", format="%d %m %Y",
-                              validators=[InputRequired(message="Enter the first date")],
-                              description="For example, 6 1 2026")
-    last_day = RealDateField("Last date", format="%d %m %Y", validators=[InputRequired(message="Enter the last date")],
-                             description="For example, 21 7 2026")
-    weekdays = MultiCheckboxField("Which days of the week?", coerce=int, choices=list(enumerate(DAYS_OF_WEEK)),
-                                  validators=[InputRequired(message="Select at least one day of the week")])
-    interval = PlainRadioField("How often?", choices=[("1", "Every week"), ("2", "Every fortnight")], default="1",
-                               validators=[InputRequired(message="Select every week or every fortnight")])
-    start_time = TimeOfDayField("Start time", validators=[InputRequired(message="Enter the start time")])
-    end_time = TimeOfDayField("End time", validators=[InputRequired(message="Enter the end time")])
+    first_day = RealDateField(_l("First date"), format="%d %m %Y",
+                              validators=[InputRequired(message=_l("Enter the first date"))],
+                              description=_l("For example, 6 1 2026"))
+    last_day = RealDateField(_l("Last date"), format="%d %m %Y",
+                             validators=[InputRequired(message=_l("Enter the last date"))],
+                             description=_l("For example, 21 7 2026"))
+    weekdays = MultiCheckboxField(_l("Which days of the week?"), coerce=int, choices=list(enumerate(DAYS_OF_WEEK)),
+                                  validators=[InputRequired(message=_l("Select at least one day of the week"))])
+    interval = PlainRadioField(_l("How often?"), choices=[("1", _l("Every week")), ("2", _l("Every fortnight"))],
+                               default="1",
+                               validators=[InputRequired(message=_l("Select every week or every fortnight"))])
+    start_time = _start_time_field()
+    end_time = _end_time_field()
     places = _places_field()
     staff = _staff_field()
     exceptions = TextAreaField(
-        "Dates with no session (optional)",
-        description="For example bank holidays or training days. Write one date on each line, like 25/12/2025.",
-        validators=[Optional(), Length(max=4000, message="List at most a few hundred dates")],
+        _l("Dates with no session (optional)"),
+        description=_l("For example bank holidays or training days. Write one date on each line, like 25/12/2025."),
+        validators=[Optional(), Length(max=4000, message=_l("List at most a few hundred dates"))],
         widget=GovTextArea(),
     )
-    submit = SubmitField("Add the sessions", widget=GovSubmitInput())
+    submit = SubmitField(_l("Add the sessions"), widget=GovSubmitInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -197,7 +223,7 @@ class SeriesForm(_TimesMixin, FlaskForm):
 
     def validate_last_day(self, field):
         if field.data and self.first_day.data and field.data < self.first_day.data:
-            raise ValidationError("The last date must be the same as or after the first date")
+            raise ValidationError(_("The last date must be the same as or after the first date"))
 
     def validate_exceptions(self, field):
         days = []
@@ -206,7 +232,8 @@ class SeriesForm(_TimesMixin, FlaskForm):
                 continue
             day = parse_day(line)
             if day is None:
-                raise ValidationError(f"“{line.strip()[:20]}” is not a real date. Write dates like 25/12/2025")
+                raise ValidationError(_("“%(written)s” is not a real date. Write dates like 25/12/2025",
+                                        written=line.strip()[:20]))
             days.append(day)
         self.exception_days = sorted(set(days))
 
@@ -214,39 +241,39 @@ class SeriesForm(_TimesMixin, FlaskForm):
 class PlacesForm(FlaskForm):
     places = _places_field()
     staff = _staff_field()
-    reason = StringField("Reason for the change (optional)", validators=[Optional(), Length(max=500)],
+    reason = StringField(_l("Reason for the change (optional)"), validators=[Optional(), Length(max=500)],
                          filters=[plain_text], widget=GovTextInput())
-    submit = SubmitField("Save places", widget=GovSubmitInput())
+    submit = SubmitField(_l("Save places"), widget=GovSubmitInput())
 
 
 class CancelSessionForm(FlaskForm):
-    reason = TextAreaField("Why are you cancelling this session?",
-                           description="We send this to every family who booked, so write it for them.",
-                           validators=[DataRequired(message="Give a reason for cancelling the session"),
-                                       Length(max=1000, message="The reason must be 1,000 characters or fewer")],
+    reason = TextAreaField(_l("Why are you cancelling this session?"),
+                           description=_l("We send this to every family who booked, so write it for them."),
+                           validators=[DataRequired(message=_l("Give a reason for cancelling the session")),
+                                       Length(max=1000, message=_l("The reason must be 1,000 characters or fewer"))],
                            filters=[plain_text], widget=GovTextArea())
-    submit = SubmitField("Cancel the session", widget=GovSubmitInput())
+    submit = SubmitField(_l("Cancel the session"), widget=GovSubmitInput())
 
 
 class MoveSessionForm(SessionForm):
-    reason = TextAreaField("Why are you moving this session?",
-                           description="We send this to every family who booked, so write it for them.",
-                           validators=[DataRequired(message="Give a reason for moving the session"),
-                                       Length(max=1000, message="The reason must be 1,000 characters or fewer")],
+    reason = TextAreaField(_l("Why are you moving this session?"),
+                           description=_l("We send this to every family who booked, so write it for them."),
+                           validators=[DataRequired(message=_l("Give a reason for moving the session")),
+                                       Length(max=1000, message=_l("The reason must be 1,000 characters or fewer"))],
                            filters=[plain_text], widget=GovTextArea())
-    submit = SubmitField("Move the session", widget=GovSubmitInput())
+    submit = SubmitField(_l("Move the session"), widget=GovSubmitInput())
 
     places = None
     staff = None
 
 
 class UploadForm(FlaskForm):
-    upload = FileField("Upload a CSV file", widget=GovFileInput())
-    submit = SubmitField("Check the file", widget=GovSubmitInput())
+    upload = FileField(_l("Upload a CSV file"), widget=GovFileInput())
+    submit = SubmitField(_l("Check the file"), widget=GovSubmitInput())
 
     def validate_upload(self, field):
         if not getattr(field.data, "filename", None):
-            raise ValidationError("Select a CSV file to upload")
+            raise ValidationError(_("Select a CSV file to upload"))
 
 
 class ConfirmUploadForm(FlaskForm):
@@ -255,14 +282,14 @@ class ConfirmUploadForm(FlaskForm):
     upload_token = HiddenField()
 
 
-ATTENDANCE_CHOICES = [(a.value, a.label) for a in Attendance]
+ATTENDANCE_CHOICES = [(a.value, _l(ATTENDANCE_LABELS[a])) for a in Attendance]
 
 
 def register_form(lines) -> FlaskForm:
     """A form with one 'attended / did not attend' question per booked child (lines from registers.register_for)."""
 
     class RegisterForm(FlaskForm):
-        submit = SubmitField("Save the register", widget=GovSubmitInput())
+        submit = SubmitField(_l("Save the register"), widget=GovSubmitInput())
 
     for line in lines:
         setattr(RegisterForm, f"booking_{line.booking_id}",

@@ -19,9 +19,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from flask_babel import gettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.formatting import pounds
+from portal.i18n import N_
 from portal.models import (
     ACCESSIBILITY,
     NEEDS,
@@ -41,16 +44,23 @@ class Tier(enum.Enum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return gettext(TIER_LABELS[self])
 
     @property
-    def body(self) -> "Body":
+    def body(self) -> Body:
         """The body that commissions this tier (the one table of it: ``COMMISSIONED_BY``)."""
         return COMMISSIONED_BY[self]
 
     @property
     def commissioner(self) -> str:
         return self.body.title
+
+
+TIER_LABELS = {
+    Tier.UNIVERSAL: N_("Universal"),
+    Tier.TARGETED: N_("Targeted"),
+    Tier.SPECIALIST: N_("Specialist"),
+}
 
 
 class Category(enum.Enum):
@@ -67,20 +77,20 @@ class Category(enum.Enum):
 
     @property
     def label(self) -> str:
-        return CATEGORY_LABELS[self]
+        return gettext(CATEGORY_LABELS[self])
 
 
 CATEGORY_LABELS = {
-    Category.AFTER_SCHOOL: "After-school club",
-    Category.HOLIDAY: "Holiday play scheme",
-    Category.YOUTH_CLUB: "Youth club",
-    Category.SPORT: "Sport and physical activity",
-    Category.ARTS: "Arts, music and drama",
-    Category.FAMILY: "Family activity or day out",
-    Category.OUTDOOR: "Outdoor activity",
-    Category.SITTING: "Sitting service at home",
-    Category.DAY_CARE: "Day care",
-    Category.OVERNIGHT: "Overnight short break",
+    Category.AFTER_SCHOOL: N_("After-school club"),
+    Category.HOLIDAY: N_("Holiday play scheme"),
+    Category.YOUTH_CLUB: N_("Youth club"),
+    Category.SPORT: N_("Sport and physical activity"),
+    Category.ARTS: N_("Arts, music and drama"),
+    Category.FAMILY: N_("Family activity or day out"),
+    Category.OUTDOOR: N_("Outdoor activity"),
+    Category.SITTING: N_("Sitting service at home"),
+    Category.DAY_CARE: N_("Day care"),
+    Category.OVERNIGHT: N_("Overnight short break"),
 }
 
 
@@ -94,12 +104,15 @@ class PaymentRoute(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {
-            "free": "Free",
-            "pay_provider": "You pay the provider directly",
-            "council_funded": "Funded by the council",
-            "personal_budget": "Paid from your child's personal budget or direct payment",
-        }[self.value]
+        return gettext(PAYMENT_ROUTE_LABELS[self])
+
+
+PAYMENT_ROUTE_LABELS = {
+    PaymentRoute.FREE: N_("Free"),
+    PaymentRoute.PAY_PROVIDER: N_("You pay the provider directly"),
+    PaymentRoute.COUNCIL_FUNDED: N_("Funded by the council"),
+    PaymentRoute.PERSONAL_BUDGET: N_("Paid from your child's personal budget or direct payment"),
+}
 
 
 class Body(enum.Enum):
@@ -111,12 +124,12 @@ class Body(enum.Enum):
     @property
     def label(self) -> str:
         """In a sentence: "the council", "the children's trust"."""
-        return "the council" if self is Body.COUNCIL else "the children's trust"
+        return gettext(BODY_LABELS[self])
 
     @property
     def title(self) -> str:
         """On its own, as a heading or in a table: "Council", "Children's trust"."""
-        return "Council" if self is Body.COUNCIL else "Children’s trust"
+        return gettext(BODY_TITLES[self])
 
     @property
     def role(self) -> Role:
@@ -128,10 +141,13 @@ class Body(enum.Enum):
         return tuple(tier for tier, body in COMMISSIONED_BY.items() if body is self)
 
     @classmethod
-    def of_role(cls, role: Role) -> "Body | None":
+    def of_role(cls, role: Role) -> Body | None:
         """The body a commissioner works for (None for anyone else, administrators included)."""
         return next((body for body, its_role in COMMISSIONER_ROLE.items() if its_role is role), None)
 
+
+BODY_LABELS = {Body.COUNCIL: N_("the council"), Body.TRUST: N_("the children's trust")}
+BODY_TITLES = {Body.COUNCIL: N_("Council"), Body.TRUST: N_("Children’s trust")}
 
 # The one table of which body commissions which tier, and which role works for which body.
 COMMISSIONED_BY = {Tier.UNIVERSAL: Body.COUNCIL, Tier.TARGETED: Body.COUNCIL, Tier.SPECIALIST: Body.TRUST}
@@ -150,7 +166,7 @@ class Funding(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return FUNDING_LABELS[self]
+        return gettext(FUNDING_LABELS[self])
 
     @property
     def draws_on_a_body(self) -> bool:
@@ -159,20 +175,20 @@ class Funding(enum.StrEnum):
 
 
 FUNDING_LABELS = {
-    Funding.FREE: "Free",
-    Funding.PAY_PROVIDER: "Paid to the provider",
-    Funding.COUNCIL_FUNDED: "Funded by the council",
-    Funding.PERSONAL_BUDGET: "Managed personal budget",
-    Funding.DIRECT_PAYMENT: "Direct payment (paid by card)",
-    Funding.CARD: "Paid by card",
+    Funding.FREE: N_("Free"),
+    Funding.PAY_PROVIDER: N_("Paid to the provider"),
+    Funding.COUNCIL_FUNDED: N_("Funded by the council"),
+    Funding.PERSONAL_BUDGET: N_("Managed personal budget"),
+    Funding.DIRECT_PAYMENT: N_("Direct payment (paid by card)"),
+    Funding.CARD: N_("Paid by card"),
 }
 
 
 SUPPORT_OFFERED = {
-    "one_to_one": "1:1 support",
-    "personal_care": "Personal care",
-    "medication": "Giving medication",
-    "communication_aids": "Communication aids (for example Makaton, PECS or BSL)",
+    "one_to_one": N_("1:1 support"),
+    "personal_care": N_("Personal care"),
+    "medication": N_("Giving medication"),
+    "communication_aids": N_("Communication aids (for example Makaton, PECS or BSL)"),
 }
 
 
@@ -181,6 +197,19 @@ class ProviderStatus(enum.Enum):
     APPROVED = "approved"
     RETURNED = "returned"
     SUSPENDED = "suspended"
+
+    @property
+    def label(self) -> str:
+        return gettext(PROVIDER_STATUS_LABELS[self])
+
+
+# As the status tags show them.
+PROVIDER_STATUS_LABELS = {
+    ProviderStatus.PENDING: N_("Waiting for approval"),
+    ProviderStatus.APPROVED: N_("Approved"),
+    ProviderStatus.RETURNED: N_("Returned"),
+    ProviderStatus.SUSPENDED: N_("Suspended"),
+}
 
 
 class Provider(db.Model):
@@ -264,6 +293,20 @@ class OfferStatus(enum.Enum):
     RETURNED = "returned"
     WITHDRAWN = "withdrawn"
 
+    @property
+    def label(self) -> str:
+        return gettext(OFFER_STATUS_LABELS[self])
+
+
+# As the status tags show them.
+OFFER_STATUS_LABELS = {
+    OfferStatus.DRAFT: N_("Draft"),
+    OfferStatus.SUBMITTED: N_("Waiting for approval"),
+    OfferStatus.PUBLISHED: N_("Published"),
+    OfferStatus.RETURNED: N_("Returned"),
+    OfferStatus.WITHDRAWN: N_("Withdrawn"),
+}
+
 
 class Offer(db.Model):
     __tablename__ = "offers"
@@ -331,20 +374,20 @@ class Offer(db.Model):
 
     @property
     def cost_in_words(self) -> str:
-        """What a place costs the family, in plain English."""
+        """What a place costs the family, in plain words (in the page's language)."""
         if self.is_free:
-            return "Free"
-        price = f"£{self.price_pence // 100:,}.{self.price_pence % 100:02d}"
+            return gettext("Free")
+        price = pounds(self.price_pence)
         if self.payment_route is PaymentRoute.COUNCIL_FUNDED:
             if self.family_contribution_pence:
-                contribution = f"£{self.family_contribution_pence // 100:,}.{self.family_contribution_pence % 100:02d}"
-                return (f"{price} a session. The council pays for the place while its short breaks budget lasts; you pay "
-                        f"the provider {contribution} towards it. You can also pay the full price yourself.")
-            return (f"{price} a session. Free to you: the council pays for the place while its short breaks budget "
-                    "lasts. You can also pay the full price yourself.")
+                return gettext("%(price)s a session. The council pays for the place while its short breaks budget "
+                               "lasts; you pay the provider %(contribution)s towards it. You can also pay the full "
+                               "price yourself.", price=price, contribution=pounds(self.family_contribution_pence))
+            return gettext("%(price)s a session. Free to you: the council pays for the place while its short breaks "
+                           "budget lasts. You can also pay the full price yourself.", price=price)
         if self.payment_route is PaymentRoute.PERSONAL_BUDGET:
-            return f"{price} a session, paid from your child's personal budget or direct payment."
-        return f"{price} a session, paid by you (the booking page shows the ways to pay)."
+            return gettext("%(price)s a session, paid from your child's personal budget or direct payment.", price=price)
+        return gettext("%(price)s a session, paid by you (the booking page shows the ways to pay).", price=price)
 
     @property
     def needs_assessment(self) -> bool:
@@ -395,6 +438,13 @@ class SessionSeries(db.Model):
 class SessionStatus(enum.Enum):
     OPEN = "open"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return gettext(SESSION_STATUS_LABELS[self])
+
+
+SESSION_STATUS_LABELS = {SessionStatus.OPEN: N_("Open"), SessionStatus.CANCELLED: N_("Cancelled")}
 
 
 class Session(db.Model):
@@ -452,7 +502,10 @@ class Attendance(enum.Enum):
 
     @property
     def label(self) -> str:
-        return "Attended" if self is Attendance.ATTENDED else "Did not attend"
+        return gettext(ATTENDANCE_LABELS[self])
+
+
+ATTENDANCE_LABELS = {Attendance.ATTENDED: N_("Attended"), Attendance.DID_NOT_ATTEND: N_("Did not attend")}
 
 
 class BookingStatus(enum.Enum):
@@ -517,7 +570,7 @@ class Booking(db.Model):
 
     @property
     def who(self) -> str:
-        return "Carer place" if self.is_carer_place else self.child.full_name
+        return gettext("Carer place") if self.is_carer_place else self.child.full_name
 
 
 class WaitingStatus(enum.Enum):

@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -25,7 +26,7 @@ from portal.paging import page_arg
 
 from . import offers as offer_services
 from . import organisations
-from .models import SUPPORT_OFFERED, Offer, OfferStatus
+from .models import SUPPORT_OFFERED, Body, Offer, OfferStatus
 from .offer_forms import OfferForm, WithdrawOfferForm
 from .organisation_views import provider_staff_required
 
@@ -52,7 +53,7 @@ def _own_offer_or_404(offer_id: int) -> Offer:
 
 
 def _locality_choices() -> list[tuple[int, str]]:
-    return [(0, "Select an area")] + [(loc.id, loc.name) for loc in db.session.scalars(select(Locality).order_by(Locality.name))]
+    return [(0, _("Select an area"))] + [(loc.id, loc.name) for loc in db.session.scalars(select(Locality).order_by(Locality.name))]
 
 
 @bp.get("/provider/offers")
@@ -79,7 +80,8 @@ def new_offer():
         with attempt(form) as done:
             offer = offer_services.create_offer(current_user.provider, form.details(), by=current_user)
         if done.ok:
-            flash(f"'{offer.title}' has been saved as a draft. Send it for approval when it is ready.", "success")
+            flash(_("'%(title)s' has been saved as a draft. Send it for approval when it is ready.", title=offer.title),
+                  "success")
             return redirect(url_for(".offer", offer_id=offer.id))
     return render_template("providers/offers/form.html", form=form, offer=None), form_status(form, done)
 
@@ -93,7 +95,8 @@ def offer(offer_id: int):
 
 def _render_offer(offer: Offer, form, status: int = 200):
     return render_template("providers/offers/offer.html", offer=offer, form=form,
-                           history=organisations.history(offer), labels=offer_services.ACTION_LABELS,
+                           history=organisations.history(offer),
+                           labels=organisations.translated_labels(offer_services.ACTION_LABELS),
                            booked=offer_services.upcoming_booked_places(offer)), status
 
 
@@ -102,7 +105,7 @@ def _render_offer(offer: Offer, form, status: int = 200):
 def edit_offer(offer_id: int):
     offer = _own_offer_or_404(offer_id)
     if offer.status is OfferStatus.WITHDRAWN:
-        flash("This offer has been withdrawn, so it cannot be changed. Create a new offer instead.", "info")
+        flash(_("This offer has been withdrawn, so it cannot be changed. Create a new offer instead."), "info")
         return redirect(url_for(".offer", offer_id=offer.id))
     form = OfferForm()
     form.locality_id.choices = _locality_choices()
@@ -115,15 +118,18 @@ def edit_offer(offer_id: int):
             offer_services.update_offer(offer, form.details(), by=current_user)
         if done.ok:
             if offer.has_pending_change:
-                flash(f"Your changes have been saved. The new tier or price has been sent to "
-                      f"{offer.approving_body.label} for approval; until then families see the current ones.", "success")
+                flash(_("Your changes have been saved. The new tier or price has been sent to the council for "
+                        "approval; until then families see the current ones.")
+                      if offer.approving_body is Body.COUNCIL else
+                      _("Your changes have been saved. The new tier or price has been sent to the children's trust for "
+                        "approval; until then families see the current ones."), "success")
             elif was_pending:
-                flash("Your changes have been saved, and your request to change the tier or price has been taken back.",
-                      "success")
+                flash(_("Your changes have been saved, and your request to change the tier or price has been taken "
+                        "back."), "success")
             elif offer.status is OfferStatus.PUBLISHED:
-                flash("Your changes have been saved and are now in the local offer.", "success")
+                flash(_("Your changes have been saved and are now in the local offer."), "success")
             else:
-                flash("Your changes have been saved.", "success")
+                flash(_("Your changes have been saved."), "success")
             return redirect(url_for(".offer", offer_id=offer.id))
     return render_template("providers/offers/form.html", form=form, offer=offer), form_status(form, done)
 
@@ -139,7 +145,9 @@ def submit_offer(offer_id: int):
         offer_services.submit_offer(offer, by=current_user)
     if not done.ok:
         return _render_offer(offer, form, done.status)
-    flash(f"'{offer.title}' has been sent to {offer.approving_body.label} for approval.", "success")
+    flash(_("'%(title)s' has been sent to the council for approval.", title=offer.title)
+          if offer.approving_body is Body.COUNCIL else
+          _("'%(title)s' has been sent to the children's trust for approval.", title=offer.title), "success")
     return redirect(url_for(".offer", offer_id=offer.id))
 
 
@@ -153,7 +161,7 @@ def withdraw_offer(offer_id: int):
         with attempt(form) as done:
             offer_services.withdraw_offer(offer, by=current_user, reason=form.reason.data)
         if done.ok:
-            flash(f"'{offer.title}' has been withdrawn. It is no longer in the local offer.", "success")
+            flash(_("'%(title)s' has been withdrawn. It is no longer in the local offer.", title=offer.title), "success")
             return redirect(url_for(".offer", offer_id=offer.id))
     return render_template("providers/offers/withdraw.html", offer=offer, form=form,
                            booked=offer_services.upcoming_booked_places(offer)), form_status(form, done)

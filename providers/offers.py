@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from portal import notify
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
+from portal.formatting import number
+from portal.i18n import N_
 from portal.models import ACCESSIBILITY, NEEDS, Locality, Role, User, record
 from portal.timeutil import utcnow
 
@@ -37,17 +42,17 @@ MAX_PRICE_PENCE = 1_000_000  # £10,000 a session: anything above is a typing sl
 MAX_CUTOFF_HOURS = 24 * 28
 
 ACTION_LABELS = {
-    "offer_created": "Created as a draft",
-    "offer_changed": "Changed",
-    "offer_back_to_draft": "Taken back to draft to change it",
-    "offer_submitted": "Sent for approval",
-    "offer_approved": "Approved and published",
-    "offer_returned": "Returned with comments",
-    "offer_change_requested": "Change of tier or price asked for",
-    "offer_change_withdrawn": "Change of tier or price taken back",
-    "offer_change_approved": "Change of tier or price approved",
-    "offer_change_returned": "Change of tier or price returned",
-    "offer_withdrawn": "Withdrawn",
+    "offer_created": N_("Created as a draft"),
+    "offer_changed": N_("Changed"),
+    "offer_back_to_draft": N_("Taken back to draft to change it"),
+    "offer_submitted": N_("Sent for approval"),
+    "offer_approved": N_("Approved and published"),
+    "offer_returned": N_("Returned with comments"),
+    "offer_change_requested": N_("Change of tier or price asked for"),
+    "offer_change_withdrawn": N_("Change of tier or price taken back"),
+    "offer_change_approved": N_("Change of tier or price approved"),
+    "offer_change_returned": N_("Change of tier or price returned"),
+    "offer_withdrawn": N_("Withdrawn"),
 }
 
 
@@ -102,47 +107,57 @@ def _route_suits(route: PaymentRoute, price_pence: int) -> bool:
     return True
 
 
+# Each text an offer must have: its longest length, the message when it is missing, and when it is too long.
+TEXT_RULES = (
+    ("title", 160, N_("Enter a title."), N_("Shorten a title: it can be up to %(most)s characters.")),
+    ("summary", 300, N_("Enter a short summary."), N_("Shorten a short summary: it can be up to %(most)s characters.")),
+    ("description", 20_000, N_("Enter a description."),
+     N_("Shorten a description: it can be up to %(most)s characters.")),
+    ("venue", 200, N_("Enter the venue."), N_("Shorten the venue: it can be up to %(most)s characters.")),
+    ("eligibility", 5_000, N_("Enter who the break is for."),
+     N_("Shorten who the break is for: it can be up to %(most)s characters.")),
+)
+
+
 def _check(details: OfferDetails) -> OfferDetails:
     text = {}
-    for name, limit, what in (("title", 160, "a title"), ("summary", 300, "a short summary"),
-                              ("description", 20_000, "a description"), ("venue", 200, "the venue"),
-                              ("eligibility", 5_000, "who the break is for")):
+    for name, limit, missing, too_long in TEXT_RULES:
         value = (getattr(details, name) or "").strip()
         if not value:
-            raise DomainError(f"Enter {what}.")
+            raise DomainError(_(missing))
         if len(value) > limit:
-            raise DomainError(f"Shorten {what}: it can be up to {limit:,} characters.")
+            raise DomainError(_(too_long, most=number(limit)))
         text[name] = value
     details = OfferDetails(**{**{f.name: getattr(details, f.name) for f in fields(OfferDetails)}, **text})
     details.how_to_get = (details.how_to_get or "").strip() or None
     if not (0 <= details.min_age <= details.max_age <= 25):
-        raise DomainError("Ages must be from 0 to 25, and the youngest age cannot be more than the oldest.")
+        raise DomainError(_("Ages must be from 0 to 25, and the youngest age cannot be more than the oldest."))
     if db.session.get(Locality, details.locality_id) is None:
-        raise DomainError("Choose the area the break is in.")
+        raise DomainError(_("Choose the area the break is in."))
     if not 0 <= details.price_pence <= MAX_PRICE_PENCE:
-        raise DomainError("Enter a price from £0 to £10,000 a session.")
+        raise DomainError(_("Enter a price from £0 to £10,000 a session."))
     if details.payment_route is PaymentRoute.FREE and details.price_pence:
-        raise DomainError("A free break cannot have a price. Set the price to 0, or choose how families pay.")
+        raise DomainError(_("A free break cannot have a price. Set the price to 0, or choose how families pay."))
     if details.payment_route is PaymentRoute.PAY_PROVIDER and not details.price_pence:
-        raise DomainError("Families cannot pay you for a break that costs nothing. Enter the price, or choose Free.")
+        raise DomainError(_("Families cannot pay you for a break that costs nothing. Enter the price, or choose Free."))
     if details.payment_route is not PaymentRoute.COUNCIL_FUNDED:
         details.family_contribution_pence = 0
     elif not 0 <= details.family_contribution_pence <= details.price_pence:
-        raise DomainError("The family contribution must be from £0 up to the price of the place.")
+        raise DomainError(_("The family contribution must be from £0 up to the price of the place."))
     for name in ("cancel_cutoff_hours", "booking_cutoff_hours"):
         if not 0 <= getattr(details, name) <= MAX_CUTOFF_HOURS:
-            raise DomainError(f"Hours before a session must be from 0 to {MAX_CUTOFF_HOURS}.")
+            raise DomainError(_("Hours before a session must be from 0 to %(most)s.", most=MAX_CUTOFF_HOURS))
     for name, allowed in (("support_offered", SUPPORT_OFFERED), ("needs", NEEDS), ("features", ACCESSIBILITY)):
         values = sorted(set(getattr(details, name) or []))
         if any(v not in allowed for v in values):
-            raise DomainError("Choose from the options shown.")
+            raise DomainError(_("Choose from the options shown."))
         setattr(details, name, values)
     return details
 
 
 def check_staff(user: User, provider: Provider) -> None:
     if not (user.role is Role.PROVIDER and user.provider_id == provider.id and user.active):
-        raise NotAllowed("Only the provider's own staff can change its offers.")
+        raise NotAllowed(_("Only the provider's own staff can change its offers."))
 
 
 def create_offer(provider: Provider, details: OfferDetails, *, by: User) -> Offer:
@@ -174,7 +189,7 @@ def update_offer(offer: Offer, details: OfferDetails, *, by: User) -> Offer:
     check_staff(by, offer.provider)
     organisations.lock(offer)
     if offer.status is OfferStatus.WITHDRAWN:
-        raise DomainError("This offer has been withdrawn, so it cannot be changed. Create a new offer instead.")
+        raise DomainError(_("This offer has been withdrawn, so it cannot be changed. Create a new offer instead."))
     details = _check(details)
     changes = {f.name: getattr(details, f.name) for f in fields(OfferDetails)}
     if offer.status is not OfferStatus.PUBLISHED:
@@ -213,14 +228,14 @@ def submit_offer(offer: Offer, *, by: User) -> Offer:
     check_staff(by, offer.provider)
     organisations.lock(offer)
     if offer.status is OfferStatus.SUBMITTED:
-        raise DomainError("This offer is already waiting for approval.")
+        raise DomainError(_("This offer is already waiting for approval."))
     if offer.status is OfferStatus.PUBLISHED:
-        raise DomainError("This offer is already published. Changes to its tier or price are sent for approval "
-                          "when you save them.")
+        raise DomainError(_("This offer is already published. Changes to its tier or price are sent for approval "
+                            "when you save them."))
     if offer.status is OfferStatus.WITHDRAWN:
-        raise DomainError("This offer has been withdrawn, so it cannot be sent for approval. Create a new offer instead.")
+        raise DomainError(_("This offer has been withdrawn, so it cannot be sent for approval. Create a new offer instead."))
     if offer.provider.status is not ProviderStatus.APPROVED:
-        raise DomainError("Your organisation must be approved before you can send offers for approval.")
+        raise DomainError(_("Your organisation must be approved before you can send offers for approval."))
     _check(OfferDetails.of(offer))
     offer.status = OfferStatus.SUBMITTED
     offer.review_comments = None
@@ -228,9 +243,10 @@ def submit_offer(offer: Offer, *, by: User) -> Offer:
     return offer
 
 
-def _email_staff(offer: Offer, subject: str, template: str, **context) -> None:
+def _email_staff(offer: Offer, subject, template: str, **context) -> None:
+    """``subject``: marked with ``_l`` so that each member of staff reads it in their own language."""
     for member in organisations.staff_of(offer.provider):
-        notify.queue(member.email, subject, template, offer=offer, member=member,
+        notify.queue(member, subject, template, offer=offer, member=member,
                      link=notify.link("provider_offers.offer", offer_id=offer.id), **context)
 
 
@@ -243,7 +259,7 @@ def approve_offer(offer: Offer, *, by: User, note: str | None = None) -> Offer:
         offer.status = OfferStatus.PUBLISHED
         offer.review_comments = None
         record("offer_approved", offer, by=by, reason=note)
-        _email_staff(offer, f"Published: {offer.title}", "offer_approved", change=False, note=note)
+        _email_staff(offer, _l("Published: %(title)s", title=offer.title), "offer_approved", change=False, note=note)
     elif offer.status is OfferStatus.PUBLISHED and offer.has_pending_change:
         before = {"tier": offer.tier.value, "price_pence": offer.price_pence}
         if offer.pending_tier is not None:
@@ -256,7 +272,8 @@ def approve_offer(offer: Offer, *, by: User, note: str | None = None) -> Offer:
         offer.review_comments = None
         record("offer_change_approved", offer, by=by, reason=note, before=before,
                after={"tier": offer.tier.value, "price_pence": offer.price_pence})
-        _email_staff(offer, f"Change approved: {offer.title}", "offer_approved", change=True, note=note)
+        _email_staff(offer, _l("Change approved: %(title)s", title=offer.title), "offer_approved", change=True,
+                     note=note)
     else:
         raise DomainError(_not_waiting(offer))
     return offer
@@ -268,12 +285,12 @@ def return_offer(offer: Offer, comments: str, *, by: User) -> Offer:
     organisations.check_can_decide(by, offer.approving_body)
     comments = (comments or "").strip()
     if not comments:
-        raise DomainError("Give your comments. The provider will see them.")
+        raise DomainError(_("Give your comments. The provider will see them."))
     if offer.status is OfferStatus.SUBMITTED:
         offer.status = OfferStatus.RETURNED
         offer.review_comments = comments
         record("offer_returned", offer, by=by, reason=comments)
-        _email_staff(offer, f"Returned with comments: {offer.title}", "offer_returned", change=False,
+        _email_staff(offer, _l("Returned with comments: %(title)s", title=offer.title), "offer_returned", change=False,
                      comments=comments)
     elif offer.status is OfferStatus.PUBLISHED and offer.has_pending_change:
         asked = {"tier": (offer.pending_tier or offer.tier).value,
@@ -281,15 +298,26 @@ def return_offer(offer: Offer, comments: str, *, by: User) -> Offer:
         offer.pending_tier = offer.pending_price_pence = None
         offer.review_comments = comments
         record("offer_change_returned", offer, by=by, reason=comments, asked=asked)
-        _email_staff(offer, f"Change returned with comments: {offer.title}", "offer_returned", change=True,
+        _email_staff(offer, _l("Change returned with comments: %(title)s", title=offer.title), "offer_returned",
+                     change=True,
                      comments=comments)
     else:
         raise DomainError(_not_waiting(offer))
     return offer
 
 
+# Why a decision cannot be made, one whole sentence for each status an offer can be in then (a submitted offer
+# is always waiting).
+NOT_WAITING = {
+    OfferStatus.DRAFT: N_("This offer is not waiting for a decision: it is draft."),
+    OfferStatus.PUBLISHED: N_("This offer is not waiting for a decision: it is published."),
+    OfferStatus.RETURNED: N_("This offer is not waiting for a decision: it is returned."),
+    OfferStatus.WITHDRAWN: N_("This offer is not waiting for a decision: it is withdrawn."),
+}
+
+
 def _not_waiting(offer: Offer) -> str:
-    return f"This offer is not waiting for a decision: it is {offer.status.value}."
+    return _(NOT_WAITING[offer.status])
 
 
 def upcoming_booked_places(offer: Offer) -> int:
@@ -306,11 +334,13 @@ def withdraw_offer(offer: Offer, *, by: User, reason: str | None = None) -> Offe
     check_staff(by, offer.provider)
     organisations.lock(offer)
     if offer.status is OfferStatus.WITHDRAWN:
-        raise DomainError("This offer has already been withdrawn.")
+        raise DomainError(_("This offer has already been withdrawn."))
     booked = upcoming_booked_places(offer)
     if booked:
-        raise DomainError(f"{booked} place{'s are' if booked != 1 else ' is'} booked on sessions still to come. "
-                          "Cancel those sessions first so that families are told, then withdraw the offer.")
+        raise DomainError(ngettext("%(num)s place is booked on sessions still to come. Cancel those sessions first "
+                                   "so that families are told, then withdraw the offer.",
+                                   "%(num)s places are booked on sessions still to come. Cancel those sessions first "
+                                   "so that families are told, then withdraw the offer.", booked))
     before = offer.status
     offer.status = OfferStatus.WITHDRAWN
     offer.pending_tier = offer.pending_price_pence = None

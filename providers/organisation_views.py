@@ -13,6 +13,8 @@ from flask import (
     render_template,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import case, func, or_, select
 
@@ -26,6 +28,7 @@ from portal.timeutil import utcnow
 from . import organisations
 from .models import (
     ApiToken,
+    Body,
     Offer,
     OfferStatus,
     ProviderInvite,
@@ -85,7 +88,8 @@ def sign_up():
     done = None
     if form.validate_on_submit():
         if organisations.find_user_by_email(form.admin_email.data) is not None:
-            form.admin_email.errors.append("An account already uses this email address. Sign in, or use another address")
+            form.admin_email.errors.append(_("An account already uses this email address. Sign in, or use another "
+                                             "address"))
             return render_template("providers/organisations/sign_up.html", form=form), 422
         with attempt(form) as done:
             provider, admin = organisations.sign_up(form.details(), form.tiers(), admin_name=form.admin_name.data,
@@ -93,8 +97,11 @@ def sign_up():
                                                     today=organisations.london_today())
         if done.ok:
             login_user(admin)
-            flash(f"Thank you. We have sent {provider.name}'s application to {provider.approving_body.label} for "
-                  "approval. You can prepare your offers while you wait.", "success")
+            flash(_("Thank you. We have sent %(name)s's application to the council for approval. You can prepare "
+                    "your offers while you wait.", name=provider.name)
+                  if provider.approving_body is Body.COUNCIL else
+                  _("Thank you. We have sent %(name)s's application to the children's trust for approval. You can "
+                    "prepare your offers while you wait.", name=provider.name), "success")
             return redirect(url_for(".dashboard"))
     return render_template("providers/organisations/sign_up.html", form=form), form_status(form, done)
 
@@ -146,7 +153,8 @@ def dashboard():
 def organisation():
     provider = current_user.provider
     return render_template("providers/organisations/organisation.html", provider=provider,
-                           history=organisations.history(provider), labels=organisations.ACTION_LABELS,
+                           history=organisations.history(provider),
+                           labels=organisations.translated_labels(organisations.ACTION_LABELS),
                            insurance=organisations.insurance_state(provider, organisations.london_today()))
 
 
@@ -165,12 +173,15 @@ def edit_organisation():
             organisations.update_details(provider, form.details(), by=current_user, today=organisations.london_today())
         if done.ok:
             if was_returned:
-                message = "Your details have been saved and sent for approval again."
+                message = _("Your details have been saved and sent for approval again.")
             elif provider.pending_name and provider.pending_name != asked:
-                message = (f"Your organisation's details have been saved. Your new name has been sent to "
-                           f"{provider.approving_body.label} for approval; families see {provider.name} until then.")
+                message = (_("Your organisation's details have been saved. Your new name has been sent to the council "
+                             "for approval; families see %(name)s until then.", name=provider.name)
+                           if provider.approving_body is Body.COUNCIL else
+                           _("Your organisation's details have been saved. Your new name has been sent to the "
+                             "children's trust for approval; families see %(name)s until then.", name=provider.name))
             else:
-                message = "Your organisation's details have been saved."
+                message = _("Your organisation's details have been saved.")
             flash(message, "success")
             return redirect(url_for(".organisation"))
     return render_template("providers/organisations/edit.html", provider=provider, form=form), form_status(form, done)
@@ -208,10 +219,11 @@ def invite():
     done = None
     if form.validate_on_submit():
         with attempt(form) as done:
-            invitation, _ = organisations.invite_staff(current_user.provider, form.email.data, by=current_user)
+            invitation, _token = organisations.invite_staff(current_user.provider, form.email.data, by=current_user)
         if done.ok:
-            flash(f"We have emailed an invitation to {invitation.email}. The link works for "
-                  f"{organisations.INVITE_VALID_DAYS} days.", "success")
+            flash(ngettext("We have emailed an invitation to %(email)s. The link works for %(num)s day.",
+                           "We have emailed an invitation to %(email)s. The link works for %(num)s days.",
+                           organisations.INVITE_VALID_DAYS, email=invitation.email), "success")
             return redirect(url_for(".staff"))
         # A refusal here is about the address typed, so it is shown beside the email field.
         form.email.errors.append(form.form_errors.pop())
@@ -231,7 +243,7 @@ def cancel_invite(invite_id: int):
         organisations.revoke_invite(invitation, by=current_user)
     if not done.ok:
         return _render_staff(form, done.status)
-    flash(f"The invitation to {invitation.email} has been cancelled.", "success")
+    flash(_("The invitation to %(email)s has been cancelled.", email=invitation.email), "success")
     return redirect(url_for(".staff"))
 
 
@@ -245,7 +257,7 @@ def remove_staff(staff_id: int):
         with attempt(form) as done:
             organisations.remove_staff(member, by=current_user)
         if done.ok:
-            flash(f"{member.name} has been removed. They can no longer sign in.", "success")
+            flash(_("%(name)s has been removed. They can no longer sign in.", name=member.name), "success")
             return redirect(url_for(".staff"))
     return render_template("providers/organisations/remove_staff.html", member=member,
                            form=form), form_status(form, done)
@@ -262,8 +274,8 @@ def admin_rights(staff_id: int):
         organisations.set_admin(member, form.make_admin.data == "yes", by=current_user)
     if not done.ok:
         return _render_staff(form, done.status)
-    flash(f"{member.name} is now an administrator." if member.is_provider_admin
-          else f"{member.name} is no longer an administrator.", "success")
+    flash(_("%(name)s is now an administrator.", name=member.name) if member.is_provider_admin
+          else _("%(name)s is no longer an administrator.", name=member.name), "success")
     return redirect(url_for(".staff"))
 
 
@@ -279,7 +291,7 @@ def accept_invite(invite_token: str):
             member = organisations.accept_invite(invitation, name=form.name.data, password=form.password.data)
         if done.ok:
             login_user(member)
-            flash(f"Welcome to {invitation.provider.name}. Your account is ready.", "success")
+            flash(_("Welcome to %(name)s. Your account is ready.", name=invitation.provider.name), "success")
             return redirect(url_for(".dashboard"))
     return render_template("providers/organisations/accept_invite.html", invitation=invitation,
                            form=form), form_status(form, done)
@@ -323,5 +335,6 @@ def revoke_api_token(api_token_id: int):
         revoke_token(token, by=current_user)
     if not done.ok:
         return _render_tokens(form, done.status)
-    flash(f"The token '{token.name}' has been revoked. Anything using it can no longer reach the API.", "success")
+    flash(_("The token '%(name)s' has been revoked. Anything using it can no longer reach the API.", name=token.name),
+          "success")
     return redirect(url_for(".api_tokens"))

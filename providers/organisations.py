@@ -10,6 +10,9 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -17,7 +20,8 @@ from sqlalchemy.orm import joinedload
 from portal import notify
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.formatting import plural
+from portal.formatting import long_date
+from portal.i18n import N_
 from portal.locking import lock_rows
 from portal.models import AuditEvent, Role, User, record
 from portal.timeutil import london_today, to_london, utcnow
@@ -41,25 +45,30 @@ INVITE_VALID_DAYS = 7
 
 # How each recorded action reads in a history table.
 ACTION_LABELS = {
-    "provider_signed_up": "Signed up",
-    "provider_details_changed": "Details changed",
-    "provider_name_change_requested": "New name asked for",
-    "provider_name_change_withdrawn": "New name taken back",
-    "provider_name_change_approved": "New name approved",
-    "provider_name_change_refused": "New name refused",
-    "provider_resubmitted": "Sent for approval again",
-    "provider_approved": "Approved",
-    "provider_returned": "Returned",
-    "provider_suspended": "Suspended",
-    "provider_reinstated": "Reinstated",
-    "insurance_warning_sent": "Insurance warning sent",
-    "staff_invited": "Colleague invited",
-    "staff_joined": "Colleague joined",
-    "invite_cancelled": "Invitation cancelled",
-    "staff_removed": "Colleague removed",
-    "staff_admin_given": "Made an administrator",
-    "staff_admin_removed": "Administrator rights taken away",
+    "provider_signed_up": N_("Signed up"),
+    "provider_details_changed": N_("Details changed"),
+    "provider_name_change_requested": N_("New name asked for"),
+    "provider_name_change_withdrawn": N_("New name taken back"),
+    "provider_name_change_approved": N_("New name approved"),
+    "provider_name_change_refused": N_("New name refused"),
+    "provider_resubmitted": N_("Sent for approval again"),
+    "provider_approved": N_("Approved"),
+    "provider_returned": N_("Returned"),
+    "provider_suspended": N_("Suspended"),
+    "provider_reinstated": N_("Reinstated"),
+    "insurance_warning_sent": N_("Insurance warning sent"),
+    "staff_invited": N_("Colleague invited"),
+    "staff_joined": N_("Colleague joined"),
+    "invite_cancelled": N_("Invitation cancelled"),
+    "staff_removed": N_("Colleague removed"),
+    "staff_admin_given": N_("Made an administrator"),
+    "staff_admin_removed": N_("Administrator rights taken away"),
 }
+
+
+def translated_labels(labels: dict[str, str]) -> dict[str, str]:
+    """A table of ``N_``-marked words (``ACTION_LABELS``) in the page's language, for a template to show."""
+    return {code: _(word) for code, word in labels.items()}
 
 
 @dataclass
@@ -101,7 +110,7 @@ def lock(subject) -> None:
     """Re-read a provider or an offer under a write lock until the transaction ends, so that two people acting on
     it at once (two commissioners deciding, two admins changing staff) cannot both act on what they first read."""
     db.session.flush()  # refreshing would otherwise drop changes this unit of work has not written yet
-    lock_rows(type(subject), [subject.id], busy="Someone else is changing this at the same moment. Please try again.")
+    lock_rows(type(subject), [subject.id], busy=_("Someone else is changing this at the same moment. Please try again."))
     db.session.refresh(subject)
 
 
@@ -118,13 +127,14 @@ def can_decide(user: User, body: Body) -> bool:
 
 def check_can_decide(user: User, body: Body) -> None:
     if not can_decide(user, body):
-        raise NotAllowed(f"Only {body.label} can make this decision.")
+        raise NotAllowed(_("Only the council can make this decision.") if body is Body.COUNCIL
+                         else _("Only the children's trust can make this decision."))
 
 
 def approving_body_for(kinds: set[Tier]) -> Body:
     """The trust approves providers of specialist breaks only; the council approves everyone else."""
     if not kinds:
-        raise DomainError("Choose the kinds of break you will offer.")
+        raise DomainError(_("Choose the kinds of break you will offer."))
     return Body.TRUST if {kind.body for kind in kinds} == {Body.TRUST} else Body.COUNCIL
 
 
@@ -141,14 +151,16 @@ def staff_of(provider: Provider, *, admins_only: bool = False) -> list[User]:
     return db.session.scalars(query.order_by(User.name, User.id)).all()
 
 
-def _email_staff(provider: Provider, subject: str, template: str, *, admins_only: bool = False, **context) -> None:
+def _email_staff(provider: Provider, subject, template: str, *, admins_only: bool = False, **context) -> None:
+    """``subject``: marked with ``_l`` so that each member of staff reads it in their own language."""
     for member in staff_of(provider, admins_only=admins_only):
-        notify.queue(member.email, subject, template, provider=provider, member=member, **context)
+        notify.queue(member, subject, template, provider=provider, member=member, **context)
 
 
-def _email_commissioners(body: Body, subject: str, template: str, **context) -> None:
+def _email_commissioners(body: Body, subject, template: str, **context) -> None:
+    """``subject``: marked with ``_l`` so that each commissioner reads it in their own language."""
     for commissioner in commissioners(body):
-        notify.queue(commissioner.email, subject, template, commissioner=commissioner, **context)
+        notify.queue(commissioner, subject, template, commissioner=commissioner, **context)
 
 
 # --- signing up and details -------------------------------------------------------------------------
@@ -177,19 +189,19 @@ def _check_details(details: OrganisationDetails, today: date) -> OrganisationDet
         dbs_policy_confirmed=bool(details.dbs_policy_confirmed),
     )
     if not details.name:
-        raise DomainError("Enter the name of your organisation.")
+        raise DomainError(_("Enter the name of your organisation."))
     if not details.email:
-        raise DomainError("Enter your organisation's email address.")
+        raise DomainError(_("Enter your organisation's email address."))
     if not details.charity_number and not details.company_number:
-        raise DomainError("Enter your registered charity number or your company number.")
+        raise DomainError(_("Enter your registered charity number or your company number."))
     if details.insurance_expires_on is None:
-        raise DomainError("Enter the date your public liability insurance runs out.")
+        raise DomainError(_("Enter the date your public liability insurance runs out."))
     if details.insurance_expires_on <= today:
-        raise DomainError("Your insurance must still be in date. Renew it, then enter the new date it runs out.")
+        raise DomainError(_("Your insurance must still be in date. Renew it, then enter the new date it runs out."))
     if not details.safeguarding_lead:
-        raise DomainError("Enter the name of your safeguarding lead.")
+        raise DomainError(_("Enter the name of your safeguarding lead."))
     if not details.dbs_policy_confirmed:
-        raise DomainError("Confirm that your staff and volunteers have DBS checks under your written policy.")
+        raise DomainError(_("Confirm that your staff and volunteers have DBS checks under your written policy."))
     return details
 
 
@@ -204,7 +216,7 @@ def _add_account(user: User) -> None:
             db.session.add(user)
             db.session.flush()
     except IntegrityError:
-        raise DomainError("An account already uses this email address. Sign in, or use another address.") from None
+        raise DomainError(_("An account already uses this email address. Sign in, or use another address.")) from None
 
 
 def sign_up(details: OrganisationDetails, kinds: set[Tier], *, admin_name: str, admin_email: str, password: str,
@@ -214,9 +226,9 @@ def sign_up(details: OrganisationDetails, kinds: set[Tier], *, admin_name: str, 
     body = approving_body_for(kinds)
     admin_name, admin_email = admin_name.strip(), admin_email.strip().lower()
     if not admin_name:
-        raise DomainError("Enter your full name.")
+        raise DomainError(_("Enter your full name."))
     if find_user_by_email(admin_email) is not None:
-        raise DomainError("An account already uses this email address. Sign in, or use another address.")
+        raise DomainError(_("An account already uses this email address. Sign in, or use another address."))
     provider = Provider(status=ProviderStatus.PENDING, approving_body=body, **asdict(details))
     db.session.add(provider)
     db.session.flush()
@@ -225,16 +237,17 @@ def sign_up(details: OrganisationDetails, kinds: set[Tier], *, admin_name: str, 
     admin.set_password(password)
     _add_account(admin)
     record("provider_signed_up", provider, by=admin, kinds=sorted(t.value for t in kinds), approving_body=body.value)
-    notify.queue(admin.email, "We have received your application", "provider_signed_up", provider=provider,
+    notify.queue(admin, _l("We have received your application"), "provider_signed_up", provider=provider,
                  member=admin, link=notify.link("provider_orgs.dashboard"))
-    _email_commissioners(body, f"A new provider is waiting for approval: {provider.name}", "provider_waiting",
-                         provider=provider, link=notify.link("approvals.provider", provider_id=provider.id))
+    _email_commissioners(body, _l("A new provider is waiting for approval: %(name)s", name=provider.name),
+                         "provider_waiting", provider=provider,
+                         link=notify.link("approvals.provider", provider_id=provider.id))
     return provider, admin
 
 
 def check_admin(user: User, provider: Provider) -> None:
     if not (user.role is Role.PROVIDER and user.provider_id == provider.id and user.is_provider_admin and user.active):
-        raise NotAllowed("Only your organisation's administrators can do this.")
+        raise NotAllowed(_("Only your organisation's administrators can do this."))
 
 
 def update_details(provider: Provider, details: OrganisationDetails, *, by: User, today: date) -> Provider:
@@ -243,8 +256,11 @@ def update_details(provider: Provider, details: OrganisationDetails, *, by: User
     lock(provider)
     if provider.status is ProviderStatus.SUSPENDED:
         # The commissioner is looking into this provider; changes wait until it is reinstated.
-        raise DomainError("Your organisation is suspended, so its details cannot change. Contact "
-                          f"{provider.approving_body.label} about the suspension.")
+        raise DomainError(
+            _("Your organisation is suspended, so its details cannot change. Contact the council about the "
+              "suspension.") if provider.approving_body is Body.COUNCIL
+            else _("Your organisation is suspended, so its details cannot change. Contact the children's trust "
+                   "about the suspension."))
     details = _check_details(details, today)
     changes = asdict(details)
     if provider.status is ProviderStatus.APPROVED:
@@ -264,7 +280,8 @@ def update_details(provider: Provider, details: OrganisationDetails, *, by: User
     if provider.status is ProviderStatus.RETURNED:
         provider.status = ProviderStatus.PENDING
         record("provider_resubmitted", provider, by=by)
-        _email_commissioners(provider.approving_body, f"A provider has sent its application again: {provider.name}",
+        _email_commissioners(provider.approving_body,
+                             _l("A provider has sent its application again: %(name)s", name=provider.name),
                              "provider_waiting", provider=provider, resubmitted=True,
                              link=notify.link("approvals.provider", provider_id=provider.id))
     return provider
@@ -284,10 +301,11 @@ def _ask_for_name(provider: Provider, name: str, *, by: User) -> None:
 
 # --- commissioners' decisions ----------------------------------------------------------------------
 
-def _reason(text: str | None, what: str) -> str:
+def _reason(text: str | None, missing: str) -> str:
+    """The reasons typed, or ``missing`` (the whole message asking for them) when there are none."""
     text = (text or "").strip()
     if not text:
-        raise DomainError(f"Give the reasons for {what}. The provider will see them.")
+        raise DomainError(missing)
     return text
 
 
@@ -307,19 +325,25 @@ def _upcoming_bookings(provider: Provider) -> dict[User, list[Booking]]:
     return families
 
 
-def _email_families(provider: Provider, subject: str, template: str) -> int:
+def _email_families(provider: Provider, subject, template: str) -> int:
+    """``subject``: marked with ``_l`` so that each family reads it in their own language."""
     families = _upcoming_bookings(provider)
     for family, bookings in families.items():
-        notify.queue(family.email, subject, template, provider=provider, family=family,
+        notify.queue(family, subject, template, provider=provider, family=family,
                      places=[(b, to_london(b.session.starts_at)) for b in bookings],
                      link=notify.link("bookings.my_bookings"))
     return len(families)
 
 
-def _check_insured(provider: Provider, what: str) -> None:
+def _check_insured(provider: Provider, decision: str) -> None:
+    """``decision``: "approved" or "reinstated"."""
     if insurance_state(provider, london_today()) == "expired":
-        raise DomainError(f"{provider.name}'s insurance ran out on {provider.insurance_expires_on:%-d %B %Y}, so it "
-                          f"cannot be {what}. Ask them to renew it and enter the new date first.")
+        values = {"name": provider.name, "day": long_date(provider.insurance_expires_on)}
+        if decision == "approved":
+            raise DomainError(_("%(name)s's insurance ran out on %(day)s, so it cannot be approved. Ask them to renew "
+                                "it and enter the new date first.", **values))
+        raise DomainError(_("%(name)s's insurance ran out on %(day)s, so it cannot be reinstated. Ask them to renew "
+                            "it and enter the new date first.", **values))
 
 
 def approve_provider(provider: Provider, *, by: User, reason: str | None = None) -> Provider:
@@ -331,7 +355,7 @@ def approve_provider(provider: Provider, *, by: User, reason: str | None = None)
     provider.status = ProviderStatus.APPROVED
     provider.status_reason = None
     record("provider_approved", provider, by=by, reason=_clean(reason))
-    _email_staff(provider, "Your organisation has been approved", "provider_approved",
+    _email_staff(provider, _l("Your organisation has been approved"), "provider_approved",
                  link=notify.link("provider_orgs.dashboard"))
     return provider
 
@@ -341,11 +365,11 @@ def return_provider(provider: Provider, reason: str, *, by: User) -> Provider:
     lock(provider)
     if provider.status is not ProviderStatus.PENDING:
         raise DomainError(_not_waiting(provider))
-    reason = _reason(reason, "returning the application")
+    reason = _reason(reason, _("Give the reasons for returning the application. The provider will see them."))
     provider.status = ProviderStatus.RETURNED
     provider.status_reason = reason
     record("provider_returned", provider, by=by, reason=reason)
-    _email_staff(provider, "Your application needs changes", "provider_returned", reason=reason,
+    _email_staff(provider, _l("Your application needs changes"), "provider_returned", reason=reason,
                  link=notify.link("provider_orgs.edit_organisation"))
     return provider
 
@@ -356,14 +380,14 @@ def suspend_provider(provider: Provider, reason: str, *, by: User) -> int:
     check_can_decide(by, provider.approving_body)
     lock(provider)
     if provider.status is not ProviderStatus.APPROVED:
-        raise DomainError("Only an approved provider can be suspended. "
-                          f"{provider.name} is {provider.status.value}.")
-    reason = _reason(reason, "the suspension")
+        raise DomainError(_(ONLY_APPROVED_SUSPENDED[provider.status], name=provider.name))
+    reason = _reason(reason, _("Give the reasons for the suspension. The provider will see them."))
     provider.status = ProviderStatus.SUSPENDED
     provider.status_reason = reason
-    told = _email_families(provider, f"{provider.name} is not taking bookings at the moment", "provider_suspended_family")
+    told = _email_families(provider, _l("%(name)s is not taking bookings at the moment", name=provider.name),
+                           "provider_suspended_family")
     record("provider_suspended", provider, by=by, reason=reason, families_told=told)
-    _email_staff(provider, "Your organisation has been suspended", "provider_suspended", reason=reason)
+    _email_staff(provider, _l("Your organisation has been suspended"), "provider_suspended", reason=reason)
     return told
 
 
@@ -372,14 +396,15 @@ def reinstate_provider(provider: Provider, reason: str, *, by: User) -> int:
     check_can_decide(by, provider.approving_body)
     lock(provider)
     if provider.status is not ProviderStatus.SUSPENDED:
-        raise DomainError(f"Only a suspended provider can be reinstated. {provider.name} is {provider.status.value}.")
-    reason = _reason(reason, "reinstating the provider")
+        raise DomainError(_(ONLY_SUSPENDED_REINSTATED[provider.status], name=provider.name))
+    reason = _reason(reason, _("Give the reasons for reinstating the provider. The provider will see them."))
     _check_insured(provider, "reinstated")
     provider.status = ProviderStatus.APPROVED
     provider.status_reason = None
-    told = _email_families(provider, f"{provider.name} is taking bookings again", "provider_reinstated_family")
+    told = _email_families(provider, _l("%(name)s is taking bookings again", name=provider.name),
+                           "provider_reinstated_family")
     record("provider_reinstated", provider, by=by, reason=reason, families_told=told)
-    _email_staff(provider, "Your organisation has been reinstated", "provider_reinstated", reason=reason,
+    _email_staff(provider, _l("Your organisation has been reinstated"), "provider_reinstated", reason=reason,
                  link=notify.link("provider_orgs.dashboard"))
     return told
 
@@ -394,7 +419,7 @@ def approve_name(provider: Provider, *, by: User, reason: str | None = None) -> 
     provider.name, provider.pending_name = provider.pending_name, None
     record("provider_name_change_approved", provider, by=by, reason=_clean(reason), before={"name": before},
            after={"name": provider.name})
-    _email_staff(provider, f"Your new name has been approved: {provider.name}", "provider_name_decided",
+    _email_staff(provider, _l("Your new name has been approved: %(name)s", name=provider.name), "provider_name_decided",
                  approved=True, asked=provider.name, reason=_clean(reason),
                  link=notify.link("provider_orgs.organisation"))
     return provider
@@ -406,21 +431,39 @@ def refuse_name(provider: Provider, reason: str, *, by: User) -> Provider:
     lock(provider)
     if provider.pending_name is None:
         raise DomainError(_no_name_waiting(provider))
-    reason = _reason(reason, "refusing the new name")
+    reason = _reason(reason, _("Give the reasons for refusing the new name. The provider will see them."))
     asked, provider.pending_name = provider.pending_name, None
     record("provider_name_change_refused", provider, by=by, reason=reason, before={"name": provider.name},
            after={"name": asked})
-    _email_staff(provider, f"Your new name was not approved: {asked}", "provider_name_decided", approved=False,
+    _email_staff(provider, _l("Your new name was not approved: %(name)s", name=asked), "provider_name_decided", approved=False,
                  asked=asked, reason=reason, link=notify.link("provider_orgs.organisation"))
     return provider
 
 
 def _no_name_waiting(provider: Provider) -> str:
-    return f"{provider.name} has not asked for a new name, or it has already been decided."
+    return _("%(name)s has not asked for a new name, or it has already been decided.", name=provider.name)
+
+
+# Why a decision cannot be made, one whole sentence for each status the provider can be in at that point.
+NOT_WAITING = {
+    ProviderStatus.APPROVED: N_("%(name)s is not waiting for a decision: it is approved."),
+    ProviderStatus.RETURNED: N_("%(name)s is not waiting for a decision: it is returned."),
+    ProviderStatus.SUSPENDED: N_("%(name)s is not waiting for a decision: it is suspended."),
+}
+ONLY_APPROVED_SUSPENDED = {
+    ProviderStatus.PENDING: N_("Only an approved provider can be suspended. %(name)s is pending."),
+    ProviderStatus.RETURNED: N_("Only an approved provider can be suspended. %(name)s is returned."),
+    ProviderStatus.SUSPENDED: N_("Only an approved provider can be suspended. %(name)s is suspended."),
+}
+ONLY_SUSPENDED_REINSTATED = {
+    ProviderStatus.PENDING: N_("Only a suspended provider can be reinstated. %(name)s is pending."),
+    ProviderStatus.APPROVED: N_("Only a suspended provider can be reinstated. %(name)s is approved."),
+    ProviderStatus.RETURNED: N_("Only a suspended provider can be reinstated. %(name)s is returned."),
+}
 
 
 def _not_waiting(provider: Provider) -> str:
-    return f"{provider.name} is not waiting for a decision: it is {provider.status.value}."
+    return _(NOT_WAITING[provider.status], name=provider.name)
 
 
 # --- insurance -----------------------------------------------------------------------------------
@@ -453,12 +496,14 @@ def warn_expiring_insurance(today: date, days: int = INSURANCE_WARNING_DAYS) -> 
     for provider in providers:
         provider.insurance_warned_on = today
         record("insurance_warning_sent", provider, by=None, expires_on=provider.insurance_expires_on.isoformat())
-        _email_staff(provider, "Your insurance is running out" if provider.insurance_expires_on > today
-                     else "Your insurance has run out", "insurance_expiring_provider", admins_only=True,
+        _email_staff(provider, _l("Your insurance is running out") if provider.insurance_expires_on > today
+                     else _l("Your insurance has run out"), "insurance_expiring_provider", admins_only=True,
                      expired=provider.insurance_expires_on <= today, link=notify.link("provider_orgs.edit_organisation"))
         by_body.setdefault(provider.approving_body, []).append(provider)
     for body, expiring in by_body.items():
-        _email_commissioners(body, f"Provider insurance running out: {plural(len(expiring), 'provider')}", "insurance_expiring_commissioner",
+        _email_commissioners(body, lazy_ngettext("Provider insurance running out: %(num)s provider",
+                                                 "Provider insurance running out: %(num)s providers", len(expiring)),
+                             "insurance_expiring_commissioner",
                              providers=expiring, today=today,
                              link=notify.link("approvals.providers", show="insurance"))
     return providers
@@ -485,10 +530,10 @@ def invite_staff(provider: Provider, email: str, *, by: User) -> tuple[ProviderI
     check_admin(by, provider)
     email = email.strip().lower()
     if not email:
-        raise DomainError("Enter your colleague's email address.")
+        raise DomainError(_("Enter your colleague's email address."))
     if find_user_by_email(email) is not None:
-        raise DomainError("An account already uses this email address, so it cannot be invited. "
-                          "Ask the short breaks team if this person should join your organisation.")
+        raise DomainError(_("An account already uses this email address, so it cannot be invited. "
+                            "Ask the short breaks team if this person should join your organisation."))
     for earlier in open_invites(provider):
         if earlier.email == email:
             earlier.revoked_at = utcnow()  # the new link replaces the old one
@@ -497,8 +542,10 @@ def invite_staff(provider: Provider, email: str, *, by: User) -> tuple[ProviderI
     db.session.add(invite)
     db.session.flush()
     record("staff_invited", provider, by=by, email=email)
-    notify.queue(email, f"Join {provider.name} on the short breaks portal", "staff_invite", provider=provider,
-                 invited_by=by, days=INVITE_VALID_DAYS, link=notify.link("provider_orgs.accept_invite", invite_token=token))
+    # No account yet: the email goes to the address, in the language of the page that sent the invitation.
+    notify.queue(email, _l("Join %(name)s on the short breaks portal", name=provider.name), "staff_invite",
+                 provider=provider, invited_by=by, days=INVITE_VALID_DAYS,
+                 link=notify.link("provider_orgs.accept_invite", invite_token=token))
     return invite, token
 
 
@@ -514,12 +561,12 @@ def find_invite(token: str) -> ProviderInvite | None:
 
 def accept_invite(invite: ProviderInvite, *, name: str, password: str) -> User:
     if invite.accepted_at is not None or invite.revoked_at is not None:
-        raise DomainError("This invitation has already been used or cancelled.")
+        raise DomainError(_("This invitation has already been used or cancelled."))
     name = name.strip()
     if not name:
-        raise DomainError("Enter your full name.")
+        raise DomainError(_("Enter your full name."))
     if find_user_by_email(invite.email) is not None:
-        raise DomainError("An account already uses this email address. Sign in instead.")
+        raise DomainError(_("An account already uses this email address. Sign in instead."))
     member = User(email=invite.email, name=name, role=Role.PROVIDER, provider_id=invite.provider_id)
     member.set_password(password)
     _add_account(member)
@@ -531,7 +578,7 @@ def accept_invite(invite: ProviderInvite, *, name: str, password: str) -> User:
 def revoke_invite(invite: ProviderInvite, *, by: User) -> None:
     check_admin(by, invite.provider)
     if invite.accepted_at is not None:
-        raise DomainError("This invitation has already been accepted. Remove the person from your staff instead.")
+        raise DomainError(_("This invitation has already been accepted. Remove the person from your staff instead."))
     if invite.revoked_at is None:
         invite.revoked_at = utcnow()
         record("invite_cancelled", invite.provider, by=by, email=invite.email)
@@ -548,7 +595,7 @@ def _admins_left(provider: Provider, without: User) -> int:
 def _check_staff_change(member: User, by: User) -> Provider:
     provider = member.provider
     if provider is None or member.role is not Role.PROVIDER:
-        raise DomainError("This person is not on a provider's staff.")
+        raise DomainError(_("This person is not on a provider's staff."))
     # Staff changes to one organisation take turns: the count of administrators left is only true while
     # nobody else changes it, and the person acting may have just lost their own rights.
     lock(provider)
@@ -563,12 +610,12 @@ def remove_staff(member: User, *, by: User) -> User:
     """Take away a colleague's access: their account is deactivated, never deleted, so the records stay."""
     provider = _check_staff_change(member, by)
     if member.id == by.id:
-        raise DomainError("You cannot remove yourself. Ask another administrator to do it.")
+        raise DomainError(_("You cannot remove yourself. Ask another administrator to do it."))
     if not member.active:
-        raise DomainError(f"{member.name} has already been removed.")
+        raise DomainError(_("%(name)s has already been removed.", name=member.name))
     if member.is_provider_admin and _admins_left(provider, without=member) == 0:
-        raise DomainError(f"{member.name} is your organisation's only administrator. Make someone else an "
-                          "administrator first.")
+        raise DomainError(_("%(name)s is your organisation's only administrator. Make someone else an "
+                            "administrator first.", name=member.name))
     member.active = False
     record("staff_removed", provider, by=by, user_id=member.id, email=member.email)
     return member
@@ -578,11 +625,11 @@ def set_admin(member: User, make_admin: bool, *, by: User) -> User:
     """Give or take away a colleague's right to manage staff and API tokens."""
     provider = _check_staff_change(member, by)
     if member.id == by.id:
-        raise DomainError("You cannot change your own administrator rights.")
+        raise DomainError(_("You cannot change your own administrator rights."))
     if not member.active:
-        raise DomainError(f"{member.name} has been removed from your staff.")
+        raise DomainError(_("%(name)s has been removed from your staff.", name=member.name))
     if not make_admin and member.is_provider_admin and _admins_left(provider, without=member) == 0:
-        raise DomainError(f"{member.name} is your organisation's only administrator.")
+        raise DomainError(_("%(name)s is your organisation's only administrator.", name=member.name))
     if member.is_provider_admin != make_admin:
         member.is_provider_admin = make_admin
         record("staff_admin_given" if make_admin else "staff_admin_removed", provider, by=by, user_id=member.id)

@@ -18,6 +18,9 @@ from flask import (
     request,
     url_for,
 )
+from babel.lists import format_list
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -26,7 +29,8 @@ from portal.access import role_required
 from portal.attempts import attempt, form_status
 from portal.errors import DomainError
 from portal.extensions import db
-from portal.formatting import london_date, plural, session_when
+from portal.formatting import london_date, number, session_when
+from portal.i18n import ENGLISH, current_language
 from portal.models import Role
 from portal.paging import page_arg, page_number
 from portal.timeutil import utcnow
@@ -110,7 +114,8 @@ def add_session(offer_id: int):
             session = sessions.create_session(offer, starts_at, ends_at, form.places.data, staff=form.staff.data,
                                               by=current_user)
         if done.ok:
-            flash(f"Session added: {session_when(session)}, {session.capacity} places.", "success")
+            flash(ngettext("Session added: %(when)s, %(num)s place.", "Session added: %(when)s, %(num)s places.",
+                           session.capacity, when=session_when(session)), "success")
             return redirect(url_for(".offer_sessions", offer_id=offer.id))
     return render_template("providers/sessions/add_session.html", offer=offer, form=form), form_status(form, done)
 
@@ -135,15 +140,30 @@ def add_series(offer_id: int):
                 count = len(series.sessions)
         if done.ok and stray:
             form.exceptions.errors = list(form.exceptions.errors) + [
-                f"{london_date(stray[0])} is not one of the days in this pattern. "
-                "Check the dates with no session"]
+                _("%(day)s is not one of the days in this pattern. Check the dates with no session",
+                  day=london_date(stray[0]))]
         elif done.ok:
-            days = " and ".join(DAYS_OF_WEEK[d] for d in sorted(set(form.weekdays.data)))
-            flash(f"{plural(count, 'session')} added: every "
-                  f"{'fortnight on ' if form.interval.data == '2' else ''}{days} from "
-                  f"{london_date(form.first_day.data)} to {london_date(form.last_day.data)}.", "success")
+            values = {"days": _days_in_words(form.weekdays.data),
+                      "first": london_date(form.first_day.data), "last": london_date(form.last_day.data)}
+            if form.interval.data == "2":
+                message = ngettext("%(num)s session added: every fortnight on %(days)s from %(first)s to %(last)s.",
+                                   "%(num)s sessions added: every fortnight on %(days)s from %(first)s to %(last)s.",
+                                   count, **values)
+            else:
+                message = ngettext("%(num)s session added: every %(days)s from %(first)s to %(last)s.",
+                                   "%(num)s sessions added: every %(days)s from %(first)s to %(last)s.",
+                                   count, **values)
+            flash(message, "success")
             return redirect(url_for(".offer_sessions", offer_id=offer.id))
     return render_template("providers/sessions/add_series.html", offer=offer, form=form), form_status(form, done)
+
+
+def _days_in_words(weekdays) -> str:
+    """The days of the week chosen, as a list in words: "Monday and Thursday"."""
+    names = [str(DAYS_OF_WEEK[d]) for d in sorted(set(weekdays))]
+    if current_language() is ENGLISH:
+        return " and ".join(names)  # as English pages have always read: "Monday and Wednesday and Friday"
+    return format_list(names, locale=get_locale())
 
 
 # --- bulk upload ----------------------------------------------------------------------------------
@@ -164,7 +184,7 @@ def _signed_upload(provider: Provider, token: str) -> str:
         carried = None
     if not isinstance(carried, dict) or carried.get("provider") != provider.id \
             or carried.get("user") != current_user.id or not isinstance(carried.get("csv"), str):
-        raise DomainError("This preview has expired or could not be read. Upload the file again.")
+        raise DomainError(_("This preview has expired or could not be read. Upload the file again."))
     return carried["csv"]
 
 
@@ -212,7 +232,7 @@ def upload():
     limit = current_app.config.get("MAX_FORM_MEMORY_SIZE")
     if limit and len(token) > limit - 10_000:
         form.upload.errors = list(form.upload.errors) + [
-            "This file is too large to check and import in one go. Split it into smaller files."]
+            _("This file is too large to check and import in one go. Split it into smaller files.")]
         return _upload_page(provider, form, status=422)
     return _preview_page(planned, token, page=1)
 
@@ -242,14 +262,17 @@ def upload_confirm():
     form = ConfirmUploadForm()
     upload_form = UploadForm(formdata=None)
     if not form.validate_on_submit():
-        upload_form.form_errors.append("This preview has expired or could not be read. Upload the file again.")
+        upload_form.form_errors.append(_("This preview has expired or could not be read. Upload the file again."))
         return _upload_page(provider, upload_form, status=422)
     with attempt(upload_form) as done:
         result = bulk.import_sessions(provider, _signed_upload(provider, form.upload_token.data), by=current_user)
     if not done.ok:
         return _upload_page(provider, upload_form, _bad_lines(done.problem), status=done.status)
     offers = len(result.by_offer)
-    flash(f"{plural(result.count, 'session')} imported for {plural(offers, 'offer')}.", "success")
+    # Two counts in one sentence: the number of offers is its own phrase.
+    flash(ngettext("%(count)s session imported for %(offers)s.", "%(count)s sessions imported for %(offers)s.",
+                   result.count, count=number(result.count),
+                   offers=ngettext("%(count)s offer", "%(count)s offers", offers, count=number(offers))), "success")
     return redirect(url_for(".upload"))
 
 

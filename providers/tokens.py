@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.errors import DomainError, NotAllowed
@@ -15,7 +16,7 @@ from portal.extensions import db
 from portal.models import User, record
 from portal.timeutil import utcnow
 
-from .models import ApiToken, Provider, ProviderStatus
+from .models import ApiToken, Body, Provider, ProviderStatus
 
 TOKEN_PREFIX = "sbp_"
 # Shown beside each token's name so the admin can tell which one a system uses ("sbp_" and 8 characters).
@@ -31,7 +32,7 @@ def token_hash(plaintext: str) -> str:
 
 def _check_admin(provider_id: int, by: User | None) -> None:
     if by is not None and not (by.is_provider_admin and by.provider_id == provider_id):
-        raise NotAllowed("Only your organisation's admins can create or revoke API tokens.")
+        raise NotAllowed(_("Only your organisation's admins can create or revoke API tokens."))
 
 
 def create_token(provider: Provider, name: str, by: User | None) -> tuple[ApiToken, str]:
@@ -39,9 +40,9 @@ def create_token(provider: Provider, name: str, by: User | None) -> tuple[ApiTok
     _check_admin(provider.id, by)
     name = (name or "").strip()
     if not name:
-        raise DomainError("Give the token a name, such as the system that will use it.")
+        raise DomainError(_("Give the token a name, such as the system that will use it."))
     if len(name) > NAME_MAX_LENGTH:
-        raise DomainError(f"A token's name can be at most {NAME_MAX_LENGTH} characters.")
+        raise DomainError(_("A token's name can be at most %(most)s characters.", most=NAME_MAX_LENGTH))
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(provider_id=provider.id, name=name, prefix=plaintext[:SHOWN_PREFIX_LENGTH],
                      token_hash=token_hash(plaintext), created_by_id=by.id if by is not None else None)
@@ -55,7 +56,7 @@ def revoke_token(token: ApiToken, by: User | None) -> ApiToken:
     """Stop a token working, at once and for good."""
     _check_admin(token.provider_id, by)
     if token.revoked_at is not None:
-        raise DomainError("This token has already been revoked.")
+        raise DomainError(_("This token has already been revoked."))
     token.revoked_at = utcnow()
     record("api_token_revoked", token, by=by, name=token.name, provider_id=token.provider_id)
     return token
@@ -77,8 +78,11 @@ def refusal(token: ApiToken) -> str | None:
     Decided by the provider's status on every request, so a token works again once a suspension is lifted."""
     provider = token.provider
     if provider.status is ProviderStatus.SUSPENDED:
-        return (f"{provider.name} is suspended, so its API tokens do not work until it is reinstated. Contact "
-                f"{provider.approving_body.label} about the suspension.")
+        if provider.approving_body is Body.COUNCIL:
+            return _("%(name)s is suspended, so its API tokens do not work until it is reinstated. Contact the "
+                     "council about the suspension.", name=provider.name)
+        return _("%(name)s is suspended, so its API tokens do not work until it is reinstated. Contact the "
+                 "children's trust about the suspension.", name=provider.name)
     return None
 
 

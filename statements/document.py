@@ -29,6 +29,8 @@ from budgets.ledger import figures
 from budgets.models import financial_year
 from budgets.services import envelope_for
 from portal.extensions import db
+from portal.i18n import N_
+from portal.i18n import language as portal_language
 from portal.models import Locality
 from portal.timeutil import LONDON, london_midnight_utc, to_london, utcnow
 from providers.models import (
@@ -44,18 +46,13 @@ from providers.models import (
     Tier,
 )
 
-from .i18n import direction, in_language, language_asked_for
-from .models import LANGUAGES, Statement
+from .i18n import direction, in_language
+from .models import Statement
 from .pdf import FONTS, pdf_from_html, timed_pdf_from_html
 
 # WeasyPrint logs every page it lays out and fontTools every table it trims: noise in the server log.
 for _chatty in ("weasyprint.progress", "fontTools"):
     logging.getLogger(_chatty).setLevel(logging.WARNING)
-
-
-def N_(message: str) -> str:
-    """Marks fixed text for the catalogs; it is translated where it is shown (gettext(spec.title))."""
-    return message
 
 
 DEFAULT_TITLE = N_("Short Breaks Statement")
@@ -64,20 +61,20 @@ DEFAULT_TITLE = N_("Short Breaks Statement")
 @dataclass(frozen=True)
 class SectionSpec:
     key: str
-    title: str
+    title: str  # fixed text is marked with N_ and translated where it is shown (gettext(spec.title))
     required: bool = True
-    hint: str = ""
+    hint: str = ""  # for the commissioners writing it, marked with N_ too
 
 
 SECTIONS: list[SectionSpec] = [
     SectionSpec("introduction", N_("Introduction")),
     SectionSpec("carers_needs", N_("How the range of breaks meets carers' needs"),
-                hint="Carers who could not go on caring without breaks, and carers who could care better with time to "
-                     "work, study, rest or look after their other children."),
+                hint=N_("Carers who could not go on caring without breaks, and carers who could care better with time "
+                        "to work, study, rest or look after their other children.")),
     SectionSpec("eligibility_universal", N_("Who can use universal breaks")),
     SectionSpec("eligibility_targeted", N_("Who can use targeted breaks")),
     SectionSpec("eligibility_specialist", N_("Who can use specialist breaks"),
-                hint="Include how to ask for an assessment and how to ask for an exception."),
+                hint=N_("Include how to ask for an assessment and how to ask for an exception.")),
     SectionSpec("how_to_get", N_("How to get each kind of break")),
     SectionSpec("budgets", N_("Personal budgets and direct payments")),
     SectionSpec("consultation", N_("How families were consulted: you said, we did")),
@@ -274,14 +271,18 @@ def _envelopes(today: date) -> list[dict]:
 # --- the document -------------------------------------------------------------------------------------------
 
 def document_html(statement: Statement, language: str = "en", *, for_pdf: bool = False) -> str:
-    """The whole statement as one HTML document in ``language`` (the PDF is made from this with for_pdf)."""
+    """The whole statement as one HTML document in ``language`` (the PDF is made from this with for_pdf): one of
+    the languages the statement is written in (statements.models.LANGUAGES)."""
     with in_language(language):
         return render_template("statements/document.html", doc=document_context(statement, language, for_pdf))
 
 
 def document_context(statement: Statement, language: str, for_pdf: bool = False) -> dict:
-    """Everything the document template shows, in the reader's language (call inside in_language)."""
-    language = language_asked_for(language)
+    """Everything the document template shows, in the reader's language (call inside in_language, or on a page
+    in that language). ``language`` is any of the portal's languages (English if it is not one): the fixed words
+    come from the catalogs, and each section is in that language if the commissioners have written it in it, in
+    English otherwise (marked as not translated yet)."""
+    language = portal_language(language).code
     statement_range = statement.range_snapshot if statement.range_snapshot is not None else build_range()
     offers = statement_range["offers"]
     sections = {spec.key: _section(statement, spec, language) for spec in SECTIONS}
@@ -305,7 +306,6 @@ def document_context(statement: Statement, language: str, for_pdf: bool = False)
         "offers_by_tier": [(TIER_TITLES[tier.value], gettext(TIER_TITLES[tier.value]), f"tier-{tier.value}",
                             [_offer_row(o, words) for o in offers if o["tier"] == tier.value]) for tier in TIER_ORDER],
         "page_label": _page_label(), "fonts": FONTS.as_uri(),
-        "language_name": LANGUAGES[language],
     }
 
 
@@ -467,7 +467,7 @@ def _page_label() -> str:
     parts = []
     for n, piece in enumerate(text.split(marker)):
         if n % 2:
-            parts.append(f"counter({piece})")
+            parts.append(f"counter({piece})")  # i18n: not shown (CSS)
         elif piece:
             parts.append('"' + piece.replace("\\", "\\\\").replace('"', '\\"') + '"')
     return " ".join(parts)

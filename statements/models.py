@@ -23,11 +23,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm import Session as OrmSession
 
+from flask_babel import gettext
+
 from portal.extensions import db
+from portal.i18n import N_
 from portal.models import User
 from portal.timeutil import UTCDateTime, utcnow
 
-LANGUAGES = {"en": "English", "ur": "اردو (Urdu)", "pl": "Polski (Polish)"}
+# The languages the statement is written in (codes from portal.i18n), each with its own name. Pages name them
+# through portal.i18n (readers) and statements.views.ENGLISH_NAMES (commissioners).
+LANGUAGES = {"en": "English", "ur": "اردو (Urdu)", "pl": "Polski (Polish)"}  # i18n: not shown (own names)
 RIGHT_TO_LEFT = {"ur"}
 
 
@@ -38,7 +43,10 @@ class StatementStatus(enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"draft": "Draft", "consultation": "Out for consultation", "published": "Published"}[self.value]
+        return gettext(STATUS_LABELS[self.value])
+
+
+STATUS_LABELS = {"draft": N_("Draft"), "consultation": N_("Out for consultation"), "published": N_("Published")}
 
 
 class Statement(db.Model):
@@ -156,7 +164,9 @@ def _published_versions_never_change(session, flush_context, instances) -> None:
             if parent is not None and parent.status is StatementStatus.PUBLISHED:
                 statement = parent
         if statement is not None:
-            raise PublishedStatementChanged(f"Version {statement.version} is published and cannot be changed.")
+            bug = f"Version {statement.version} is published and cannot be changed."  # i18n: not shown (a bug)
+            raise PublishedStatementChanged(bug)
     for obj in session.new:
         if isinstance(obj, StatementSection) and obj.statement is not None and obj.statement.is_published:
-            raise PublishedStatementChanged(f"Version {obj.statement.version} is published and cannot be changed.")
+            bug = f"Version {obj.statement.version} is published and cannot be changed."  # i18n: not shown (a bug)
+            raise PublishedStatementChanged(bug)

@@ -17,22 +17,23 @@ from flask import (
     url_for,
 )
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.i18n import language as portal_language
 from portal.timeutil import to_london
 
 from .document import FONTS, SECTIONS, document_context, long_date
-from .i18n import in_language, language_asked_for
+from .i18n import page_language
 from .models import LANGUAGES, Statement, StatementFile, StatementStatus
 from .services import changes_between, comments_on
 
 bp = Blueprint("statement", __name__)
 log = logging.getLogger(__name__)
 
-NATIVE_NAMES = {"en": "English", "ur": "اردو", "pl": "Polski"}
-# The language links on every page that shows the statement: each language in its own words.
-LANGUAGE_LINKS = [(code, NATIVE_NAMES[code]) for code in LANGUAGES]
+# Each language the statement is written in, in its own words (as the portal's language switcher names it).
+NATIVE_NAMES = {code: portal_language(code).name for code in LANGUAGES}
 # The Urdu page uses the font the PDF ships with, so it reads the same on a device without an Urdu font.
 WEB_FONTS = {"NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf"}
 YEAR = 365 * 24 * 3600
@@ -99,13 +100,11 @@ def _page(statement: Statement, language: str, latest: bool) -> str:
     newest = statement if latest else latest_published()
     # What families said in the consultation on this version and the replies, published with it (never names).
     comments = comments_on(statement)
-    with in_language(language):
-        doc = document_context(statement, language)
-        return render_template("statements/public/statement.html", doc=doc, embedded=True, latest=latest,
-                               newest=newest, downloads=_downloads(statement, latest),
-                               languages=LANGUAGE_LINKS,
-                               published_on=_published_on(statement), comments=comments,
-                               titles={spec.key: spec.title for spec in SECTIONS})
+    doc = document_context(statement, language)
+    return render_template("statements/public/statement.html", doc=doc, embedded=True, latest=latest,
+                           newest=newest, downloads=_downloads(statement, latest),
+                           published_on=_published_on(statement), comments=comments,
+                           titles={spec.key: spec.title for spec in SECTIONS})
 
 
 def _pdf(statement: Statement, language: str, latest: bool) -> Response:
@@ -118,8 +117,8 @@ def _pdf(statement: Statement, language: str, latest: bool) -> Response:
         abort(500)
     suffix = "" if language == "en" else f"-{language}"
     response = Response(stored.content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'inline; filename="short-breaks-statement-version-{statement.version}{suffix}.pdf"')
+    name = f"short-breaks-statement-version-{statement.version}{suffix}.pdf"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'  # i18n: not shown (an HTTP header)
     response.set_etag(stored.sha256)
     response.last_modified = stored.generated_at
     response.cache_control.public = True
@@ -134,7 +133,7 @@ def _pdf(statement: Statement, language: str, latest: bool) -> Response:
 
 @bp.get("/statement")
 def latest():
-    language = language_asked_for(request.args.get("lang"))
+    language = page_language()
     statement = latest_published()
     if statement is None:
         return render_template("statements/public/empty.html")
@@ -174,7 +173,7 @@ def versions():
 @bp.get("/statement/versions/<int:version>")
 def version(version):
     statement = _published_or_404(version)
-    return _page(statement, language_asked_for(request.args.get("lang")), latest=False)
+    return _page(statement, page_language(), latest=False)
 
 
 @bp.get("/statement/versions/<int:version>/<lang>.pdf")
@@ -207,11 +206,11 @@ def changes():
     by_number = {s.version: s for s in published}
     problem = None
     if chosen["from"] not in by_number or chosen["to"] not in by_number:
-        problem = "Choose two published versions."
+        problem = _("Choose two published versions.")
     elif chosen["from"] == chosen["to"]:
-        problem = "Choose two different versions."
+        problem = _("Choose two different versions.")
     elif chosen["from"] > chosen["to"]:
-        problem = "Choose the older version first, then the newer one."
+        problem = _("Choose the older version first, then the newer one.")
     if problem:
         return render_template("statements/public/changes.html", numbers=numbers, chosen=chosen, change=None,
                                problem=problem), 400

@@ -3,8 +3,8 @@ sections in each language, open it for consultation, take comments from parent c
 it and publish it (freezing the range and storing a PDF per language with its SHA-256), and say what changed
 between two versions.
 
-Every function takes and returns model objects, raises a DomainError in plain English when a rule is broken,
-records who did what in the audit trail, and never commits.
+Every function takes and returns model objects, raises a DomainError in plain words (in the reader's language)
+when a rule is broken, records who did what in the audit trail, and never commits.
 """
 from __future__ import annotations
 
@@ -13,13 +13,18 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.formatting import long_date, number
+from portal.i18n import N_
 from portal.locking import lock_rows
 from portal.models import Role, User, record
 from portal.timeutil import utcnow
+from providers.models import Tier
 
 from .document import (
     DEFAULT_TITLE,
@@ -48,8 +53,8 @@ MAX_COMMENT_CHARACTERS = 3_000
 
 class PublishedVersionUnchangeable(DomainError):
     def __init__(self, statement: Statement):
-        super().__init__(f"Version {statement.version} has been published and cannot be changed. "
-                         "Start a new draft to make changes.")
+        super().__init__(_("Version %(version)s has been published and cannot be changed. "
+                           "Start a new draft to make changes.", version=statement.version))
 
 
 # --- versions ----------------------------------------------------------------------------------------------
@@ -70,8 +75,8 @@ def start_draft(*, by: User) -> Statement:
     language). Only one version can be worked on at a time, so comments and edits do not split between two."""
     working = current_draft()
     if working is not None:
-        raise DomainError(f"Version {working.version} is already being worked on. "
-                          "Finish or publish it before starting another.")
+        raise DomainError(_("Version %(version)s is already being worked on. "
+                            "Finish or publish it before starting another.", version=working.version))
     previous = last_published()
     number = (db.session.scalar(select(func.max(Statement.version))) or 0) + 1
     statement = Statement(version=number, status=StatementStatus.DRAFT, created_by_id=by.id, created_at=utcnow())
@@ -121,13 +126,13 @@ def save_section(statement: Statement, key: str, language: str, body: str, *, by
     it empty removes it, so that language falls back to English again."""
     _check_can_change(statement)
     if language not in LANGUAGES:
-        raise DomainError("The statement is not published in that language.")
+        raise DomainError(_("The statement is not published in that language."))
     if key not in SECTION_TITLES and not (key == TITLE_KEY and language != "en"):
-        raise DomainError("There is no such section in the statement.")
+        raise DomainError(_("There is no such section in the statement."))
     body = (body or "").replace("\r\n", "\n").strip()
     if len(body) > MAX_SECTION_CHARACTERS:
-        raise DomainError(f"A section can be at most {MAX_SECTION_CHARACTERS:,} characters. Split it into shorter "
-                          "paragraphs or move detail to the local offer.")
+        raise DomainError(_("A section can be at most %(limit)s characters. Split it into shorter paragraphs or "
+                            "move detail to the local offer.", limit=number(MAX_SECTION_CHARACTERS)))
     existing = next((s for s in statement.sections if s.key == key and s.language == language), None)
     if existing is not None and existing.body == body:
         return existing
@@ -149,7 +154,7 @@ def open_consultation(statement: Statement, *, by: User) -> Statement:
     """Share the draft with parent carers, who can then read it and comment."""
     _check_can_change(statement)
     if statement.status is StatementStatus.CONSULTATION:
-        raise DomainError(f"Version {statement.version} is already out for consultation.")
+        raise DomainError(_("Version %(version)s is already out for consultation.", version=statement.version))
     statement.status, statement.consultation_opened_at = StatementStatus.CONSULTATION, utcnow()
     record("statement_consultation_opened", statement, by=by)
     return statement
@@ -164,16 +169,16 @@ def in_consultation() -> Statement | None:
 
 def add_comment(statement: Statement, *, body: str, section_key: str | None, by: User) -> StatementComment:
     if not by.has_role(*COMMENTERS):
-        raise DomainError("Only parent carers and young people can comment on the draft.")
+        raise DomainError(_("Only parent carers and young people can comment on the draft."))
     if statement.status is not StatementStatus.CONSULTATION:
-        raise DomainError("This version is not out for consultation, so it cannot take comments now.")
+        raise DomainError(_("This version is not out for consultation, so it cannot take comments now."))
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
-        raise DomainError("Enter your comment.")
+        raise DomainError(_("Enter your comment."))
     if len(body) > MAX_COMMENT_CHARACTERS:
-        raise DomainError(f"Your comment can be at most {MAX_COMMENT_CHARACTERS:,} characters.")
+        raise DomainError(_("Your comment can be at most %(limit)s characters.", limit=number(MAX_COMMENT_CHARACTERS)))
     if section_key and section_key not in SECTION_TITLES:
-        raise DomainError("Choose a part of the statement from the list.")
+        raise DomainError(_("Choose a part of the statement from the list."))
     comment = StatementComment(statement=statement, section_key=section_key or None, author_id=by.id, body=body,
                                created_at=utcnow())
     db.session.add(comment)
@@ -191,13 +196,13 @@ def reply_to_comment(comment: StatementComment, *, reply: str, by: User) -> Stat
     """The commissioners' answer ("we did"), shown beside the comment. A reply can be corrected until the
     version is published."""
     if not by.has_role(*EDITORS):
-        raise DomainError("Only commissioners can reply to comments.")
+        raise DomainError(_("Only commissioners can reply to comments."))
     _check_can_change(comment.statement)
     reply = (reply or "").replace("\r\n", "\n").strip()
     if not reply:
-        raise DomainError("Enter your reply.")
+        raise DomainError(_("Enter your reply."))
     if len(reply) > MAX_COMMENT_CHARACTERS:
-        raise DomainError(f"A reply can be at most {MAX_COMMENT_CHARACTERS:,} characters.")
+        raise DomainError(_("A reply can be at most %(limit)s characters.", limit=number(MAX_COMMENT_CHARACTERS)))
     comment.reply, comment.replied_by_id, comment.replied_at = reply, by.id, utcnow()
     record("statement_comment_replied", comment.statement, by=by, comment=comment.id)
     return comment
@@ -213,46 +218,52 @@ DETAILS, SHARE, REPLIES = "details", "share-the-draft", "reply-to-comments"
 class Problem:
     """Something missing that stops publishing: what it is, and the page to put it right."""
 
-    text: str
+    text: str  # in the reader's language (English on the command line)
     fix: str  # DETAILS, SHARE, REPLIES or a section key
+
+
+# One whole sentence for each tier's missing criteria (the section's title goes in the quotes).
+MISSING_CRITERIA = {
+    ELIGIBILITY_KEYS[Tier.UNIVERSAL]: N_("Write the eligibility criteria for universal breaks (“%(section)s”)."),
+    ELIGIBILITY_KEYS[Tier.TARGETED]: N_("Write the eligibility criteria for targeted breaks (“%(section)s”)."),
+    ELIGIBILITY_KEYS[Tier.SPECIALIST]: N_("Write the eligibility criteria for specialist breaks (“%(section)s”)."),
+}
 
 
 def publication_problems(statement: Statement) -> list[Problem]:
     """Everything that stops this version being published, in the order the statement reads."""
     problems = []
     if statement.review_on is None:
-        problems.append(Problem("Add the date the statement will be reviewed.", DETAILS))
+        problems.append(Problem(_("Add the date the statement will be reviewed."), DETAILS))
     elif statement.review_on <= utcnow().date():
-        problems.append(Problem("The review date has passed: add a review date in the future.", DETAILS))
+        problems.append(Problem(_("The review date has passed: add a review date in the future."), DETAILS))
     if not statement.written_by:
-        problems.append(Problem("Say who wrote the statement.", DETAILS))
+        problems.append(Problem(_("Say who wrote the statement."), DETAILS))
     if not statement.approved_by:
-        problems.append(Problem("Say who approved the statement.", DETAILS))
+        problems.append(Problem(_("Say who approved the statement."), DETAILS))
     if statement.approved_by and statement.approved_on is None:
-        problems.append(Problem("Add the date the statement was approved.", DETAILS))
+        problems.append(Problem(_("Add the date the statement was approved."), DETAILS))
     elif statement.approved_on and statement.approved_on > utcnow().date():
-        problems.append(Problem("The date approved is in the future: a statement is published once it has been "
-                                "approved.", DETAILS))
+        problems.append(Problem(_("The date approved is in the future: a statement is published once it has been "
+                                  "approved."), DETAILS))
     if statement.status is StatementStatus.DRAFT:
         # The regulations: the statement is revised with regard to the views of local carers.
-        problems.append(Problem("Share this draft for consultation with parent carers before publishing it.",
+        problems.append(Problem(_("Share this draft for consultation with parent carers before publishing it."),
                                 SHARE))
     else:
         waiting = db.session.scalar(select(func.count(StatementComment.id)).where(
             StatementComment.statement_id == statement.id, StatementComment.reply.is_(None))) or 0
         if waiting:
-            problems.append(Problem(f"Reply to every comment from families: {waiting} "
-                                    f"{'has' if waiting == 1 else 'have'} no reply yet.", REPLIES))
-    eligibility = {key: tier for tier, key in ELIGIBILITY_KEYS.items()}
+            problems.append(Problem(ngettext("Reply to every comment from families: %(num)s has no reply yet.",
+                                             "Reply to every comment from families: %(num)s have no reply yet.",
+                                             waiting), REPLIES))
     for spec in SECTIONS:
         if not spec.required or (statement.text(spec.key, "en") or "").strip():
             continue
-        if spec.key in eligibility:
-            tier = eligibility[spec.key]
-            problems.append(Problem(f"Write the eligibility criteria for {tier.label.lower()} breaks "
-                                    f"(“{spec.title}”).", spec.key))
+        if spec.key in MISSING_CRITERIA:
+            problems.append(Problem(_(MISSING_CRITERIA[spec.key], section=_(spec.title)), spec.key))
         else:
-            problems.append(Problem(f"Write the section “{spec.title}”.", spec.key))
+            problems.append(Problem(_("Write the section “%(title)s”.", title=_(spec.title)), spec.key))
     return problems
 
 
@@ -268,8 +279,8 @@ def publish(statement: Statement, *, by: User) -> Statement:
     db.session.flush()
     problems = publication_problems(statement)
     if problems:
-        raise DomainError("Version {} cannot be published yet: {}".format(
-            statement.version, " ".join(p.text for p in problems)))
+        raise DomainError(_("Version %(version)s cannot be published yet: %(problems)s", version=statement.version,
+                            problems=" ".join(p.text for p in problems)))
     written = _fingerprint(statement)
     published_at = utcnow()
     with db.session.no_autoflush:
@@ -280,13 +291,14 @@ def publish(statement: Statement, *, by: User) -> Statement:
     files = [StatementFile(language=language, content=content, size=len(content),
                            sha256=hashlib.sha256(content).hexdigest(), generation_ms=milliseconds)
              for language, (content, milliseconds) in made.items()]
-    lock_rows(Statement, [statement.id], busy="Someone else is publishing the statement. Try again in a minute.")
+    lock_rows(Statement, [statement.id], busy=_("Someone else is publishing the statement. Try again in a minute."))
     db.session.refresh(statement)
     if statement.is_published:
-        raise DomainError(f"Version {statement.version} has just been published by someone else.")
+        raise DomainError(_("Version %(version)s has just been published by someone else.",
+                            version=statement.version))
     if _fingerprint(statement) != written:
-        raise DomainError(f"Version {statement.version} was changed while its PDFs were being made. "
-                          "Check the changes, then publish again.")
+        raise DomainError(_("Version %(version)s was changed while its PDFs were being made. "
+                            "Check the changes, then publish again.", version=statement.version))
     statement.range_snapshot = statement_range
     statement.published_at, statement.published_by_id = published_at, by.id
     statement.status = StatementStatus.PUBLISHED
@@ -308,11 +320,44 @@ def _fingerprint(statement: Statement) -> tuple:
 
 def untranslated(statement: Statement) -> dict[str, list[str]]:
     """For each language other than English, the sections that will be shown in English, marked as not
-    translated yet. This does not stop publishing: a family still gets the whole statement."""
+    translated yet (their titles in English, marked with N_: translated where shown). This does not stop
+    publishing: a family still gets the whole statement."""
     states = translation_state(statement)
     return {language: [SECTION_TITLES[key] for key, by_language in states.items()
                        if by_language[language] == "english"]
             for language in LANGUAGES if language != "en"}
+
+
+# A translation under this share of its English's length has probably lost a sentence.
+MUCH_SHORTER = 0.6
+
+
+@dataclass(frozen=True)
+class StaleTranslation:
+    language: str
+    key: str
+    older: bool  # last changed before its English was
+    percent: int  # its length as a share of the English's
+
+
+def stale_translations(statement: Statement) -> list[StaleTranslation]:
+    """Translations that may no longer say what their English says: last changed before the English, or much
+    shorter than it. Publishing is not stopped (the commissioners decide), but the publish page warns."""
+    by_key = {(s.key, s.language): s for s in statement.sections if (s.body or "").strip()}
+    found = []
+    for spec in SECTIONS:
+        english = by_key.get((spec.key, "en"))
+        if english is None:
+            continue
+        for language in LANGUAGES:
+            translation = by_key.get((spec.key, language))
+            if language == "en" or translation is None:
+                continue
+            percent = round(100 * len(translation.body.strip()) / max(1, len(english.body.strip())))
+            older = translation.updated_at < english.updated_at
+            if older or percent < MUCH_SHORTER * 100:
+                found.append(StaleTranslation(language, spec.key, older, percent))
+    return found
 
 
 def translation_state(statement: Statement) -> dict[str, dict[str, str]]:
@@ -331,10 +376,11 @@ def translation_state(statement: Statement) -> dict[str, dict[str, str]]:
 
 @dataclass
 class Changes:
-    sections: list[dict] = field(default_factory=list)  # {"title", "removed": [...], "added": [...]}
+    sections: list[dict] = field(default_factory=list)  # {"title" (N_-marked), "removed": [...], "added": [...]}
     offers_added: list[str] = field(default_factory=list)
     offers_removed: list[str] = field(default_factory=list)
-    facts: list[tuple[str, str, str]] = field(default_factory=list)  # (label, before, after)
+    # (label, before, after): the label in English, marked with N_ (translated where shown), the values in words
+    facts: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def nothing(self) -> bool:
@@ -343,9 +389,9 @@ class Changes:
 
 def _fact(value) -> str:
     if value is None or value == "":
-        return "Not set"
+        return _("Not set")
     if isinstance(value, date):
-        return f"{value.day} {value:%B %Y}"
+        return long_date(value)
     return str(value)
 
 
@@ -376,8 +422,8 @@ def changes_between(older: Statement, newer: Statement, language: str = "en") ->
     old_offers, new_offers = _offer_names(older), _offer_names(newer)
     changes.offers_added = sorted(new_offers - old_offers, key=str.casefold)
     changes.offers_removed = sorted(old_offers - new_offers, key=str.casefold)
-    for label, name in (("Title", "title"), ("Review date", "review_on"), ("Written by", "written_by"),
-                        ("Approved by", "approved_by"), ("Date approved", "approved_on")):
+    for label, name in ((N_("Title"), "title"), (N_("Review date"), "review_on"), (N_("Written by"), "written_by"),
+                        (N_("Approved by"), "approved_by"), (N_("Date approved"), "approved_on")):
         before, after = getattr(older, name), getattr(newer, name)
         if before != after:
             changes.facts.append((label, _fact(before), _fact(after)))

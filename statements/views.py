@@ -8,6 +8,7 @@ names of the families who wrote them.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -16,19 +17,21 @@ from portal.access import get_or_404, role_required
 from portal.attempts import attempt, form_status
 from portal.extensions import db
 from portal.forms import ConfirmForm
+from portal.i18n import N_
 
 from . import services
 from .document import SECTIONS, blocks, document_context
 from .forms import CommentForm, DetailsForm, ReplyForm, SectionForm
-from .i18n import in_language, language_asked_for
+from .i18n import page_language
 from .models import LANGUAGES, Statement, StatementComment, StatementFile
-from .public_views import LANGUAGE_LINKS
 
 bp = Blueprint("statements", __name__)
 
 editor_required = role_required(*services.EDITORS)
-# Languages named in English on the commissioners' pages; readers see each in its own words (LANGUAGE_LINKS).
-ENGLISH_NAMES = {"en": "English", "ur": "Urdu", "pl": "Polish"}
+# The statement's languages named on the commissioners' pages, in the page's language (gettext where shown);
+# readers see each in its own words (portal.i18n).
+ENGLISH_NAMES = {"en": N_("English"), "ur": N_("Urdu"), "pl": N_("Polish")}
+TITLE = N_("Title")  # the translated title, written like a section in each language other than English
 
 
 def _statement_or_404(statement_id: int) -> Statement:
@@ -104,8 +107,11 @@ def start_draft():
         statement = services.start_draft(by=current_user)
     if not done.ok:
         return redirect(url_for(".index"))
-    based_on = f" from version {statement.based_on.version}" if statement.based_on else ""
-    flash(f"Version {statement.version} has been started{based_on}.", "success")
+    if statement.based_on:
+        flash(_("Version %(version)s has been started from version %(based_on)s.", version=statement.version,
+                based_on=statement.based_on.version), "success")
+    else:
+        flash(_("Version %(version)s has been started.", version=statement.version), "success")
     return redirect(url_for(".version", statement_id=statement.id))
 
 
@@ -129,7 +135,7 @@ def details(statement_id: int):
                                     written_by=form.written_by.data, approved_by=form.approved_by.data,
                                     approved_on=form.approved_on.data, by=current_user)
         if done.ok:
-            flash("The statement’s details have been saved.", "success")
+            flash(_("The statement’s details have been saved."), "success")
             return redirect(url_for(".version", statement_id=statement.id))
     return render_template("statements/admin/details.html", statement=statement, form=form), form_status(form, done)
 
@@ -138,7 +144,7 @@ def details(statement_id: int):
 @editor_required
 def section(statement_id: int, key: str, lang: str):
     statement = _statement_or_404(statement_id)
-    titles = dict(services.SECTION_TITLES, **({services.TITLE_KEY: "Title"} if lang != "en" else {}))
+    titles = dict(services.SECTION_TITLES, **({services.TITLE_KEY: TITLE} if lang != "en" else {}))
     if key not in titles or lang not in LANGUAGES:
         abort(404)
     if statement.is_published:
@@ -151,17 +157,26 @@ def section(statement_id: int, key: str, lang: str):
         with attempt(form) as done:
             saved = services.save_section(statement, key, lang, form.body.data, by=current_user)
         if done.ok:
-            name = titles[key] if key == services.TITLE_KEY else f"“{titles[key]}”"
-            if saved is None and lang != "en":
-                flash(f"{name} in {ENGLISH_NAMES[lang]} has been removed: it is shown in English until it is "
-                      "translated.", "success")
-            else:
-                flash(f"{name} in {ENGLISH_NAMES[lang]} has been saved.", "success")
+            flash(_saved_message(key, _(titles[key]), _(ENGLISH_NAMES[lang]), removed=saved is None and lang != "en"),
+                  "success")
             return redirect(url_for(".version", statement_id=statement.id) + f"#section-{key.replace('_', '-')}")
     return render_template("statements/admin/section.html", statement=statement, form=form, key=key, lang=lang,
-                           title=titles[key], spec=spec, english=english, english_blocks=blocks(english or ""),
-                           language_name=ENGLISH_NAMES[lang],
+                           title=_(titles[key]), spec=spec, english=english, english_blocks=blocks(english or ""),
+                           language_name=_(ENGLISH_NAMES[lang]),
                            rtl=lang == "ur"), form_status(form, done)
+
+
+def _saved_message(key: str, title: str, language: str, *, removed: bool) -> str:
+    """What the flash says once a section (or the translated title) is saved in one language, or removed."""
+    if key == services.TITLE_KEY:
+        if removed:
+            return _("Title in %(language)s has been removed: it is shown in English until it is translated.",
+                     language=language)
+        return _("Title in %(language)s has been saved.", language=language)
+    if removed:
+        return _("“%(section)s” in %(language)s has been removed: it is shown in English until it is translated.",
+                 section=title, language=language)
+    return _("“%(section)s” in %(language)s has been saved.", section=title, language=language)
 
 
 @bp.post("/commissioning/statement/<int:statement_id>/consultation")
@@ -175,8 +190,8 @@ def open_consultation(statement_id: int):
         services.open_consultation(statement, by=current_user)
     if not done.ok:
         return _version_page(statement, str(done.problem), done.status)  # the version's page says why
-    flash(f"Version {statement.version} is out for consultation. Parent carers can read it and comment on it.",
-          "success")
+    flash(_("Version %(version)s is out for consultation. Parent carers can read it and comment on it.",
+            version=statement.version), "success")
     return redirect(url_for(".version", statement_id=statement.id))
 
 
@@ -194,25 +209,23 @@ def publish(statement_id: int):
         with attempt(form) as done:
             services.publish(statement, by=current_user)
         if done.ok:
-            flash(f"Version {statement.version} has been published. It is now the statement families see.",
-                  "success")
+            flash(_("Version %(version)s has been published. It is now the statement families see.",
+                    version=statement.version), "success")
             return redirect(url_for(".version", statement_id=statement.id))
     problems = services.publication_problems(statement)
     if problems:
         form.form_errors.clear()  # the page lists each problem: the refusal, which repeats them all, is not shown
     return render_template("statements/admin/publish.html", statement=statement, problems=problems, form=form,
-                           untranslated=services.untranslated(statement), names=ENGLISH_NAMES), form_status(form, done)
+                           untranslated=services.untranslated(statement), stale=services.stale_translations(statement),
+                           titles=services.SECTION_TITLES, names=ENGLISH_NAMES), form_status(form, done)
 
 
 @bp.get("/commissioning/statement/<int:statement_id>/preview")
 @editor_required
 def preview(statement_id: int):
     statement = _statement_or_404(statement_id)
-    language = language_asked_for(request.args.get("lang"))
-    with in_language(language):
-        doc = document_context(statement, language)
-        return render_template("statements/admin/preview.html", statement=statement, doc=doc, embedded=True,
-                               draft=True, languages=LANGUAGE_LINKS)
+    doc = document_context(statement, page_language())
+    return render_template("statements/admin/preview.html", statement=statement, doc=doc, embedded=True, draft=True)
 
 
 @bp.get("/commissioning/statement/<int:statement_id>/comments")
@@ -241,7 +254,7 @@ def reply(comment_id: int):
         with attempt(form) as done:
             services.reply_to_comment(comment, reply=form.reply.data, by=current_user)
         if done.ok:
-            flash("Your reply has been saved. Families can read it beside the comment.", "success")
+            flash(_("Your reply has been saved. Families can read it beside the comment."), "success")
             return redirect(url_for(".comments", statement_id=statement.id))
     return render_template("statements/admin/reply.html", statement=statement, comment=comment, form=form,
                            titles=services.SECTION_TITLES), form_status(form, done)
@@ -269,14 +282,11 @@ def consultation():
                 services.add_comment(statement, body=form.body.data, section_key=form.section.data or None,
                                      by=current_user)
             if done.ok:
-                flash("Thank you. Your comment has been sent to the commissioners. Their reply will appear here.",
+                flash(_("Thank you. Your comment has been sent to the commissioners. Their reply will appear here."),
                       "success")
                 return redirect(url_for(".consultation"))
-    language = language_asked_for(request.args.get("lang"))
     comments = services.comments_on(statement)
-    with in_language(language):
-        doc = document_context(statement, language)
-        return render_template("statements/consultation.html", statement=statement, doc=doc, embedded=True, draft=True,
-                               comments=comments, form=form, may_comment=may_comment,
-                               titles=services.SECTION_TITLES,
-                               languages=LANGUAGE_LINKS), form_status(form, done)
+    doc = document_context(statement, page_language())
+    return render_template("statements/consultation.html", statement=statement, doc=doc, embedded=True, draft=True,
+                           comments=comments, form=form, may_comment=may_comment,
+                           titles=services.SECTION_TITLES), form_status(form, done)

@@ -5,6 +5,11 @@ from __future__ import annotations
 import os
 import tempfile
 
+import socket
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+
+import flask_babel
 import pytest
 from flask import g
 from flask.testing import FlaskClient
@@ -76,6 +81,9 @@ def app(database_url):
 def _clean_database(request):
     yield
     if "app" in request.fixturenames:
+        # The session-wide app context outlives each test: forget the language a test's own request context
+        # (app.test_request_context, not the client, which has its own) chose, as a new request would.
+        flask_babel.refresh()
         empty_tables()
         app = request.getfixturevalue("app")
         app.extensions.pop("outbox", None)
@@ -111,33 +119,45 @@ def login(client):
     return _login
 
 
-@pytest.fixture
-def smtp_server(app):
-    """A real SMTP server on localhost; the portal's mail goes to it over SMTP and lands in ``.messages``."""
-    from email import message_from_bytes, policy
+class Inbox:
+    """What a local SMTP server received: ``.messages``, each an email.message.EmailMessage."""
 
-    from aiosmtpd.controller import Controller
+    def __init__(self):
+        self.messages = []
 
-    class Inbox:
-        def __init__(self):
-            self.messages = []
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
 
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-            return "250 Message accepted for delivery"
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
 
-    import socket
+
+@contextmanager
+def smtp_inbox():
+    """A real SMTP server on a free localhost port (``inbox.port``) for as long as the block runs."""
+    from aiosmtpd.controller import Controller  # only the mail tests need the SMTP server
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     inbox = Inbox()
+    inbox.port = port
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    saved = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
-    app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = "127.0.0.1", port
     try:
         yield inbox
     finally:
-        app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = saved
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server(app):
+    """A real SMTP server on localhost; the portal's mail goes to it over SMTP and lands in ``.messages``."""
+    with smtp_inbox() as inbox:
+        saved = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+        app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = "127.0.0.1", inbox.port
+        try:
+            yield inbox
+        finally:
+            app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = saved

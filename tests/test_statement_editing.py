@@ -469,3 +469,29 @@ def test_publishing_from_the_command_line_checks_first_then_publishes(app, peopl
     assert statement.is_published and statement.published_by_id == people["trust"].id
     for stored in statement.files:
         assert f"{stored.language}: " in published.output and stored.sha256 in published.output
+
+
+def test_the_publish_page_warns_of_a_translation_older_or_much_shorter_than_its_english(app, people):
+    statement = services.start_draft(by=people["council"])
+    ready_to_publish(statement, people["council"])
+    english = ("Families can ask us to look again at any decision, and we will give written reasons. "
+               "This is a guide, not a rule that shuts anyone out.")
+    services.save_section(statement, "introduction", "en", english, by=people["council"])
+    services.save_section(statement, "introduction", "ur", "یہ ایک رہنما اصول ہے۔", by=people["council"])
+    services.save_section(statement, "comments", "pl", "Stary przekład, sprzed zmiany angielskiego tekstu.",
+                          by=people["council"])
+    db.session.flush()
+    polish = next(s for s in statement.sections if s.key == "comments" and s.language == "pl")
+    polish.updated_at -= timedelta(days=3)  # translated before the English was last changed
+    db.session.commit()
+    assert [(s.language, s.key, s.older) for s in services.stale_translations(statement)] == [
+        ("ur", "introduction", False), ("pl", "comments", True)]
+
+    page = text_of(as_(app, people["council"]).get(f"/commissioning/statement/{statement.id}/publish"))
+    assert "Translations that may be out of date" in page
+    assert "Introduction in Urdu: much shorter than its English (" in page
+    assert "in Polish: last changed before its English" in page
+    services.save_section(statement, "introduction", "ur", english.replace("Families", "خاندان"), by=people["council"])
+    services.save_section(statement, "comments", "pl", "Nowy przekład, po zmianie: rodziny mogą poprosić o ponowne rozpatrzenie.", by=people["council"])
+    db.session.commit()
+    assert services.stale_translations(statement) == []

@@ -480,16 +480,16 @@ def test_statement_page_in_each_language(client, published):
     assert '<article class="statement" lang="en" dir="ltr">' in html
     assert html.count("<h1") == 1 and "Short Breaks Statement" in html
     assert re.search(r'href="/statement\.pdf"[^>]*>.*\(PDF, <bdi>\d+ kB</bdi>\)', html)
-    assert 'href="/statement?lang=ur" lang="ur" hreflang="ur">اردو</a>' in html
-    assert 'href="/statement?lang=pl" lang="pl" hreflang="pl">Polski</a>' in html
+    assert 'href="/statement?lang=ur" lang="ur" hreflang="ur" dir="rtl">اردو</a>' in html
+    assert 'href="/statement?lang=pl" lang="pl" hreflang="pl" dir="ltr">Polski</a>' in html
     assert "Saturday Swim Club" in html
 
     urdu = client.get("/statement?lang=ur").text
     assert '<article class="statement" lang="ur" dir="rtl">' in urdu
     assert "فہرستِ مضامین" in urdu and URDU_INTRODUCTION in urdu
     assert 'href="/statement/ur.pdf"' in urdu
-    # The rest of the site stays in English.
-    assert '<html lang="en"' in urdu
+    # The whole page is in Urdu, right to left, not only the statement.
+    assert '<html lang="ur" dir="rtl"' in urdu
 
     polish = client.get("/statement?lang=pl").text
     assert "Spis treści" in polish and "Jeszcze nieprzetłumaczone." in polish

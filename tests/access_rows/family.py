@@ -1,5 +1,5 @@
 """Access rows for the family journey: accounts, children, the local offer, bookings, assessment requests."""
-from . import FAMILY, FAMILY_OWNED, PUBLIC, ROLES, SIGN_OUT, SIGNED_IN, TRUST
+from . import FAMILY, FAMILY_OWNED, LOGIN, PUBLIC, ROLES, SIGN_OUT, SIGNED_IN, TRUST
 
 # Nothing posted: the form is shown again with its errors (422), and nothing changes.
 POSTED_NOTHING = {r: 422 for r in ROLES}
@@ -24,6 +24,7 @@ ROWS = [
     ("GET", "/reset-password/<token>", PUBLIC),
     ("POST", "/reset-password/<token>", POSTED_NOTHING),
     ("GET", "/account", SIGNED_IN),
+    ("POST", "/account", dict(POSTED_NOTHING, anonymous=LOGIN)),  # no language chosen: asked again
     ("GET", "/children", FAMILY),
     # The young person already holds their own record, and their account books only for themselves.
     ("GET", "/children/new", dict(FAMILY, young_person=403)),

@@ -141,6 +141,9 @@ def page_as_fixture(user: Callable = lambda world, role: getattr(world, role),
                     quick_sign_in(page, user(shared_world, role))
                 pages[k] = page
             pages[k].problems.clear()
+            # A case that opened a page with ?lang= chose that language for the session (and the account): the next
+            # case starts in English again, as its expectations are written.
+            pages[k].context.request.get("/healthz?lang=en")
             return pages[k]
 
         yield _page_as

@@ -98,7 +98,7 @@ def _bad_age_and_dates(page, w):
 
 def _page_two(page, w):
     page.goto("/local-offer")
-    page.get_by_role("navigation", name="Pagination").get_by_role("link", name="Next").click()
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Next").click()
     expect(page).to_have_url(re.compile(r"page=2"))
     expect(page).to_have_title(re.compile(r"page 2 of 2"))
 
