@@ -229,6 +229,15 @@ def test_the_family_journey_in_each_language(app, code, page_in, inbox):
     _check(page, code, "budgets and payments")
 
 
+def _tab_to(page, target, what: str, *, presses: int) -> None:
+    """Press Tab until ``target`` has the focus, as a keyboard user moves through the page."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if target.evaluate("e => e === document.activeElement"):
+            return
+    pytest.fail(f"Tab never reached {what}")
+
+
 def _focus_is_visible(page) -> bool:
     """GOV.UK's focus style: a yellow background or a thick box shadow/outline on the focused element."""
     return page.evaluate("""() => {
@@ -248,22 +257,11 @@ def test_booking_with_the_keyboard_alone_with_the_focus_visible(app, code, page_
     page.goto(f"/sessions/{world['open'].id}/book")
     _check(page, code, "book a place")
     zara = page.locator(f'input[name=children][value="{world["zara"].id}"]')
-    for _ in range(60):  # Tab from the top of the page to Zara's checkbox
-        page.keyboard.press("Tab")
-        if zara.evaluate("e => e === document.activeElement"):
-            break
-    else:
-        pytest.fail("Tab never reached the child's checkbox")
+    _tab_to(page, zara, "the child's checkbox", presses=60)  # from the top of the page
     assert _focus_is_visible(page), "no visible focus on the checkbox"
     page.keyboard.press("Space")
     expect(zara).to_be_checked()
-    submit = page.locator("main form button[type=submit]").last
-    for _ in range(30):
-        page.keyboard.press("Tab")
-        if submit.evaluate("e => e === document.activeElement"):
-            break
-    else:
-        pytest.fail("Tab never reached the booking button")
+    _tab_to(page, page.locator("main form button[type=submit]").last, "the booking button", presses=30)
     assert _focus_is_visible(page), "no visible focus on the button"
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/bookings$"))
