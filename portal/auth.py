@@ -87,6 +87,10 @@ def sign_in():
             form.email.errors = [_("The email address or password is not right. Check them and try again.")]
             return render_template("auth/sign_in.html", form=form), 422
         login_user(user)
+        # A language chosen on this visit before signing in (the switcher, ?lang=) is the one they want now.
+        if session.get("lang") in LANGUAGES and user.language != session["lang"]:
+            user.language = session["lang"]
+            db.session.commit()
         return redirect(safe_next(request.args.get("next")) or home_for(user))
     return render_template("auth/sign_in.html", form=form), 422 if form.errors else 200
 

@@ -93,3 +93,12 @@ def test_money_and_times_keep_their_order_on_right_to_left_pages(app):
             assert london_time(nine_utc) == "10:00 ص"  # all in the page's own script: no isolate needed
         with in_language("pl"):
             assert pounds(123_456) == "1\xa0234,56\xa0GBP" and london_time(nine_utc) == "10:00"
+
+
+def test_a_language_chosen_before_signing_in_is_kept_after_it(client):
+    user = UserFactory()  # the account says English
+    db.session.commit()
+    client.get("/?lang=ur")
+    sign_in(client, user)
+    assert html_tag(client.get("/")) == ("ur", "rtl")
+    assert db.session.get(User, user.id).language == "ur"
