@@ -1,6 +1,7 @@
-"""The demo statement: version 1 published (written by the council and the trust, with some sections translated
-into Urdu and Polish, and its PDFs made and stored as publishing does), and version 2 out for consultation with a
-comment from the demo parent carer and the trust's reply."""
+"""The demo statement: version 1 published (written by the council and the trust in English and translated into
+every other language the portal speaks, and its PDFs made and stored as publishing does), and version 2 out for
+consultation with a comment from the demo parent carer and the trust's reply. Also the contacts the statement
+gives families (the commissioners' contacts page)."""
 from __future__ import annotations
 
 import time
@@ -10,16 +11,20 @@ from typing import Callable
 from flask import current_app
 from sqlalchemy import select
 
+from portal.contacts import change_contacts
 from portal.extensions import db
 from portal.models import User
 from portal.timeutil import to_london, utcnow
 from statements import services
 
-from .words import STATEMENT, STATEMENT_ADDED_HELP, STATEMENT_POLISH, STATEMENT_URDU
+from .statement_words import every_language, texts
+from .words import CONTACTS
 
 
-def _english(area: str) -> dict[str, str]:
-    return {key: text.format(area=area) for key, text in STATEMENT.items()}
+def _sections(code: str, contacts: dict[str, str]) -> dict[str, str]:
+    area = current_app.config["AREA_NAME"]
+    return {key: text.format(area=area, trust_phone=contacts["trust_phone"])
+            for key, text in texts(code).SECTIONS.items()}
 
 
 def add_statement(echo: Callable[[str], None] = print) -> dict[str, int]:
@@ -30,26 +35,28 @@ def add_statement(echo: Callable[[str], None] = print) -> dict[str, int]:
     if council is None or trust is None:
         return {}
     today = to_london(utcnow()).date()
+    contacts = {key: value.format(area=current_app.config["AREA_NAME"]) for key, value in CONTACTS.items()}
+    change_contacts(contacts, by=council)
     first = services.start_draft(by=council)
-    for key, body in _english(current_app.config["AREA_NAME"]).items():
-        services.save_section(first, key, "en", body, by=trust if key in ("eligibility_specialist", "budgets")
-                              else council)
-    for language, texts in (("ur", STATEMENT_URDU), ("pl", STATEMENT_POLISH)):
-        for key, body in texts.items():
-            services.save_section(first, key, language, body, by=council)
+    for code, words in every_language().items():
+        if code != "en":
+            services.save_section(first, services.TITLE_KEY, code, words.TITLE, by=council)
+        for key, body in _sections(code, contacts).items():
+            services.save_section(first, key, code, body, by=trust if key in ("eligibility_specialist", "budgets")
+                                  else council)
     services.update_details(first, title="Short Breaks Statement", review_on=_next_march(today),
                             written_by="Helen Carter, short breaks commissioner, and David Osei, children’s trust",
                             approved_by="Cabinet Member for Children, Young People and Families",
                             approved_on=today - timedelta(days=14), by=council)
     services.open_consultation(first, by=council)
-    echo("Statement: making version 1's PDFs in English, Urdu and Polish...")
+    echo(f"Statement: making version 1's PDFs in {len(every_language())} languages, with their annexes...")
     began = time.perf_counter()
     services.publish(first, by=council)
     echo(f"Statement: version 1 published ({time.perf_counter() - began:.0f} seconds).")
 
     second = services.start_draft(by=trust)
-    services.save_section(second, "how_to_get", "en", _english(current_app.config["AREA_NAME"])["how_to_get"]
-                          + STATEMENT_ADDED_HELP, by=trust)
+    services.save_section(second, "how_to_get", "en", _sections("en", contacts)["how_to_get"]
+                          + texts("en").ADDED_HELP, by=trust)
     # Waiting for approval after the consultation: the one thing stopping it being published.
     services.update_details(second, title=second.title, review_on=_next_march(today) + timedelta(days=365),
                             written_by=second.written_by, approved_by=None, approved_on=None, by=trust)

@@ -64,10 +64,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from statements import public_views
     from statements import views as statement_views
 
-    from . import auth, cli, commissioning, families, i18n, pages, translation_reviews
+    from . import auth, cli, commissioning, contacts, families, i18n, pages, translation_reviews
     from .templating import register_filters
 
-    for module in (auth, booking_views, commissioning, families, local_offer_views, pages,
+    for module in (auth, booking_views, commissioning, contacts, families, local_offer_views, pages,
                    organisation_views, offer_views, provider_session_views, session_views, approval_views,
                    budget_views, dashboard_views, payment_views, public_views, statement_views, translation_reviews):
         app.register_blueprint(module.bp)

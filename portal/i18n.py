@@ -20,9 +20,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_babel import gettext as _gettext
 from flask_login import current_user
+from jinja2.ext import _make_new_gettext, _make_new_ngettext  # Jinja's own wrappers for i18n callables
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
@@ -69,6 +70,16 @@ def init_app(app: Flask) -> None:
     app.add_template_global(current_language)
     app.add_template_global(LANGUAGES, "LANGUAGES")
     app.add_template_global(url_in_language)
+    app.context_processor(_translations_for_this_page)
+
+
+def _translations_for_this_page() -> dict:
+    """Each page looks its catalog up once: templates' ``gettext``/``ngettext`` bound to this page's translations.
+
+    Flask-Babel's own template callables find the catalog again for every string (a fifth of an offer page's
+    time); these do the same translating, with Jinja's autoescaping and ``%(name)s`` formatting, without that."""
+    translations = get_translations()
+    return {"gettext": _make_new_gettext(translations.ugettext), "ngettext": _make_new_ngettext(translations.ungettext)}
 
 
 def language(code: str | None) -> Language:

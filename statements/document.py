@@ -9,10 +9,10 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from flask import current_app, render_template
-from flask_babel import format_currency, format_date, format_number, gettext
+from flask_babel import format_date, format_number, gettext
+from markupsafe import Markup
 from sqlalchemy import (
     BigInteger,
     Integer,
@@ -28,10 +28,13 @@ from sqlalchemy import (
 from budgets.ledger import figures
 from budgets.models import financial_year
 from budgets.services import envelope_for
+from portal.contacts import current_contacts
 from portal.extensions import db
-from portal.i18n import N_
+from portal.formatting import pounds
+from portal.i18n import N_, current_language
 from portal.i18n import language as portal_language
 from portal.models import Locality
+from portal.notify import link
 from portal.timeutil import LONDON, london_midnight_utc, to_london, utcnow
 from providers.models import (
     Body,
@@ -47,7 +50,7 @@ from providers.models import (
 )
 
 from .i18n import direction, in_language
-from .models import Statement
+from .models import FilePart, Statement
 from .pdf import FONTS, pdf_from_html, timed_pdf_from_html
 
 # WeasyPrint logs every page it lays out and fontTools every table it trims: noise in the server log.
@@ -87,6 +90,7 @@ ELIGIBILITY_KEYS = {Tier.UNIVERSAL: "eligibility_universal", Tier.TARGETED: "eli
 # The generated parts sit between the sections commissioners write, in this order.
 RANGE_AFTER = "carers_needs"
 MONEY_AFTER = "budgets"
+HELP_AFTER = "comments"
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,20 @@ HOW_TO_GET_SHORT = {
     "specialist": N_("Ask for an assessment"),
 }
 COMMISSIONED_BY = {"council": N_("The council"), "trust": N_("The children's trust")}
+# Why a body's "Left" can be negative, one whole sentence for each body.
+OVERSPENT = {
+    "council": N_("The council has promised %(over)s more than its short breaks budget for the year, so the money "
+                  "left is shown as %(left)s. This is because a break that a child needs is not refused when the "
+                  "budget runs low: the council pays the difference from its other budgets and reports it to its "
+                  "cabinet."),
+    "trust": N_("The children's trust has promised %(over)s more than its short breaks budget for the year, so the "
+                "money left is shown as %(left)s. This is because a break that an assessment says a child needs is "
+                "never refused when the budget runs low: the trust pays the difference from its other budgets and "
+                "reports it to its board."),
+}
+# The ages the range is summarised by (years, inclusive): under school age, primary, secondary, 16 to 17, adults.
+AGE_BANDS = [(0, 4), (5, 10), (11, 15), (16, 17), (18, 25)]
+EXAMPLES = 3  # breaks named as examples in each row of the summary
 
 # A session is an evening session if it runs past 5pm (London time).
 EVENING_STARTS = 17 * 3600
@@ -144,7 +162,7 @@ def build_range() -> dict:
     offers = db.session.execute(
         select(Offer.id, Offer.title, Offer.tier, Offer.category, Offer.min_age, Offer.max_age, Offer.venue,
                Offer.price_pence, Offer.family_contribution_pence, Offer.payment_route,
-               Provider.name.label("provider"), Locality.name.label("locality"))
+               Provider.name.label("provider"), Locality.id.label("locality_id"), Locality.name.label("locality"))
         .join(Provider, Offer.provider_id == Provider.id).join(Locality, Offer.locality_id == Locality.id)
         .where(Offer.status == OfferStatus.PUBLISHED, Provider.status == ProviderStatus.APPROVED)
     ).all()
@@ -155,14 +173,14 @@ def build_range() -> dict:
         rows.append({
             "id": offer.id, "title": offer.title, "provider": offer.provider, "tier": offer.tier.value,
             "category": offer.category.value, "min_age": offer.min_age, "max_age": offer.max_age,
-            "locality": offer.locality, "venue": offer.venue, "price_pence": offer.price_pence,
-            "family_contribution_pence": offer.family_contribution_pence,
+            "locality": offer.locality, "locality_id": offer.locality_id, "venue": offer.venue,
+            "price_pence": offer.price_pence, "family_contribution_pence": offer.family_contribution_pence,
             "payment_route": offer.payment_route.value, "sessions": fact["sessions"] if fact else 0,
             "kinds": _kinds(offer.category, fact),
         })
     today = to_london(now).date()
     return {"generated_at": now.isoformat(timespec="seconds"), "year": financial_year(today),
-            "offers": rows, "envelopes": _envelopes(today)}
+            "offers": rows, "envelopes": _envelopes(today), "contacts": current_contacts()}
 
 
 def _kinds(category: Category, fact: dict | None) -> list[str]:
@@ -270,21 +288,42 @@ def _envelopes(today: date) -> list[dict]:
 
 # --- the document -------------------------------------------------------------------------------------------
 
-def document_html(statement: Statement, language: str = "en", *, for_pdf: bool = False) -> str:
-    """The whole statement as one HTML document in ``language`` (the PDF is made from this with for_pdf): one of
-    the languages the statement is written in (statements.models.LANGUAGES)."""
+def document_html(statement: Statement, language: str = "en", *, for_pdf: bool = False,
+                  part: FilePart = FilePart.STATEMENT) -> str:
+    """The whole statement (or its annex, every break one by one) as one HTML document in ``language`` (the PDF is
+    made from this with for_pdf): one of the languages the statement is written in (statements.models.LANGUAGES)."""
     with in_language(language):
-        return render_template("statements/document.html", doc=document_context(statement, language, for_pdf))
+        return render_template("statements/document.html",
+                               doc=document_context(statement, language, for_pdf, part=part))
 
 
-def document_context(statement: Statement, language: str, for_pdf: bool = False) -> dict:
+def document_context(statement: Statement, language: str, for_pdf: bool = False,
+                     part: FilePart = FilePart.STATEMENT) -> dict:
     """Everything the document template shows, in the reader's language (call inside in_language, or on a page
     in that language). ``language`` is any of the portal's languages (English if it is not one): the fixed words
     come from the catalogs, and each section is in that language if the commissioners have written it in it, in
-    English otherwise (marked as not translated yet)."""
+    English otherwise (marked as not translated yet).
+
+    The statement summarises the range (by kind, tier, locality and age, with examples and links into the live
+    local offer); the annex lists every break, so the statement stays a size a parent can read."""
     language = portal_language(language).code
     statement_range = statement.range_snapshot if statement.range_snapshot is not None else build_range()
     offers = statement_range["offers"]
+    contacts = statement_range.get("contacts") or current_contacts()
+    title, title_fallback = _title(statement, language)
+    context = {
+        "statement": statement, "language": language, "dir": direction(language), "for_pdf": for_pdf,
+        "part": part.value, "title": title, "title_fallback": title_fallback,
+        "facts": _facts(statement), "range_day": long_date(_range_day(statement, statement_range)),
+        "page_label": _page_label(), "fonts": FONTS.as_uri(), "offer_count": len(offers),
+        "annex_href": _annex_href(statement, language),
+    }
+    if part is FilePart.ANNEX:
+        words = _offer_words()
+        context["offers_by_tier"] = [
+            (gettext(TIER_TITLES[tier.value]), f"tier-{tier.value}",
+             [_offer_row(o, words) for o in offers if o["tier"] == tier.value]) for tier in TIER_ORDER]
+        return context
     sections = {spec.key: _section(statement, spec, language) for spec in SECTIONS}
     parts = []
     for spec in SECTIONS:
@@ -293,20 +332,22 @@ def document_context(statement: Statement, language: str, for_pdf: bool = False)
             parts.append(("range", {"id": "range", "title": gettext("The range of short breaks")}))
         if spec.key == MONEY_AFTER:
             parts.append(("money", {"id": "money", "title": gettext("The money for short breaks this year")}))
+        if spec.key == HELP_AFTER:
+            parts.append(("help", {"id": "help", "title": gettext("Help, advice and contacts")}))
     parts.append(("offers", {"id": "every-break", "title": gettext("Every break on offer")}))
-    title, title_fallback = _title(statement, language)
-    words = _offer_words()
-    return {
-        "statement": statement, "language": language, "dir": direction(language), "for_pdf": for_pdf,
-        "title": title, "title_fallback": title_fallback, "parts": parts,
-        "facts": _facts(statement),
-        "kinds": _kind_rows(offers), "tiers": _tier_rows(offers), "envelopes": _envelope_rows(statement_range),
-        "year": _year_label(statement_range.get("year")),
-        "range_day": long_date(_range_day(statement, statement_range)),
-        "offers_by_tier": [(TIER_TITLES[tier.value], gettext(TIER_TITLES[tier.value]), f"tier-{tier.value}",
-                            [_offer_row(o, words) for o in offers if o["tier"] == tier.value]) for tier in TIER_ORDER],
-        "page_label": _page_label(), "fonts": FONTS.as_uri(),
-    }
+    context.update({
+        "parts": parts, "kinds": _kind_rows(offers), "tiers": _tier_rows(offers),
+        "localities": _locality_rows(offers), "ages": _age_rows(offers),
+        "envelopes": _envelope_rows(statement_range), "overspent": _overspent(statement_range),
+        "year": _year_label(statement_range.get("year")), "contacts": contacts,
+        "local_offer": link("local_offer.search"),
+    })
+    return context
+
+
+def _annex_href(statement: Statement, language: str) -> str:
+    """Where the annex's PDF in this language is (or will be, for a draft): the version's own address."""
+    return link("statement.version_annex_pdf", version=statement.version, lang=language)
 
 
 def _range_day(statement: Statement, statement_range: dict) -> date:
@@ -351,23 +392,37 @@ def blocks(body: str) -> list[tuple[str, list[str] | str]]:
     return blocks
 
 
+def _english(text: str) -> Markup:
+    """Text commissioners or providers wrote in English, marked so inside a document in another language (a
+    screen reader changes voice; the PDF tags it /Lang en; right to left it keeps its own order)."""
+    if current_language().code == "en":
+        return Markup.escape(text)
+    return Markup('<span lang="en" dir="ltr">{}</span>').format(text)
+
+
 def _facts(statement: Statement) -> list[tuple[str, str]]:
-    """Version, dates and who wrote and approved it, as label and value."""
+    """Version, dates and who wrote and approved it, as label and value (names as written, marked English)."""
     not_yet = gettext("Not yet")
     published = to_london(statement.published_at).date() if statement.published_at else None
-    approved = statement.approved_by or not_yet
+    approved = _english(statement.approved_by) if statement.approved_by else not_yet
     if statement.published_at is None:
         # A draft is not approved yet, whatever has been typed in for the day it will be.
         approved = not_yet
     elif statement.approved_by and statement.approved_on:
-        approved = gettext("%(who)s, on %(day)s", who=statement.approved_by, day=long_date(statement.approved_on))
+        approved = Markup(gettext("%(who)s, on %(day)s")) % {"who": _english(statement.approved_by),
+                                                           "day": long_date(statement.approved_on)}
     return [
         (gettext("Version"), format_number(statement.version)),
         (gettext("Published"), long_date(published) if published else gettext("Not published yet")),
         (gettext("Review date"), long_date(statement.review_on) if statement.review_on else not_yet),
-        (gettext("Written by"), statement.written_by or not_yet),
+        (gettext("Written by"), _english(statement.written_by) if statement.written_by else not_yet),
         (gettext("Approved by"), approved),
     ]
+
+
+def _examples(found: list[dict]) -> list[dict]:
+    """A few of these breaks, by name, each with its page on the live local offer."""
+    return [{"title": o["title"], "href": link("local_offer.offer", offer_id=o["id"])} for o in found[:EXAMPLES]]
 
 
 def _kind_rows(offers: list[dict]) -> list[dict]:
@@ -381,10 +436,9 @@ def _kind_rows(offers: list[dict]) -> list[dict]:
         tiers = [gettext(TIER_TITLES[t.value]) for t in TIER_ORDER if any(o["tier"] == t.value for o in found)]
         rows.append({
             "key": kind.key, "title": gettext(kind.title), "count": format_number(len(found)), "gap": not found,
-            "tiers": ", ".join(tiers),
-            "localities": ", ".join(sorted({o["locality"] for o in found}, key=str.casefold)),
+            "tiers": ", ".join(tiers), "localities": format_number(len({o["locality"] for o in found})),
             "ages": _ages(min(o["min_age"] for o in found), max(o["max_age"] for o in found)) if found else "",
-            "providers": format_number(len({o["provider"] for o in found})),
+            "examples": _examples(found),
         })
     return rows
 
@@ -392,12 +446,51 @@ def _kind_rows(offers: list[dict]) -> list[dict]:
 def _tier_rows(offers: list[dict]) -> list[dict]:
     rows = []
     for tier in TIER_ORDER:
-        count = sum(1 for o in offers if o["tier"] == tier.value)
+        found = [o for o in offers if o["tier"] == tier.value]
         body = "trust" if tier is Tier.SPECIALIST else "council"
         rows.append({"id": f"tier-{tier.value}", "title": gettext(TIER_TITLES[tier.value]),
-                     "count": format_number(count), "commissioned_by": gettext(COMMISSIONED_BY[body]),
-                     "how_to_get": gettext(HOW_TO_GET[tier.value]), "gap": count == 0})
+                     "count": format_number(len(found)), "commissioned_by": gettext(COMMISSIONED_BY[body]),
+                     "how_to_get": gettext(HOW_TO_GET[tier.value]), "gap": not found,
+                     "examples": _examples(found), "href": link("local_offer.search", tier=tier.value)})
     return rows
+
+
+def _tier_counts(found: list[dict]) -> list[str]:
+    return [format_number(sum(1 for o in found if o["tier"] == tier.value)) for tier in TIER_ORDER]
+
+
+def _locality_rows(offers: list[dict]) -> list[dict]:
+    """Each locality with breaks: how many in each tier, and where to find them on the local offer."""
+    by_locality: dict[str, list[dict]] = defaultdict(list)
+    for offer in offers:
+        by_locality[offer["locality"]].append(offer)
+    rows = []
+    for name in sorted(by_locality, key=str.casefold):
+        found = by_locality[name]
+        locality_id = found[0].get("locality_id")  # versions published before it was kept have no link
+        rows.append({"name": name, "tiers": _tier_counts(found), "count": format_number(len(found)),
+                     "href": link("local_offer.search", locality=locality_id) if locality_id else None})
+    return rows
+
+
+def _age_rows(offers: list[dict]) -> list[dict]:
+    """Each age band: how many breaks are open to some age in it, in each tier; a band with none is a gap."""
+    rows = []
+    for low, high in AGE_BANDS:
+        found = [o for o in offers if o["min_age"] <= high and o["max_age"] >= low]
+        rows.append({"ages": _ages(low, high), "tiers": _tier_counts(found), "count": format_number(len(found)),
+                     "gap": not found, "href": link("local_offer.search", age=low)})
+    return rows
+
+
+def _overspent(statement_range: dict) -> list[str]:
+    """Why a "Left" figure below zero is negative, for each body whose is."""
+    notes = []
+    for envelope in statement_range.get("envelopes", []):
+        if envelope.get("available") is not None and envelope["available"] < 0:
+            notes.append(gettext(OVERSPENT[envelope["body"]], over=money(-envelope["available"]),
+                                 left=money(envelope["available"])))
+    return notes
 
 
 def _offer_row(offer: dict, words: dict[str, str]) -> dict:
@@ -443,7 +536,8 @@ def cost_in_words(offer: dict) -> str:
 
 
 def money(pence: int) -> str:
-    return format_currency(Decimal(pence) / 100, "GBP")
+    """Pounds in the reader's language; right to left, a negative amount keeps its minus sign in front."""
+    return pounds(pence)
 
 
 def long_date(day: date) -> str:
@@ -473,19 +567,21 @@ def _page_label() -> str:
     return " ".join(parts)
 
 
-def render_pdf(statement: Statement, language: str = "en") -> bytes:
-    """The statement as a tagged PDF/UA-1 in ``language``, with the fonts shipped in statements/fonts."""
-    return pdf_from_html(document_html(statement, language, for_pdf=True))
+def render_pdf(statement: Statement, language: str = "en", part: FilePart = FilePart.STATEMENT) -> bytes:
+    """The statement (or its annex) as a tagged PDF/UA-1 in ``language``, with the fonts shipped in
+    statements/fonts."""
+    return pdf_from_html(document_html(statement, language, for_pdf=True, part=part))
 
 
-def render_pdfs(statement: Statement, languages: list[str]) -> dict[str, tuple[bytes, int]]:
-    """The PDF in each language, with the milliseconds each took. WeasyPrint is pure Python, so the languages are
-    laid out side by side in separate processes (STATEMENT_PDF_PROCESSES, default one per CPU); the HTML is made
-    here, where the database and the translations are."""
-    htmls = {language: document_html(statement, language, for_pdf=True) for language in languages}
+def render_pdfs(statement: Statement, languages: list[str]) -> dict[tuple[str, FilePart], tuple[bytes, int]]:
+    """The statement and its annex in each language, with the milliseconds each took. WeasyPrint is pure Python,
+    so the documents are laid out side by side in separate processes (STATEMENT_PDF_PROCESSES, default one per
+    CPU), longest first; the HTML is made here, where the database and the translations are."""
+    htmls = {(language, part): document_html(statement, language, for_pdf=True, part=part)
+             for part in (FilePart.ANNEX, FilePart.STATEMENT) for language in languages}
     processes = min(len(htmls), current_app.config.get("STATEMENT_PDF_PROCESSES") or os.cpu_count() or 1)
     if processes <= 1:
-        return {language: timed_pdf_from_html(html) for language, html in htmls.items()}
+        return {key: timed_pdf_from_html(html) for key, html in htmls.items()}
     # spawn, not fork: the caller may be a threaded app server holding database connections.
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
         made = pool.map(timed_pdf_from_html, htmls.values())

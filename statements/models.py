@@ -26,14 +26,21 @@ from sqlalchemy.orm import Session as OrmSession
 from flask_babel import gettext
 
 from portal.extensions import db
+from portal.i18n import LANGUAGES as PORTAL_LANGUAGES
 from portal.i18n import N_
 from portal.models import User
 from portal.timeutil import UTCDateTime, utcnow
 
-# The languages the statement is written in (codes from portal.i18n), each with its own name. Pages name them
-# through portal.i18n (readers) and statements.views.ENGLISH_NAMES (commissioners).
-LANGUAGES = {"en": "English", "ur": "اردو (Urdu)", "pl": "Polski (Polish)"}  # i18n: not shown (own names)
-RIGHT_TO_LEFT = {"ur"}
+# The statement is written and published in every language the portal speaks (portal.i18n), each named in itself.
+# Pages name them through portal.i18n (readers) and statements.views.ENGLISH_NAMES (commissioners).
+LANGUAGES = {code: language.name for code, language in PORTAL_LANGUAGES.items()}
+
+
+class FilePart(enum.Enum):
+    """What a stored PDF holds: the statement itself, or its annex listing every break one by one."""
+
+    STATEMENT = "statement"
+    ANNEX = "annex"
 
 
 class StatementStatus(enum.Enum):
@@ -97,7 +104,7 @@ class StatementSection(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(40))
-    language: Mapped[str] = mapped_column(String(5), default="en")
+    language: Mapped[str] = mapped_column(String(16), default="en")
     body: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -125,15 +132,18 @@ class StatementComment(db.Model):
 
 
 class StatementFile(db.Model):
-    """A published version's PDF in one language: generated once, stored with its SHA-256, served as stored.
+    """A published version's PDF in one language, of the statement or of its annex: generated once, stored with its
+    SHA-256, served as stored.
 
     Kept in the database, so every app process behind the load balancer serves the same bytes."""
 
     __tablename__ = "statement_files"
-    __table_args__ = (UniqueConstraint("statement_id", "language"),)
+    __table_args__ = (UniqueConstraint("statement_id", "language", "part"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     statement_id: Mapped[int] = mapped_column(ForeignKey("statements.id", ondelete="RESTRICT"), index=True)
-    language: Mapped[str] = mapped_column(String(5))
+    language: Mapped[str] = mapped_column(String(16))
+    part: Mapped[FilePart] = mapped_column(Enum(FilePart, native_enum=False, length=10), default=FilePart.STATEMENT,
+                                           server_default=FilePart.STATEMENT.name)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]

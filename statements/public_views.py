@@ -26,7 +26,7 @@ from portal.timeutil import to_london
 
 from .document import FONTS, SECTIONS, document_context, long_date
 from .i18n import page_language
-from .models import LANGUAGES, Statement, StatementFile, StatementStatus
+from .models import LANGUAGES, FilePart, Statement, StatementFile, StatementStatus
 from .services import changes_between, comments_on
 
 bp = Blueprint("statement", __name__)
@@ -34,8 +34,9 @@ log = logging.getLogger(__name__)
 
 # Each language the statement is written in, in its own words (as the portal's language switcher names it).
 NATIVE_NAMES = {code: portal_language(code).name for code in LANGUAGES}
-# The Urdu page uses the font the PDF ships with, so it reads the same on a device without an Urdu font.
-WEB_FONTS = {"NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf"}
+# Pages in Urdu, Punjabi, Arabic and Bengali use the fonts the PDF ships with (statement.css).
+WEB_FONTS = {"NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf", "NotoSansBengali-Regular.ttf",
+             "NotoSansBengali-Bold.ttf"}
 YEAR = 365 * 24 * 3600
 
 
@@ -63,12 +64,14 @@ def _language_or_404(lang: str) -> str:
 def _files(statement_ids: list[int]) -> dict[int, list]:
     """The stored PDFs of these versions, without their content (which can be megabytes)."""
     rows = db.session.execute(
-        select(StatementFile.statement_id, StatementFile.language, StatementFile.size, StatementFile.sha256,
-               StatementFile.generated_at)
+        select(StatementFile.statement_id, StatementFile.language, StatementFile.part, StatementFile.size,
+               StatementFile.sha256, StatementFile.generated_at)
         .where(StatementFile.statement_id.in_(statement_ids))
     ).all()
     found: dict[int, list] = {statement_id: [] for statement_id in statement_ids}
-    for row in sorted(rows, key=lambda r: list(LANGUAGES).index(r.language) if r.language in LANGUAGES else 99):
+    order = list(LANGUAGES)
+    for row in sorted(rows, key=lambda r: (r.part is FilePart.ANNEX,
+                                           order.index(r.language) if r.language in LANGUAGES else 99)):
         found[row.statement_id].append(row)
     return found
 
@@ -84,16 +87,22 @@ def _published_on(statement: Statement) -> str:
     return long_date(to_london(statement.published_at).date()) if statement.published_at else ""
 
 
-def _downloads(statement: Statement, latest: bool) -> list[dict]:
-    downloads = []
-    for row in _files([statement.id])[statement.id]:
+def _file_href(statement: Statement, language: str, part: FilePart, latest: bool) -> str:
+    if part is FilePart.ANNEX:
         if latest:
-            href = url_for(".latest_pdf") if row.language == "en" else url_for(".latest_pdf_in", lang=row.language)
-        else:
-            href = url_for(".version_pdf", version=statement.version, lang=row.language)
-        downloads.append({"language": row.language, "name": NATIVE_NAMES.get(row.language, row.language),
-                          "href": href, "size": file_size(row.size), "sha256": row.sha256})
-    return downloads
+            return url_for(".latest_annex_pdf", lang=language)
+        return url_for(".version_annex_pdf", version=statement.version, lang=language)
+    if latest:
+        return url_for(".latest_pdf") if language == "en" else url_for(".latest_pdf_in", lang=language)
+    return url_for(".version_pdf", version=statement.version, lang=language)
+
+
+def _downloads(statement: Statement, latest: bool) -> list[dict]:
+    """The version's PDFs: the statement in each language, then its annex in each."""
+    return [{"language": row.language, "name": NATIVE_NAMES.get(row.language, row.language),
+             "annex": row.part is FilePart.ANNEX, "href": _file_href(statement, row.language, row.part, latest),
+             "size": file_size(row.size), "sha256": row.sha256}
+            for row in _files([statement.id])[statement.id]]
 
 
 def _page(statement: Statement, language: str, latest: bool) -> str:
@@ -107,15 +116,16 @@ def _page(statement: Statement, language: str, latest: bool) -> str:
                            titles={spec.key: spec.title for spec in SECTIONS})
 
 
-def _pdf(statement: Statement, language: str, latest: bool) -> Response:
+def _pdf(statement: Statement, language: str, latest: bool, part: FilePart = FilePart.STATEMENT) -> Response:
     stored = db.session.scalar(select(StatementFile).where(StatementFile.statement_id == statement.id,
-                                                           StatementFile.language == language))
+                                                           StatementFile.language == language,
+                                                           StatementFile.part == part))
     if stored is None:
         abort(404)
     if hashlib.sha256(stored.content).hexdigest() != stored.sha256:
         log.error("Statement version %s (%s): the stored PDF does not match its SHA-256", statement.version, language)
         abort(500)
-    suffix = "" if language == "en" else f"-{language}"
+    suffix = ("" if language == "en" else f"-{language}") + ("-annex" if part is FilePart.ANNEX else "")
     response = Response(stored.content, mimetype="application/pdf")
     name = f"short-breaks-statement-version-{statement.version}{suffix}.pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'  # i18n: not shown (an HTTP header)
@@ -157,6 +167,16 @@ def latest_pdf_in(lang):
     return _pdf(statement, language, latest=True)
 
 
+@bp.get("/statement/annex/<lang>.pdf")
+def latest_annex_pdf(lang):
+    """The latest version's annex: every break on offer, one by one."""
+    language = _language_or_404(lang)
+    statement = latest_published()
+    if statement is None:
+        abort(404)
+    return _pdf(statement, language, latest=True, part=FilePart.ANNEX)
+
+
 @bp.get("/statement/versions")
 def versions():
     statements = db.session.scalars(_published().order_by(Statement.version.desc())).all()
@@ -164,7 +184,8 @@ def versions():
     rows = [{"statement": s, "published_on": _published_on(s),
              "review_on": long_date(s.review_on) if s.review_on else "",
              "files": [{"name": NATIVE_NAMES.get(f.language, f.language), "language": f.language,
-                        "href": url_for(".version_pdf", version=s.version, lang=f.language),
+                        "annex": f.part is FilePart.ANNEX,
+                        "href": _file_href(s, f.language, f.part, latest=False),
                         "size": file_size(f.size), "sha256": f.sha256} for f in files[s.id]]}
             for s in statements]
     return render_template("statements/public/versions.html", rows=rows)
@@ -180,6 +201,12 @@ def version(version):
 def version_pdf(version, lang):
     language = _language_or_404(lang)
     return _pdf(_published_or_404(version), language, latest=False)
+
+
+@bp.get("/statement/versions/<int:version>/annex/<lang>.pdf")
+def version_annex_pdf(version, lang):
+    language = _language_or_404(lang)
+    return _pdf(_published_or_404(version), language, latest=False, part=FilePart.ANNEX)
 
 
 @bp.get("/statement/fonts/<font>")

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.formatting import long_date, number
 from portal.i18n import N_
 from portal.locking import lock_rows
+from portal.contacts import current_contacts, missing_contacts
 from portal.models import Role, User, record
 from portal.timeutil import utcnow
 from providers.models import Tier
@@ -211,7 +212,7 @@ def reply_to_comment(comment: StatementComment, *, reply: str, by: User) -> Stat
 # --- checking and publishing -------------------------------------------------------------------------------
 
 # Where a problem is put right, besides a section (its key): the details, sharing the draft, the replies.
-DETAILS, SHARE, REPLIES = "details", "share-the-draft", "reply-to-comments"
+DETAILS, SHARE, REPLIES, CONTACTS = "details", "share-the-draft", "reply-to-comments", "contacts"
 
 
 @dataclass(frozen=True)
@@ -219,7 +220,7 @@ class Problem:
     """Something missing that stops publishing: what it is, and the page to put it right."""
 
     text: str  # in the reader's language (English on the command line)
-    fix: str  # DETAILS, SHARE, REPLIES or a section key
+    fix: str  # DETAILS, SHARE, REPLIES, CONTACTS or a section key
 
 
 # One whole sentence for each tier's missing criteria (the section's title goes in the quotes).
@@ -257,6 +258,11 @@ def publication_problems(statement: Statement) -> list[Problem]:
             problems.append(Problem(ngettext("Reply to every comment from families: %(num)s has no reply yet.",
                                              "Reply to every comment from families: %(num)s have no reply yet.",
                                              waiting), REPLIES))
+    missing = missing_contacts(current_contacts())
+    if missing:
+        # The statement gives families these: the trust's phone, SENDIASS, the forum, the local offer.
+        problems.append(Problem(_("Fill in the contacts the statement gives families: %(missing)s.",
+                                  missing=", ".join(_(field.label) for field in missing)), CONTACTS))
     for spec in SECTIONS:
         if not spec.required or (statement.text(spec.key, "en") or "").strip():
             continue
@@ -288,9 +294,9 @@ def publish(statement: Statement, *, by: User) -> Statement:
         # The PDFs say when the version was published: the moment it will carry.
         statement.range_snapshot, statement.published_at = statement_range, published_at
         made = render_pdfs(statement, list(LANGUAGES))
-    files = [StatementFile(language=language, content=content, size=len(content),
+    files = [StatementFile(language=language, part=part, content=content, size=len(content),
                            sha256=hashlib.sha256(content).hexdigest(), generation_ms=milliseconds)
-             for language, (content, milliseconds) in made.items()]
+             for (language, part), (content, milliseconds) in made.items()]
     lock_rows(Statement, [statement.id], busy=_("Someone else is publishing the statement. Try again in a minute."))
     db.session.refresh(statement)
     if statement.is_published:
@@ -307,7 +313,7 @@ def publish(statement: Statement, *, by: User) -> Statement:
         stored.statement = statement
         db.session.add(stored)
     record("statement_published", statement, by=by, offers=len(statement_range["offers"]),
-           generation_ms={f.language: f.generation_ms for f in files})
+           generation_ms={f"{f.language} {f.part.value}": f.generation_ms for f in files})
     db.session.flush()
     return statement
 

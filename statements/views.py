@@ -58,6 +58,8 @@ def fix_href(statement: Statement, problem: services.Problem) -> str:
         return url_for(".version", statement_id=statement.id) + "#share"
     if problem.fix == services.REPLIES:
         return url_for(".comments", statement_id=statement.id)
+    if problem.fix == services.CONTACTS:
+        return url_for("contacts.edit")
     return url_for(".section", statement_id=statement.id, key=problem.fix, lang="en")
 
 

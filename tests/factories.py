@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from portal.contacts import ServiceContacts
 from portal.extensions import db
 from portal.models import Child, Locality, Role, SupportLevel, User
 from portal.timeutil import to_london, utcnow
@@ -109,3 +110,29 @@ class SessionFactory(Base):
     weekday = factory.LazyAttribute(lambda s: to_london(s.starts_at).weekday())
     capacity = 10
     places_taken = 0
+
+
+# The contacts a statement gives families: every one is needed before a version can be published.
+CONTACTS = {
+    "trust_phone": "0121 496 0210", "short_breaks_email": "shortbreaks@example.org",
+    "sendiass_name": "Birmingham SENDIASS", "sendiass_phone": "0121 496 0345",
+    "sendiass_email": "sendiass@example.org", "sendiass_website": "https://sendiass.example.org",
+    "forum_name": "Birmingham Parent Carer Forum", "forum_email": "hello@forum.example.org",
+    "forum_website": "https://forum.example.org", "local_offer_url": "https://shortbreaks.example.gov.uk/local-offer",
+}
+
+
+class ServiceContactsFactory(Base):
+    class Meta:
+        model = ServiceContacts
+
+    trust_phone = CONTACTS["trust_phone"]
+    short_breaks_email = CONTACTS["short_breaks_email"]
+    sendiass_name = CONTACTS["sendiass_name"]
+    sendiass_phone = CONTACTS["sendiass_phone"]
+    sendiass_email = CONTACTS["sendiass_email"]
+    sendiass_website = CONTACTS["sendiass_website"]
+    forum_name = CONTACTS["forum_name"]
+    forum_email = CONTACTS["forum_email"]
+    forum_website = CONTACTS["forum_website"]
+    local_offer_url = CONTACTS["local_offer_url"]

@@ -23,7 +23,9 @@ from providers.models import (
     SessionStatus,
     Tier,
 )
-from statements.models import Statement, StatementComment, StatementStatus
+from portal.contacts import missing_contacts
+from statements.document import SECTIONS
+from statements.models import LANGUAGES, Statement, StatementComment, StatementStatus
 from statements.services import publication_problems
 
 DEMO_PASSWORD = "short-breaks-demo"
@@ -201,7 +203,12 @@ def test_demo_statement_is_published_with_its_pdfs_and_a_draft_is_out_for_consul
     assert [(s.version, s.status) for s in versions] == [(1, StatementStatus.PUBLISHED),
                                                          (2, StatementStatus.CONSULTATION)]
     published, draft = versions
-    assert sorted(f.language for f in published.files) == ["en", "pl", "ur"]
+    assert sorted((f.language, f.part.value) for f in published.files) == sorted(
+        (code, part) for code in LANGUAGES for part in ("statement", "annex"))
+    # Every section written in every language, and the contacts it gives filled in.
+    assert {(s.key, s.language) for s in published.sections} >= {(spec.key, code) for spec in SECTIONS
+                                                                 for code in LANGUAGES}
+    assert not missing_contacts(published.range_snapshot["contacts"])
     assert all(f.sha256 == hashlib.sha256(f.content).hexdigest() for f in published.files)
     published_offers = db.session.scalar(select(func.count(Offer.id)).join(Provider).where(
         Offer.status == OfferStatus.PUBLISHED, Provider.status == ProviderStatus.APPROVED))

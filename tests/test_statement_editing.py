@@ -21,6 +21,7 @@ from statements import services
 from statements.document import SECTIONS
 from statements.models import (
     LANGUAGES,
+    FilePart,
     PublishedStatementChanged,
     Statement,
     StatementComment,
@@ -29,7 +30,7 @@ from statements.models import (
 )
 
 from .conftest import sign_in
-from .factories import OfferFactory, UserFactory
+from .factories import OfferFactory, ServiceContactsFactory, UserFactory
 
 
 def text_of(response) -> str:
@@ -42,6 +43,7 @@ def pdf_text(content: bytes) -> str:
 
 @pytest.fixture
 def people(app):
+    ServiceContactsFactory()  # the contacts the statement gives families: needed to publish
     return {"council": UserFactory(role=Role.COUNCIL, name="Sam Patel"),
             "trust": UserFactory(role=Role.TRUST, name="Ade Okafor"),
             "parent": UserFactory(role=Role.PARENT_CARER, name="Priya Shah"),
@@ -384,7 +386,8 @@ def test_clearing_a_translation_falls_back_to_english_marked(app, people):
     assert "Hello families." in page and "Witajcie rodziny." not in page
     assert 'lang="pl"' in preview.get_data(as_text=True)
     states = services.translation_state(db.session.get(Statement, statement.id))
-    assert states["introduction"] == {"en": "written", "ur": "english", "pl": "english"}
+    assert states["introduction"] == {"en": "written", "ur": "english", "pa-Arab": "english", "bn": "english",
+                                      "ar": "english", "pl": "english"}
     assert states["carers_needs"]["en"] == "missing"
 
 
@@ -406,7 +409,7 @@ def test_a_change_while_the_pdfs_are_made_stops_publishing(app, people, monkeypa
         with db.engine.begin() as colleague:
             colleague.execute(text(meanwhile))
         made.extend(languages)
-        return {language: (b"%PDF-1.7 stand-in", 1) for language in languages}
+        return {(language, part): (b"%PDF-1.7 stand-in", 1) for language in languages for part in FilePart}
 
     monkeypatch.setattr(services, "render_pdfs", render_while_a_colleague_works)
     with pytest.raises(DomainError, match=refusal):
@@ -428,12 +431,12 @@ def test_pdfs_made_side_by_side_in_other_processes_read_the_same_as_made_here(ap
     here = render_pdfs(statement, ["en", "ur"])
     monkeypatch.setitem(app.config, "STATEMENT_PDF_PROCESSES", 2)
     elsewhere = render_pdfs(statement, ["en", "ur"])
-    assert list(elsewhere) == ["en", "ur"]
-    for language in ("en", "ur"):
-        assert pdf_text(elsewhere[language][0]) == pdf_text(here[language][0])
-        assert elsewhere[language][1] > 0
-    assert "Saturday Swim Club" in pdf_text(elsewhere["en"][0])
-    assert "مختصر وقفوں" in pdf_text(elsewhere["ur"][0])
+    assert set(elsewhere) == {(language, part) for language in ("en", "ur") for part in FilePart}
+    for key in elsewhere:
+        assert pdf_text(elsewhere[key][0]) == pdf_text(here[key][0])
+        assert elsewhere[key][1] > 0
+    assert "Saturday Swim Club" in pdf_text(elsewhere["en", FilePart.ANNEX][0])
+    assert "مختصر وقفوں" in pdf_text(elsewhere["ur", FilePart.STATEMENT][0])
 
 
 def test_every_problem_links_to_the_page_that_puts_it_right(app, people):

@@ -41,6 +41,7 @@ from statements.document import (
 from statements.i18n import in_language
 from statements.models import (
     LANGUAGES,
+    FilePart,
     Statement,
     StatementFile,
     StatementSection,
@@ -142,16 +143,18 @@ def draft(version: int = 1, **fields) -> Statement:
     return statement
 
 
-def publish(statement: Statement, pdfs: dict[str, bytes] | None = None) -> Statement:
-    """What publishing does, by hand: freeze the range, then store a PDF per language with its SHA-256."""
+def publish(statement: Statement, pdfs: dict[tuple[str, FilePart], bytes] | None = None) -> Statement:
+    """What publishing does, by hand: freeze the range, then store the statement's PDF and its annex's in each
+    language, each with its SHA-256."""
     if statement.range_snapshot is None:
         statement.range_snapshot = build_range()
     statement.status, statement.published_at = StatementStatus.PUBLISHED, utcnow()
     db.session.flush()
     for language in LANGUAGES:
-        content = pdfs[language] if pdfs else render_pdf(statement, language)
-        db.session.add(StatementFile(statement=statement, language=language, content=content, size=len(content),
-                                     sha256=hashlib.sha256(content).hexdigest()))
+        for part in FilePart:
+            content = pdfs[language, part] if pdfs else render_pdf(statement, language, part)
+            db.session.add(StatementFile(statement=statement, language=language, part=part, content=content,
+                                         size=len(content), sha256=hashlib.sha256(content).hexdigest()))
     db.session.commit()
     return statement
 
@@ -179,12 +182,17 @@ def rendered(app):
     set_envelope(Body.COUNCIL, financial_year(utcnow().date()), 1_632_000_00, by=council, reason="This year's budget")
     db.session.commit()
     statement = publish(draft())
-    pdfs = {f.language: f.content for f in statement.files}
+    pdfs = {(f.language, f.part): f.content for f in statement.files}
     titles = [o.title for o in offers.values()] + [f"Community Club {n:02d}" for n in range(EXTRA_UNIVERSAL)]
     result = {"pdfs": pdfs, "snapshot": statement.range_snapshot, "titles": titles,
-              "readers": {language: PdfReader(io.BytesIO(content)) for language, content in pdfs.items()}}
+              "readers": {language: PdfReader(io.BytesIO(content))
+                          for (language, part), content in pdfs.items() if part is FilePart.STATEMENT},
+              "annex_readers": {language: PdfReader(io.BytesIO(content))
+                                for (language, part), content in pdfs.items() if part is FilePart.ANNEX}}
     result["text"] = {language: [page.extract_text() for page in reader.pages]
                       for language, reader in result["readers"].items()}
+    result["annex_text"] = {language: [page.extract_text() for page in reader.pages]
+                            for language, reader in result["annex_readers"].items()}
     empty_tables()
     return result
 
@@ -203,23 +211,34 @@ def translated(language: str, message: str) -> str:
 
 # --- the PDF read back -----------------------------------------------------------------------------------------
 
-def test_english_pdf_has_every_section_and_every_published_offer(rendered):
+def test_english_pdf_has_every_section_and_summarises_the_range(rendered):
     text = flat(" ".join(rendered["text"]["en"]))
     for spec in SECTIONS:
         assert spec.title in text, spec.title
-    for heading in ("Contents", "The range of short breaks", "Kinds of break", "The money for short breaks this year",
-                    "Every break on offer", "Universal breaks", "Targeted breaks", "Specialist breaks"):
-        assert heading in text
-    for title in rendered["titles"]:
-        assert title in text, title
-    assert "Draft Club Nobody Sees" not in text and "Suspended Provider Club" not in text
+    for heading in ("Contents", "The range of short breaks", "Kinds of break", "Breaks in each tier",
+                    "Breaks in each locality", "Breaks for each age", "The money for short breaks this year",
+                    "Help, advice and contacts", "Every break on offer", "Universal breaks", "Targeted breaks",
+                    "Specialist breaks"):
+        assert heading in text, heading
+    # A summary with examples, not the list: most of the 51 breaks are in the annex only.
+    assert sum(title in text for title in rendered["titles"]) <= 2 * len(document.KINDS) * document.EXAMPLES
+    assert "Community Club 44" not in text
+    assert "The local offer had 51 breaks on" in text
     for label in ("Version", "Review date", "Written by", "Sam Patel, short breaks commissioner", "Approved by",
                   "Cabinet Member for Children", "Published"):
         assert label in text
-    # Costs in plain words, and the envelope for the year.
+    assert "£1,632,000.00" in text
+
+
+def test_english_annex_lists_every_published_offer_with_its_cost(rendered):
+    text = flat(" ".join(rendered["annex_text"]["en"]))
+    assert "Annex: every break on offer" in text
+    squeezed = text.replace(" ", "")  # a narrow column breaks "After-School" after its hyphen
+    for title in rendered["titles"]:
+        assert title.replace(" ", "") in squeezed, title
+    assert "Draft Club Nobody Sees" not in text and "Suspended Provider Club" not in text
     assert "You pay £3.00 a session and the council pays the rest of the £12.00" in text
     assert "£60.00 a session, paid from your child's personal budget or direct payment." in text
-    assert "£1,632,000.00" in text
 
 
 @pytest.mark.parametrize("language, title", [("en", "Short Breaks Statement"), ("ur", "مختصر وقفوں کا بیان"),
@@ -246,9 +265,11 @@ def test_pdf_embeds_only_the_fonts_shipped_with_the_package(rendered, language):
     fonts = {str(font.get_object()["/BaseFont"]).split("+")[-1]
              for page in rendered["readers"][language].pages
              for font in (page["/Resources"].get("/Font") or {}).values()}
-    expected = {"Statement-Sans", "Statement-Sans-Bold"}
-    if language == "ur":
+    expected = {"Statement-Sans", "Statement-Sans-Bold"}  # Latin: English passages, numbers, addresses
+    if language in ("ur", "pa-Arab", "ar"):
         expected |= {"Statement-Naskh", "Statement-Naskh-Bold"}
+    if language == "bn":
+        expected |= {"Statement-Bengali", "Statement-Bengali-Bold"}
     assert fonts == expected
 
 
@@ -297,7 +318,7 @@ def test_contents_page_gives_the_page_each_part_starts_on(rendered):
 
 
 def test_table_headers_repeat_on_every_page_of_a_long_table(rendered):
-    pages = [flat(p) for p in rendered["text"]["en"]]
+    pages = [flat(p) for p in rendered["annex_text"]["en"]]
     header = "Break Provider Ages Locality Cost How to get it Kinds of break"
     with_header = [n for n, page in enumerate(pages) if header in page]
     assert len(with_header) >= 2
@@ -375,7 +396,8 @@ def test_range_sorts_offers_by_kind_of_break_and_shows_gaps(app):
     gap = rows["Overnight care in the child's home"]
     assert "A gap: there are no breaks of this kind at the moment." in gap
     assert sum("A gap" in row for row in rows.values()) == 1
-    assert "How to get it" in html and "Ask for an assessment" in html and "Book it yourself" in html
+    annex = document_html(statement, "en", part=FilePart.ANNEX)
+    assert "How to get it" in annex and "Ask for an assessment" in annex and "Book it yourself" in annex
 
 
 def test_school_holidays_from_the_councils_term_dates(app):
@@ -444,7 +466,8 @@ def test_statement_pdf_is_served_exactly_as_stored(client, published, monkeypatc
 
     monkeypatch.setattr(document, "render_pdf", never)
     monkeypatch.setattr("weasyprint.HTML", never)
-    stored = {f.language: f for f in published.files}
+    stored = {f.language: f for f in published.files if f.part is FilePart.STATEMENT}
+    annexes = {f.language: f for f in published.files if f.part is FilePart.ANNEX}
     response = client.get("/statement.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
@@ -461,16 +484,23 @@ def test_statement_pdf_is_served_exactly_as_stored(client, published, monkeypatc
     assert urdu.headers["Content-Disposition"] == 'inline; filename="short-breaks-statement-version-1-ur.pdf"'
     assert client.get("/statement/versions/1/pl.pdf").data == stored["pl"].content
     assert "immutable" in client.get("/statement/versions/1/pl.pdf").headers["Cache-Control"]
-    for missing in ("/statement/de.pdf", "/statement/versions/1/xx.pdf", "/statement/versions/9/ur.pdf"):
+    annex = client.get("/statement/annex/ur.pdf")
+    assert annex.data == annexes["ur"].content != stored["ur"].content
+    assert annex.headers["Content-Disposition"] == 'inline; filename="short-breaks-statement-version-1-ur-annex.pdf"'
+    assert client.get("/statement/versions/1/annex/bn.pdf").data == annexes["bn"].content
+    for missing in ("/statement/de.pdf", "/statement/versions/1/xx.pdf", "/statement/versions/9/ur.pdf",
+                    "/statement/annex/de.pdf", "/statement/versions/9/annex/en.pdf"):
         assert client.get(missing).status_code == 404
 
 
 def test_a_stored_pdf_that_no_longer_matches_its_sha256_is_not_served(client, published):
-    db.session.execute(update(StatementFile).where(StatementFile.language == "en")
+    db.session.execute(update(StatementFile).where(StatementFile.language == "en",
+                                                   StatementFile.part == FilePart.STATEMENT)
                        .values(content=b"%PDF-1.7 changed behind our back"))
     db.session.commit()
     assert client.get("/statement.pdf").status_code == 500
     assert client.get("/statement/ur.pdf").status_code == 200
+    assert client.get("/statement/annex/en.pdf").status_code == 200
 
 
 def test_statement_page_in_each_language(client, published):
@@ -482,7 +512,8 @@ def test_statement_page_in_each_language(client, published):
     assert re.search(r'href="/statement\.pdf"[^>]*>.*\(PDF, <bdi>\d+ kB</bdi>\)', html)
     assert 'href="/statement?lang=ur" lang="ur" hreflang="ur" dir="rtl">اردو</a>' in html
     assert 'href="/statement?lang=pl" lang="pl" hreflang="pl" dir="ltr">Polski</a>' in html
-    assert "Saturday Swim Club" in html
+    assert "Saturday Swim Club" in html  # an example of its kind of break
+    assert re.search(r'href="/statement/annex/en\.pdf"[^>]*>.*\(PDF, <bdi>\d+ kB</bdi>\)', html)
 
     urdu = client.get("/statement?lang=ur").text
     assert '<article class="statement" lang="ur" dir="rtl">' in urdu
@@ -502,8 +533,10 @@ def test_versions_list_every_published_version_with_its_files(client, published)
     assert "Version 1" in html and "Version 2" not in html
     for stored in published.files:
         assert stored.sha256 in html
-        assert f'href="/statement/versions/1/{stored.language}.pdf"' in html
-    publish(later, {f.language: f.content for f in published.files})
+        annex = "annex/" if stored.part is FilePart.ANNEX else ""
+        assert f'href="/statement/versions/1/{annex}{stored.language}.pdf"' in html
+    assert "Annex to version 1 in" in html
+    publish(later, {(f.language, f.part): f.content for f in published.files})
     newer = client.get("/statement").text
     assert "What changed since version 1" in newer
     older = client.get("/statement/versions/1").text
@@ -526,7 +559,7 @@ def test_kinds_are_the_regulations_list():
                          "evenings", "weekends", "school_holidays"]
 
 
-@pytest.mark.parametrize("language", ["ur", "pl"])
+@pytest.mark.parametrize("language", ["ur", "pa_Arab", "bn", "ar", "pl"])
 def test_catalogs_translate_everything_and_the_compiled_files_match(language):
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
@@ -556,10 +589,40 @@ def test_changes_page_shows_what_changed_between_two_published_versions(client, 
     later = draft(version=2)
     later.written_by = "Director of Children's Services"
     next(s for s in later.sections if s.key == "introduction" and s.language == "en").body = "A new introduction."
-    publish(later, {f.language: f.content for f in published.files})
+    publish(later, {(f.language, f.part): f.content for f in published.files})
     html = client.get("/statement/changes?from=1&to=2").text
     assert "<ins>A new introduction.</ins>" in html
     assert "<del>What we say about introduction.</del>" in html
     assert "Director of Children&#39;s Services" in html
     assert client.get("/statement/changes?from=2&to=2").status_code == 400
     assert client.get("/statement/changes?from=1&to=7").status_code == 400
+
+
+def _struct_elements(reader: PdfReader):
+    """Every structure element of the PDF's tag tree."""
+    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, dict):
+            if node.get("/Type") == "/StructElem":
+                yield node
+            kids = node.get("/K")
+            kids = kids.get_object() if hasattr(kids, "get_object") else kids
+            stack.extend(kids if isinstance(kids, list) else [kids] if kids is not None else [])
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+@pytest.mark.parametrize("language", ["ur", "bn"])
+def test_english_passages_and_table_headers_are_tagged_in_each_languages_pdfs(rendered, language):
+    """Breaks' names and providers (as their providers wrote them) are tagged English in the annex, and every table
+    header says whether it heads a row or a column, in the statement and the annex."""
+    annex = list(_struct_elements(rendered["annex_readers"][language]))
+    english = [e for e in annex if e.get("/Lang") == "en"]
+    assert {e["/S"] for e in english} >= {"/TH", "/TD"}
+    assert len(english) >= 2 * len(rendered["titles"])  # each break's name and its provider, at least
+    for reader in (rendered["readers"][language], rendered["annex_readers"][language]):
+        headers = [e for e in _struct_elements(reader) if e["/S"] == "/TH"]
+        assert headers and all(e["/A"]["/Scope"] in ("/Row", "/Column") for e in headers)
+        assert {e["/A"]["/Scope"] for e in headers} == {"/Row", "/Column"}

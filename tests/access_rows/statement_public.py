@@ -1,12 +1,13 @@
 """Access rows for the published statement: anyone may read it, its files and its versions, signed in or not.
 
-The world publishes version 1 with a (stand-in) PDF in each language."""
+The world publishes version 1 with a (stand-in) PDF of the statement and of its annex in each language."""
 import hashlib
 
 from portal.extensions import db
 from portal.timeutil import utcnow
 from statements.models import (
     LANGUAGES,
+    FilePart,
     Statement,
     StatementFile,
     StatementSection,
@@ -22,6 +23,8 @@ ROWS = [
     ("GET", "/statement/versions", PUBLIC),
     ("GET", "/statement/versions/<int:version>", PUBLIC),
     ("GET", "/statement/versions/<int:version>/<lang>.pdf", PUBLIC),
+    ("GET", "/statement/annex/<lang>.pdf", PUBLIC),
+    ("GET", "/statement/versions/<int:version>/annex/<lang>.pdf", PUBLIC),
     ("GET", "/statement/changes", PUBLIC),
     ("GET", "/statement/fonts/<font>", PUBLIC),
 ]
@@ -36,8 +39,9 @@ def world(users, values):
     db.session.flush()
     statement.status, statement.published_at = StatementStatus.PUBLISHED, utcnow()
     for language in LANGUAGES:
-        content = f"%PDF-1.7 stand-in for the access table ({language})".encode()
-        db.session.add(StatementFile(statement=statement, language=language, content=content, size=len(content),
-                                     sha256=hashlib.sha256(content).hexdigest()))
+        for part in FilePart:
+            content = f"%PDF-1.7 stand-in for the access table ({language} {part.value})".encode()
+            db.session.add(StatementFile(statement=statement, language=language, part=part, content=content,
+                                         size=len(content), sha256=hashlib.sha256(content).hexdigest()))
     db.session.flush()
     return {"version": statement.version, "lang": "ur", "font": "NotoNaskhArabic-Regular.ttf"}

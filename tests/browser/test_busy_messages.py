@@ -13,7 +13,7 @@ from portal.models import Role
 from portal.timeutil import utcnow
 from statements import services
 
-from ..factories import ProviderFactory, UserFactory
+from ..factories import ProviderFactory, ServiceContactsFactory, UserFactory
 from .world import quick_sign_in
 
 pytestmark = pytest.mark.browser
@@ -38,6 +38,7 @@ def test_uploading_sessions_says_every_line_is_being_checked(app, page):
 
 
 def test_publishing_the_statement_says_the_pdfs_are_being_made(app, page):
+    ServiceContactsFactory()
     council = UserFactory(role=Role.COUNCIL)
     statement = services.start_draft(by=council)
     for key in services.SECTION_TITLES:
@@ -49,5 +50,5 @@ def test_publishing_the_statement_says_the_pdfs_are_being_made(app, page):
     quick_sign_in(page, council)
     status = _press_and_read_status(page, f"/commissioning/statement/{statement.id}/publish",
                                     f"Publish version {statement.version}")
-    expect(status).to_have_text("Making the PDFs in English, Urdu and Polish. This can take a minute: "
+    expect(status).to_have_text("Making the PDFs in every language. This can take a few minutes: "
                                 "keep this page open.")

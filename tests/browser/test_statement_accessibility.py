@@ -27,7 +27,7 @@ from statements.document import SECTIONS
 from statements.models import Statement
 
 from ..conftest import empty_tables
-from ..factories import LocalityFactory, OfferFactory, ProviderFactory, UserFactory
+from ..factories import LocalityFactory, OfferFactory, ProviderFactory, ServiceContactsFactory, UserFactory
 from .cases import Case, check, fill_date, go, page_as_fixture, params, submit, visible
 from .conftest import assert_accessible
 from .world import sign_in
@@ -103,6 +103,7 @@ class StatementWorld:
         with two sections cleared and its review date and approval not set yet."""
         council, trust, parent = self.user("council"), self.user("trust"), self.user("parent")
         today = utcnow().date()
+        ServiceContactsFactory()  # the contacts the statement gives families: needed to publish
 
         first = services.start_draft(by=council)
         for spec in SECTIONS:
@@ -411,7 +412,7 @@ def test_journey_draft_consultation_comment_reply_publish(shared_world: Statemen
     # The council commissioner puts right everything the publish page says is missing, one link at a time.
     council.goto(publish)
     today = date.today()
-    for _ in range(len(SECTIONS) + 2):
+    for _ in range(len(SECTIONS) + 3):
         summary = council.locator(".govuk-error-summary")
         if not summary.count():
             break
@@ -427,6 +428,24 @@ def test_journey_draft_consultation_comment_reply_publish(shared_world: Statemen
             fill_date(council, "Date approved", today)
             _click(council, council.get_by_role("button", name="Save", exact=True))
             _success(council, "The statement’s details have been saved")
+        elif council.url.endswith("/commissioning/contacts"):
+            assert_accessible(council, "contacts for families")
+            # The contacts the statement gives families: the first save shows what is wrong, the second saves.
+            _click(council, council.get_by_role("button", name="Save contacts"))
+            assert_accessible(council, "contacts for families, with errors")
+            for label, value in [("The children's trust's phone number for families", "0121 496 0210"),
+                                 ("The short breaks team's email address", "shortbreaks@example.org"),
+                                 ("SENDIASS's name", "Birmingham SENDIASS"),
+                                 ("SENDIASS's phone number", "0121 496 0345"),
+                                 ("SENDIASS's email address", "sendiass@example.org"),
+                                 ("SENDIASS's website", "https://sendiass.example.org"),
+                                 ("The parent carer forum's name", "Birmingham Parent Carer Forum"),
+                                 ("The parent carer forum's email address", "hello@forum.example.org"),
+                                 ("The parent carer forum's website", "https://forum.example.org"),
+                                 ("The local offer's web address", "https://shortbreaks.example.gov.uk/local-offer")]:
+                council.get_by_label(label, exact=True).fill(value)
+            _click(council, council.get_by_role("button", name="Save contacts"))
+            _success(council, "Contacts saved")
         else:
             title = re.search(r"“(.+)”", problem).group(1)
             key = council.url.rsplit("/", 2)[-2]
