@@ -130,6 +130,12 @@ def pounds_plain(pence: int) -> str:
     return f"{'-' if pence < 0 else ''}{whole}.{part:02d}"
 
 
+def first_upper(text: str | None) -> str:
+    """The first letter a capital and the rest as it is ("Children's Trust" stays so, where Jinja's capitalize
+    would write "Children's trust"): a name at the start of a sentence in any language."""
+    return text[:1].upper() + text[1:] if text else ""
+
+
 def plural(count: int, word: str, many: str | None = None) -> str:
     """'1 place', '3 places', '2 families' (with ``many`` for words that do not just take an s). English only:
     for command-line output. Pages and emails use ngettext, so that every language gets its own plural forms."""

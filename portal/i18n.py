@@ -24,6 +24,7 @@ from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_babel import gettext as _gettext
 from flask_login import current_user
 from jinja2.ext import _make_new_gettext, _make_new_ngettext  # Jinja's own wrappers for i18n callables
+from markupsafe import Markup
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(current_language)
     app.add_template_global(LANGUAGES, "LANGUAGES")
     app.add_template_global(url_in_language)
+    app.add_template_global(as_written)
     app.context_processor(_translations_for_this_page)
 
 
@@ -138,6 +140,12 @@ def url_in_language(code: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
     return request.path + "?" + urlencode(args, doseq=True)
+
+
+def as_written(text: str | None) -> Markup:
+    """Text a provider or commissioner wrote (an offer's title), shown as written inside a translated sentence:
+    marked English, so a screen reader reads it in an English voice, in its own direction."""
+    return Markup('<span lang="en" dir="auto">{}</span>').format(text or "")
 
 
 def translated(word: str | None) -> str:

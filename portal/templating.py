@@ -3,7 +3,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .formatting import labels, london, london_date, london_time, long_date, number, pounds, price, short_date
+from .formatting import (
+    first_upper,
+    labels,
+    london,
+    london_date,
+    london_time,
+    long_date,
+    number,
+    pounds,
+    price,
+    short_date,
+)
 from .models import ACCESSIBILITY, NEEDS
 
 
@@ -17,6 +28,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)
     app.add_template_filter(number)
+    app.add_template_filter(first_upper)
 
     @app.context_processor
     def service_globals():

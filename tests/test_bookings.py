@@ -381,3 +381,15 @@ def test_a_child_without_an_approved_assessment_cannot_be_chosen_for_a_specialis
     session = SessionFactory(offer=OfferFactory(tier=Tier.SPECIALIST))
     box = _checkbox(login(family).get(f"/sessions/{session.id}/book").text, child)
     assert " disabled" in box and "Zain needs an assessment by the children&#39;s trust" in box
+
+
+def test_a_breaks_title_inside_a_translated_link_is_marked_as_written_in_english(login, family):
+    """"Cancel<hidden> Amira on Saturday Swim Club</hidden>" in Urdu: the title is the provider's English, so a
+    screen reader reads it in an English voice."""
+    child = ChildFactory(parent=family)
+    session = SessionFactory(offer=OfferFactory(title="Saturday Swim Club"))
+    client = login(family)
+    assert book(client, session, [child]).status_code == 302
+    page = client.get("/bookings?lang=ur").text
+    cancel = re.search(r'<a class="govuk-link" href="/bookings/\d+/cancel">(.*?)</a>', page, re.S).group(1)
+    assert '<span lang="en" dir="auto">Saturday Swim Club</span>' in cancel

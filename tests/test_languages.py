@@ -7,6 +7,7 @@ import re
 import pytest
 
 from portal.extensions import db
+from portal.formatting import first_upper
 from portal.models import User
 from tests.conftest import sign_in
 from tests.factories import UserFactory
@@ -102,3 +103,10 @@ def test_a_language_chosen_before_signing_in_is_kept_after_it(client):
     sign_in(client, user)
     assert html_tag(client.get("/")) == ("ur", "rtl")
     assert db.session.get(User, user.id).language == "ur"
+
+
+def test_a_bodys_name_at_the_start_of_a_sentence_keeps_its_own_capitals():
+    """Polish calls the trust "Children's Trust": only its first letter is made a capital, never lowered."""
+    assert first_upper("Children's Trust") == "Children's Trust"
+    assert first_upper("the children's trust") == "The children's trust"
+    assert first_upper("") == "" and first_upper(None) == ""
