@@ -7,7 +7,6 @@ Network calls to Stripe are made outside the transactions that hold places (befo
 """
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from budgets.models import (
     StripeEvent,
 )
 from budgets.stripe_gateway import field_of
+from portal import notify
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.locking import lock_rows
@@ -103,9 +103,9 @@ def start_checkout(payment: Payment) -> str | None:
             description=ngettext("%(title)s: %(num)s place", "%(title)s: %(num)s places", places,
                                  title=session.offer.title),
             payment_id=payment.id, idempotency_key=payment.idempotency_key, expires_at=payment.expires_at,
-            success_url=url_for("payments.returned", payment_id=payment.id, _external=True)
+            success_url=notify.link("payments.returned", payment_id=payment.id)
             + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=url_for("payments.abandoned", payment_id=payment.id, _external=True),
+            cancel_url=notify.link("payments.abandoned", payment_id=payment.id),
             customer_email=payment.family.email, destination=payment.destination_account)
     except stripe_gateway.StripeUnavailable:
         fail(payment)

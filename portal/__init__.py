@@ -4,13 +4,16 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask, render_template, send_from_directory
-from flask_babel import lazy_gettext
+from flask import Flask, Response, render_template, send_from_directory
+from flask_babel import gettext, lazy_gettext
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import CONFIGS, database_url
 from .extensions import csrf, db, login_manager, migrate
@@ -19,14 +22,29 @@ ROOT = Path(__file__).resolve().parent.parent
 STATIC = Path(__file__).resolve().parent / "static"
 
 
+def _check_production(app: Flask) -> None:
+    """Refuse to start without what production needs; answer only to the portal's own host names."""
+    if app.config["SECRET_KEY"] == "dev-only-not-secret":
+        raise RuntimeError("Set SECRET_KEY before running in production.")
+    base = urlsplit(app.config.get("BASE_URL") or "")
+    if base.scheme not in ("http", "https") or not base.hostname:
+        raise RuntimeError("Set BASE_URL (for example https://shortbreaks.example.gov.uk) before running in "
+                           "production: every link in an email is built from it.")
+    if not app.config.get("TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = [base.hostname]
+
+
 def create_app(config_name: str | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("PORTAL_INSTANCE_PATH") or str(ROOT / "instance"))
     config_name = config_name or os.environ.get("PORTAL_CONFIG", "development")
     app.config.from_object(CONFIGS[config_name])
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
     app.config.update(overrides)
-    if config_name == "production" and app.config["SECRET_KEY"] == "dev-only-not-secret":
-        raise RuntimeError("Set SECRET_KEY before running in production.")
+    if config_name == "production":
+        _check_production(app)
+    if app.config.get("PROXY_COUNT"):
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
     os.makedirs(app.instance_path, exist_ok=True)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
@@ -64,7 +82,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from statements import public_views
     from statements import views as statement_views
 
-    from . import auth, cli, commissioning, contacts, families, i18n, pages, translation_reviews
+    from . import auth, cli, commissioning, contacts, families, i18n, pages
+    from . import request_limits, security_headers, translation_reviews
     from .templating import register_filters
 
     for module in (auth, booking_views, commissioning, contacts, families, local_offer_views, pages,
@@ -72,6 +91,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
                    budget_views, dashboard_views, payment_views, public_views, statement_views, translation_reviews):
         app.register_blueprint(module.bp)
     i18n.init_app(app)
+    request_limits.init_app(app)
+    security_headers.init_app(app)
     app.add_template_global(translation_reviews.footer_note, "translation_note")
 
     api.init_app(app)
@@ -91,6 +112,9 @@ def _error_page(code: int):
     def handler(error):
         if code == 500:
             db.session.rollback()
+        if isinstance(error, SecurityError):
+            # A Host header the portal does not answer to (TRUSTED_HOSTS): no link can be built for it, so no page.
+            return Response(gettext("This address is not one the portal answers to."), 400, mimetype="text/plain")
         return render_template(f"errors/{code}.html"), code
     return handler
 

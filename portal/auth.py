@@ -24,7 +24,7 @@ from . import notify
 from .extensions import db
 from .forms import LanguageForm, NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
 from .i18n import LANGUAGES, current_language, in_language
-from .models import Role, User, record
+from .models import Role, User, check_password_of_nobody, record
 
 bp = Blueprint("auth", __name__)
 
@@ -83,7 +83,9 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         user = _find_by_email(form.email.data)
-        if user is None or not user.check_password(form.password.data) or not user.active:
+        # An unknown address costs the same one password hash as a known one, so timing tells nobody which exist.
+        right = user.check_password(form.password.data) if user else check_password_of_nobody(form.password.data)
+        if not right or not user.active:
             form.email.errors = [_("The email address or password is not right. Check them and try again.")]
             return render_template("auth/sign_in.html", form=form), 422
         login_user(user)
@@ -122,7 +124,7 @@ def request_reset():
     if form.validate_on_submit():
         user = _find_by_email(form.email.data)
         if user is not None and user.active:
-            link = url_for("auth.reset_password", token=reset_token(user), _external=True)
+            link = notify.link("auth.reset_password", token=reset_token(user))
             notify.queue(user, _l("Reset your password"), "password_reset", user=user, link=link)
             db.session.commit()
         # The same answer whether or not the address has an account, so nobody can test addresses.
@@ -142,6 +144,7 @@ def reset_password(token: str):
     if user is None or payload.get("pw") != _password_fingerprint(user):
         return render_template("auth/reset_invalid.html", expired=False), 404
     form = NewPasswordForm()
+    form.account = user  # the password may not be their own email address or name
     if form.validate_on_submit():
         user.set_password(form.password.data)
         record("password_reset", user, by=user)

@@ -40,8 +40,14 @@ class Config:
     CAPACITY_LOCK_TIMEOUT_SECONDS = 10
     # Only the race test's control turns this off, to show that the checks must be re-run under the lock.
     BOOKING_RECHECK_UNDER_LOCK = os.environ.get("BOOKING_RECHECK_UNDER_LOCK", "1") != "0"
-    # The portal's public address, for links in emails sent outside a request (CLI commands).
+    # The portal's public address (https://shortbreaks.example.gov.uk): every absolute link (emails, Stripe's return
+    # addresses, the statement's PDFs) is built from it, never from a request's Host header. Required in production.
     BASE_URL = os.environ.get("BASE_URL", "")
+    # Host names the portal answers to (others get 400); in production, BASE_URL's host unless set.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",")] if os.environ.get("TRUSTED_HOSTS") \
+        else None
+    # Behind a TLS-terminating proxy or load balancer: how many proxies set X-Forwarded-For/-Proto/-Host (ProxyFix).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     PAGE_SIZE = 20
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # the largest upload accepted (a session CSV is far smaller)
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
@@ -54,17 +60,20 @@ class Config:
 
 class DevelopmentConfig(Config):
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: instance/portal.sqlite3
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    SEND_HSTS = True  # Strict-Transport-Security: production only ever runs over HTTPS
 
 
 class TestConfig(Config):
     TESTING = True
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test"
+    BASE_URL = "http://localhost"  # the test client's own host
     # Fast hashing keeps the suite quick; real deployments keep scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Small test statements: starting processes would cost more than it saves (one test turns it on).

@@ -40,6 +40,7 @@ from wtforms.validators import (
 
 from .i18n import LANGUAGES
 from .models import NEEDS, SUPPORT_LEVELS, SupportLevel
+from .passwords import AcceptablePassword
 from .timeutil import age_on
 
 
@@ -150,7 +151,7 @@ class RegisterForm(FlaskForm):
     password = PasswordField(
         _l("Create a password"),
         validators=[InputRequired(message=_l("Create a password")),
-                    Length(min=10, max=200, message=_l("Your password must be at least 10 characters long"))],
+                    AcceptablePassword()],
         widget=PasswordInput(),
         description=_l("At least 10 characters. A few random words together are easy to remember and hard to guess."),
     )
@@ -188,7 +189,7 @@ class NewPasswordForm(FlaskForm):
     password = PasswordField(
         _l("New password"),
         validators=[InputRequired(message=_l("Enter a new password")),
-                    Length(min=10, max=200, message=_l("Your password must be at least 10 characters long"))],
+                    AcceptablePassword()],
         widget=PasswordInput(),
     )
     confirm = PasswordField(_l("Type your new password again"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import date, datetime
 
 from flask import current_app
@@ -267,3 +268,16 @@ def record(action: str, subject, *, by: User | None, reason: str | None = None, 
     )
     db.session.add(event)
     return event
+
+
+def check_password_of_nobody(password: str) -> bool:
+    """The same work as checking a real account's password (one hash with the configured method), for an email
+    address with no account: sign-in then takes as long whether or not the address has one. Always False."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _NOBODY_HASHES:
+        _NOBODY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    check_password_hash(_NOBODY_HASHES[method], password)
+    return False
+
+
+_NOBODY_HASHES: dict[str, str] = {}

@@ -26,11 +26,16 @@ def queue(to, subject, template: str, **context) -> None:
 
 
 def link(endpoint: str, **values) -> str:
-    """A link for an email: absolute in a request; outside one (a CLI command) built from BASE_URL."""
+    """An absolute link for an email, Stripe or a PDF, always built from BASE_URL: never from the request's Host
+    header, which anyone can set (a password-reset link must not be sent pointing at someone else's site)."""
+    base = current_app.config.get("BASE_URL", "").rstrip("/")
     if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    if not base and has_request_context():  # development without BASE_URL only: production requires it
         return url_for(endpoint, _external=True, **values)
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config.get("BASE_URL", "").rstrip("/") + path
+    return base + path
 
 
 def send_now(to: str, subject: str, body: str) -> None:

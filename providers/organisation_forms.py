@@ -31,6 +31,7 @@ from wtforms.validators import (
 )
 
 from portal.forms import MultiCheckboxField, PasswordInput, PlainRadioField, RealDateField
+from portal.passwords import AcceptablePassword
 
 from .models import Tier
 from .organisations import OrganisationDetails
@@ -135,7 +136,7 @@ class SignUpForm(OrganisationForm):
         _l("Create a password"), widget=PasswordInput(),
         description=_l("At least 10 characters. A few random words together are easy to remember and hard to guess."),
         validators=[InputRequired(message=_l("Create a password")),
-                    Length(min=10, max=200, message=_l("Your password must be at least 10 characters long"))])
+                    AcceptablePassword()])
     confirm = PasswordField(_l("Type your password again"), widget=PasswordInput(),
                             validators=[InputRequired(message=_l("Type your password again")),
                                         EqualTo("password", message=_l("The passwords do not match"))])
@@ -161,7 +162,7 @@ class AcceptInviteForm(FlaskForm):
         _l("Create a password"), widget=PasswordInput(),
         description=_l("At least 10 characters. A few random words together are easy to remember and hard to guess."),
         validators=[InputRequired(message=_l("Create a password")),
-                    Length(min=10, max=200, message=_l("Your password must be at least 10 characters long"))])
+                    AcceptablePassword()])
     confirm = PasswordField(_l("Type your password again"), widget=PasswordInput(),
                             validators=[InputRequired(message=_l("Type your password again")),
                                         EqualTo("password", message=_l("The passwords do not match"))])

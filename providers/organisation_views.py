@@ -285,6 +285,7 @@ def accept_invite(invite_token: str):
     if invitation is None:
         return render_template("providers/organisations/invite_invalid.html"), 404
     form = AcceptInviteForm()
+    form.account = invitation  # the password may not be the invited email address
     done = None
     if form.validate_on_submit():
         with attempt(form) as done:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 
@@ -25,7 +26,25 @@ def pdf_from_html(html: str) -> bytes:
     from weasyprint import HTML  # lazy: 0.5 s to import; the app loads this at start
 
     _complete_weasyprint_tagging()
-    return HTML(string=html, base_url=FONTS.as_uri() + "/").write_pdf(pdf_variant="pdf/ua-1")
+    return HTML(string=html, base_url=FONTS.as_uri() + "/", url_fetcher=_shipped_fonts_only()).write_pdf(
+        pdf_variant="pdf/ua-1")
+
+
+def _shipped_fonts_only():
+    """WeasyPrint's fetcher, allowed to read only the fonts in statements/fonts: whatever a provider or
+    commissioner writes, a document can never make it read another file (file:///etc/passwd) or call an address
+    (http://169.254.169.254/, an internal service). Anything else is refused, and left out of the PDF."""
+    from weasyprint.urls import URLFetcher  # lazy, as above
+
+    class ShippedFontsOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" and not parts.netloc else None
+            if path is None or path.parent != FONTS or path.suffix not in (".ttf", ".otf"):
+                raise ValueError(f"A statement PDF reads only its own fonts, not {url}")
+            return super().fetch(url, headers)
+
+    return ShippedFontsOnly(allowed_protocols={"file"}, allow_redirects=False)
 
 
 def timed_pdf_from_html(html: str) -> tuple[bytes, int]:

@@ -24,9 +24,11 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4, app: s
     """Yield the base URL of a gunicorn server (``workers`` processes) serving the portal (or ``app``, a
     gunicorn application spec such as a test's own factory that wraps the portal's)."""
     port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": database_url,
+        "BASE_URL": base,
         "PORTAL_CONFIG": "development",
         "SECRET_KEY": "live-server-test-secret",
         "PORTAL_INSTANCE_PATH": tempfile.mkdtemp(prefix="portal-live-"),
@@ -37,7 +39,6 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4, app: s
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "512",
                app]
     process = subprocess.Popen(command, env=env)
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -63,6 +63,7 @@ BARE_ATTRIBUTES = re.compile(r"\b(novalidate|hidden|disabled|checked|selected|re
                              r"open|async|defer|download|inert)\b")
 TAG = re.compile(r"<[^>]*>|<!--.*?-->", re.S)
 SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1>", re.S | re.I)
+SCRIPT_OR_STYLE_END = re.compile(r"</(script|style)>", re.I)
 ENTITY = re.compile(r"&[a-z]+;|&#\d+;")
 IDENTIFIER = re.compile(r"^[a-z0-9_.:/#!%@?=&*+\-\[\]]+$")
 WORD = re.compile(r"[A-Za-z]{2,}")
@@ -103,6 +104,11 @@ def _name(path: Path) -> str:
 # --- templates ------------------------------------------------------------------------------------------------
 
 def _template_text(data: str) -> Iterator[str]:
+    # A script or style whose opening tag holds an expression (nonce="{{ csp_nonce() }}") starts in the data
+    # after it: its code runs up to the closing tag.
+    closer = SCRIPT_OR_STYLE_END.search(data)
+    if closer and not re.search(r"<(script|style)\b", data[:closer.start()], re.I):
+        data = data[closer.end():]
     data = SCRIPT_OR_STYLE.sub(" ", data)
     for match in VISIBLE_ATTRIBUTES.finditer(data):
         yield match.group(2)
