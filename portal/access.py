@@ -13,8 +13,16 @@ FAMILY_ROLES = (Role.PARENT_CARER, Role.YOUNG_PERSON)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The person a session belongs to, if that session has not been ended (sign-out, a new password, a
+    suspension, "sign out everywhere"): the version in the cookie must be the account's current one."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or (user.session_version or 0) != int(version):
+        return None
+    return user
 
 
 def role_required(*roles: Role):

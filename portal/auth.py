@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -16,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -97,9 +98,48 @@ def sign_in():
     return render_template("auth/sign_in.html", form=form), 422 if form.errors else 200
 
 
+# Staff see thousands of children's records: their sessions end after a while without use, and after a day's work.
+STAFF = (Role.COUNCIL, Role.TRUST, Role.ADMIN, Role.PROVIDER)
+
+
+@user_logged_in.connect
+def _note_when_signed_in(sender, user) -> None:
+    session["signed_in_at"] = session["seen_at"] = int(time.time())
+
+
+@bp.before_app_request
+def _end_staff_sessions_left_too_long():
+    """A staff session idle for STAFF_IDLE_MINUTES, or older than STAFF_SESSION_HOURS, is signed out."""
+    if not current_user.is_authenticated or current_user.role not in STAFF:
+        return None
+    now, config = int(time.time()), current_app.config
+    idle, longest = config["STAFF_IDLE_MINUTES"] * 60, config["STAFF_SESSION_HOURS"] * 3600
+    started, seen = session.get("signed_in_at", now), session.get("seen_at", now)
+    if now - started > longest:
+        message = _("You have been signed out because you signed in more than %(hours)s hours ago. Sign in again "
+                    "to carry on.", hours=config["STAFF_SESSION_HOURS"])
+    elif now - seen > idle:
+        message = _("You have been signed out because you had not used the portal for %(minutes)s minutes. Sign in "
+                    "again to carry on.", minutes=config["STAFF_IDLE_MINUTES"])
+    else:
+        if now - seen >= 60 or "seen_at" not in session:  # once a minute is enough, and keeps the cookie still
+            session["seen_at"] = now
+        session.setdefault("signed_in_at", started)
+        return None
+    logout_user()
+    for key in ("signed_in_at", "seen_at"):
+        session.pop(key, None)
+    flash(message, "important")
+    return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
+
+
 @bp.post("/sign-out")
 @login_required
 def sign_out():
+    # Every session this person has ends, not only this browser's: a copied cookie stops working too.
+    current_user.end_sessions()
+    record("signed_out_everywhere", current_user, by=current_user)
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "success")
     return redirect(url_for("local_offer.search"))

@@ -34,6 +34,9 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "short-breaks@example.gov.uk")
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds: a reset link works for one hour
+    # Staff (council, trust, admin, provider) sessions end after this long unused, and this long after signing in.
+    STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+    STAFF_SESSION_HOURS = int(os.environ.get("STAFF_SESSION_HOURS", "12"))
     WAITING_LIST_OFFER_HOURS = int(os.environ.get("WAITING_LIST_OFFER_HOURS", "24"))
     # Switched off only by the race test's control run, to show the race the lock prevents.
     CAPACITY_LOCKING = os.environ.get("CAPACITY_LOCKING", "1") != "0"

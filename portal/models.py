@@ -125,12 +125,26 @@ class User(UserMixin, db.Model):
     # The language pages and emails are in for this person (a code in portal.i18n.LANGUAGES).
     language: Mapped[str] = mapped_column(String(16), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of what a session cookie holds (get_id): raising it ends every session this person has, wherever.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     children: Mapped[list[Child]] = relationship(back_populates="parent", order_by="Child.first_name")
     provider = relationship("Provider")
 
     def set_password(self, password: str) -> None:
+        """A new password ends every session signed in with the old one (a stolen cookie stops working)."""
+        if self.password_hash:
+            self.end_sessions()
         self.password_hash = generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+    def end_sessions(self) -> None:
+        """Sign this person out everywhere: every session cookie issued so far stops working."""
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:
+        """What a session holds to say who is signed in: the account and its session version, never the id alone
+        (Flask-Login's alternative tokens)."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -388,6 +388,9 @@ def suspend_provider(provider: Provider, reason: str, *, by: User) -> int:
                            "provider_suspended_family")
     record("provider_suspended", provider, by=by, reason=reason, families_told=told)
     _email_staff(provider, _l("Your organisation has been suspended"), "provider_suspended", reason=reason)
+    # Staff signed in now are signed out: they see the suspension, and its reasons, when they sign in again.
+    for member in db.session.scalars(select(User).where(User.provider_id == provider.id)):
+        member.end_sessions()
     return told
 
 
