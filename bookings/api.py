@@ -33,6 +33,7 @@ from werkzeug.exceptions import (
     default_exceptions,
 )
 
+from portal import rate_limits
 from portal.errors import DomainError, TryAgain
 from portal.extensions import csrf, db
 from portal.models import Child, SupportLevel, record
@@ -402,6 +403,7 @@ def _problems(*codes: int):
 @bp.before_request
 def _authenticate():
     challenge = 'Bearer realm="Short breaks availability API"'  # i18n: not shown (an HTTP header)
+    rate_limits.check("api-address", rate_limits.API_PER_ADDRESS)  # guessing tokens costs time too
     scheme, _space, presented = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
         raise ApiProblem(401, _("Send your API token in the Authorization header, as: Bearer sbp_..."),
@@ -414,6 +416,7 @@ def _authenticate():
     if refused is not None:
         raise ApiProblem(401, refused, headers={"WWW-Authenticate": challenge + INVALID_TOKEN})
     g.api_token_id, g.api_provider_id = token.id, token.provider_id
+    rate_limits.check("api-token", rate_limits.API_PER_TOKEN, key=str(token.id))
     if tokens.mark_used(token):
         db.session.commit()
 

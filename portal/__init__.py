@@ -83,7 +83,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from statements import views as statement_views
 
     from . import auth, cli, commissioning, contacts, families, i18n, pages
-    from . import request_limits, security_headers, translation_reviews
+    from . import rate_limits, request_limits, security_headers, translation_reviews
     from .templating import register_filters
 
     for module in (auth, booking_views, commissioning, contacts, families, local_offer_views, pages,
@@ -92,6 +92,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         app.register_blueprint(module.bp)
     i18n.init_app(app)
     request_limits.init_app(app)
+    rate_limits.init_app(app)
     security_headers.init_app(app)
     app.add_template_global(translation_reviews.footer_note, "translation_note")
 
@@ -103,7 +104,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     def govuk_assets(filename):
         return send_from_directory(STATIC / "govuk" / "assets", filename, max_age=31536000)
 
-    for code in (400, 403, 404, 405, 500):
+    for code in (400, 403, 404, 405, 429, 500):
         app.register_error_handler(code, _error_page(code))
     return app
 
@@ -115,6 +116,9 @@ def _error_page(code: int):
         if isinstance(error, SecurityError):
             # A Host header the portal does not answer to (TRUSTED_HOSTS): no link can be built for it, so no page.
             return Response(gettext("This address is not one the portal answers to."), 400, mimetype="text/plain")
+        if code == 429:  # with its Retry-After
+            headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+            return render_template("errors/429.html", error=error), code, headers
         return render_template(f"errors/{code}.html"), code
     return handler
 

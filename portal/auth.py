@@ -21,7 +21,7 @@ from flask_login import current_user, login_required, login_user, logout_user, u
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from . import notify
+from . import notify, rate_limits
 from .extensions import db
 from .forms import LanguageForm, NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
 from .i18n import LANGUAGES, current_language, in_language
@@ -59,6 +59,8 @@ def home_for(user: User) -> str:
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
+    if request.method == "POST":
+        rate_limits.check("sign-up-address", rate_limits.SIGN_UP_PER_ADDRESS)
     if form.validate_on_submit():
         if _find_by_email(form.email.data) is not None:
             form.email.errors.append(_("An account already uses this email address. Sign in or reset your password."))
@@ -83,6 +85,8 @@ def register():
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
+        rate_limits.check("sign-in-address", rate_limits.SIGN_IN_PER_ADDRESS)
+        rate_limits.check("sign-in-account", rate_limits.SIGN_IN_PER_ACCOUNT, rate_limits.account_key(form.email.data))
         user = _find_by_email(form.email.data)
         # An unknown address costs the same one password hash as a known one, so timing tells nobody which exist.
         right = user.check_password(form.password.data) if user else check_password_of_nobody(form.password.data)
@@ -162,6 +166,9 @@ def reset_token(user: User) -> str:
 def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
+        # Counted whether or not the address has an account, so the limit tells nobody which do.
+        rate_limits.check("reset-address", rate_limits.RESET_PER_ADDRESS)
+        rate_limits.check("reset-account", rate_limits.RESET_PER_ACCOUNT, rate_limits.account_key(form.email.data))
         user = _find_by_email(form.email.data)
         if user is not None and user.active:
             link = notify.link("auth.reset_password", token=reset_token(user))

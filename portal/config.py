@@ -49,6 +49,9 @@ class Config:
     # Host names the portal answers to (others get 400); in production, BASE_URL's host unless set.
     TRUSTED_HOSTS = [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",")] if os.environ.get("TRUSTED_HOSTS") \
         else None
+    # Where rate limits are counted: memory:// (one process) or redis://host:6379 (several processes share counts).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
     # Behind a TLS-terminating proxy or load balancer: how many proxies set X-Forwarded-For/-Proto/-Host (ProxyFix).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     PAGE_SIZE = 20
@@ -77,6 +80,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SECRET_KEY = "test"
     BASE_URL = "http://localhost"  # the test client's own host
+    # Hundreds of sign-ins a minute from one address: tests/test_rate_limits.py turns limits on in an app of its own.
+    RATELIMIT_ENABLED = False
     # Fast hashing keeps the suite quick; real deployments keep scrypt.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Small test statements: starting processes would cost more than it saves (one test turns it on).

@@ -11,6 +11,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -18,6 +19,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import case, func, or_, select
 
+from portal import rate_limits
 from portal.attempts import attempt, form_status
 from portal.extensions import db
 from portal.forms import ConfirmForm
@@ -86,6 +88,8 @@ def sign_up():
         return render_template("providers/organisations/signed_in.html")
     form = SignUpForm(today=organisations.london_today())
     done = None
+    if request.method == "POST":
+        rate_limits.check("sign-up-address", rate_limits.SIGN_UP_PER_ADDRESS)
     if form.validate_on_submit():
         if organisations.find_user_by_email(form.admin_email.data) is not None:
             form.admin_email.errors.append(_("An account already uses this email address. Sign in, or use another "

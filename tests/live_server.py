@@ -29,6 +29,8 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4, app: s
     env.update({
         "DATABASE_URL": database_url,
         "BASE_URL": base,
+        # Browser and race tests sign in far more often from one address than anyone may (tests/test_rate_limits.py).
+        "RATELIMIT_ENABLED": "0",
         "PORTAL_CONFIG": "development",
         "SECRET_KEY": "live-server-test-secret",
         "PORTAL_INSTANCE_PATH": tempfile.mkdtemp(prefix="portal-live-"),
@@ -37,6 +39,9 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4, app: s
     env.update(env_overrides)
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--backlog", "512",
+               # Publishing the statement makes twelve PDFs inside a request; the PostgreSQL and SQLite suites
+               # share two CPUs in CI, so give a slow request longer than gunicorn's 30 seconds before a restart.
+               "--timeout", "180",
                app]
     process = subprocess.Popen(command, env=env)
     try:

@@ -28,9 +28,8 @@ OWN = "Your password must not contain your email address or your name"
     ("correct horse battery staple", None), ("x" * 200, None),
 ])
 def test_each_rule_and_the_message_for_it(app, password, problem):
-    with app.test_request_context():
-        found = password_problem(password, email="amira.khan@example.com", name="Amira Khan")
-        assert (str(found) if found is not None else None) == problem
+    found = password_problem(password, email="amira.khan@example.com", name="Amira Khan")
+    assert (str(found) if found is not None else None) == problem
 
 
 def test_the_shipped_list_is_the_twenty_thousand_most_common():
