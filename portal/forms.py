@@ -134,6 +134,19 @@ class RealDateField(DateField):
 YES_NO = [("yes", _l("Yes")), ("no", _l("No"))]
 
 
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    """A new password and the same typed again, as every form that creates an account asks for them (checked by
+    portal.passwords). Unpack into a form's class body: ``password, confirm = new_password_fields()``."""
+    password = PasswordField(
+        _l("Create a password"), widget=PasswordInput(),
+        description=_l("At least 10 characters. A few random words together are easy to remember and hard to guess."),
+        validators=[InputRequired(message=_l("Create a password")), AcceptablePassword()])
+    confirm = PasswordField(_l("Type your password again"), widget=PasswordInput(),
+                            validators=[InputRequired(message=_l("Type your password again")),
+                                        EqualTo("password", message=_l("The passwords do not match"))])
+    return password, confirm
+
+
 class RegisterForm(FlaskForm):
     account_type = PlainRadioField(
         _l("Who is this account for?"),
@@ -148,17 +161,7 @@ class RegisterForm(FlaskForm):
     email = EmailField(_l("Email address"), validators=[InputRequired(message=_l("Enter your email address")),
                                                     Email(message=_l("Enter an email address in the correct format, like name@example.com"))],
                        widget=GovTextInput(), description=_l("We will send booking confirmations here."))
-    password = PasswordField(
-        _l("Create a password"),
-        validators=[InputRequired(message=_l("Create a password")),
-                    AcceptablePassword()],
-        widget=PasswordInput(),
-        description=_l("At least 10 characters. A few random words together are easy to remember and hard to guess."),
-    )
-    confirm = PasswordField(_l("Type your password again"),
-                            validators=[InputRequired(message=_l("Type your password again")),
-                                        EqualTo("password", message=_l("The passwords do not match"))],
-                            widget=PasswordInput())
+    password, confirm = new_password_fields()
     submit = SubmitField(_l("Create account"), widget=GovSubmitInput())
 
 

@@ -29,13 +29,11 @@ def link(endpoint: str, **values) -> str:
     """An absolute link for an email, Stripe or a PDF, always built from BASE_URL: never from the request's Host
     header, which anyone can set (a password-reset link must not be sent pointing at someone else's site)."""
     base = current_app.config.get("BASE_URL", "").rstrip("/")
-    if has_request_context():
-        path = url_for(endpoint, **values)
-    else:
-        path = current_app.url_map.bind("localhost").build(endpoint, values)
-    if not base and has_request_context():  # development without BASE_URL only: production requires it
+    if not has_request_context():
+        return base + current_app.url_map.bind("localhost").build(endpoint, values)
+    if not base:  # development without BASE_URL only: production refuses to start without it
         return url_for(endpoint, _external=True, **values)
-    return base + path
+    return base + url_for(endpoint, **values)
 
 
 def send_now(to: str, subject: str, body: str) -> None:

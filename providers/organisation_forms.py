@@ -16,22 +16,19 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import (
     BooleanField,
     EmailField,
-    PasswordField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import (
     Email,
-    EqualTo,
     InputRequired,
     Length,
     Optional,
     ValidationError,
 )
 
-from portal.forms import MultiCheckboxField, PasswordInput, PlainRadioField, RealDateField
-from portal.passwords import AcceptablePassword
+from portal.forms import MultiCheckboxField, PlainRadioField, RealDateField, new_password_fields
 
 from .models import Tier
 from .organisations import OrganisationDetails
@@ -132,14 +129,7 @@ class SignUpForm(OrganisationForm):
                                             "signed up."),
                              validators=[InputRequired(message=_l("Enter your email address")),
                                          Email(message=EMAIL_FORMAT), Length(max=254)])
-    password = PasswordField(
-        _l("Create a password"), widget=PasswordInput(),
-        description=_l("At least 10 characters. A few random words together are easy to remember and hard to guess."),
-        validators=[InputRequired(message=_l("Create a password")),
-                    AcceptablePassword()])
-    confirm = PasswordField(_l("Type your password again"), widget=PasswordInput(),
-                            validators=[InputRequired(message=_l("Type your password again")),
-                                        EqualTo("password", message=_l("The passwords do not match"))])
+    password, confirm = new_password_fields()
     submit = SubmitField(_l("Send for approval"), widget=GovSubmitInput())
 
     def tiers(self) -> set[Tier]:
@@ -158,14 +148,7 @@ class AcceptInviteForm(FlaskForm):
     name = StringField(_l("Your full name"),
                        validators=[InputRequired(message=_l("Enter your full name")), Length(max=120)],
                        widget=GovTextInput())
-    password = PasswordField(
-        _l("Create a password"), widget=PasswordInput(),
-        description=_l("At least 10 characters. A few random words together are easy to remember and hard to guess."),
-        validators=[InputRequired(message=_l("Create a password")),
-                    AcceptablePassword()])
-    confirm = PasswordField(_l("Type your password again"), widget=PasswordInput(),
-                            validators=[InputRequired(message=_l("Type your password again")),
-                                        EqualTo("password", message=_l("The passwords do not match"))])
+    password, confirm = new_password_fields()
     submit = SubmitField(_l("Create account"), widget=GovSubmitInput())
 
 

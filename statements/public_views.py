@@ -48,6 +48,13 @@ def latest_published() -> Statement | None:
     return db.session.scalar(_published().order_by(Statement.version.desc()).limit(1))
 
 
+def _latest_or_404() -> Statement:
+    statement = latest_published()
+    if statement is None:
+        abort(404)
+    return statement
+
+
 def _published_or_404(version: int) -> Statement:
     statement = db.session.scalar(_published().where(Statement.version == version))
     if statement is None:
@@ -152,29 +159,18 @@ def latest():
 
 @bp.get("/statement.pdf")
 def latest_pdf():
-    statement = latest_published()
-    if statement is None:
-        abort(404)
-    return _pdf(statement, "en", latest=True)
+    return _pdf(_latest_or_404(), "en", latest=True)
 
 
 @bp.get("/statement/<lang>.pdf")
 def latest_pdf_in(lang):
-    language = _language_or_404(lang)
-    statement = latest_published()
-    if statement is None:
-        abort(404)
-    return _pdf(statement, language, latest=True)
+    return _pdf(_latest_or_404(), _language_or_404(lang), latest=True)
 
 
 @bp.get("/statement/annex/<lang>.pdf")
 def latest_annex_pdf(lang):
     """The latest version's annex: every break on offer, one by one."""
-    language = _language_or_404(lang)
-    statement = latest_published()
-    if statement is None:
-        abort(404)
-    return _pdf(statement, language, latest=True, part=FilePart.ANNEX)
+    return _pdf(_latest_or_404(), _language_or_404(lang), latest=True, part=FilePart.ANNEX)
 
 
 @bp.get("/statement/versions")
