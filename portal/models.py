@@ -127,6 +127,11 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Part of what a session cookie holds (get_id): raising it ends every session this person has, wherever.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-step sign-in (portal/two_step.py): the authenticator app's shared secret once set up, and the last time
+    # step whose code was accepted (a code is good once: the same or an older one is refused).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
+    two_step_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     children: Mapped[list[Child]] = relationship(back_populates="parent", order_by="Child.first_name")
     provider = relationship("Provider")
@@ -155,6 +160,17 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+
+class RecoveryCode(db.Model):
+    """A one-use code that stands in for the authenticator app (a lost phone); only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Child(db.Model):
