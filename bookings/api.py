@@ -34,9 +34,10 @@ from werkzeug.exceptions import (
 )
 
 from portal import rate_limits
+from portal.audit import Viewer, showing, shows_children
 from portal.errors import DomainError, TryAgain
 from portal.extensions import csrf, db
-from portal.models import Child, SupportLevel, record
+from portal.models import Child, Role, SupportLevel, record
 from portal.timeutil import london_midnight_utc, to_london, utcnow
 from providers import sessions, tokens
 from providers.models import (
@@ -50,6 +51,7 @@ from providers.models import (
     Offer,
     OfferStatus,
     PaymentRoute,
+    Provider,
     Session,
     SessionStatus,
     Tier,
@@ -561,6 +563,7 @@ def show_session(session_id: int):
 @bp.route("/sessions/<int:session_id>/bookings")
 @bp.response(200, BookedChildrenSchema)
 @_problems(401, 404)
+@shows_children("api_bookings")
 def list_bookings(session_id: int):
     """The children booked on a session
 
@@ -571,7 +574,14 @@ def list_bookings(session_id: int):
         .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
         .order_by(Child.last_name, Child.first_name, Booking.id)
     ).all()
+    showing([booking.child for booking in bookings], by=_token_viewer(session.offer.provider))
     return {"items": bookings}
+
+
+def _token_viewer(provider: Provider) -> Viewer:
+    """The API has no person signed in: the trail names the organisation and which of its tokens asked."""
+    token = db.session.get(ApiToken, g.api_token_id)
+    return Viewer(None, Role.PROVIDER, provider.id, provider.name, api_token=f"{token.name} ({token.prefix})")
 
 
 # --- writing --------------------------------------------------------------------------------------

@@ -42,13 +42,12 @@ class Register:
     session: Session
     lines: list[RegisterLine]
     carer_places: int
+    children: list[Child]  # whose records the register shows (portal.audit records who looked)
 
 
 def register_for(session: Session) -> Register:
     rows = db.session.execute(
-        select(Booking.id, Child.first_name, Child.last_name, Child.needs, Child.needs_notes, Child.support_level,
-               Child.emergency_contact, Booking.attendance, Booking.attendance_marked_at, Child.home_language,
-               Child.interpreter_needed)
+        select(Booking.id, Child, Booking.attendance, Booking.attendance_marked_at)
         .join(Child, Child.id == Booking.child_id)
         .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
         .order_by(Child.last_name, Child.first_name, Booking.id)
@@ -59,14 +58,15 @@ def register_for(session: Session) -> Register:
                                              Booking.is_carer_place.is_(True))
     )
     lines = [
-        RegisterLine(booking_id=row.id, name=f"{row.first_name} {row.last_name}",
-                     needs=[NEEDS[n] for n in row.needs or [] if n in NEEDS], needs_notes=row.needs_notes,
-                     support=SupportLevel(row.support_level).label, emergency_contact=row.emergency_contact,
-                     attendance=row.attendance, marked_at=row.attendance_marked_at,
-                     home_language=row.home_language, interpreter_needed=bool(row.interpreter_needed))
+        RegisterLine(booking_id=row.id, name=row.Child.full_name,
+                     needs=[NEEDS[n] for n in row.Child.needs or [] if n in NEEDS], needs_notes=row.Child.needs_notes,
+                     support=SupportLevel(row.Child.support_level).label,
+                     emergency_contact=row.Child.emergency_contact, attendance=row.attendance,
+                     marked_at=row.attendance_marked_at, home_language=row.Child.home_language,
+                     interpreter_needed=bool(row.Child.interpreter_needed))
         for row in rows
     ]
-    return Register(session=session, lines=lines, carer_places=carers)
+    return Register(session=session, lines=lines, carer_places=carers, children=[row.Child for row in rows])
 
 
 def can_mark(session: Session, now: datetime | None = None) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from portal.access import role_required
 from portal.attempts import attempt, form_status
+from portal.audit import showing, shows_children
 from portal.extensions import db
 from portal.formatting import session_when
 from portal.models import Role
@@ -132,9 +133,11 @@ def move_session(session_id: int):
 
 @bp.route("/sessions/<int:session_id>/register", methods=["GET", "POST"])
 @provider_required
+@shows_children("register")
 def register(session_id: int):
     session = provider_session_or_404(session_id)
     sheet = registers.register_for(session)
+    showing(sheet.children)
     form = register_form(sheet.lines)
     done = None
     if form.validate_on_submit():

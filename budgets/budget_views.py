@@ -1,21 +1,17 @@
 """Personal budgets: the trust's panel decisions, the family's balance, direct payment monitoring."""
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,9 +21,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import family_required, get_or_404, role_required
 from portal.attempts import attempt, form_status
+from portal.audit import showing, shows_children
 from portal.errors import DomainError
+from portal.exports import csv_download
 from portal.extensions import db
-from portal.formatting import pounds_plain
+from portal.formatting import pounds_plain, spreadsheet_cell
 from portal.i18n import N_
 from portal.models import Child, Role, User, has_approved_assessment, record
 from portal.paging import page_arg
@@ -139,6 +137,7 @@ SHOWN = {"active": N_("Active"), "ended": N_("Ended"), "all": N_("All")}
 
 @bp.get("/trust/personal-budgets")
 @trust_required
+@shows_children("personal_budgets")
 def trust_budgets():
     shown = request.args.get("status", "active")
     shown = shown if shown in SHOWN else "active"
@@ -155,6 +154,7 @@ def trust_budgets():
     page = page_arg()
     budgets = db.session.scalars(
         _page_slice(query.options(joinedload(PersonalBudget.child)).order_by(*order), page)).all()
+    showing(b.child for b in budgets)
     today = money.today()
     reviews_due = db.session.scalar(select(func.count(PersonalBudget.id)).where(
         PersonalBudget.status == BudgetStatus.ACTIVE, PersonalBudget.review_on <= today + REVIEW_SOON))
@@ -165,8 +165,10 @@ def trust_budgets():
 
 @bp.route("/trust/children/<int:child_id>/personal-budget", methods=["GET", "POST"])
 @trust_required
+@shows_children("new_budget")
 def new_budget(child_id: int):
     child = get_or_404(Child, child_id)
+    showing([child])
     today = money.today()
     form = NewBudgetForm(today=today, starts_on=today, ends_on=date(financial_year(today) + 1, 3, 31),
                          review_on=today + timedelta(days=90))
@@ -195,8 +197,10 @@ def new_budget(child_id: int):
 
 @bp.get("/trust/personal-budgets/<int:budget_id>")
 @trust_required
+@shows_children("personal_budget")
 def budget(budget_id: int):
     budget = _budget_or_404(budget_id)
+    showing([budget.child])
     history = budget_history(budget)
     balances = _balances([budget.account, budget.held_account])
     return render_template("budgets/budget.html", budget=budget, history=history,
@@ -207,8 +211,10 @@ def budget(budget_id: int):
 
 @bp.route("/trust/personal-budgets/<int:budget_id>/change", methods=["GET", "POST"])
 @trust_required
+@shows_children("change_budget")
 def change_budget(budget_id: int):
     budget = _budget_or_404(budget_id)
+    showing([budget.child])
     form = ChangeBudgetForm(seen=_latest_decision(budget))
     done = None
     if form.validate_on_submit():
@@ -306,6 +312,7 @@ def direct_payment_totals() -> DirectPaymentFigures:
 
 @bp.get("/trust/direct-payments")
 @trust_required
+@shows_children("direct_payments")
 def direct_payments():
     query = (select(PersonalBudget).join(Child, Child.id == PersonalBudget.child_id)
              .where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT))
@@ -315,6 +322,7 @@ def direct_payments():
         query.options(joinedload(PersonalBudget.child))
         .order_by(PersonalBudget.status, Child.last_name, Child.first_name, PersonalBudget.starts_on.desc(),
                   PersonalBudget.id), page)).all()
+    showing(b.child for b in budgets)
     return render_template("budgets/direct_payments.html", budgets=budgets,
                            figures=direct_payment_figures([b.id for b in budgets]), empty=DirectPaymentFigures(),
                            totals=direct_payment_totals(), total=total, page=page,
@@ -327,14 +335,9 @@ CSV_HEADER = [N_("Date and time (London)"), N_("Child"), N_("Child ID"), N_("Bud
               N_("Booking ID"), N_("Payment ID"), N_("Decision ID")]
 
 
-def _cell(text: str | None) -> str:
-    """Text as a spreadsheet shows it, never as a formula (names and reasons are typed by people)."""
-    text = text or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/trust/direct-payments.csv")
 @trust_required
+@shows_children("direct_payments_csv")
 def direct_payments_csv():
     query = (
         select(LedgerTransaction.at, Child.first_name, Child.last_name, Child.id, PersonalBudget.id,
@@ -348,29 +351,20 @@ def direct_payments_csv():
         .where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT)
         .order_by(LedgerTransaction.id, LedgerLine.id)
     )
-    # Children's money leaving the portal: who took it, and when, goes in the audit trail.
+    # Children's money leaving the portal: who took it, and when, goes in the audit trail, and so does each child.
     record("direct_payment_ledger_exported", current_user._get_current_object(), by=current_user)
-    db.session.commit()
-    header = [_(heading) for heading in CSV_HEADER]
-
+    showing(db.session.scalars(select(Child).where(Child.id.in_(
+        select(PersonalBudget.child_id).where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT)))))
     def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
+        yield [_(heading) for heading in CSV_HEADER]
         for (at, first, last, child_id, budget_id, transaction_id, kind, account, amount, reason, by, booking_id,
              payment_id, decision_id) in db.session.execute(query.execution_options(yield_per=1000)):
-            writer.writerow([to_london(at).strftime("%Y-%m-%d %H:%M:%S"), _cell(f"{first} {last}"), child_id,
-                             budget_id, transaction_id, kind.value, account, amount, pounds_plain(amount),
-                             _cell(reason), _cell(by), booking_id or "", payment_id or "", decision_id or ""])
-            if buffer.tell() > 64_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+            yield [to_london(at).strftime("%Y-%m-%d %H:%M:%S"), spreadsheet_cell(f"{first} {last}"), child_id,
+                   budget_id, transaction_id, kind.value, account, amount, pounds_plain(amount),
+                   spreadsheet_cell(reason or ""), spreadsheet_cell(by or ""), booking_id or "", payment_id or "",
+                   decision_id or ""]
 
-    filename = f"direct-payments-ledger-{money.today().isoformat()}.csv"
-    return Response(stream_with_context(rows()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return csv_download(f"direct-payments-ledger-{money.today().isoformat()}.csv", rows())
 
 
 # --- the family's page ------------------------------------------------------------------------------------

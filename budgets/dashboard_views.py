@@ -29,7 +29,7 @@ from sqlalchemy import select
 from portal.access import role_required
 from portal.attempts import attempt, form_status
 from portal.extensions import db
-from portal.formatting import long_date, number, pounds
+from portal.formatting import long_date, number, pounds, spreadsheet_cell
 from portal.i18n import N_
 from portal.models import Role
 from portal.paging import page_arg
@@ -171,13 +171,6 @@ def providers():
 
 # --- CSV exports ---------------------------------------------------------------------------------------
 
-def _cell(value):
-    """Text a spreadsheet would run as a formula (a provider can name itself "=HYPERLINK(...)") is quoted."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _decimal_pounds(pence: int) -> Decimal:
     return Decimal(pence).scaleb(-2)
 
@@ -186,7 +179,7 @@ def _csv(filename: str, rows: list[list]) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([spreadsheet_cell(value) for value in row])
     return Response(buffer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

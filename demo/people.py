@@ -95,7 +95,7 @@ def user(seed: Seed, email: str, name: str, role: Role, password_hash: str, crea
          provider_id: int | None = None) -> dict:
     return dict(email=email, name=name, password_hash=password_hash, role=role, phone=seed.phone(),
                 provider_id=provider_id, is_provider_admin=provider_id is not None, active=True,
-                created_at=created_at)
+                created_at=created_at, email_confirmed_at=created_at)
 
 
 # --- localities and staff ------------------------------------------------------------------------------------

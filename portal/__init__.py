@@ -73,22 +73,25 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     # The composition root plugs in every area's blueprints. Imported here, not at the top: every area imports
     # portal.extensions and the like, which runs this package first, so a top-level import would be a circle.
+    from audit import views as audit_views
     from bookings import api, payment_views, session_views
     from bookings import views as booking_views
     from budgets import budget_views, dashboard_views
     from local_offer import views as local_offer_views
+    from privacy import views as privacy_views
     from providers import approval_views, offer_views, organisation_views
     from providers import session_views as provider_session_views
     from statements import public_views
     from statements import views as statement_views
 
-    from . import auth, cli, commissioning, contacts, families, i18n, pages
+    from . import auth, cli, commissioning, contacts, families, i18n, pages, people, two_step
     from . import rate_limits, request_limits, security_headers, translation_reviews
     from .templating import register_filters
 
     for module in (auth, booking_views, commissioning, contacts, families, local_offer_views, pages,
                    organisation_views, offer_views, provider_session_views, session_views, approval_views,
-                   budget_views, dashboard_views, payment_views, public_views, statement_views, translation_reviews):
+                   budget_views, dashboard_views, payment_views, public_views, statement_views, translation_reviews,
+                   two_step, people, audit_views, privacy_views):
         app.register_blueprint(module.bp)
     i18n.init_app(app)
     request_limits.init_app(app)

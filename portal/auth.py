@@ -21,11 +21,12 @@ from flask_login import current_user, login_required, login_user, logout_user, u
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
-from . import notify, rate_limits
+from . import email_addresses, notify, rate_limits
 from .extensions import db
 from .forms import LanguageForm, NewPasswordForm, RegisterForm, ResetRequestForm, SignInForm
 from .i18n import LANGUAGES, current_language, in_language
 from .models import Role, User, check_password_of_nobody, record
+from .timeutil import utcnow
 
 bp = Blueprint("auth", __name__)
 
@@ -62,8 +63,12 @@ def register():
     if request.method == "POST":
         rate_limits.check("sign-up-address", rate_limits.SIGN_UP_PER_ADDRESS)
     if form.validate_on_submit():
-        if _find_by_email(form.email.data) is not None:
-            form.email.errors.append(_("An account already uses this email address. Sign in or reset your password."))
+        existing = _find_by_email(form.email.data)
+        if existing is not None:
+            # The page says the same as for a new address, and the owner is told by email: nobody can use this
+            # page to find out who has an account. The same one password hash as a new account's.
+            check_password_of_nobody(form.password.data)
+            email_addresses.tell_owner(existing)
         else:
             user = User(email=form.email.data.strip().lower(), name=form.name.data.strip(),
                         role=Role(form.account_type.data),
@@ -73,12 +78,29 @@ def register():
             db.session.add(user)
             db.session.flush()
             record("account_created", user, by=user)
-            db.session.commit()
-            login_user(user)
-            flash(_("Your account has been created. Now add your child's details so we can show breaks that suit them."),
-                  "success")
-            return redirect(url_for("families.add_child"))
+            email_addresses.send_confirmation(user)
+        db.session.commit()
+        return render_template("auth/check_email.html", email=form.email.data.strip())
     return render_template("auth/register.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/confirm-email/<token>")
+def confirm_email(token: str):
+    user, expired = email_addresses.confirmed_by(token)
+    if user is None:
+        return render_template("auth/confirm_invalid.html", expired=expired), 410 if expired else 404
+    if user.email_confirmed_at is not None:
+        flash(_("Your email address is already confirmed. Sign in to carry on."), "success")
+        return redirect(url_for("auth.sign_in"))
+    user.email_confirmed_at = utcnow()
+    record("email_confirmed", user, by=user)
+    db.session.commit()
+    if user.role.is_family:
+        flash(_("Your account has been created. Now add your child's details so we can show breaks that suit "
+                "them."), "success")
+        return sign_in_as(user, url_for("families.add_child"))
+    flash(_("Your email address is confirmed."), "success")
+    return sign_in_as(user)
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -93,13 +115,49 @@ def sign_in():
         if not right or not user.active:
             form.email.errors = [_("The email address or password is not right. Check them and try again.")]
             return render_template("auth/sign_in.html", form=form), 422
-        login_user(user)
-        # A language chosen on this visit before signing in (the switcher, ?lang=) is the one they want now.
-        if session.get("lang") in LANGUAGES and user.language != session["lang"]:
-            user.language = session["lang"]
+        if user.email_confirmed_at is None:  # only someone who knows the password learns this
+            email_addresses.send_confirmation(user)
             db.session.commit()
-        return redirect(safe_next(request.args.get("next")) or home_for(user))
+            return render_template("auth/check_email.html", email=user.email, not_confirmed=True)
+        return sign_in_as(user, safe_next(request.args.get("next")))
     return render_template("auth/sign_in.html", form=form), 422 if form.errors else 200
+
+
+# How long someone has, after their password was accepted, to give the security code.
+SECOND_STEP_SECONDS = 10 * 60
+
+
+def sign_in_as(user: User, next_url: str | None = None):
+    """The password (or an invitation, or a sign-up) has shown who this is: sign them in, or, when their account
+    takes two-step sign-in, ask for the security code first (or to set it up, the first time for staff)."""
+    if not user.needs_two_step:
+        return finish_sign_in(user, next_url)
+    session["two_step"] = {"user": user.id, "version": user.session_version or 0, "at": int(time.time()),
+                           "next": next_url}
+    return redirect(url_for("two_step.enter_code" if user.totp_secret else "two_step.set_up"))
+
+
+def waiting_for_second_step() -> tuple[User, str | None] | None:
+    """The person whose password was accepted a moment ago and who has yet to give their code, with where they
+    were going; None when nobody is (or it was too long ago, or their sessions have been ended since)."""
+    pending = session.get("two_step")
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > SECOND_STEP_SECONDS:
+        return None
+    user = db.session.get(User, pending.get("user") or 0)
+    if user is None or not user.active or (user.session_version or 0) != pending.get("version"):
+        return None
+    return user, pending.get("next")
+
+
+def finish_sign_in(user: User, next_url: str | None = None):
+    session.pop("two_step", None)
+    login_user(user)
+    user.last_signed_in_at = utcnow()
+    # A language chosen on this visit before signing in (the switcher, ?lang=) is the one they want now.
+    if session.get("lang") in LANGUAGES and user.language != session["lang"]:
+        user.language = session["lang"]
+    db.session.commit()
+    return redirect(next_url or home_for(user))
 
 
 # Staff see thousands of children's records: their sessions end after a while without use, and after a day's work.
@@ -214,8 +272,8 @@ def account():
         with in_language(code):
             flash(_("Pages and emails will now be in %(language)s.", language=LANGUAGES[code].name), "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", user=current_user, form=form, languages=_language_items()), \
-        422 if form.errors else 200
+    return render_template("auth/account.html", user=current_user, form=form, languages=_language_items(),
+                           recovery_codes_left=current_user.recovery_codes_left()), 422 if form.errors else 200
 
 
 def _language_items() -> list[dict]:

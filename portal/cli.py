@@ -11,6 +11,7 @@ from budgets import commands as budget_commands
 from budgets import ledger
 from budgets.models import LedgerLine, LedgerTransaction
 from demo import build
+from privacy import commands as privacy_commands
 from providers import commands as provider_commands
 from providers.organisations import london_today, warn_expiring_insurance
 from statements import commands as statement_commands
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
     provider_commands.register_commands(app)
     booking_commands.register_commands(app)
     statement_commands.register_commands(app)
+    privacy_commands.register_commands(app)
     budget_commands.register_commands(app)
 
     @app.cli.command("seed-demo")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from .access import get_or_404, role_required
+from .audit import showing, shows_children
 from .extensions import db
 from .forms import AssessmentDecisionForm
 from .models import Assessment, AssessmentRequest, AssessmentStatus, Child, Role, record
@@ -22,6 +23,7 @@ trust_required = role_required(Role.TRUST, Role.ADMIN)
 
 @bp.get("/assessment-requests")
 @trust_required
+@shows_children("assessment_requests")
 def assessment_requests():
     page = page_arg()
     size = current_app.config["PAGE_SIZE"]
@@ -33,14 +35,17 @@ def assessment_requests():
         .order_by(AssessmentRequest.assessment_id.is_not(None), AssessmentRequest.created_at.desc())
         .limit(size).offset((page - 1) * size)
     ).all()
+    showing(asked.child for asked in rows)
     return render_template("commissioning/assessment_requests.html", requests=rows, total=total, page=page,
                            pages=max(1, math.ceil(total / size)))
 
 
 @bp.route("/children/<int:child_id>/assessment", methods=["GET", "POST"])
 @trust_required
+@shows_children("assessment")
 def record_assessment(child_id: int):
     child = get_or_404(Child, child_id)
+    showing([child])
     form = AssessmentDecisionForm()
     history = db.session.scalars(
         select(Assessment).where(Assessment.child_id == child.id).order_by(Assessment.decided_at.desc())

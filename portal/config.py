@@ -62,6 +62,13 @@ class Config:
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")
     # How long a place is held for card payment: Stripe Checkout Sessions last 30 minutes at least.
     PAYMENT_HOLD_MINUTES = int(os.environ.get("PAYMENT_HOLD_MINUTES", "30"))
+    # How long families' records are kept (privacy/retention.py; the privacy notice states these numbers). A child
+    # ages out at RETENTION_AGE_OUT (no break is for anyone older than 25); their record is anonymised this many
+    # years later (6: the Limitation Act 1980's period for claims, and how long financial records are kept).
+    RETENTION_AGE_OUT = int(os.environ.get("RETENTION_AGE_OUT", "26"))
+    RETENTION_YEARS_AFTER_AGE_OUT = int(os.environ.get("RETENTION_YEARS_AFTER_AGE_OUT", "6"))
+    # A family account not used (signed in to, or booked with) for this many years is anonymised.
+    RETENTION_INACTIVE_ACCOUNT_YEARS = int(os.environ.get("RETENTION_INACTIVE_ACCOUNT_YEARS", "3"))
 
 
 class DevelopmentConfig(Config):

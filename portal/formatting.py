@@ -130,6 +130,14 @@ def pounds_plain(pence: int) -> str:
     return f"{'-' if pence < 0 else ''}{whole}.{part:02d}"
 
 
+def spreadsheet_cell(value):
+    """A value for a CSV cell: text a spreadsheet would run as a formula (a name typed as "=HYPERLINK(...)") is
+    quoted so it reads as text; anything else is left as it is."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def first_upper(text: str | None) -> str:
     """The first letter a capital and the rest as it is ("Children's Trust" stays so, where Jinja's capitalize
     would write "Children's trust"): a name at the start of a sentence in any language."""

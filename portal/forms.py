@@ -30,6 +30,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    DataRequired,
     Email,
     EqualTo,
     InputRequired,
@@ -309,3 +310,21 @@ class AssessmentDecisionForm(FlaskForm):
                            widget=GovTextArea())
     review_on = RealDateField(_l("Review date (optional)"), format="%d %m %Y", validators=[Optional()])
     submit = SubmitField(_l("Record the decision"), widget=GovSubmitInput())
+
+
+class SecurityCodeForm(FlaskForm):
+    """The six-digit code from an authenticator app, or (at sign-in) one of the person's recovery codes."""
+
+    code = StringField(_l("Security code"), widget=GovTextInput(),
+                       validators=[InputRequired(message=_l("Enter the 6-digit code from your authenticator app")),
+                                   Length(max=40, message=_l("Enter the 6-digit code from your authenticator app"))])
+    submit = SubmitField(_l("Continue"), widget=GovSubmitInput())
+
+
+class ReasonForm(FlaskForm):
+    """Why an administrator is doing something to someone else's account (kept in the audit trail)."""
+
+    reason = TextAreaField(_l("Why are you doing this?"), widget=GovTextArea(),
+                           description=_l("This is kept in the audit trail with your name."),
+                           validators=[DataRequired(message=_l("Say why you are doing this")),
+                                       Length(max=1000, message=_l("Reason must be 1,000 characters or fewer"))])

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     false as sa_false,
+    func,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -132,6 +133,12 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None]
     two_step_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person follows the link we emailed when they signed up (or accepts an emailed invitation): until
+    # then the account cannot sign in, so nobody's bookings go to an address typed wrongly, or someone else's.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last time they signed in (only the last: a history would be a log of someone's habits), so the retention
+    # task (privacy/) can tell an account nobody uses from a quiet one.
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     children: Mapped[list[Child]] = relationship(back_populates="parent", order_by="Child.first_name")
     provider = relationship("Provider")
@@ -160,6 +167,21 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+    @property
+    def two_step_required(self) -> bool:
+        """Staff who can see many children's records, or run a provider's account, must use two-step sign-in."""
+        return self.role in (Role.COUNCIL, Role.TRUST, Role.ADMIN) or (
+            self.role is Role.PROVIDER and bool(self.is_provider_admin))
+
+    def recovery_codes_left(self) -> int:
+        return db.session.scalar(select(func.count()).select_from(RecoveryCode)
+                                 .where(RecoveryCode.user_id == self.id, RecoveryCode.used_at.is_(None)))
+
+    @property
+    def needs_two_step(self) -> bool:
+        """Signing in takes a security code as well as the password (required, or chosen by the person)."""
+        return self.two_step_required or self.totp_secret is not None
 
 
 class RecoveryCode(db.Model):
@@ -288,6 +310,8 @@ class AuditEvent(db.Model):
 
 def record(action: str, subject, *, by: User | None, reason: str | None = None, **details) -> AuditEvent:
     """Add an audit entry for a change to ``subject`` (flushed with the caller's unit of work)."""
+    # current_user is a proxy: the entry is about the person behind it.
+    subject = subject._get_current_object() if hasattr(subject, "_get_current_object") else subject
     event = AuditEvent(
         action=action,
         subject_type=type(subject).__name__,

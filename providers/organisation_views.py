@@ -16,14 +16,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from sqlalchemy import case, func, or_, select
 
-from portal import rate_limits
+from portal import email_addresses, rate_limits
 from portal.attempts import attempt, form_status
+from portal.auth import sign_in_as
 from portal.extensions import db
 from portal.forms import ConfirmForm
-from portal.models import Role, User
+from portal.models import Role, User, check_password_of_nobody
 from portal.paging import page_arg
 from portal.timeutil import utcnow
 
@@ -91,22 +92,20 @@ def sign_up():
     if request.method == "POST":
         rate_limits.check("sign-up-address", rate_limits.SIGN_UP_PER_ADDRESS)
     if form.validate_on_submit():
-        if organisations.find_user_by_email(form.admin_email.data) is not None:
-            form.admin_email.errors.append(_("An account already uses this email address. Sign in, or use another "
-                                             "address"))
-            return render_template("providers/organisations/sign_up.html", form=form), 422
+        existing = organisations.find_user_by_email(form.admin_email.data)
+        if existing is not None:
+            # The same page as for a new address, and the address's owner is told by email (portal.email_addresses).
+            check_password_of_nobody(form.password.data)
+            email_addresses.tell_owner(existing)
+            db.session.commit()
+            return render_template("auth/check_email.html", email=form.admin_email.data.strip())
         with attempt(form) as done:
-            provider, admin = organisations.sign_up(form.details(), form.tiers(), admin_name=form.admin_name.data,
-                                                    admin_email=form.admin_email.data, password=form.password.data,
-                                                    today=organisations.london_today())
+            organisations.sign_up(form.details(), form.tiers(), admin_name=form.admin_name.data,
+                                  admin_email=form.admin_email.data, password=form.password.data,
+                                  today=organisations.london_today())
         if done.ok:
-            login_user(admin)
-            flash(_("Thank you. We have sent %(name)s's application to the council for approval. You can prepare "
-                    "your offers while you wait.", name=provider.name)
-                  if provider.approving_body is Body.COUNCIL else
-                  _("Thank you. We have sent %(name)s's application to the children's trust for approval. You can "
-                    "prepare your offers while you wait.", name=provider.name), "success")
-            return redirect(url_for(".dashboard"))
+            # The emailed link confirms the address; then two-step sign-in is set up, then the dashboard.
+            return render_template("auth/check_email.html", email=form.admin_email.data.strip())
     return render_template("providers/organisations/sign_up.html", form=form), form_status(form, done)
 
 
@@ -295,9 +294,8 @@ def accept_invite(invite_token: str):
         with attempt(form) as done:
             member = organisations.accept_invite(invitation, name=form.name.data, password=form.password.data)
         if done.ok:
-            login_user(member)
             flash(_("Welcome to %(name)s. Your account is ready.", name=invitation.provider.name), "success")
-            return redirect(url_for(".dashboard"))
+            return sign_in_as(member, url_for(".dashboard"))
     return render_template("providers/organisations/accept_invite.html", invitation=invitation,
                            form=form), form_status(form, done)
 

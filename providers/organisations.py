@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from portal import notify
+from portal import email_addresses, notify
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.formatting import long_date
@@ -238,7 +238,7 @@ def sign_up(details: OrganisationDetails, kinds: set[Tier], *, admin_name: str, 
     _add_account(admin)
     record("provider_signed_up", provider, by=admin, kinds=sorted(t.value for t in kinds), approving_body=body.value)
     notify.queue(admin, _l("We have received your application"), "provider_signed_up", provider=provider,
-                 member=admin, link=notify.link("provider_orgs.dashboard"))
+                 member=admin, link=email_addresses.confirmation_link(admin))
     _email_commissioners(body, _l("A new provider is waiting for approval: %(name)s", name=provider.name),
                          "provider_waiting", provider=provider,
                          link=notify.link("approvals.provider", provider_id=provider.id))
@@ -570,7 +570,9 @@ def accept_invite(invite: ProviderInvite, *, name: str, password: str) -> User:
         raise DomainError(_("Enter your full name."))
     if find_user_by_email(invite.email) is not None:
         raise DomainError(_("An account already uses this email address. Sign in instead."))
-    member = User(email=invite.email, name=name, role=Role.PROVIDER, provider_id=invite.provider_id)
+    # The emailed invitation's link has shown that the address is theirs.
+    member = User(email=invite.email, name=name, role=Role.PROVIDER, provider_id=invite.provider_id,
+                  email_confirmed_at=utcnow())
     member.set_password(password)
     _add_account(member)
     invite.accepted_at = utcnow()

@@ -10,14 +10,16 @@ from contextlib import contextmanager
 from email import message_from_bytes, policy
 
 import flask_babel
+import pyotp
 import pytest
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from portal import create_app
 from portal.extensions import db
+from portal.models import User
 
 TEST_PASSWORD = "correct horse battery"
 
@@ -106,9 +108,36 @@ def outbox(app):
 
 
 def sign_in(client, user, password: str = TEST_PASSWORD):
+    """Sign in through the real sign-in page, with the security code too when the account uses two-step sign-in
+    (setting it up, the way a person would, when it must be and is not yet)."""
     response = client.post("/sign-in", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.text
+    if response.location.endswith("/sign-in/code"):
+        response = client.post("/sign-in/code", data={"code": fresh_code(user)})
+        assert response.status_code == 302, response.text
+    elif response.location.endswith("/two-step/set-up"):
+        response = set_up_two_step(client)
     return response
+
+
+def set_up_two_step(client):
+    """Scan the set-up page's key into an "app" and give its code, as a person setting it up does; returns the
+    page showing the recovery codes."""
+    client.get("/two-step/set-up")
+    with client.session_transaction() as session:
+        secret = session["two_step_secret"]
+    response = client.post("/two-step/set-up", data={"code": pyotp.TOTP(secret).now()})
+    assert response.status_code == 200 and "recovery codes" in response.text, response.text
+    return response
+
+
+def fresh_code(user) -> str:
+    """The code the person's authenticator app shows now. A code is accepted once, and tests sign the same person
+    in many times a second, so the account's last accepted code is forgotten first, as if half a minute had
+    passed since they last signed in."""
+    db.session.execute(update(User).where(User.id == user.id).values(totp_last_step=None))
+    db.session.commit()
+    return pyotp.TOTP(db.session.get(User, user.id).totp_secret).now()
 
 
 @pytest.fixture

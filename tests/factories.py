@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import factory
+import pyotp
 from factory.alchemy import SQLAlchemyModelFactory
 
 from portal.contacts import ServiceContacts
@@ -46,7 +47,15 @@ class UserFactory(Base):
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     name = factory.Faker("name", locale="en_GB")
     role = Role.PARENT_CARER
+    is_provider_admin = False
     password_hash = "set-below"
+    # Staff who must use two-step sign-in have it set up already (tests/conftest.py sign_in gives the code);
+    # tests of setting it up pass totp_secret=None.
+    totp_secret = factory.LazyAttribute(
+        lambda user: pyotp.random_base32() if user.role in (Role.COUNCIL, Role.TRUST, Role.ADMIN)
+        or (user.role is Role.PROVIDER and user.is_provider_admin) else None)
+    two_step_since = factory.LazyAttribute(lambda user: utcnow() if user.totp_secret else None)
+    email_confirmed_at = factory.LazyFunction(utcnow)
 
     @factory.post_generation
     def password(user, create, extracted, **kwargs):

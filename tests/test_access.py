@@ -1,31 +1,40 @@
-"""Every route × every role, with the expected allow or deny. A new route fails this test until it is listed."""
+"""Every route × every role, with the expected allow or deny, and whether looking is audited. A new route fails
+this test until it is listed and classified (tests/access_rows/__init__.py says how)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth import reset_token
 from portal.extensions import db
-from portal.models import AssessmentRequest, Role
+from portal.audit import VIEWED
+from portal.models import AssessmentRequest, AuditEvent, Role
 from providers.models import Booking, BookingStatus, WaitingListEntry, WaitingStatus
 
-from .access_rows import ACCESS_ROWS, EXTRA_RESTORE, EXTRA_WORLD, LOGIN, ROLES
+from .access_rows import ACCESS_ROWS, CHILD_RECORD, EXTRA_RESTORE, EXTRA_WORLD, LOGIN, ROLES, SHOWS
 from .conftest import sign_in
 from .factories import ChildFactory, SessionFactory, UserFactory
 
-# (method, url rule, expectations); each area adds its own rows in tests/access_rows/<area>.py
+# (method, url rule, expectations, shows); each area adds its own rows in tests/access_rows/<area>.py
 TABLE = list(ACCESS_ROWS)
 IGNORED = {"/static/<path:filename>", "/assets/<path:filename>"}
+SHOWN_AGAIN = {409, 422}  # a page shown again with the reason it refused, or the form's errors
 
 
 def test_every_route_is_in_the_table(app):
     """Every method of every rule (a POST handler too, not just the GET page beside it) has a row."""
-    listed = [(method, rule) for method, rule, _ in TABLE]
+    listed = [(method, rule) for method, rule, *_ in TABLE]
     assert len(listed) == len(set(listed)), "a (method, rule) pair is listed twice"
     routes = {(method, rule.rule) for rule in app.url_map.iter_rules() if rule.rule not in IGNORED
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert sorted(routes - set(listed)) == [], "add these (method, rule) pairs to the access table"
     assert sorted(set(listed) - routes) == [], "these (method, rule) pairs no longer exist"
+
+
+def test_every_route_says_whether_it_shows_a_childs_record():
+    """A route that shows a child's data must record who looked: say which kind each route is."""
+    unclassified = [f"{row[0]} {row[1]}" for row in TABLE if len(row) < 4 or row[3] not in SHOWS]
+    assert unclassified == [], "classify these rows as CHILD_RECORD, FAMILY_OWN or NO_CHILD_RECORD"
 
 
 @pytest.fixture
@@ -68,10 +77,11 @@ def _url(rule: str, values: dict) -> str:
 def test_route_role_table(app, world, role):
     users, values = world
     failures = []
-    for method, rule, expectations in TABLE:
+    for method, rule, expectations, *shows in TABLE:
         client = app.test_client()
         if role != "anonymous":
             sign_in(client, users[role])
+        views_before = _views_of(values["child_id"])
         response = client.open(_url(rule, values), method=method)
         expected = expectations[role]
         if expected == LOGIN:
@@ -80,9 +90,22 @@ def test_route_role_table(app, world, role):
             ok = response.status_code == expected
         if not ok:
             failures.append(f"{method} {rule} as {role}: got {response.status_code}, expected {expected}")
+        recorded = _views_of(values["child_id"]) > views_before
+        # The world's child belongs to the parent: their family looking is not recorded, anyone else is, when the
+        # page is shown (a form shown again with its errors or a refusal shows it too; a redirect or a deny does not).
+        shown = 200 <= response.status_code < 300 or response.status_code in SHOWN_AGAIN
+        must_record = shows == [CHILD_RECORD] and shown and role != "parent"
+        if recorded != must_record:
+            failures.append(f"{method} {rule} as {role} ({shows[0] if shows else 'unclassified'}): "
+                            + ("recorded a view of the child" if recorded else "did not record a view of the child"))
         if response.status_code < 400 and method != "GET":
             _restore(values)
     assert failures == []
+
+
+def _views_of(child_id: int) -> int:
+    return db.session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == VIEWED, AuditEvent.subject_type == "Child", AuditEvent.subject_id == child_id))
 
 
 def _restore(values) -> None:

@@ -5,23 +5,58 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Child, Role, User
 
+from .conftest import TEST_PASSWORD
 from .factories import LocalityFactory, UserFactory
 
 
-def test_register_creates_a_parent_carer_and_signs_them_in(client):
+def _link(message) -> str:
+    return re.search(r"http://localhost(/\S+)", message.get_content()).group(1)
+
+
+def test_register_creates_a_parent_carer_who_confirms_their_address_then_is_signed_in(client, outbox):
     response = client.post("/register", data={"account_type": "parent_carer", "name": "Jo Bloggs",
                                               "email": "Jo@Example.com", "password": "a long enough pass",
                                               "confirm": "a long enough pass"})
-    assert response.status_code == 302 and response.location.endswith("/children/new")
+    assert response.status_code == 200 and "Check your email" in response.text
     user = db.session.scalar(select(User))
-    assert user.email == "jo@example.com" and user.role is Role.PARENT_CARER
+    assert user.email == "jo@example.com" and user.role is Role.PARENT_CARER and user.email_confirmed_at is None
     assert user.password_hash != "a long enough pass" and user.check_password("a long enough pass")
+    assert client.get("/children").status_code == 302  # not signed in yet
+    # Signing in before confirming sends a new link instead.
+    early = client.post("/sign-in", data={"email": "jo@example.com", "password": "a long enough pass"})
+    assert "You need to confirm your email address" in early.text and client.get("/children").status_code == 302
+    assert [m["To"] for m in outbox] == ["jo@example.com", "jo@example.com"]
+    confirmed = client.get(_link(outbox[0]))
+    assert confirmed.status_code == 302 and confirmed.location.endswith("/children/new")
     assert client.get("/children").status_code == 200
+    assert db.session.get(User, user.id).email_confirmed_at is not None
+    again = client.get(_link(outbox[1]))  # a second link, once confirmed, goes to sign in
+    assert again.status_code == 302 and again.location.endswith("/sign-in")
+    assert client.get("/confirm-email/not-a-token").status_code == 404
+
+
+def test_signing_up_with_a_taken_address_looks_the_same_and_tells_the_owner(client, outbox):
+    owner = UserFactory(email="taken@example.com", name="Pat Owner")
+    new = client.post("/register", data={"account_type": "parent_carer", "name": "Jo", "email": "new@example.com",
+                                         "password": "a long enough pass", "confirm": "a long enough pass"})
+    taken = client.post("/register", data={"account_type": "parent_carer", "name": "Jo",
+                                           "email": "taken@example.com", "password": "a long enough pass",
+                                           "confirm": "a long enough pass"})
+    assert taken.status_code == new.status_code == 200
+    def page(response, email):  # the page with the address typed, and each response's own CSP nonce, set aside
+        return re.sub(r'nonce="[^"]+"', "", response.text.replace(email, "ADDRESS"))
+    assert page(taken, "taken@example.com") == page(new, "new@example.com")
+    assert "already" not in taken.text
+    told = outbox[-1]
+    assert told["To"] == "taken@example.com" and "Someone tried to create" in told["Subject"]
+    assert "Hello Pat Owner" in told.get_content() and "/sign-in" in told.get_content()
+    assert db.session.scalar(select(func.count(User.id))) == 2  # no second account
+    assert db.session.get(User, owner.id).check_password(TEST_PASSWORD)  # and nothing about theirs changed
 
 
 def test_young_person_can_hold_their_own_account(client):

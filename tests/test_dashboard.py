@@ -42,6 +42,7 @@ from providers.models import (
     WaitingStatus,
 )
 
+from .conftest import sign_in
 from .factories import (
     ChildFactory,
     LocalityFactory,
@@ -594,7 +595,7 @@ def test_the_seeded_dashboard_renders_for_each_commissioner(app, client):
     seed_small(app)
     for email in ("council@example.com", "trust@example.com"):
         signed_in = app.test_client()
-        assert signed_in.post("/sign-in", data={"email": email, "password": "short-breaks-demo"}).status_code == 302
+        sign_in(signed_in, db.session.scalar(select(User).where(User.email == email)), "short-breaks-demo")
         page = signed_in.get("/money/dashboard")
         assert page.status_code == 200 and "The budget at a glance" in page.text
         assert signed_in.get("/money/dashboard.csv").status_code == 200

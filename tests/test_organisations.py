@@ -19,13 +19,14 @@ from providers.models import (
     ApiToken,
     Body,
     OfferStatus,
+    Provider,
     ProviderStatus,
     Tier,
     WaitingListEntry,
 )
 from providers.organisations import london_today as today
 
-from .conftest import TEST_PASSWORD, sign_in
+from .conftest import TEST_PASSWORD, set_up_two_step, sign_in
 from .factories import (
     ChildFactory,
     LocalityFactory,
@@ -114,14 +115,23 @@ def test_sign_up_needs_the_kinds_of_break_and_a_new_email(app):
         sign_up()
 
 
-def test_sign_up_page_signs_the_admin_in_and_shows_the_dashboard(app, client, outbox):
+def test_sign_up_confirms_the_address_then_sets_up_two_step_sign_in_then_the_dashboard(app, client, outbox):
     response = client.post("/provider/sign-up", data=sign_up_form())
-    assert response.status_code == 302 and response.location == "/provider"
+    assert response.status_code == 200 and "Check your email" in response.text
+    admin = db.session.scalar(select(User).where(User.email == "ada@acorn.org"))
+    assert admin.provider.status is ProviderStatus.PENDING and admin.is_provider_admin
+    assert client.get("/provider").status_code == 302  # not signed in until the address is confirmed
+    welcome = next(m for m in outbox if m["To"] == "ada@acorn.org")
+    link = re.search(r"http://localhost(/confirm-email/\S+)", welcome.get_content()).group(1)
+    # A provider's administrator sets up two-step sign-in first, then goes on to the dashboard.
+    confirmed = client.get(link)
+    assert confirmed.status_code == 302 and confirmed.location == "/two-step/set-up"
+    assert client.get("/provider").status_code == 302
+    codes = set_up_two_step(client)
+    assert 'href="/provider"' in codes.text
     page = client.get("/provider")
     assert page.status_code == 200
     assert "waiting for approval by the council" in page.text
-    admin = db.session.scalar(select(User).where(User.email == "ada@acorn.org"))
-    assert admin.provider.status is ProviderStatus.PENDING and admin.is_provider_admin
 
 
 def test_sign_up_page_shows_errors_and_keeps_what_was_typed(app, client):
@@ -136,11 +146,13 @@ def test_sign_up_page_shows_errors_and_keeps_what_was_typed(app, client):
     assert db.session.scalar(select(func.count(User.id))) == 0
 
 
-def test_sign_up_page_refuses_an_email_already_in_use(app, client):
+def test_sign_up_with_an_address_in_use_looks_the_same_and_tells_its_owner(app, client, outbox):
     UserFactory(email="ada@acorn.org")
     response = client.post("/provider/sign-up", data=sign_up_form())
-    assert response.status_code == 422
-    assert "An account already uses this email address" in response.text
+    assert response.status_code == 200 and "Check your email" in response.text
+    assert "already" not in response.text
+    assert [m["To"] for m in outbox] == ["ada@acorn.org"] and "Someone tried" in outbox[0]["Subject"]
+    assert db.session.scalar(select(func.count(Provider.id))) == 0
 
 
 def test_signed_in_people_are_asked_to_sign_out_before_registering_an_organisation(app, login):

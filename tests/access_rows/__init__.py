@@ -1,6 +1,14 @@
-"""The route × role access table, one module per area. Each module has ROWS = [(method, rule, expectations)]
-and may have ``world(users, values) -> dict`` adding the objects its URL parameters need, and
-``restore(values)`` undoing what a row's successful POST changed in them (so later rows see the same world)."""
+"""The route × role access table, one module per area. Each module has
+ROWS = [(method, rule, expectations, shows)] and may have ``world(users, values) -> dict`` adding the objects its
+URL parameters need, and ``restore(values)`` undoing what a row's successful POST changed in them (so later rows
+see the same world).
+
+``shows`` says whether the route shows a child's record, and so whether looking is audited (portal.audit):
+CHILD_RECORD: it shows children's data to people other than their family. Every role that gets a 2xx, other
+  than the world child's own family, must add a "viewed" entry about the world's child (Zebedee).
+FAMILY_OWN: it shows a family's own children to that family only; a family looking at its own is not recorded.
+NO_CHILD_RECORD: it shows no child's data.
+Neither of the last two may record a view. A row without ``shows`` fails tests/test_access.py until classified."""
 from __future__ import annotations
 
 import importlib
@@ -18,6 +26,9 @@ TRUST = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "provider": D
          "admin": OK}
 SIGNED_IN = {r: (LOGIN if r == "anonymous" else OK) for r in ROLES}
 SIGN_OUT = {r: (LOGIN if r == "anonymous" else 302) for r in ROLES}
+
+CHILD_RECORD, FAMILY_OWN, NO_CHILD_RECORD = "child record", "family's own", "no child record"
+SHOWS = (CHILD_RECORD, FAMILY_OWN, NO_CHILD_RECORD)
 
 ACCESS_ROWS = []
 EXTRA_WORLD = []

@@ -1,7 +1,7 @@
 """Access rows for personal budgets: the trust's budget pages and direct payment monitoring, and the family's
 money page. Council commissioners have no need to see children's budgets.
 
-The world gives the parent's child an approved assessment and a managed personal budget."""
+The world gives the parent's child an approved assessment, a managed personal budget and a direct payment."""
 from datetime import date, timedelta
 
 from budgets import services as money
@@ -9,18 +9,19 @@ from budgets.models import BudgetKind, financial_year
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Child
 
-from . import FAMILY, TRUST
+from . import CHILD_RECORD, FAMILY, FAMILY_OWN, TRUST
 
 ROWS = [
-    ("GET", "/money", FAMILY),
-    ("GET", "/trust/personal-budgets", TRUST),
-    ("GET", "/trust/children/<int:child_id>/personal-budget", TRUST),
-    ("POST", "/trust/children/<int:child_id>/personal-budget", dict(TRUST, trust=422, admin=422)),  # nothing posted
-    ("GET", "/trust/personal-budgets/<int:budget_id>", TRUST),
-    ("GET", "/trust/personal-budgets/<int:budget_id>/change", TRUST),
-    ("POST", "/trust/personal-budgets/<int:budget_id>/change", dict(TRUST, trust=422, admin=422)),
-    ("GET", "/trust/direct-payments", TRUST),
-    ("GET", "/trust/direct-payments.csv", TRUST),
+    ("GET", "/money", FAMILY, FAMILY_OWN),
+    ("GET", "/trust/personal-budgets", TRUST, CHILD_RECORD),
+    ("GET", "/trust/children/<int:child_id>/personal-budget", TRUST, CHILD_RECORD),
+    # Nothing posted.
+    ("POST", "/trust/children/<int:child_id>/personal-budget", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
+    ("GET", "/trust/personal-budgets/<int:budget_id>", TRUST, CHILD_RECORD),
+    ("GET", "/trust/personal-budgets/<int:budget_id>/change", TRUST, CHILD_RECORD),
+    ("POST", "/trust/personal-budgets/<int:budget_id>/change", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
+    ("GET", "/trust/direct-payments", TRUST, CHILD_RECORD),
+    ("GET", "/trust/direct-payments.csv", TRUST, CHILD_RECORD),
 ]
 
 
@@ -32,5 +33,9 @@ def world(users, values):
     budget = money.allocate_budget(child, kind=BudgetKind.MANAGED, amount_pence=124_000, starts_on=today,
                                    ends_on=date(financial_year(today) + 1, 3, 31), review_on=today + timedelta(days=90),
                                    reasons="Panel agreed overnight breaks", by=users["trust"])
+    # A direct payment too, so the direct payment pages show the child (and must record that they did).
+    money.allocate_budget(child, kind=BudgetKind.DIRECT_PAYMENT, amount_pence=30_000, starts_on=today,
+                          ends_on=date(financial_year(today) + 1, 3, 31), review_on=today + timedelta(days=90),
+                          reasons="Panel agreed a direct payment for a personal assistant", by=users["trust"])
     db.session.commit()
     return {"budget_id": budget.id}

@@ -5,19 +5,19 @@ from budgets.dashboard import current_year
 from portal.extensions import db
 from providers.models import Body
 
-from . import DENY, LOGIN, OK, ROLES
+from . import DENY, LOGIN, NO_CHILD_RECORD, OK, ROLES
 
 COMMISSIONERS = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "council": OK, "trust": OK, "admin": OK}
 # Nothing posted: the form is shown again with its errors, and nothing changes.
 POSTED_NOTHING = dict(COMMISSIONERS, council=422, trust=422, admin=422)
 
 ROWS = [
-    ("GET", "/money/envelopes", COMMISSIONERS),
-    ("POST", "/money/envelopes", POSTED_NOTHING),
-    ("GET", "/money/dashboard", COMMISSIONERS),
-    ("GET", "/money/dashboard.csv", COMMISSIONERS),
-    ("GET", "/money/providers", COMMISSIONERS),
-    ("GET", "/money/remittance.csv", COMMISSIONERS),
+    ("GET", "/money/envelopes", COMMISSIONERS, NO_CHILD_RECORD),
+    ("POST", "/money/envelopes", POSTED_NOTHING, NO_CHILD_RECORD),
+    ("GET", "/money/dashboard", COMMISSIONERS, NO_CHILD_RECORD),
+    ("GET", "/money/dashboard.csv", COMMISSIONERS, NO_CHILD_RECORD),
+    ("GET", "/money/providers", COMMISSIONERS, NO_CHILD_RECORD),
+    ("GET", "/money/remittance.csv", COMMISSIONERS, NO_CHILD_RECORD),
 ]
 
 

@@ -8,16 +8,17 @@ from portal.extensions import db
 from portal.timeutil import utcnow
 from providers.models import Booking
 
-from . import FAMILY_OWNED, ROLES
+from . import FAMILY_OWN, FAMILY_OWNED, NO_CHILD_RECORD, ROLES
 
 ROWS = [
-    ("GET", "/payments/<int:payment_id>/pay", dict(FAMILY_OWNED, parent=302)),  # already paid: on to the receipt
-    ("GET", "/payments/<int:payment_id>/paid", FAMILY_OWNED),
-    ("GET", "/payments/<int:payment_id>/not-paid", FAMILY_OWNED),
+    # Already paid: on to the receipt.
+    ("GET", "/payments/<int:payment_id>/pay", dict(FAMILY_OWNED, parent=302), FAMILY_OWN),
+    ("GET", "/payments/<int:payment_id>/paid", FAMILY_OWNED, FAMILY_OWN),
+    ("GET", "/payments/<int:payment_id>/not-paid", FAMILY_OWNED, FAMILY_OWN),
     # Already paid: no place is let go, and the family goes on to the receipt.
-    ("POST", "/payments/<int:payment_id>/not-paid", dict(FAMILY_OWNED, parent=302)),
+    ("POST", "/payments/<int:payment_id>/not-paid", dict(FAMILY_OWNED, parent=302), FAMILY_OWN),
     # Without Stripe keys the webhook does not exist; with them an unsigned request is refused (tests/test_stripe).
-    ("POST", "/stripe/webhook", {r: 404 for r in ROLES}),
+    ("POST", "/stripe/webhook", {r: 404 for r in ROLES}, NO_CHILD_RECORD),
 ]
 
 

@@ -8,7 +8,7 @@ from providers.models import ApiToken, Offer, ProviderInvite
 from providers.organisations import invite_token_hash
 
 from ..factories import UserFactory
-from . import DENY, LOGIN, OK, PUBLIC, ROLES
+from . import DENY, LOGIN, NO_CHILD_RECORD, OK, PUBLIC, ROLES
 
 PROVIDER_STAFF = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "provider": OK}
 COMMISSIONERS = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "council": OK, "trust": OK, "admin": OK}
@@ -23,41 +23,44 @@ def staff_answer(code):
 
 
 ROWS = [
-    ("GET", "/provider/sign-up", PUBLIC),
-    ("POST", "/provider/sign-up", dict(PUBLIC, anonymous=422)),  # signed in: asked to sign out first, nothing made
-    ("GET", "/provider", PROVIDER_STAFF),
-    ("GET", "/provider/organisation", PROVIDER_STAFF),
-    ("GET", "/provider/organisation/edit", PROVIDER_STAFF),
-    ("POST", "/provider/organisation/edit", staff_answer(422)),  # nothing posted
-    ("GET", "/provider/staff", PROVIDER_STAFF),
-    ("GET", "/provider/staff/invite", PROVIDER_STAFF),
-    ("POST", "/provider/staff/invite", staff_answer(422)),
-    ("GET", "/provider/staff/<int:staff_id>/remove", PROVIDER_STAFF),
+    ("GET", "/provider/sign-up", PUBLIC, NO_CHILD_RECORD),
+    # Signed in: asked to sign out first, nothing made.
+    ("POST", "/provider/sign-up", dict(PUBLIC, anonymous=422), NO_CHILD_RECORD),
+    ("GET", "/provider", PROVIDER_STAFF, NO_CHILD_RECORD),
+    ("GET", "/provider/organisation", PROVIDER_STAFF, NO_CHILD_RECORD),
+    ("GET", "/provider/organisation/edit", PROVIDER_STAFF, NO_CHILD_RECORD),
+    ("POST", "/provider/organisation/edit", staff_answer(422), NO_CHILD_RECORD),  # nothing posted
+    ("GET", "/provider/staff", PROVIDER_STAFF, NO_CHILD_RECORD),
+    ("GET", "/provider/staff/invite", PROVIDER_STAFF, NO_CHILD_RECORD),
+    ("POST", "/provider/staff/invite", staff_answer(422), NO_CHILD_RECORD),
+    ("GET", "/provider/staff/<int:staff_id>/remove", PROVIDER_STAFF, NO_CHILD_RECORD),
     # The button is all this form has, so the colleague is really removed; restore() below brings them back.
-    ("POST", "/provider/staff/<int:staff_id>/remove", staff_answer(302)),
-    ("POST", "/provider/staff/<int:staff_id>/admin", staff_answer(422)),  # no choice posted
-    ("GET", "/provider/invites/<invite_token>", PUBLIC),
-    ("POST", "/provider/invites/<invite_token>", {r: 422 for r in ROLES}),  # nothing posted: no name or password
-    ("POST", "/provider/invites/<int:invite_id>/cancel", staff_answer(302)),
-    ("GET", "/provider/api-tokens", PROVIDER_STAFF),
-    ("POST", "/provider/api-tokens", staff_answer(422)),
-    ("POST", "/provider/api-tokens/<int:api_token_id>/revoke", staff_answer(302)),
-    ("GET", "/provider/offers", PROVIDER_STAFF),
-    ("GET", "/provider/offers/new", PROVIDER_STAFF),
-    ("POST", "/provider/offers/new", staff_answer(422)),
-    ("GET", "/provider/offers/<int:offer_id>", PROVIDER_STAFF),
-    ("GET", "/provider/offers/<int:offer_id>/edit", PROVIDER_STAFF),
-    ("POST", "/provider/offers/<int:offer_id>/edit", staff_answer(422)),
-    ("POST", "/provider/offers/<int:offer_id>/submit", staff_answer(409)),  # already published
-    ("GET", "/provider/offers/<int:offer_id>/withdraw", PROVIDER_STAFF),
-    ("POST", "/provider/offers/<int:offer_id>/withdraw", staff_answer(409)),  # a place is booked to come
-    ("GET", "/approvals/providers", COMMISSIONERS),
-    ("GET", "/approvals/providers/<int:provider_id>", COUNCIL_DECIDES),
-    ("POST", "/approvals/providers/<int:provider_id>", COUNCIL_POSTED_NOTHING),
-    ("POST", "/approvals/providers/<int:provider_id>/name", COUNCIL_POSTED_NOTHING),
-    ("GET", "/approvals/offers", COMMISSIONERS),
-    ("GET", "/approvals/offers/<int:offer_id>", COUNCIL_DECIDES),
-    ("POST", "/approvals/offers/<int:offer_id>", COUNCIL_POSTED_NOTHING),
+    ("POST", "/provider/staff/<int:staff_id>/remove", staff_answer(302), NO_CHILD_RECORD),
+    ("POST", "/provider/staff/<int:staff_id>/admin", staff_answer(422), NO_CHILD_RECORD),  # no choice posted
+    ("GET", "/provider/invites/<invite_token>", PUBLIC, NO_CHILD_RECORD),
+    # Nothing posted: no name or password.
+    ("POST", "/provider/invites/<invite_token>", {r: 422 for r in ROLES}, NO_CHILD_RECORD),
+    ("POST", "/provider/invites/<int:invite_id>/cancel", staff_answer(302), NO_CHILD_RECORD),
+    ("GET", "/provider/api-tokens", PROVIDER_STAFF, NO_CHILD_RECORD),
+    ("POST", "/provider/api-tokens", staff_answer(422), NO_CHILD_RECORD),
+    ("POST", "/provider/api-tokens/<int:api_token_id>/revoke", staff_answer(302), NO_CHILD_RECORD),
+    ("GET", "/provider/offers", PROVIDER_STAFF, NO_CHILD_RECORD),
+    ("GET", "/provider/offers/new", PROVIDER_STAFF, NO_CHILD_RECORD),
+    ("POST", "/provider/offers/new", staff_answer(422), NO_CHILD_RECORD),
+    ("GET", "/provider/offers/<int:offer_id>", PROVIDER_STAFF, NO_CHILD_RECORD),
+    ("GET", "/provider/offers/<int:offer_id>/edit", PROVIDER_STAFF, NO_CHILD_RECORD),
+    ("POST", "/provider/offers/<int:offer_id>/edit", staff_answer(422), NO_CHILD_RECORD),
+    ("POST", "/provider/offers/<int:offer_id>/submit", staff_answer(409), NO_CHILD_RECORD),  # already published
+    ("GET", "/provider/offers/<int:offer_id>/withdraw", PROVIDER_STAFF, NO_CHILD_RECORD),
+    # A place is booked to come.
+    ("POST", "/provider/offers/<int:offer_id>/withdraw", staff_answer(409), NO_CHILD_RECORD),
+    ("GET", "/approvals/providers", COMMISSIONERS, NO_CHILD_RECORD),
+    ("GET", "/approvals/providers/<int:provider_id>", COUNCIL_DECIDES, NO_CHILD_RECORD),
+    ("POST", "/approvals/providers/<int:provider_id>", COUNCIL_POSTED_NOTHING, NO_CHILD_RECORD),
+    ("POST", "/approvals/providers/<int:provider_id>/name", COUNCIL_POSTED_NOTHING, NO_CHILD_RECORD),
+    ("GET", "/approvals/offers", COMMISSIONERS, NO_CHILD_RECORD),
+    ("GET", "/approvals/offers/<int:offer_id>", COUNCIL_DECIDES, NO_CHILD_RECORD),
+    ("POST", "/approvals/offers/<int:offer_id>", COUNCIL_POSTED_NOTHING, NO_CHILD_RECORD),
 ]
 
 

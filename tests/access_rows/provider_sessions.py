@@ -5,7 +5,7 @@ Provider staff reach only their own organisation's offers and sessions; administ
 from portal.extensions import db
 from providers.models import Offer
 
-from . import DENY, LOGIN, OK
+from . import CHILD_RECORD, DENY, LOGIN, NO_CHILD_RECORD, OK
 
 PROVIDER_ONLY = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "provider": OK, "council": DENY,
                  "trust": DENY, "admin": DENY}
@@ -18,24 +18,24 @@ POSTED_NOTHING = dict(PROVIDER_ONLY, provider=422)
 NOT_STARTED = dict(PROVIDER_ONLY, provider=409)
 
 ROWS = [
-    ("GET", "/provider/offers/<int:offer_id>/sessions", PROVIDER_OR_ADMIN),
-    ("GET", "/provider/offers/<int:offer_id>/sessions/new", PROVIDER_ONLY),
-    ("POST", "/provider/offers/<int:offer_id>/sessions/new", POSTED_NOTHING),
-    ("GET", "/provider/offers/<int:offer_id>/series/new", PROVIDER_ONLY),
-    ("POST", "/provider/offers/<int:offer_id>/series/new", POSTED_NOTHING),
-    ("GET", "/provider/sessions/<int:session_id>/places", PROVIDER_ONLY),
-    ("POST", "/provider/sessions/<int:session_id>/places", POSTED_NOTHING),
-    ("GET", "/provider/sessions/<int:session_id>/cancel", PROVIDER_ONLY),
-    ("POST", "/provider/sessions/<int:session_id>/cancel", POSTED_NOTHING),
-    ("GET", "/provider/sessions/<int:session_id>/move", PROVIDER_ONLY),
-    ("POST", "/provider/sessions/<int:session_id>/move", POSTED_NOTHING),
-    ("GET", "/provider/sessions/<int:session_id>/register", PROVIDER_ONLY),
-    ("POST", "/provider/sessions/<int:session_id>/register", NOT_STARTED),
-    ("GET", "/provider/sessions/upload", PROVIDER_ONLY),
-    ("POST", "/provider/sessions/upload", POSTED_NOTHING),
-    ("POST", "/provider/sessions/upload/preview", NO_PREVIEW),
-    ("POST", "/provider/sessions/upload/confirm", NO_PREVIEW),
-    ("GET", "/provider/sessions/upload/template.csv", PROVIDER_ONLY),
+    ("GET", "/provider/offers/<int:offer_id>/sessions", PROVIDER_OR_ADMIN, NO_CHILD_RECORD),
+    ("GET", "/provider/offers/<int:offer_id>/sessions/new", PROVIDER_ONLY, NO_CHILD_RECORD),
+    ("POST", "/provider/offers/<int:offer_id>/sessions/new", POSTED_NOTHING, NO_CHILD_RECORD),
+    ("GET", "/provider/offers/<int:offer_id>/series/new", PROVIDER_ONLY, NO_CHILD_RECORD),
+    ("POST", "/provider/offers/<int:offer_id>/series/new", POSTED_NOTHING, NO_CHILD_RECORD),
+    ("GET", "/provider/sessions/<int:session_id>/places", PROVIDER_ONLY, NO_CHILD_RECORD),
+    ("POST", "/provider/sessions/<int:session_id>/places", POSTED_NOTHING, NO_CHILD_RECORD),
+    ("GET", "/provider/sessions/<int:session_id>/cancel", PROVIDER_ONLY, NO_CHILD_RECORD),
+    ("POST", "/provider/sessions/<int:session_id>/cancel", POSTED_NOTHING, NO_CHILD_RECORD),
+    ("GET", "/provider/sessions/<int:session_id>/move", PROVIDER_ONLY, NO_CHILD_RECORD),
+    ("POST", "/provider/sessions/<int:session_id>/move", POSTED_NOTHING, NO_CHILD_RECORD),
+    ("GET", "/provider/sessions/<int:session_id>/register", PROVIDER_ONLY, CHILD_RECORD),
+    ("POST", "/provider/sessions/<int:session_id>/register", NOT_STARTED, CHILD_RECORD),
+    ("GET", "/provider/sessions/upload", PROVIDER_ONLY, NO_CHILD_RECORD),
+    ("POST", "/provider/sessions/upload", POSTED_NOTHING, NO_CHILD_RECORD),
+    ("POST", "/provider/sessions/upload/preview", NO_PREVIEW, NO_CHILD_RECORD),
+    ("POST", "/provider/sessions/upload/confirm", NO_PREVIEW, NO_CHILD_RECORD),
+    ("GET", "/provider/sessions/upload/template.csv", PROVIDER_ONLY, NO_CHILD_RECORD),
 ]
 
 

@@ -9,7 +9,7 @@ from statements.models import (
     StatementStatus,
 )
 
-from . import DENY, LOGIN, OK, PUBLIC, ROLES
+from . import DENY, LOGIN, NO_CHILD_RECORD, OK, PUBLIC, ROLES
 
 EDITORS = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "council": OK, "trust": OK, "admin": OK}
 # Nothing posted: the form is shown again with its errors, and nothing changes.
@@ -22,22 +22,23 @@ COMMENT_POSTED_NOTHING = {"anonymous": LOGIN, "parent": 422, "young_person": 422
                           "trust": DENY, "admin": DENY}
 
 ROWS = [
-    ("GET", "/commissioning/statement", EDITORS),
-    ("POST", "/commissioning/statement/drafts", REDIRECTED),
-    ("GET", "/commissioning/statement/<int:statement_id>", EDITORS),
-    ("GET", "/commissioning/statement/<int:statement_id>/details", EDITORS),
-    ("POST", "/commissioning/statement/<int:statement_id>/details", REDIRECTED),  # nothing posted: kept as it was
-    ("GET", "/commissioning/statement/<int:statement_id>/sections/<key>/<lang>", EDITORS),
-    ("POST", "/commissioning/statement/<int:statement_id>/sections/<key>/<lang>", REDIRECTED),
-    ("POST", "/commissioning/statement/<int:statement_id>/consultation", REFUSED),
-    ("GET", "/commissioning/statement/<int:statement_id>/publish", EDITORS),
-    ("POST", "/commissioning/statement/<int:statement_id>/publish", REFUSED),
-    ("GET", "/commissioning/statement/<int:statement_id>/preview", EDITORS),
-    ("GET", "/commissioning/statement/<int:statement_id>/comments", EDITORS),
-    ("GET", "/commissioning/statement/comments/<int:comment_id>/reply", EDITORS),
-    ("POST", "/commissioning/statement/comments/<int:comment_id>/reply", POSTED_NOTHING),
-    ("GET", "/statement/consultation", PUBLIC),
-    ("POST", "/statement/consultation", COMMENT_POSTED_NOTHING),
+    ("GET", "/commissioning/statement", EDITORS, NO_CHILD_RECORD),
+    ("POST", "/commissioning/statement/drafts", REDIRECTED, NO_CHILD_RECORD),
+    ("GET", "/commissioning/statement/<int:statement_id>", EDITORS, NO_CHILD_RECORD),
+    ("GET", "/commissioning/statement/<int:statement_id>/details", EDITORS, NO_CHILD_RECORD),
+    # Nothing posted: kept as it was.
+    ("POST", "/commissioning/statement/<int:statement_id>/details", REDIRECTED, NO_CHILD_RECORD),
+    ("GET", "/commissioning/statement/<int:statement_id>/sections/<key>/<lang>", EDITORS, NO_CHILD_RECORD),
+    ("POST", "/commissioning/statement/<int:statement_id>/sections/<key>/<lang>", REDIRECTED, NO_CHILD_RECORD),
+    ("POST", "/commissioning/statement/<int:statement_id>/consultation", REFUSED, NO_CHILD_RECORD),
+    ("GET", "/commissioning/statement/<int:statement_id>/publish", EDITORS, NO_CHILD_RECORD),
+    ("POST", "/commissioning/statement/<int:statement_id>/publish", REFUSED, NO_CHILD_RECORD),
+    ("GET", "/commissioning/statement/<int:statement_id>/preview", EDITORS, NO_CHILD_RECORD),
+    ("GET", "/commissioning/statement/<int:statement_id>/comments", EDITORS, NO_CHILD_RECORD),
+    ("GET", "/commissioning/statement/comments/<int:comment_id>/reply", EDITORS, NO_CHILD_RECORD),
+    ("POST", "/commissioning/statement/comments/<int:comment_id>/reply", POSTED_NOTHING, NO_CHILD_RECORD),
+    ("GET", "/statement/consultation", PUBLIC, NO_CHILD_RECORD),
+    ("POST", "/statement/consultation", COMMENT_POSTED_NOTHING, NO_CHILD_RECORD),
 ]
 
 

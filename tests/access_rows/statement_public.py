@@ -14,19 +14,19 @@ from statements.models import (
     StatementStatus,
 )
 
-from . import PUBLIC
+from . import NO_CHILD_RECORD, PUBLIC
 
 ROWS = [
-    ("GET", "/statement", PUBLIC),
-    ("GET", "/statement.pdf", PUBLIC),
-    ("GET", "/statement/<lang>.pdf", PUBLIC),
-    ("GET", "/statement/versions", PUBLIC),
-    ("GET", "/statement/versions/<int:version>", PUBLIC),
-    ("GET", "/statement/versions/<int:version>/<lang>.pdf", PUBLIC),
-    ("GET", "/statement/annex/<lang>.pdf", PUBLIC),
-    ("GET", "/statement/versions/<int:version>/annex/<lang>.pdf", PUBLIC),
-    ("GET", "/statement/changes", PUBLIC),
-    ("GET", "/statement/fonts/<font>", PUBLIC),
+    ("GET", "/statement", PUBLIC, NO_CHILD_RECORD),
+    ("GET", "/statement.pdf", PUBLIC, NO_CHILD_RECORD),
+    ("GET", "/statement/<lang>.pdf", PUBLIC, NO_CHILD_RECORD),
+    ("GET", "/statement/versions", PUBLIC, NO_CHILD_RECORD),
+    ("GET", "/statement/versions/<int:version>", PUBLIC, NO_CHILD_RECORD),
+    ("GET", "/statement/versions/<int:version>/<lang>.pdf", PUBLIC, NO_CHILD_RECORD),
+    ("GET", "/statement/annex/<lang>.pdf", PUBLIC, NO_CHILD_RECORD),
+    ("GET", "/statement/versions/<int:version>/annex/<lang>.pdf", PUBLIC, NO_CHILD_RECORD),
+    ("GET", "/statement/changes", PUBLIC, NO_CHILD_RECORD),
+    ("GET", "/statement/fonts/<font>", PUBLIC, NO_CHILD_RECORD),
 ]
 
 

@@ -30,7 +30,7 @@ from ..factories import (
     UserFactory,
 )
 from .conftest import assert_accessible, open_page
-from .world import book, born_years_ago, days_ahead, sign_in
+from .world import book, born_years_ago, confirmation_path, days_ahead, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -88,8 +88,11 @@ def test_parent_carer_registers_adds_a_child_books_cancels_and_gets_a_place_from
     page.get_by_label("Create a password").fill("three random words 42")
     page.get_by_label("Type your password again").fill("three random words 42")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert_accessible(page, "check your email")
 
-    # Add a child.
+    # Confirm the address with the emailed link, and add a child.
+    page.goto(confirmation_path("amira@example.com"))
     expect(page).to_have_url(re.compile(r"/children/new$"))
     _banner(page, "Your account has been created")
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a child")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pyotp
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -27,9 +28,10 @@ from providers.models import (
     Tier,
 )
 
+from ..conftest import fresh_code
 from ..factories import ChildFactory, LocalityFactory, UserFactory
 from .conftest import assert_accessible
-from .world import born_years_ago, sign_in
+from .world import born_years_ago, confirmation_path, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -88,8 +90,18 @@ def test_provider_signs_up_is_approved_publishes_an_offer_runs_sessions_and_take
     p.get_by_label("Create a password").fill(PROVIDER_PASSWORD)
     p.get_by_label("Type your password again").fill(PROVIDER_PASSWORD)
     p.get_by_role("button", name="Send for approval").click()
+    _h1(p, "Check your email")
+
+    # The emailed link confirms the address; a provider's administrator then sets up two-step sign-in.
+    p.goto(confirmation_path("tom@riverside.example.org"))
+    _h1(p, "Set up two-step sign-in")
+    secret = p.locator(".portal-secret-key").inner_text().replace(" ", "")
+    p.get_by_label("Security code").fill(pyotp.TOTP(secret).now())
+    p.get_by_role("button", name="Continue").click()
+    _h1(p, "Save your recovery codes")
+    p.get_by_role("link", name="I have saved my recovery codes").click()
     expect(p).to_have_url(re.compile(r"/provider$"))
-    _banner(p, "sent Riverside Play Project's application to the council for approval")
+    expect(p.get_by_text("waiting for approval by the council")).to_be_visible()
     assert_accessible(p, "provider dashboard, waiting for approval")
 
     # 2. The council commissioner approves it.
@@ -113,6 +125,10 @@ def test_provider_signs_up_is_approved_publishes_an_offer_runs_sessions_and_take
     p.get_by_label("Email address").fill("tom@riverside.example.org")
     p.get_by_label("Password", exact=True).fill(PROVIDER_PASSWORD)
     p.get_by_role("button", name="Sign in", exact=True).click()
+    _h1(p, "Enter your security code")
+    p.get_by_label("Security code").fill(fresh_code(db.session.scalar(
+        select(User).where(User.email == "tom@riverside.example.org"))))
+    p.get_by_role("button", name="Continue").click()
     expect(p).to_have_url(re.compile(r"/provider$"))
     _h1(p, "Dashboard")
     assert_accessible(p, "provider dashboard, approved")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import urlsplit
 from dataclasses import dataclass
 from datetime import date, timedelta
 from unittest import mock
 
 from flask import current_app
+from sqlalchemy import select
 
 from bookings.places import book_places, cancel_booking
 from bookings.waiting_lists import join_waiting_list
+from portal import email_addresses
 from portal.auth import reset_token
 from portal.extensions import db
 from portal.models import (
@@ -20,6 +23,7 @@ from portal.models import (
     AssessmentStatus,
     Role,
     SupportLevel,
+    User,
 )
 from portal.timeutil import utcnow
 from providers.models import (
@@ -32,7 +36,7 @@ from providers.models import (
     WaitingStatus,
 )
 
-from ..conftest import TEST_PASSWORD
+from ..conftest import TEST_PASSWORD, fresh_code
 from ..factories import (
     ChildFactory,
     LocalityFactory,
@@ -66,6 +70,14 @@ def password_reset_path(user) -> str:
     """A working reset link for the live server, made by the portal's own code with the server's secret."""
     with mock.patch.dict(current_app.config, SECRET_KEY=LIVE_SECRET_KEY):
         return f"/reset-password/{reset_token(user)}"
+
+
+def confirmation_path(email: str) -> str:
+    """The link emailed to someone who signed up with ``email``, made by the portal's own code with the live
+    server's secret (the live server's emails go nowhere the test can read)."""
+    user = db.session.scalar(select(User).where(User.email == email))
+    with mock.patch.dict(current_app.config, SECRET_KEY=LIVE_SECRET_KEY):
+        return urlsplit(email_addresses.confirmation_link(user)).path
 
 
 @dataclass
@@ -203,6 +215,10 @@ def sign_in(page, user, password: str = TEST_PASSWORD) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in", exact=True).click()
+    if page.url.endswith("/sign-in/code"):  # two-step sign-in: the code the person's app shows
+        page.get_by_label("Security code").fill(fresh_code(user))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue", exact=True).click()
     assert "/sign-in" not in page.url, f"could not sign in as {user.email}"
 
 
@@ -217,3 +233,7 @@ def quick_sign_in(page, user, password: str = TEST_PASSWORD) -> None:
     response = request.post("/sign-in", form={"csrf_token": token.group(1), "email": user.email,
                                               "password": password}, max_redirects=0)
     assert response.status == 302, f"could not sign in as {user.email}: {response.status}"
+    if response.headers["location"].endswith("/sign-in/code"):  # two-step sign-in
+        response = request.post("/sign-in/code", form={"csrf_token": token.group(1), "code": fresh_code(user)},
+                                max_redirects=0)
+        assert response.status == 302, f"the security code was refused for {user.email}: {response.status}"
