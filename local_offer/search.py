@@ -92,7 +92,9 @@ class OfferFilters:
         return f
 
 
-def _statement(filters: OfferFilters):
+def matching_offers(filters: OfferFilters):
+    """The offers anyone may see (published, by an approved provider) that match the filters, as a query: the
+    search page and the Open Referral feed publish the same offers."""
     stmt = (select(Offer).join(Provider, Offer.provider_id == Provider.id)
             .where(Offer.status == OfferStatus.PUBLISHED, Provider.status == ProviderStatus.APPROVED))
     for word in filters.keywords.split()[:8]:
@@ -133,7 +135,7 @@ def _statement(filters: OfferFilters):
 
 def search_offers(filters: OfferFilters, page: int, page_size: int):
     """Return (offers on this page, total matching, {offer id: next session start})."""
-    stmt = _statement(filters)
+    stmt = matching_offers(filters)
     total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
     offers = db.session.scalars(
         stmt.options(joinedload(Offer.provider), joinedload(Offer.locality))

@@ -26,6 +26,7 @@ RESET_PER_ADDRESS = "20 per hour"  # i18n: not shown (a limit)
 SIGN_UP_PER_ADDRESS = "10 per hour"  # i18n: not shown (a limit)
 API_PER_TOKEN = "120 per minute"  # i18n: not shown (a limit)
 API_PER_ADDRESS = "600 per minute"  # i18n: not shown (a limit)
+FEED_PER_ADDRESS = "300 per minute"  # i18n: not shown (a limit)
 
 
 def init_app(app: Flask) -> None:

@@ -6,7 +6,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-AREAS = ("portal", "providers", "budgets", "bookings", "local_offer", "statements", "audit", "privacy", "demo")
+AREAS = ("portal", "providers", "budgets", "bookings", "local_offer", "statements", "audit", "privacy", "open_referral",
+         "demo")
 # The composition root: the app factory and the command-line wiring import every area to plug it in.
 COMPOSITION_ROOT = {"portal/__init__.py", "portal/cli.py"}
 
