@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import click
 from sqlalchemy import select, text
 
-from portal.extensions import db
+from portal.extensions import analyse, db
 from portal.models import Locality
 
 from . import people, providers, sessions
@@ -41,6 +41,9 @@ SCALES = {
     "full": Scale(providers=300, pending_providers=5, offers=2_000, sessions=100_000, children=11_000,
                   bookings=100_000),
     "small": Scale(providers=6, pending_providers=1, offers=30, sessions=300, children=40, bookings=40),
+    # A national aggregator's scale, for the benchmarks (benchmarks/run.py --size national): 50,000 services.
+    "national": Scale(providers=3_000, pending_providers=20, offers=50_000, sessions=250_000, children=20_000,
+                      bookings=100_000),
 }
 
 
@@ -54,6 +57,10 @@ def build(size: str = "full", reset: bool = True, echo: Callable[[str], None] = 
         _check_no_demo_data()
     counts = build_area(SCALES[size], echo)
     db.session.commit()
+    # Every table has just been filled: plan queries from their real sizes, not the empty tables' statistics.
+    analyse()
+    db.session.commit()
+    echo("Analysed the tables for the query planner.")
     echo(f"Built the {size} demo area in {clock.perf_counter() - started:.0f} seconds: "
          + ", ".join(f"{count:,} {name}" for name, count in counts.items()) + ".")
     echo(f"Sign in as parent@, young.person@, provider@, council@, trust@ or admin@example.com "

@@ -86,7 +86,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from statements import views as statement_views
 
     from . import auth, cli, commissioning, contacts, families, i18n, pages, people, two_step
-    from . import rate_limits, request_limits, security_headers, translation_reviews
+    from . import http_caching, rate_limits, request_limits, security_headers, translation_reviews
     from .templating import register_filters
 
     for module in (auth, booking_views, commissioning, contacts, families, local_offer_views, pages,
@@ -98,6 +98,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     request_limits.init_app(app)
     rate_limits.init_app(app)
     security_headers.init_app(app)
+    http_caching.init_app(app)
     app.add_template_global(translation_reviews.footer_note, "translation_note")
 
     api.init_app(app)

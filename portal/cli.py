@@ -30,8 +30,9 @@ def register(app: Flask) -> None:
     budget_commands.register_commands(app)
 
     @app.cli.command("seed-demo")
-    @click.option("--size", type=click.Choice(["full", "small"]), default="full", show_default=True,
-                  help="full: a Birmingham-sized area (about 100,000 sessions); small: a few of everything, for trying things out.")
+    @click.option("--size", type=click.Choice(["full", "small", "national"]), default="full", show_default=True,
+                  help="full: a Birmingham-sized area (about 100,000 sessions); small: a few of everything, for "
+                       "trying things out; national: 50,000 services, for benchmarks.")
     @click.option("--reset/--no-reset", default=True, show_default=True, help="Empty the database first.")
     @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has accounts in it.")
     def seed_demo(size: str, reset: bool, if_empty: bool) -> None:

@@ -3,7 +3,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table, text
 from sqlalchemy.orm import DeclarativeBase
 
 from .outbox import OutboxSession
@@ -26,3 +26,13 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": OutboxSession})
 migrate = Migrate(render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def analyse(*tables: Table) -> None:
+    """Bring the query planner's statistics up to date after a bulk load (SQLite and PostgreSQL both say ANALYZE):
+    a table that has just grown by thousands of rows is otherwise planned as if it were still small or empty. With
+    no tables, the whole database. Runs in the caller's transaction; the caller commits."""
+    preparer = db.session.get_bind().dialect.identifier_preparer
+    targets = [preparer.format_table(table) for table in tables] or [""]
+    for target in targets:
+        db.session.execute(text(f"ANALYZE {target}".strip()))

@@ -19,7 +19,7 @@ from flask_babel import ngettext
 from sqlalchemy import insert, select
 
 from portal.errors import DomainError
-from portal.extensions import db
+from portal.extensions import analyse, db
 from portal.formatting import number
 from portal.locking import lock_rows
 from portal.models import User, record
@@ -34,6 +34,8 @@ TEMPLATE_COLUMNS = ["offer", "date", "start time", "end time", "places", "staff"
 MAX_UPLOAD_BYTES = 2_000_000
 MAX_ROWS = 10_000
 INSERT_CHUNK = 1_000
+# An import this big or bigger brings the sessions table's planner statistics up to date (portal.extensions.analyse).
+ANALYSE_AFTER = 1_000
 
 # What people call each column; headings are compared in lower case with _ and - read as spaces.
 COLUMN_NAMES = {
@@ -317,4 +319,7 @@ def import_sessions(provider: Provider, content: str, *, by: User | None,
     record("sessions_imported", provider, by=by, sessions=len(planned),
            offers={str(offer.id): count for offer, count in per_offer.items()})
     db.session.flush()
+    if len(planned) >= ANALYSE_AFTER:
+        # Thousands of new rows: the planner's statistics (kept with this transaction) count them from now on.
+        analyse(table)
     return ImportResult(len(planned), dict(sorted(per_offer.items(), key=lambda item: item[0].title)))

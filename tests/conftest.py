@@ -131,6 +131,19 @@ def set_up_two_step(client):
     return response
 
 
+def planner_rows(table: str) -> float | None:
+    """How many rows the database's query planner thinks ``table`` has, from its last ANALYZE (None: never)."""
+    if db.engine.dialect.name == "postgresql":
+        rows = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table})
+        return None if rows is None or rows < 0 else rows
+    if not db.session.scalar(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")):
+        return None
+    # One row per index (or one for the table when it has none), each starting with the rows it covers: the
+    # largest is the table's (a partial index covers fewer).
+    stats = db.session.scalars(text("SELECT stat FROM sqlite_stat1 WHERE tbl = :t"), {"t": table}).all()
+    return max(float(stat.split()[0]) for stat in stats) if stats else None
+
+
 def fresh_code(user) -> str:
     """The code the person's authenticator app shows now. A code is accepted once, and tests sign the same person
     in many times a second, so the account's last accepted code is forgotten first, as if half a minute had

@@ -28,7 +28,7 @@ from statements.document import SECTIONS
 from statements.models import LANGUAGES, Statement, StatementComment, StatementStatus
 from statements.services import publication_problems
 
-from .conftest import sign_in
+from .conftest import planner_rows, sign_in
 
 DEMO_PASSWORD = "short-breaks-demo"
 DEMO_ACCOUNTS = {
@@ -231,3 +231,10 @@ def test_providers_waiting_for_approval_show_when_they_asked_in_london_time(seed
         row = page[page.index(f">{escape(provider.name)}</a>"):]
         row = row[:row.index("</tr>")]
         assert f'<td class="govuk-table__cell">{london_date(provider.created_at)}</td>' in row
+
+
+def test_seeding_analyses_every_table_it_filled(seeded):
+    """Straight after seed-demo the query planner knows how big the tables are (it planned search for empty ones
+    before)."""
+    for model in (Session, Offer, Booking, Child, User):
+        assert planner_rows(model.__tablename__) == db.session.scalar(select(func.count()).select_from(model))

@@ -186,7 +186,7 @@ def _axe_source() -> str:
 def axe_violations(page) -> list[dict]:
     if not page.evaluate("() => typeof window.axe === 'object'"):
         # Evaluated through the browser's debugging protocol: the portal's Content-Security-Policy allows no inline
-        # script without its nonce (so a <script> tag added to the page would be refused, as it should be).
+        # script but the portal's own, by its hash (so a <script> tag added to the page would be refused, as it should be).
         page.evaluate(_axe_source() + "\n;undefined")
     results = page.evaluate(
         """async (tags) => {

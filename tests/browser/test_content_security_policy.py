@@ -1,4 +1,4 @@
-"""The Content-Security-Policy in a real browser: the portal's own inline script (carrying the answer's nonce)
+"""The Content-Security-Policy in a real browser: the portal's own inline script (allowed by its hash)
 runs, and anything injected into a page (a style attribute, an inline script) is refused. Every other browser
 test fails on any refusal the policy reports (tests/browser/conftest.py), so no page of the portal relies on
 'unsafe-inline'."""
@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 def test_the_portals_own_inline_script_runs_and_injected_code_is_refused(page):
     page.goto("/")
-    # GOV.UK's inline line, allowed by its nonce, marks the page as having JavaScript.
+    # GOV.UK's inline line, allowed by its hash, marks the page as having JavaScript.
     expect(page.locator("body")).to_have_class("govuk-template__body js-enabled govuk-frontend-supported")
     page.evaluate("""() => {
         document.querySelector("main").insertAdjacentHTML("beforeend", '<p id="injected" style="color: red">x</p>');
