@@ -83,7 +83,9 @@ class FundingMethod:
         return False
 
     def on_book(self, bookings: list, by) -> None:
-        """Called inside the booking transaction once the booking rows exist (children's places only)."""
+        """Called once inside the booking transaction once the booking rows exist: for the places on one session,
+        or for every place of a set booked in one go (carer places included, so that a card payment holds them
+        too; they are free, so a method that draws on money leaves them out)."""
 
     def on_release(self, booking, by, reason: str) -> None:
         """Called inside the cancelling transaction: release or refund by the same route."""
@@ -128,27 +130,44 @@ class CouncilFunded(FundingMethod):
         envelope = _year_envelope(Body.COUNCIL, session)
         needed = self.funded_for(session.offer) * max(len(children), 1)
         if envelope is None or ledger.balance(envelope_account(envelope, "available")) < needed:
-            return _("The council’s short breaks budget for this year is fully committed, so it cannot fund more "
-                     "places on this break just now. You can pay for the place yourself or join the waiting list.")
+            return self._fully_committed()
         return None
 
+    @staticmethod
+    def _fully_committed() -> str:
+        return _("The council’s short breaks budget for this year is fully committed, so it cannot fund more "
+                 "places on this break just now. You can pay for the place yourself or join the waiting list.")
+
     def on_book(self, bookings, by) -> None:
-        session = bookings[0].session
-        envelope = _year_envelope(Body.COUNCIL, session)
-        if envelope is None:
-            raise DomainError(self.unavailable_reason(session, bookings))
-        lock_envelope(envelope)
-        funded = self.funded_for(session.offer)
-        if ledger.balance(envelope_account(envelope, "available")) < funded * len(bookings):
-            raise DomainError(self.unavailable_reason(session, bookings))
-        dims = Dims.of_offer(session.offer)
-        for booking in bookings:
-            booking.funded_pence = funded
-            ledger.move(EntryKind.COMMITMENT, funded, envelope_account(envelope, "available"),
-                        envelope_account(envelope, "committed"), envelope_id=envelope.id, dims=dims,
-                        source_dims=ledger.NO_DIMS, reason=COUNCIL_FUNDED_BOOKED, by=by,
-                        envelope=envelope, booking=booking)
-        warn_if_over_threshold(envelope)
+        """Commit the council's money for the places, once for them all: each year's envelope (a set can run
+        past 31 March) is locked once and checked once for its whole share, then each place's commitment is
+        written (the ledger traces every commitment to its place, so that a place cancelled alone gives back its
+        own)."""
+        places = [b for b in bookings if not b.is_carer_place]
+        if not places:
+            return
+        offer = places[0].session.offer
+        funded = self.funded_for(offer)
+        shares = {}
+        for booking in places:
+            envelope = _year_envelope(Body.COUNCIL, booking.session)
+            if envelope is None:
+                raise DomainError(self._fully_committed())
+            shares.setdefault(envelope.id, (envelope, []))[1].append(booking)
+        shares = [shares[envelope_id] for envelope_id in sorted(shares)]
+        for envelope, share in shares:
+            lock_envelope(envelope)
+            if ledger.balance(envelope_account(envelope, "available")) < funded * len(share):
+                raise DomainError(self._fully_committed())
+        dims = Dims.of_offer(offer)
+        for envelope, share in shares:
+            for booking in share:
+                booking.funded_pence = funded
+                ledger.move(EntryKind.COMMITMENT, funded, envelope_account(envelope, "available"),
+                            envelope_account(envelope, "committed"), envelope_id=envelope.id, dims=dims,
+                            source_dims=ledger.NO_DIMS, reason=COUNCIL_FUNDED_BOOKED, by=by,
+                            envelope=envelope, booking=booking)
+            warn_if_over_threshold(envelope)
 
     def _envelope_of(self, booking):
         return _year_envelope(Body.COUNCIL, booking.session)
@@ -192,35 +211,58 @@ class FromBudget(FundingMethod):
         for child in children:
             budget = self._budget(child, session)
             if budget is None:
-                month = _month(to_london(session.starts_at).date())
-                if self.budget_kind is BudgetKind.DIRECT_PAYMENT:
-                    return _("%(name)s does not have a direct payment for %(month)s.", name=child.first_name,
-                             month=month)
-                return _("%(name)s does not have a managed personal budget for %(month)s.", name=child.first_name,
-                         month=month)
+                return self._no_budget(child, session)
             left = unspent(budget)
             if left < cost:
-                if self.budget_kind is BudgetKind.DIRECT_PAYMENT:
-                    return _("%(name)s’s direct payment has %(left)s left, and this break costs %(cost)s.",
-                             name=child.first_name, left=pounds(left), cost=pounds(cost))
-                return _("%(name)s’s managed personal budget has %(left)s left, and this break costs %(cost)s.",
-                         name=child.first_name, left=pounds(left), cost=pounds(cost))
+                return self._too_little(child, left, cost, 1)
         return None
 
+    def _no_budget(self, child, session) -> str:
+        month = _month(to_london(session.starts_at).date())
+        if self.budget_kind is BudgetKind.DIRECT_PAYMENT:
+            return _("%(name)s does not have a direct payment for %(month)s.", name=child.first_name, month=month)
+        return _("%(name)s does not have a managed personal budget for %(month)s.", name=child.first_name,
+                 month=month)
+
+    def _too_little(self, child, left: int, cost: int, sessions: int) -> str:
+        values = dict(name=child.first_name, left=pounds(left), cost=pounds(cost), num=sessions)
+        if sessions > 1:
+            if self.budget_kind is BudgetKind.DIRECT_PAYMENT:
+                return _("%(name)s’s direct payment has %(left)s left, and the %(num)s sessions you chose cost "
+                         "%(cost)s. Choose fewer sessions.", **values)
+            return _("%(name)s’s managed personal budget has %(left)s left, and the %(num)s sessions you chose cost "
+                     "%(cost)s. Choose fewer sessions.", **values)
+        if self.budget_kind is BudgetKind.DIRECT_PAYMENT:
+            return _("%(name)s’s direct payment has %(left)s left, and this break costs %(cost)s.", **values)
+        return _("%(name)s’s managed personal budget has %(left)s left, and this break costs %(cost)s.", **values)
+
     def _hold(self, bookings, by) -> None:
-        session = bookings[0].session
-        cost = self.funded_for(session.offer)
-        for booking in sorted(bookings, key=lambda b: b.child_id):
-            budget = self._budget(booking.child, session)
+        """Hold each child's budget for their places, once for them all: each budget (a child's, for a year) is
+        locked once, in id order, and checked once for its whole share, then each place's hold is written (the
+        ledger traces every hold to its place, so that a place cancelled alone gives back its own)."""
+        places = [b for b in bookings if not b.is_carer_place]
+        if not places:
+            return
+        cost = self.funded_for(places[0].session.offer)
+        shares = {}
+        for booking in places:
+            budget = self._budget(booking.child, booking.session)
             if budget is None:
-                raise DomainError(self.unavailable_reason(session, [booking.child]))
+                raise DomainError(self._no_budget(booking.child, booking.session))
+            shares.setdefault(budget.id, (budget, []))[1].append(booking)
+        shares = [shares[budget_id] for budget_id in sorted(shares)]
+        for budget, share in shares:
             lock_budget(budget)
-            if unspent(budget) < cost:
-                raise DomainError(self.unavailable_reason(session, [booking.child]))
-            booking.funded_pence, booking.budget_id = cost, budget.id
-            ledger.move(EntryKind.COMMITMENT, cost, budget.account, budget.held_account,
-                        envelope_id=budget.envelope_id, dims=ledger.SPECIALIST,
-                        reason=self._booked_reason, by=by, booking=booking, budget=budget)
+            left = unspent(budget)
+            if left < cost * len(share):
+                raise DomainError(self._too_little(share[0].child, left, cost * len(share),
+                                                   len({b.session_id for b in share})))
+        for budget, share in shares:
+            for booking in share:
+                booking.funded_pence, booking.budget_id = cost, budget.id
+                ledger.move(EntryKind.COMMITMENT, cost, budget.account, budget.held_account,
+                            envelope_id=budget.envelope_id, dims=ledger.SPECIALIST,
+                            reason=self._booked_reason, by=by, booking=booking, budget=budget)
 
     def on_book(self, bookings, by) -> None:
         self._hold(bookings, by)

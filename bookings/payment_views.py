@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from budgets import stripe_gateway
@@ -21,6 +22,7 @@ from budgets.models import Payment, PaymentStatus
 from portal.access import family_required, owned_or_404
 from portal.extensions import csrf, db
 from portal.forms import ConfirmForm
+from providers.models import BookingSet
 
 from . import payments
 
@@ -60,6 +62,10 @@ def returned(payment_id: int):
             db.session.rollback()
         else:
             db.session.commit()
+    booking_set = db.session.scalar(select(BookingSet).where(BookingSet.group_ref == payment.group_ref))
+    if booking_set is not None:
+        # Sessions booked in one go: their page says what was paid for, and which sessions were not booked.
+        return redirect(url_for("bookings.booked_set", group_ref=booking_set.group_ref))
     return render_template("payments/returned.html", payment=payment, bookings=payments.bookings_of(payment))
 
 

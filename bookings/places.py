@@ -29,6 +29,7 @@ from portal.timeutil import to_london, utcnow
 from providers.models import (
     STAFF_UNITS,
     Booking,
+    BookingSet,
     BookingStatus,
     Funding,
     Offer,
@@ -42,6 +43,7 @@ from providers.models import (
     WaitingStatus,
 )
 
+from . import booked_events
 from . import funding as funding_methods
 
 # Why the portal itself gives places back. Stored in English as written (on the booking and the refund, in the
@@ -337,8 +339,28 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
     room = settle(session)
     if recheck:
         check_can_book(family, session, children, carer_places, declared_meets_criteria, utcnow())
-    if method is None or not method.available_for(session.offer):
+    _check_method(method, session.offer)
+    _check_room(session, room, children, carer_places, accepting)
+    if accepting is not None:
+        accepting.status = WaitingStatus.ACCEPTED
+    bookings = _write_places(family, session, children, carer_places, method, str(uuid.uuid4()),
+                             declared_meets_criteria, accepting)
+    method.on_book(bookings, by)
+    _record_booked(bookings, by)
+    if not method.takes_card_payment:
+        confirmation_email(bookings)
+    return bookings
+
+
+def _check_method(method, offer: Offer) -> None:
+    if method is None or not method.available_for(offer):
         raise DomainError(_("Choose how this place will be paid for."))
+
+
+def _check_room(session: Session, room: Room, children: list[Child], carer_places: int,
+                accepting: WaitingListEntry | None = None) -> None:
+    """Under the lock, after ``settle``: none of the children is already booked on the session, and the places and
+    staff they need are free (what a waiting-list offer holds for this family counts as theirs)."""
     already = db.session.scalars(
         select(Booking.child_id).where(
             Booking.session_id == session.id,
@@ -354,7 +376,6 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
     if accepting is not None:
         # What is held for this family is theirs to take, not the next family's.
         room = room.less(-accepting.places, -accepting.staff_units)
-        accepting.status = WaitingStatus.ACCEPTED
     if not room.fits(needed, staff):
         if room.places <= 0:
             raise SessionFull()
@@ -365,7 +386,10 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
                                        "Book fewer places or join the waiting list.", room.places, needed=needed))
         raise SessionFull(_("There are not enough staff left on this session for the support your children need. "
                             "Join the waiting list, or ask the provider whether they can add staff."))
-    group = str(uuid.uuid4())
+
+
+def _write_places(family: User, session: Session, children: list[Child], carer_places: int, method, group: str,
+                  declared_meets_criteria: bool, accepting: WaitingListEntry | None = None) -> list[Booking]:
     price = method.price_for(session.offer)
     bookings = []
     for child in children:
@@ -377,31 +401,163 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
                                 group_ref=group, funding=Funding.FREE, price_pence=0, staff_units=0))
     db.session.add_all(bookings)
     db.session.flush()
-    method.on_book(bookings, by)
     # settle() stored the recount under this lock; what changed since is exactly these places (and the waiting
     # list's offer they take up), so the count moves by them. `flask ledger check` recounts every session.
-    session.places_taken += needed - (accepting.places if accepting is not None else 0)
-    session.staff_units_taken += staff - (accepting.staff_units if accepting is not None else 0)
+    session.places_taken += len(bookings) - (accepting.places if accepting is not None else 0)
+    session.staff_units_taken += staff_needed(children) - (accepting.staff_units if accepting is not None else 0)
+    return bookings
+
+
+def _record_booked(bookings: list[Booking], by: User) -> None:
     for booking in bookings:
         record("place_held" if booking.status is BookingStatus.HELD else "place_booked", booking, by=by,
-               session_id=session.id, funding=booking.funding, price_pence=booking.price_pence,
-               funded_pence=booking.funded_pence)
+               session_id=booking.session_id, funding=booking.funding, price_pence=booking.price_pence,
+               funded_pence=booking.funded_pence, group_ref=booking.group_ref)
+
+
+# --- booking several sessions of a series in one go ------------------------------------------------------------
+
+class SomeSessionsCannotBeBooked(DomainError):
+    """Sessions the family chose cannot be booked, so nothing was: ``refusals`` says which and why."""
+
+    def __init__(self, refusals: list[tuple[Session, str]], chosen: int):
+        self.refusals = refusals
+        if len(refusals) == chosen:
+            message = ngettext("The session you chose cannot be booked.",
+                               "None of the %(num)s sessions you chose can be booked.", chosen)
+        else:
+            message = ngettext("%(num)s of the sessions you chose cannot be booked, so none have been booked. "
+                               "Choose other sessions, or book the ones that have places.",
+                               "%(num)s of the sessions you chose cannot be booked, so none have been booked. "
+                               "Choose other sessions, or book the ones that have places.", len(refusals))
+        super().__init__(message)
+
+
+@dataclass
+class SetBooked:
+    """What booking a set of sessions did: the places booked (sharing the set's group reference) and the sessions
+    chosen but not booked, each with why."""
+
+    booking_set: BookingSet
+    bookings: list[Booking]
+    not_booked: list[tuple[Session, str]]
+
+
+def book_series(family: User, sessions: list[Session], children: list[Child], funding: str, *,
+                carer_places: int = 0, declared_meets_criteria: bool = False, take_what_has_places: bool = False,
+                by: User | None = None) -> SetBooked:
+    """Book places on several sessions of one break in one go, for the same children (and carers).
+
+    The same path as ``book_places``, once for the set: lock every session's capacity in one statement (sorted by
+    id, so two families booking overlapping sets never deadlock), then for each session settle, re-check and look
+    for room exactly as a single booking does, setting aside a session that cannot be booked with the reason.
+    Then all or nothing (nothing is booked, and the family is told which sessions and why), or, if the family
+    chose so, the sessions that can be booked. The funding method then takes its money once for the set (one
+    lock and one check of the total on each envelope or budget, one card payment), the places are written with
+    one group reference, and one confirmation is queued.
+    """
+    by = by or family
+    method = funding_methods.get(funding)
+    sessions = sorted({s.id: s for s in sessions}.values(), key=lambda s: (s.starts_at, s.id))
+    if not sessions:
+        raise DomainError(_("Choose at least one session to book."))
+    if len({s.offer_id for s in sessions}) > 1:
+        raise DomainError(_("Choose sessions of one break at a time."))
+    lock_capacity(sessions)
+    now = utcnow()
+    bookable, refusals = [], []
+    for session in sessions:
+        room = settle(session)
+        try:
+            check_can_book(family, session, children, carer_places, declared_meets_criteria, now)
+            _check_room(session, room, children, carer_places)
+        except NotAllowed:
+            raise
+        except DomainError as refusal:
+            refusals.append((session, str(refusal)))
+        else:
+            bookable.append(session)
+    if not bookable or (refusals and not take_what_has_places):
+        raise SomeSessionsCannotBeBooked(refusals, len(sessions))
+    offer = bookable[0].offer
+    _check_method(method, offer)
+    group = str(uuid.uuid4())
+    series_ids = {s.series_id for s in sessions}
+    booking_set = BookingSet(group_ref=group, family_id=family.id, offer_id=offer.id,
+                             series_id=series_ids.pop() if len(series_ids) == 1 else None,
+                             take_what_has_places=take_what_has_places,
+                             not_booked=[{"session_id": s.id, "reason": reason} for s, reason in refusals])
+    db.session.add(booking_set)
+    bookings = []
+    for session in bookable:
+        bookings += _write_places(family, session, children, carer_places, method, group, declared_meets_criteria)
+    method.on_book(bookings, by)
+    _record_booked(bookings, by)
+    record("set_booked", booking_set, by=by, funding=method.code, sessions=[s.id for s in bookable],
+           not_booked=booking_set.not_booked, places=len(bookings),
+           price_pence=sum(b.price_pence for b in bookings), funded_pence=sum(b.funded_pence for b in bookings))
     if not method.takes_card_payment:
         confirmation_email(bookings)
-    return bookings
+    return SetBooked(booking_set, bookings, refusals)
+
+
+def quote(method, offer: Offer, children: list[Child], sessions: int) -> tuple[int, int]:
+    """What a set of places would cost, before it is booked: what the family pays and what an envelope or budget
+    pays, in all (carer places are free)."""
+    places = len(children) * sessions
+    return method.price_for(offer) * places, method.funded_for(offer) * places
+
+
+def set_bookings(booking_set: BookingSet) -> list[Booking]:
+    """Every place booked in a set, live or not, in the order of the sessions."""
+    return db.session.scalars(
+        select(Booking).join(Session).where(Booking.group_ref == booking_set.group_ref)
+        .order_by(Session.starts_at, Booking.is_carer_place, Booking.id)
+    ).all()
+
+
+def cancel_set(booking_set: BookingSet, *, by: User, reason: str = CANCELLED_BY_FAMILY) -> tuple[list, list]:
+    """A family cancels every place of a set in one go: the places, the budget or envelope's money and any card
+    refund all go back in one transaction, through the path every cancellation takes (``release_places``).
+    Places on sessions too close to cancel online stay booked. Returns (released, kept)."""
+    if booking_set.family_id != by.id:
+        raise NotAllowed(_("You can only cancel your own bookings."))
+    live = [b for b in set_bookings(booking_set) if b.status in (BookingStatus.CONFIRMED, BookingStatus.HELD)]
+    if not live:
+        raise DomainError(_("These bookings have already been cancelled."))
+    cancellable = [b for b in live if can_cancel_online(b.session)]
+    if not cancellable:
+        raise DomainError(_("It is too late to cancel any of these sessions online. %(why)s",
+                            why=cancelling_closed_reason(live[0].session)))
+    released = release_places(cancellable, reason=reason, by=by)
+    return released, [b for b in live if b not in cancellable]
 
 
 def confirmation_email(bookings: list[Booking]) -> None:
     session, family = bookings[0].session, bookings[0].booked_by
+    if len({b.session_id for b in bookings}) > 1:
+        notify.queue(family, _l("Bookings confirmed: %(title)s", title=session.offer.title), "set_booked",
+                     family=family, offer=session.offer, sessions=by_session(bookings),
+                     to_pay=LazyString(what_to_pay, bookings), link=notify.link("bookings.my_bookings"),
+                     attachments=(booked_events.attachment(bookings),))
+        return
     # What to pay is worked out as the email is written, in the family's language.
     notify.queue(family, _l("Booking confirmed: %(title)s", title=session.offer.title), "booking_confirmed",
                  family=family, session=session, bookings=bookings, when=to_london(session.starts_at),
-                 to_pay=LazyString(what_to_pay, bookings), link=notify.link("bookings.my_bookings"))
+                 to_pay=LazyString(what_to_pay, bookings), link=notify.link("bookings.my_bookings"),
+                 attachments=(booked_events.attachment(bookings),))
+
+
+def by_session(bookings: list[Booking]) -> list[tuple[Session, list[Booking]]]:
+    sessions: dict[int, tuple[Session, list[Booking]]] = {}
+    for booking in bookings:
+        sessions.setdefault(booking.session_id, (booking.session, []))[1].append(booking)
+    return sorted(sessions.values(), key=lambda pair: pair[0].starts_at)
 
 
 def what_to_pay(bookings: list[Booking]) -> str:
-    """What the family pays for places booked together, to whom and when, in plain words, from how the
-    places are really funded and what each one costs them."""
+    """What the family pays for places booked together (on one session, or on several in a set), to whom and when,
+    in plain words, from how the places are really funded and what each one costs them."""
     places = [b for b in bookings if not b.is_carer_place]
     if not places:
         return _("Carer places are free. You have nothing to pay.")
@@ -409,17 +565,26 @@ def what_to_pay(bookings: list[Booking]) -> str:
     family_pays = pounds(sum(b.price_pence for b in bookings))
     funding = Funding(places[0].funding)
     paid = places[0].status is BookingStatus.CONFIRMED
+    several = len({b.session_id for b in places}) > 1
     if funding is Funding.PAY_PROVIDER:
+        if several:
+            return _("Pay %(provider)s %(amount)s in all, for each session on or before its day. "
+                     "%(provider)s will tell you how to pay.", provider=provider, amount=family_pays)
         return _("Pay %(provider)s %(amount)s on or before the day of the session. "
                  "%(provider)s will tell you how to pay.", provider=provider, amount=family_pays)
     if funding is Funding.COUNCIL_FUNDED:
         council_pays = pounds(sum(b.funded_pence for b in places))
         if not any(b.price_pence for b in places):
             return _("The council pays %(funded)s. You have nothing to pay.", funded=council_pays)
+        if several:
+            return _("The council pays %(funded)s. Pay %(provider)s your contributions of %(amount)s in all, for each "
+                     "session on or before its day. %(provider)s will tell you how to pay.", funded=council_pays,
+                     provider=provider, amount=family_pays)
         return _("The council pays %(funded)s. Pay %(provider)s your contribution of %(amount)s on or before the day "
                  "of the session. %(provider)s will tell you how to pay.", funded=council_pays, provider=provider,
                  amount=family_pays)
-    names = [b.child.first_name for b in places]
+    # Each child once, though a set books them on several sessions.
+    names = list(dict.fromkeys(b.child.first_name for b in places))
     one = len(names) == 1
     values = dict(name=names[0], names=_(", ").join(names), provider=provider, amount=family_pays)
     if funding is Funding.PERSONAL_BUDGET:
@@ -491,6 +656,40 @@ def what_comes_back(booking: Booking) -> str:
     return _("This place is free, so there is nothing to give back.")
 
 
+def what_comes_back_for_set(bookings: list[Booking]) -> str:
+    """What comes back, and to whom, if these places of a set are cancelled together, in plain words."""
+    places = [b for b in bookings if not b.is_carer_place]
+    if not places:
+        return _("Carer places are free, so there is nothing to give back.")
+    funding = Funding(places[0].funding)
+    paid = places[0].status is BookingStatus.CONFIRMED
+    names = _(", ").join(dict.fromkeys(b.child.first_name for b in places if b.child))
+    values = dict(amount=pounds(sum(b.price_pence for b in places)), funded=pounds(sum(b.funded_pence for b in places)),
+                  names=names, provider=bookings[0].session.offer.provider.name)
+    if funding is Funding.COUNCIL_FUNDED:
+        if any(b.price_pence for b in places):
+            return _("The council’s funding of %(funded)s goes back into its short breaks budget, so another family "
+                     "can use it. If you have already paid %(provider)s contributions of %(amount)s, ask them for "
+                     "them back.", **values)
+        return _("The council’s funding of %(funded)s goes back into its short breaks budget, so another family can "
+                 "use it.", **values)
+    if funding is Funding.PERSONAL_BUDGET:
+        return _("%(funded)s goes back to the personal budget it was taken from (%(names)s).", **values)
+    if funding is Funding.DIRECT_PAYMENT:
+        if paid:
+            return _("%(amount)s is refunded to the direct payment card you paid with, and goes back to the direct "
+                     "payment (%(names)s). Refunds usually take 5 to 10 working days.", **values)
+        return _("You have not paid yet, so nothing is taken from the direct payment (%(names)s).", **values)
+    if funding is Funding.CARD:
+        if paid:
+            return _("%(amount)s is refunded to the card you paid with. Refunds usually take 5 to 10 working days.",
+                     **values)
+        return _("You have not paid yet, so there is nothing to refund.")
+    if funding is Funding.PAY_PROVIDER:
+        return _("You pay %(provider)s directly: ask them to give back anything you have paid (%(amount)s).", **values)
+    return _("These places are free, so there is nothing to give back.")
+
+
 def cancelling_closed_reason(session: Session) -> str:
     return ngettext("Cancelling online closed %(when)s, %(num)s hour before the session. Please contact %(provider)s.",
                     "Cancelling online closed %(when)s, %(num)s hours before the session. Please contact %(provider)s.",
@@ -511,8 +710,9 @@ def cancel_booking(booking: Booking, *, by: User, reason: str = CANCELLED_BY_FAM
     if not booking.is_carer_place:
         # A carer place only exists alongside a child's: cancel it once no child in the group is left.
         siblings = db.session.scalars(
-            select(Booking).where(Booking.group_ref == booking.group_ref, Booking.id != booking.id,
-                                  Booking.status == BookingStatus.CONFIRMED)
+            # A set shares one group reference across its sessions: the carer places to look at are this session's.
+            select(Booking).where(Booking.group_ref == booking.group_ref, Booking.session_id == booking.session_id,
+                                  Booking.id != booking.id, Booking.status == BookingStatus.CONFIRMED)
         ).all()
         children_left = [b for b in siblings if not b.is_carer_place]
         carers = [b for b in siblings if b.is_carer_place]
@@ -541,7 +741,12 @@ def release_places(bookings: list[Booking], *, reason: str, by: User | None) -> 
     db.session.flush()
     for session in sessions.values():
         settle(session)
-    if released:
+    if len({b.session_id for b in released}) > 1:
+        first = released[0]
+        notify.queue(first.booked_by, _l("Bookings cancelled: %(title)s", title=first.session.offer.title),
+                     "set_cancelled", offer=first.session.offer, sessions=by_session(released),
+                     reason=shown_reason(reason))
+    elif released:
         first = released[0]
         notify.queue(first.booked_by, _l("Booking cancelled: %(title)s", title=first.session.offer.title),
                      "booking_cancelled", bookings=released, session=first.session,

@@ -10,24 +10,29 @@ from sqlalchemy.orm import joinedload
 
 from bookings import funding as funding_methods
 from budgets.models import Payment
-from portal.access import family_required, owned_or_404
+from portal.access import family_required, get_or_404, owned_or_404
 from portal.attempts import attempt, form_status
 from portal.errors import NotAllowed, SessionFull
 from portal.extensions import db
+from portal.formatting import session_when
 from portal.forms import AcceptOfferForm, BookingForm, ConfirmForm, WaitingListForm
 from portal.i18n import translated
 from portal.timeutil import utcnow
 from providers.models import (
     Booking,
+    BookingSet,
     BookingStatus,
     Offer,
     Session,
+    SessionSeries,
+    SessionStatus,
     Tier,
     WaitingListEntry,
     WaitingStatus,
 )
 
 from . import payments, places, waiting_lists
+from .forms import SeriesBookingForm
 
 bp = Blueprint("bookings", __name__)
 
@@ -72,12 +77,17 @@ def _booked(bookings, session: Session, message: str):
         flash(_("%(booked)s %(to_pay)s We have sent you an email.", booked=message,
                 to_pay=places.what_to_pay(bookings)), "success")
         return redirect(url_for("bookings.my_bookings"))
+    return _to_checkout(bookings, url_for("bookings.book", session_id=session.id))
+
+
+def _to_checkout(bookings, back: str):
+    """After held places commit: on to Stripe Checkout (or back to ``back``, saying why, if it cannot open)."""
     payment = db.session.get(Payment, bookings[0].payment_id)
     checkout_url = payments.start_checkout(payment)
     db.session.commit()
     if checkout_url is None:
         flash(str(payments.CHECKOUT_UNAVAILABLE), "error")
-        return redirect(url_for("bookings.book", session_id=session.id))
+        return redirect(back)
     return redirect(checkout_url, 303)
 
 
@@ -173,9 +183,18 @@ def my_bookings():
     to_pay = {b.id: places.what_to_pay([b]) for b in upcoming}
     cancel_closed = {b.id: places.cancelling_closed_reason(b.session) for b in upcoming
                      if not places.can_cancel_online(b.session, now)}
+    live_groups = {b.group_ref for b in upcoming + held}
+    sets = [s for s in db.session.scalars(
+        select(BookingSet).options(joinedload(BookingSet.offer))
+        .where(BookingSet.family_id == current_user.id).order_by(BookingSet.created_at.desc())
+    ) if s.group_ref in live_groups]
+    set_sessions = {s.group_ref: sorted({b.session_id: b.session for b in upcoming + held
+                                         if b.group_ref == s.group_ref}.values(), key=lambda x: x.starts_at)
+                    for s in sets}
     return render_template("bookings/my_bookings.html", held=held, upcoming=upcoming, past=past[::-1], cancelled=cancelled,
                            offered=offered, waiting=waiting, to_pay=to_pay, cancel_closed=cancel_closed,
-                           positions=waiting_lists.positions(waiting), form=ConfirmForm())
+                           positions=waiting_lists.positions(waiting), form=ConfirmForm(), sets=sets,
+                           set_sessions=set_sessions)
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
@@ -233,3 +252,177 @@ def leave_waiting_list(entry_id: int):
     if done.ok:
         flash(_("You have left the waiting list for %(title)s.", title=entry.session.offer.title), "success")
     return redirect(url_for("bookings.my_bookings"))
+
+
+# --- several sessions of a series in one go ----------------------------------------------------------------------
+
+def _series_or_404(series_id: int) -> tuple[SessionSeries, list[Session]]:
+    """The series and its sessions that have not finished (those that cannot be booked are shown with why)."""
+    series = get_or_404(SessionSeries, series_id)
+    sessions = db.session.scalars(
+        select(Session).options(joinedload(Session.offer).joinedload(Offer.provider))
+        .where(Session.series_id == series.id, Session.ends_at > utcnow()).order_by(Session.starts_at)
+    ).all()
+    return series, sessions
+
+
+def _why_not_bookable(session: Session) -> str | None:
+    """Why a session cannot be chosen at all now (cancelled, or booking closed), for its hint; None if it can."""
+    if session.status is SessionStatus.CANCELLED:
+        return _("Cancelled by the provider.")
+    return places.booking_closed_reason(session)
+
+
+def _prepare_set(form: SeriesBookingForm, sessions: list[Session]) -> tuple[dict, dict, list]:
+    """Offer the sessions, the children and the ways to pay. Returns the sessions that cannot be chosen and the
+    children who could go to none of them (each with why, for their hints), and the ways to pay that are
+    unavailable. Nothing here decides a booking: ``book_series`` checks everything again under the lock."""
+    closed = {s.id: reason for s in sessions if (reason := _why_not_bookable(s))}
+    form.sessions.choices = [(s.id, session_when(s)) for s in sessions]
+    open_sessions = [s for s in sessions if s.id not in closed]
+    cannot_go = {}
+    for child in current_user.children:
+        reasons = [places.children_who_cannot_go(s, [child]).get(child.id) for s in open_sessions]
+        if reasons and all(reasons):
+            cannot_go[child.id] = reasons[0]
+    children = sorted(current_user.children, key=lambda c: c.id in cannot_go)
+    form.children.choices = [(c.id, c.full_name) for c in children]
+    form.carer_places.choices = [(n, _("No carer place") if n == 0 else
+                                  ngettext("%(num)s carer place", "%(num)s carer places", n))
+                                 for n in range(0, max(len(current_user.children), 1) + 1)]
+    unavailable = _funding_step(form, open_sessions[0] if open_sessions else sessions[0]) if sessions else []
+    if not form.is_submitted() and not request.args:
+        # Every remaining session that has a place is ticked to start with.
+        form.sessions.data = [s.id for s in open_sessions if places.room_left(s).places > 0]
+    return closed, cannot_go, unavailable
+
+
+def _set_page(template: str, series: SessionSeries, sessions: list[Session], form: SeriesBookingForm, **page):
+    closed, cannot_go, unavailable = page.pop("prepared")
+    room = {s.id: places.room_left(s).places for s in sessions if s.id not in closed}
+    return render_template(template, series=series, offer=series.offer, sessions=sessions, form=form, closed=closed,
+                           cannot_go=cannot_go, unavailable=unavailable, room=room, **page)
+
+
+def _chosen(form: SeriesBookingForm, sessions: list[Session]) -> list[Session]:
+    wanted = set(form.sessions.data or [])
+    return [s for s in sessions if s.id in wanted]
+
+
+@bp.route("/series/<int:series_id>/book", methods=["GET", "POST"])
+@family_required
+def book_series(series_id: int):
+    """Choose sessions, children, carer places and how to pay; then check the answers."""
+    series, sessions = _series_or_404(series_id)
+    if not current_user.children:
+        flash(_("Add your child's details before you book a place."), "info")
+        return redirect(url_for("families.add_child"))
+    # Coming back to change an answer: the answers so far are in the address.
+    form = SeriesBookingForm(**({"formdata": request.args} if request.method == "GET" and request.args else {}))
+    prepared = _prepare_set(form, sessions)
+    if form.validate_on_submit():
+        return redirect(url_for("bookings.check_series", series_id=series.id, **form.answers()))
+    return _set_page("bookings/book_series.html", series, sessions, form, prepared=prepared), form_status(form)
+
+
+@bp.route("/series/<int:series_id>/book/check", methods=["GET", "POST"])
+@family_required
+def check_series(series_id: int):
+    """Check the answers (the sessions, who, what it costs), then confirm: the set is booked in one go."""
+    series, sessions = _series_or_404(series_id)
+    if request.method == "GET":
+        # The answers come in the address; the confirm button posts them back with the form's CSRF token.
+        form = SeriesBookingForm(formdata=request.args, meta={"csrf": False})
+        prepared = _prepare_set(form, sessions)
+        if not form.validate():
+            return redirect(url_for("bookings.book_series", series_id=series.id, **request.args.to_dict(flat=False)))
+        return _check_page(series, sessions, form, prepared, ConfirmForm()), 200
+    form = SeriesBookingForm()
+    prepared = _prepare_set(form, sessions)
+    if not form.validate_on_submit():
+        return _set_page("bookings/book_series.html", series, sessions, form, prepared=prepared), form_status(form)
+    with attempt(form) as done:
+        booked = places.book_series(current_user, _chosen(form, sessions), _chosen_children(form.children.data),
+                                    form.funding.data, carer_places=form.carer_places.data,
+                                    declared_meets_criteria=bool(form.declared.data),
+                                    take_what_has_places=form.take_what_has_places)
+    if done.ok:
+        set_page = url_for("bookings.booked_set", group_ref=booked.booking_set.group_ref)
+        if booked.bookings[0].payment_id is None:
+            return redirect(set_page)
+        return _to_checkout(booked.bookings, url_for("bookings.book_series", series_id=series.id, **form.answers()))
+    refusals = getattr(done.problem, "refusals", [])
+    return _check_page(series, sessions, form, prepared, form, refusals=refusals), done.status
+
+
+def _check_page(series, sessions, form, prepared, confirm, refusals=()):
+    chosen = _chosen(form, sessions)
+    children = [c for c in current_user.children if c.id in set(form.children.data)]
+    method = funding_methods.get(form.funding.data)
+    family_pays, funded = places.quote(method, series.offer, children, len(chosen))
+    refused = {session.id for session, _reason in refusals}
+    return _set_page("bookings/check_series.html", series, sessions, form, prepared=prepared, chosen=chosen,
+                     children=children, method_label=translated(method.label), family_pays=family_pays,
+                     funded=funded, confirm=confirm, refusals=refusals, answers=form.answers(),
+                     change=url_for("bookings.book_series", series_id=series.id, **form.answers()),
+                     can_take_some=bool(refusals) and len(refused) < len(chosen))
+
+
+def _own_set_or_404(group_ref: str) -> BookingSet:
+    booking_set = db.session.scalar(select(BookingSet).where(BookingSet.group_ref == group_ref))
+    if booking_set is None or booking_set.family_id != current_user.id:
+        abort(404)
+    return booking_set
+
+
+def _not_booked(booking_set: BookingSet) -> list[tuple[Session, str]]:
+    found = {s.id: s for s in db.session.scalars(select(Session).where(
+        Session.id.in_([n["session_id"] for n in booking_set.not_booked])))}
+    return sorted(((found[n["session_id"]], n["reason"]) for n in booking_set.not_booked if n["session_id"] in found),
+                  key=lambda pair: pair[0].starts_at)
+
+
+@bp.get("/bookings/sets/<group_ref>")
+@family_required
+def booked_set(group_ref: str):
+    """What a set booked, and which sessions it did not book and why; paid, waiting for payment, or cancelled."""
+    booking_set = _own_set_or_404(group_ref)
+    bookings = places.set_bookings(booking_set)
+    live = [b for b in bookings if b.status in (BookingStatus.CONFIRMED, BookingStatus.HELD)]
+    held = [b for b in live if b.status is BookingStatus.HELD]
+    cancellable = [b for b in live if places.can_cancel_online(b.session)]
+    return render_template("bookings/booked_set.html", booking_set=booking_set, offer=booking_set.offer,
+                           sessions=places.by_session(bookings), live=live, held=held,
+                           confirmed=[b for b in live if b.status is BookingStatus.CONFIRMED],
+                           not_booked=_not_booked(booking_set), to_pay=places.what_to_pay(live) if live else None,
+                           can_cancel=bool(cancellable))
+
+
+@bp.route("/bookings/sets/<group_ref>/cancel", methods=["GET", "POST"])
+@family_required
+def cancel_set(group_ref: str):
+    """Cancel every session of a set in one go (one session alone is cancelled from the bookings page)."""
+    booking_set = _own_set_or_404(group_ref)
+    live = [b for b in places.set_bookings(booking_set) if b.status in (BookingStatus.CONFIRMED, BookingStatus.HELD)]
+    form = ConfirmForm()
+    done = None
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            released, kept = places.cancel_set(booking_set, by=current_user)
+        if done.ok:
+            message = ngettext("Your booking for %(num)s session of %(title)s has been cancelled.",
+                               "Your bookings for %(num)s sessions of %(title)s have been cancelled.",
+                               len({b.session_id for b in released}), title=booking_set.offer.title)
+            if kept:
+                message += " " + ngettext("%(num)s session is too close to cancel online, so it is still booked.",
+                                          "%(num)s sessions are too close to cancel online, so they are still booked.",
+                                          len({b.session_id for b in kept}))
+            flash(message, "success")
+            return redirect(url_for("bookings.my_bookings"))
+    going = [b for b in live if places.can_cancel_online(b.session)]
+    staying = [b for b in live if b not in going]
+    return render_template("bookings/cancel_set.html", booking_set=booking_set, offer=booking_set.offer, form=form,
+                           going=places.by_session(going), staying=places.by_session(staying),
+                           comes_back=places.what_comes_back_for_set(going) if going else None,
+                           closed=places.cancelling_closed_reason(staying[0].session) if staying else None,
+                           ), form_status(form, done)

@@ -1,7 +1,7 @@
 """The local offer: every short break in the area, whoever commissions it, in one place."""
 from __future__ import annotations
 
-import math
+from urllib.parse import parse_qsl, urlencode
 
 from flask import (
     Blueprint,
@@ -28,7 +28,7 @@ from portal.paging import page_arg
 from portal.timeutil import utcnow
 from providers.models import Offer, OfferStatus, ProviderStatus, Session, SessionStatus
 
-from .search import DAYS, OfferFilters, localities, search_offers
+from .search import DAYS, SORTS, OfferFilters, ResultsPage, localities, search_offers
 
 bp = Blueprint("local_offer", __name__)
 
@@ -46,20 +46,28 @@ def home():
     return render_template("local_offer/home.html")
 
 
+# What a search's address may hold; an offer's page keeps these (as ?search=) for its "Back to search" link.
+SEARCH_ARGS = ("q", "child", "age", "tier", "need", "locality", "day", "from", "to", "cost", "feature", "sort", "page")
+LONGEST_SEARCH = 2000
+
+
+def search_args(raw: str) -> str:
+    """The search's filters from a query string, as a query string holding only what the search page reads."""
+    pairs = [(k, v) for k, v in parse_qsl(raw[:LONGEST_SEARCH]) if k in SEARCH_ARGS and v]
+    return urlencode(sorted(pairs, key=lambda pair: SEARCH_ARGS.index(pair[0])))
+
+
 @bp.get("/local-offer")
 def search():
     family = _family()
     filters = OfferFilters.from_args(request.args, family=family)
-    page = page_arg()
-    page_size = current_app.config["PAGE_SIZE"]
-    offers, total, next_sessions = [], 0, {}
+    found = ResultsPage([], 0, 1, 1, page_arg())
     if not filters.errors:
-        offers, total, next_sessions = search_offers(filters, page, page_size)
-    pages = max(1, math.ceil(total / page_size))
+        found = search_offers(filters, page_arg(), current_app.config["PAGE_SIZE"])
     return render_template(
-        "local_offer/search.html", filters=filters, offers=offers, total=total, next_sessions=next_sessions,
-        page=page, pages=pages, localities=localities(), days=list(enumerate(DAYS)),
-        children=family.children if family else [],
+        "local_offer/search.html", filters=filters, found=found, sorts=SORTS,
+        back=search_args(request.query_string.decode("utf-8", "replace")),
+        localities=localities(), days=list(enumerate(DAYS)), children=family.children if family else [],
     ), 400 if filters.errors else 200
 
 
@@ -91,8 +99,11 @@ def offer(offer_id: int):
     now = utcnow()
     closed = {s.id: _("Booking closed %(when)s", when=london(booking_closes_at(s)))
               for s in sessions[:SESSIONS_PER_PAGE] if not bookings_open(s, now)}
+    back = search_args(request.args.get("search", ""))
     return render_template("local_offer/offer.html", offer=offer, sessions=sessions[:SESSIONS_PER_PAGE],
-                           page=page, more=more, family=family, assessed=assessed, closed=closed)
+                           page=page, more=more, family=family, assessed=assessed, closed=closed,
+                           search=back or None,
+                           back_to_search=url_for("local_offer.search") + ("?" + back if back else ""))
 
 
 @bp.route("/local-offer/<int:offer_id>/ask-for-assessment", methods=["GET", "POST"])

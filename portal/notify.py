@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from flask import current_app, has_request_context, render_template, url_for
@@ -14,7 +16,22 @@ from .outbox import after_commit
 log = logging.getLogger(__name__)
 
 
-def queue(to, subject, template: str, **context) -> None:
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email. ``content`` may be a function making it, called as the email is written, in
+    the recipient's language (a calendar file's words are)."""
+
+    filename: str
+    mimetype: str
+    content: bytes | Callable[[], bytes]
+    params: dict[str, str] = field(default_factory=dict)  # more of the Content-Type (charset, method)
+
+    def made(self) -> Attachment:
+        content = self.content() if callable(self.content) else self.content
+        return Attachment(self.filename, self.mimetype, content, self.params)
+
+
+def queue(to, subject, template: str, *, attachments: tuple[Attachment, ...] = (), **context) -> None:
     """Render an email now and send it once the current transaction commits (never if it rolls back).
 
     ``to`` is the person (a ``User``: the email is in their language) or, for someone without an account yet,
@@ -22,7 +39,8 @@ def queue(to, subject, template: str, **context) -> None:
     ``lazy_gettext`` so that it is translated into the recipient's language here."""
     address, code = (to, current_language().code) if isinstance(to, str) else (to.email, to.language)
     with in_language(code):
-        after_commit(send, address, str(subject), render_template(f"email/{template}.txt", **context))
+        after_commit(send, address, str(subject), render_template(f"email/{template}.txt", **context),
+                     tuple(attachment.made() for attachment in attachments))
 
 
 def link(endpoint: str, **values) -> str:
@@ -36,13 +54,17 @@ def link(endpoint: str, **values) -> str:
     return base + url_for(endpoint, **values)
 
 
-def send_now(to: str, subject: str, body: str) -> None:
+def send_now(to: str, subject: str, body: str, attachments: tuple[Attachment, ...] = ()) -> None:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    for attachment in attachments:
+        maintype, _slash, subtype = attachment.mimetype.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename,
+                               params=attachment.params)
     if not config.get("MAIL_SERVER"):
         log.warning("Email (no MAIL_SERVER set, so printed instead):\n%s", message)
         current_app.extensions.setdefault("outbox", []).append(message)
@@ -55,9 +77,9 @@ def send_now(to: str, subject: str, body: str) -> None:
         smtp.send_message(message)
 
 
-def send(to: str, subject: str, body: str) -> None:
+def send(to: str, subject: str, body: str, attachments: tuple[Attachment, ...] = ()) -> None:
     """Send an email after its change has committed; a mail failure must not turn that change into an error."""
     try:
-        send_now(to, subject, body)
+        send_now(to, subject, body, attachments)
     except (OSError, smtplib.SMTPException):
         log.exception("Could not send email %r to %s", subject, to)

@@ -27,6 +27,8 @@ SIGN_UP_PER_ADDRESS = "10 per hour"  # i18n: not shown (a limit)
 API_PER_TOKEN = "120 per minute"  # i18n: not shown (a limit)
 API_PER_ADDRESS = "600 per minute"  # i18n: not shown (a limit)
 FEED_PER_ADDRESS = "300 per minute"  # i18n: not shown (a limit)
+# Calendar apps fetch feeds about hourly, but one address may fetch for many people (a calendar service's servers).
+CALENDAR_PER_ADDRESS = "300 per minute"  # i18n: not shown (a limit)
 
 
 def init_app(app: Flask) -> None:

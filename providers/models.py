@@ -573,6 +573,26 @@ class Booking(db.Model):
         return gettext("Carer place") if self.is_carer_place else self.child.full_name
 
 
+class BookingSet(db.Model):
+    """Several sessions of a series booked in one go: their places share the set's ``group_ref`` (and, when paid by
+    card, one payment). Keeps the sessions chosen but not booked, with why, for the family's confirmation page."""
+
+    __tablename__ = "booking_sets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_ref: Mapped[str] = mapped_column(String(36), unique=True)
+    family_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="RESTRICT"))
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("session_series.id", ondelete="SET NULL"))
+    # The family's choice when some sessions cannot be booked: take the others (True), or book none (False).
+    take_what_has_places: Mapped[bool] = mapped_column(Boolean, default=False)
+    # [{"session_id": 12, "reason": "This session is full ..."}], the reason as the family was shown it.
+    not_booked: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    offer: Mapped[Offer] = relationship()
+    series: Mapped[SessionSeries | None] = relationship()
+
+
 class WaitingStatus(enum.Enum):
     WAITING = "waiting"
     OFFERED = "offered"

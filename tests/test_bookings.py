@@ -293,7 +293,8 @@ def test_paying_the_provider_directly_says_who_to_pay_how_much_and_when(login, f
             assert "Carer places are free. You have nothing to pay." in row
         else:
             assert "Pay Oakfield Play Trust £5.00 on or before the day of the session." in row
-    assert f"What you pay: {to_pay}" in outbox[-1].get_content()
+    # The text, beside the calendar file attached.
+    assert f"What you pay: {to_pay}" in outbox[-1].get_body(("plain",)).get_content()
 
 
 def test_a_free_booking_says_there_is_nothing_to_pay(login, family, outbox):
@@ -302,7 +303,8 @@ def test_a_free_booking_says_there_is_nothing_to_pay(login, family, outbox):
     page = login(family).get("/bookings").text
     assert response.status_code == 302
     assert "This place is free. You have nothing to pay." in page
-    assert "What you pay: This place is free. You have nothing to pay." in outbox[-1].get_content()
+    body = outbox[-1].get_body(("plain",)).get_content()  # the text, beside the calendar file attached
+    assert "What you pay: This place is free. You have nothing to pay." in body
 
 
 def test_council_funded_and_budget_funded_places_say_who_pays_what(app, family):

@@ -422,7 +422,8 @@ def test_a_page_costs_the_same_queries_at_any_size(app, client, url):
     _build(offers=250, sessions_each=2)
     large = _queries(client, FEED + url)
     assert small == large, f"{url}: {small} queries with 25 offers, {large} with 275"
-    assert small <= 3
+    # A keyword search first reads the offers' vocabulary once, to forgive a misspelt word.
+    assert small <= (4 if "search=" in url else 3)
 
 
 def test_a_service_costs_the_same_queries_however_many_sessions(app, client):

@@ -21,7 +21,8 @@ from jinja2 import nodes
 
 ROOT = Path(__file__).resolve().parent.parent
 # The areas whose Python serves people (CLI commands, the demo's data and benchmarks are for operators).
-PYTHON_AREAS = ("portal", "providers", "budgets", "bookings", "local_offer", "statements", "privacy", "audit", "open_referral")
+PYTHON_AREAS = ("portal", "providers", "budgets", "bookings", "local_offer", "statements", "privacy", "audit", "open_referral",
+                "calendars")
 SKIP_PYTHON = {"cli.py", "commands.py", "catalogs.py"}  # command-line tools: their output is for operators
 
 GETTEXT_NAMES = {"_", "gettext", "ngettext", "pgettext", "npgettext", "lazy_gettext", "_l", "lazy_ngettext",
