@@ -9,12 +9,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from portal.timeutil import LONDON, age_on
-from providers.models import Booking, BookingStatus, Session, SessionStatus, Tier
+from providers.models import Booking, BookingStatus, Session, SessionSeries, SessionStatus, Tier
+from providers.sessions import weekly_rule
 
 from .common import PAST_DAYS, Seed
 from .people import AREAS, ChildPlan, Families
 from .providers import OfferPlan
-from .timetable import Calendar
+from .timetable import TERM, Calendar
+
+
+@dataclass(eq=False, slots=True)
+class SeriesPlan:
+    """A weekly club's coming term as one series: every week on its day from the first to the last, less the
+    weeks schools are off (the series' exceptions), as a provider would set it up (providers.sessions)."""
+
+    offer: OfferPlan
+    days: list[date]
+    exceptions: list[date]
+    id: int = 0
 
 
 @dataclass(eq=False, slots=True)
@@ -28,7 +40,13 @@ class SessionPlan:
     wanted: int = 0
     must_fill: bool = False
     booked: list[ChildPlan] = field(default_factory=list)
+    series: SeriesPlan | None = None
     id: int = 0
+
+
+# About this share of the weekly term-time clubs run their next term as a series, of up to this many weeks.
+SERIES_SHARE = 0.4
+SERIES_WEEKS = 12
 
 
 def add_sessions_and_bookings(seed: Seed, sessions: int, bookings: int, offers: list[OfferPlan], families: Families,
@@ -68,6 +86,30 @@ class Timetable:
             planned = [self._session(offer, dates[n * len(dates) // quota]) for n in range(quota)]
             self.sessions_of[offer] = planned
             self.sessions += planned
+        self._plan_series(calendar)
+
+    def _plan_series(self, calendar: Calendar) -> None:
+        """Weekly term-time clubs (one day a week) run their next term as a series, so families can book several
+        sessions in one go: the term's weeks that have no session yet get one."""
+        self.series: list[SeriesPlan] = []
+        start = self.seed.today + timedelta(days=3)
+        for offer in self.offers:
+            if offer.slot.when != TERM or len(offer.weekdays) != 1 or self.rng.random() >= SERIES_SHARE:
+                continue
+            term = [d for d in calendar.days(offer.weekdays, TERM) if d >= start][:SERIES_WEEKS]
+            if len(term) < 3:
+                continue
+            weeks = [term[0] + timedelta(weeks=n) for n in range((term[-1] - term[0]).days // 7 + 1)]
+            series = SeriesPlan(offer, term, [d for d in weeks if d not in set(term)])
+            self.series.append(series)
+            existing = {s.day: s for s in self.sessions_of[offer]}
+            for day in term:
+                session = existing.get(day)
+                if session is None:
+                    session = self._session(offer, day)
+                    self.sessions_of[offer].append(session)
+                    self.sessions.append(session)
+                session.series, session.cancelled = series, False
 
     def _session(self, offer: OfferPlan, day: date) -> SessionPlan:
         starts = datetime.combine(day, offer.slot.starts, tzinfo=LONDON)
@@ -149,8 +191,16 @@ class Timetable:
     # -- writing
 
     def insert(self) -> None:
+        series_rows = [dict(offer_id=p.offer.id, rrule=weekly_rule(p.days[0], p.days[-1], list(p.offer.weekdays)),
+                            first_day=p.days[0], start_time=p.offer.slot.starts.strftime("%H:%M"),
+                            end_time=p.offer.slot.ends.strftime("%H:%M"), capacity=p.offer.capacity, staff=None,
+                            exceptions=[d.isoformat() for d in p.exceptions], created_by_id=None)
+                       for p in self.series]
+        for plan, series_id in zip(self.series, self.seed.insert(SessionSeries, series_rows, "Series",
+                                                                 returning=True)):
+            plan.id = series_id
         rows = [dict(offer_id=s.offer.id, starts_at=s.starts_at, ends_at=s.ends_at, weekday=s.day.weekday(),
-                     capacity=s.capacity, places_taken=len(s.booked),
+                     capacity=s.capacity, places_taken=len(s.booked), series_id=s.series.id if s.series else None,
                      status=SessionStatus.CANCELLED if s.cancelled else SessionStatus.OPEN)
                 for s in self.sessions]
         for session, session_id in zip(self.sessions, self.seed.insert(Session, rows, "Sessions", returning=True)):

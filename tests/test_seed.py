@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 import pytest
 from markupsafe import escape
@@ -20,12 +21,14 @@ from providers.models import (
     Provider,
     ProviderStatus,
     Session,
+    SessionSeries,
     SessionStatus,
     Tier,
 )
 from portal.contacts import missing_contacts
 from statements.document import SECTIONS
 from statements.models import LANGUAGES, Statement, StatementComment, StatementStatus
+from providers.sessions import expand
 from statements.services import publication_problems
 
 from .conftest import planner_rows, sign_in
@@ -238,3 +241,17 @@ def test_seeding_analyses_every_table_it_filled(seeded):
     before)."""
     for model in (Session, Offer, Booking, Child, User):
         assert planner_rows(model.__tablename__) == db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_weekly_clubs_run_their_next_term_as_a_series_families_can_book_in_one_go(seeded, client):
+    """The demo has series as providers make them (the rule and its exceptions give exactly the sessions), so a
+    family trying the demo can book several sessions at once."""
+    all_series = db.session.scalars(select(SessionSeries)).all()
+    assert all_series
+    for series in all_series:
+        days = sorted(to_london(s.starts_at).date() for s in series.sessions)
+        assert len(days) >= 3
+        assert days == expand(series.rrule, series.first_day, [date.fromisoformat(d) for d in series.exceptions])
+    sign_in(client, user("parent@example.com"), DEMO_PASSWORD)
+    page = client.get(f"/series/{all_series[0].id}/book")
+    assert page.status_code == 200 and "Which sessions?" in page.text

@@ -193,7 +193,9 @@ def test_the_family_journey_in_each_language(app, code, page_in, inbox):
     page.wait_for_timeout(200)
     mails = inbox.to(family.email)
     assert len(mails) == 1, [m["Subject"] for m in inbox.messages]
-    body = mails[0].get_content()
+    body = mails[0].get_body(("plain",)).get_content()
+    # With the booking as a calendar file to open.
+    assert [part.get_content_type() for part in mails[0].iter_attachments()] == ["text/calendar"]
     assert _t(app, code, "Booking confirmed: %(title)s", title="Splash Swimming Club") == mails[0]["Subject"]
     leaks = english_leaks(mails[0]["Subject"] + "\n" + body.replace("Splash Swimming Club", ""), code)
     assert not leaks, f"English left in the confirmation email in {code}: {leaks}"
