@@ -115,3 +115,11 @@ def test_the_people_pages(app, page):
     page.get_by_role("link", name="Sign Tamsin Trust out everywhere").click()
     assert_accessible(page, "sign out everywhere")
     assert_no_problems([page])
+
+
+def test_a_confirmation_link_that_does_not_work(app, page):
+    response = page.goto("/confirm-email/not-a-real-link")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link does not work")
+    assert_accessible(page, "confirmation link that does not work")
+    assert_no_problems([page])
