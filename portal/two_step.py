@@ -94,12 +94,17 @@ def check_code(user: User, entered: str, *, recovery_allowed: bool = False) -> s
 
 # --- signing in ------------------------------------------------------------------------------------------------
 
+def _sign_in_again():
+    """Too long since the password (or nobody part-way through signing in): back to the start."""
+    flash(_("Sign in again: it was more than 10 minutes since you entered your password."), "important")
+    return redirect(url_for("auth.sign_in"))
+
+
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 def enter_code():
     waiting = waiting_for_second_step()
     if waiting is None or waiting[0].totp_secret is None:
-        flash(_("Sign in again: it was more than 10 minutes since you entered your password."), "important")
-        return redirect(url_for("auth.sign_in"))
+        return _sign_in_again()
     user, next_url = waiting
     form = SecurityCodeForm()
     if form.validate_on_submit():
@@ -134,8 +139,7 @@ def _setting_up() -> tuple[User, str | None, bool] | None:
 def set_up():
     setting_up = _setting_up()
     if setting_up is None:
-        flash(_("Sign in again: it was more than 10 minutes since you entered your password."), "important")
-        return redirect(url_for("auth.sign_in"))
+        return _sign_in_again()
     user, next_url, signing_in = setting_up
     if signing_in and user.totp_secret is not None:
         return redirect(url_for(".enter_code"))

@@ -165,3 +165,13 @@ def test_young_person_account_holder_must_be_16_to_25(login):
         str(born_17.day), str(born_17.month), str(born_17.year)]))
     assert response.status_code == 302
     assert db.session.scalar(select(Child)).is_account_holder
+
+
+def test_a_confirmation_link_stops_working_after_three_days(client, outbox, monkeypatch):
+    client.post("/register", data={"account_type": "parent_carer", "name": "Jo", "email": "late@example.com",
+                                   "password": "a long enough pass", "confirm": "a long enough pass"})
+    monkeypatch.setattr("portal.email_addresses.CONFIRM_MAX_AGE", -1)  # as if three days had passed
+    late = client.get(_link(outbox[-1]))
+    assert late.status_code == 410 and "This link has expired" in late.text
+    assert db.session.scalar(select(User).where(User.email == "late@example.com")).email_confirmed_at is None
+    assert client.get("/children").status_code == 302
