@@ -71,18 +71,26 @@ def _funding_step(form, session: Session) -> list[tuple[str, str]]:
     return unavailable
 
 
-def _booked(bookings, session: Session, message: str):
-    """After the booking commits: confirmed places go to the bookings page, held ones on to card payment."""
-    if bookings[0].payment_id is None:
-        flash(_("%(booked)s %(to_pay)s We have sent you an email.", booked=message,
-                to_pay=places.what_to_pay(bookings)), "success")
-        return redirect(url_for("bookings.my_bookings"))
-    return _to_checkout(bookings, url_for("bookings.book", session_id=session.id))
+def _next_step(bookings, session: Session, message: str):
+    """Where the family goes once the booking commits: confirmed places to the bookings page, held ones on to card
+    payment. Worked out inside the transaction, while the places are loaded (after the commit they would all be
+    read again); call what it returns after the commit."""
+    payment_id = bookings[0].payment_id
+    if payment_id is None:
+        told = _("%(booked)s %(to_pay)s We have sent you an email.", booked=message,
+                 to_pay=places.what_to_pay(bookings))
+
+        def confirmed():
+            flash(told, "success")
+            return redirect(url_for("bookings.my_bookings"))
+        return confirmed
+    back = url_for("bookings.book", session_id=session.id)
+    return lambda: _to_checkout(payment_id, back)
 
 
-def _to_checkout(bookings, back: str):
+def _to_checkout(payment_id: int, back: str):
     """After held places commit: on to Stripe Checkout (or back to ``back``, saying why, if it cannot open)."""
-    payment = db.session.get(Payment, bookings[0].payment_id)
+    payment = db.session.get(Payment, payment_id)
     checkout_url = payments.start_checkout(payment)
     db.session.commit()
     if checkout_url is None:
@@ -119,10 +127,11 @@ def book(session_id: int):
             bookings = places.book_places(current_user, session, _chosen_children(form.children.data),
                                           form.funding.data, carer_places=form.carer_places.data,
                                           declared_meets_criteria=bool(form.declared.data))
+            next_step = _next_step(bookings, session, ngettext(
+                "Your booking is confirmed: %(num)s place on %(title)s.",
+                "Your booking is confirmed: %(num)s places on %(title)s.", len(bookings), title=session.offer.title))
         if done.ok:
-            return _booked(bookings, session, ngettext("Your booking is confirmed: %(num)s place on %(title)s.",
-                                                       "Your booking is confirmed: %(num)s places on %(title)s.",
-                                                       len(bookings), title=session.offer.title))
+            return next_step()
     full = done is not None and isinstance(done.problem, SessionFull)
     return render_template("bookings/book.html", session=session, form=form, full=full,
                            unavailable=unavailable, cannot_go=cannot_go), form_status(form, done)
@@ -232,10 +241,10 @@ def accept_offer(entry_id: int):
         with attempt(form) as done:
             bookings = waiting_lists.accept_waiting_offer(entry, form.funding.data, by=current_user,
                                                           declared_meets_criteria=bool(form.declared.data))
+            next_step = _next_step(bookings, session, _(
+                "You have accepted the place on %(title)s. Your booking is confirmed.", title=session.offer.title))
         if done.ok:
-            return _booked(bookings, session,
-                           _("You have accepted the place on %(title)s. Your booking is confirmed.",
-                             title=session.offer.title))
+            return next_step()
     return render_template("bookings/accept_offer.html", entry=entry, session=session, form=form,
                            targeted=session.offer.tier is Tier.TARGETED,
                            unavailable=unavailable), form_status(form, done)
@@ -350,7 +359,7 @@ def check_series(series_id: int):
         set_page = url_for("bookings.booked_set", group_ref=booked.booking_set.group_ref)
         if booked.bookings[0].payment_id is None:
             return redirect(set_page)
-        return _to_checkout(booked.bookings, url_for("bookings.book_series", series_id=series.id, **form.answers()))
+        return _to_checkout(booked.bookings[0].payment_id, url_for("bookings.book_series", series_id=series.id, **form.answers()))
     refusals = getattr(done.problem, "refusals", [])
     return _check_page(series, sessions, form, prepared, form, refusals=refusals), done.status
 

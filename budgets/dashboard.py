@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext, ngettext
 from sqlalchemy import and_, case, func, or_, select
 
+from portal import page_cache
 from portal.extensions import db
 from portal.formatting import number
 from portal.i18n import N_
@@ -55,6 +56,8 @@ from .models import (
 
 TOP_PROVIDERS = 10
 PLACES_AHEAD_DAYS = 90
+# The waiting lists and places per child that dashboard() keeps are worked out from these tables.
+page_cache.watch(Session, Offer, Provider, Locality, WaitingListEntry, Child, Assessment)
 # Places an envelope or a personal budget pays for (a direct payment is a personal budget paid by card).
 FUNDED_BY_BODY = [funding for funding in Funding if funding.draws_on_a_body]
 # Personal budget money is committed to a child, not yet to a provider, locality or kind of break.
@@ -476,7 +479,11 @@ def dashboard(envelope: Envelope, on: date | None = None) -> Dashboard:
         envelope=envelope, figures=figures, forecast=forecast(envelope, figures.spent, on, figures.committed),
         tiers=by_tier(envelope), providers=provider_summary(envelope), localities=by_locality(envelope),
         categories=by_category(envelope), months=by_month(envelope, on),
-        waiting=waiting_lists(envelope.body), places=places_per_child(envelope.body),
+        # Worked out from thousands of sessions, the same for every commissioner of the body: kept until a commit
+        # changes sessions, offers, waiting lists or children (portal.page_cache), and for a minute at most.
+        waiting=page_cache.remember(f"waiting-lists:{envelope.body.value}", lambda: waiting_lists(envelope.body)),
+        places=page_cache.remember(f"places-per-child:{envelope.body.value}",
+                                   lambda: places_per_child(envelope.body)),
         at_limit=offers_at_limit(envelope) if council else None,
         over_envelope=None if council else decisions_over_envelope(envelope),
     )

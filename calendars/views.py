@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from bookings import booked_events
-from portal import ics, notify, rate_limits
+from portal import ics, notify, page_cache, rate_limits
 from portal.access import family_required
 from portal.attempts import attempt, form_status
 from portal.forms import ConfirmForm
@@ -77,6 +77,7 @@ def _feed(owner, make, language: str | None, *, public: bool) -> Response:
 
 
 @bp.get("/local-offer/<int:offer_id>/calendar.ics")
+@page_cache.cached
 def offer_calendar(offer_id: int):
     return _feed(feeds.public_offer(offer_id), feeds.offer_calendar, _asked_language(), public=True)
 

@@ -152,15 +152,25 @@ def add_providers(seed: Seed, count: int, pending: int) -> list[ProviderPlan]:
     return [ProviderPlan(provider_id, *plan) for provider_id, plan in zip(ids, plans) if plan is not None]
 
 
+# Tries for a name no other provider has before numbering one (the national scale's 3,000 providers use up the
+# names some kinds can make in an area: without a limit the seed would go on looking for ever).
+NAME_TRIES = 50
+
+
 def _provider_name(seed: Seed, kind: str, area: int, taken: set[str]) -> str:
     rng = seed.rng
-    while True:
+    for _ in range(NAME_TRIES):
         name = rng.choice(PROVIDER_NAMES[kind]).format(
             place=rng.choice(AREAS[area].places), adjective=rng.choice(ADJECTIVES), noun=rng.choice(NOUNS),
             tree=rng.choice(TREES))
         if name not in taken:
             taken.add(name)
             return name
+    number = 2
+    while f"{name} {number}" in taken:
+        number += 1
+    taken.add(f"{name} {number}")
+    return f"{name} {number}"
 
 
 # --- offers --------------------------------------------------------------------------------------------------

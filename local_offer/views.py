@@ -19,20 +19,38 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from bookings.places import booking_closes_at, bookings_open
+from portal import page_cache
 from portal.access import family_required
 from portal.extensions import db
 from portal.formatting import london
 from portal.forms import AssessmentRequestForm
-from portal.models import AssessmentRequest, has_approved_assessment, record
+from portal.models import AssessmentRequest, AuditEvent, Locality, has_approved_assessment, record
 from portal.paging import page_arg
 from portal.timeutil import utcnow
-from providers.models import Offer, OfferStatus, ProviderStatus, Session, SessionStatus
+from providers.models import (
+    Booking,
+    Offer,
+    OfferFeature,
+    OfferNeed,
+    OfferStatus,
+    Provider,
+    ProviderStatus,
+    Session,
+    SessionSeries,
+    SessionStatus,
+)
 
 from .search import DAYS, SORTS, OfferFilters, ResultsPage, localities, search_offers
 
 bp = Blueprint("local_offer", __name__)
 
 SESSIONS_PER_PAGE = 20
+
+# The public pages here, the Open Referral feed and offers' calendars are built from these tables (places left come
+# from bookings): a commit that writes to one of them means a kept copy of a public page is not used again.
+page_cache.watch(Offer, OfferNeed, OfferFeature, Session, SessionSeries, Booking, Provider, Locality)
+# The feed's last_modified comes from the audit trail's entries about offers, providers, sessions and series.
+page_cache.watch(AuditEvent, when=lambda event: event.subject_type in ("Offer", "Provider", "Session", "SessionSeries"))
 
 
 def _family():
@@ -58,6 +76,7 @@ def search_args(raw: str) -> str:
 
 
 @bp.get("/local-offer")
+@page_cache.cached
 def search():
     family = _family()
     filters = OfferFilters.from_args(request.args, family=family)
@@ -83,6 +102,7 @@ def _published_offer_or_404(offer_id: int) -> Offer:
 
 
 @bp.get("/local-offer/<int:offer_id>")
+@page_cache.cached
 def offer(offer_id: int):
     offer = _published_offer_or_404(offer_id)
     page = page_arg()

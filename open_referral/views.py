@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, default_exceptions
 
-from portal import rate_limits
+from portal import page_cache, rate_limits
 
 from . import documents, ids
 from .filters import FeedFilters
@@ -138,21 +138,25 @@ def _one_service(kind: str, record_id: str, document) -> Response:
 
 
 @bp.get("/services")
+@page_cache.cached
 def services():
     return _page_of_services(documents.service_summary)
 
 
 @bp.get("/services/<service_id>")
+@page_cache.cached
 def service(service_id: str):
     return _one_service(ids.SERVICE, service_id, documents.service)
 
 
 @bp.get("/service_at_locations")
+@page_cache.cached
 def service_at_locations():
     return _page_of_services(documents.service_at_location_summary)
 
 
 @bp.get("/service_at_locations/<service_at_location_id>")
+@page_cache.cached
 def service_at_location(service_at_location_id: str):
     return _one_service(ids.SERVICE_AT_LOCATION, service_at_location_id, documents.service_at_location)
 

@@ -87,7 +87,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from statements import views as statement_views
 
     from . import auth, cli, commissioning, contacts, families, i18n, pages, people, two_step
-    from . import http_caching, rate_limits, request_limits, security_headers, translation_reviews
+    from . import http_caching, page_cache, rate_limits, request_limits, security_headers, translation_reviews
     from .templating import register_filters
 
     for module in (auth, booking_views, commissioning, contacts, families, local_offer_views, pages,
@@ -100,6 +100,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     rate_limits.init_app(app)
     security_headers.init_app(app)
     http_caching.init_app(app)
+    page_cache.init_app(app)
     app.add_template_global(translation_reviews.footer_note, "translation_note")
 
     api.init_app(app)

@@ -55,6 +55,11 @@ class Config:
     # Behind a TLS-terminating proxy or load balancer: how many proxies set X-Forwarded-For/-Proto/-Host (ProxyFix).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     PAGE_SIZE = 20
+    # Public pages and the feed kept on the server (portal/page_cache.py): for how long at most (0: not kept), where
+    # (redis://... shares them between app processes; otherwise each process keeps its own in memory), and how many.
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+    PAGE_CACHE_URL = os.environ.get("PAGE_CACHE_URL")
+    PAGE_CACHE_ENTRIES = int(os.environ.get("PAGE_CACHE_ENTRIES", "1000"))
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024  # the largest upload accepted (a session CSV is far smaller)
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")

@@ -61,7 +61,8 @@ def _add_headers(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("SEND_HSTS"):
         headers.setdefault("Strict-Transport-Security", HSTS)
-    if current_user and current_user.is_authenticated:
+    # is_anonymous, not is_authenticated: the latter reads the account again once a commit has expired it.
+    if current_user and not current_user.is_anonymous:
         response.cache_control.no_store = True
         response.cache_control.private = True
         response.cache_control.public = False

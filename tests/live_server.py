@@ -31,6 +31,9 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4, app: s
         "BASE_URL": base,
         # Browser and race tests sign in far more often from one address than anyone may (tests/test_rate_limits.py).
         "RATELIMIT_ENABLED": "0",
+        # Tests change the data from their own process, which the server's processes would not hear of (their page
+        # caches are each their own, in memory, as without PAGE_CACHE_URL): public pages are worked out afresh.
+        "PAGE_CACHE_SECONDS": "0",
         "PORTAL_CONFIG": "development",
         "SECRET_KEY": "live-server-test-secret",
         "PORTAL_INSTANCE_PATH": tempfile.mkdtemp(prefix="portal-live-"),
