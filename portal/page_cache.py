@@ -155,7 +155,8 @@ def _make_store(app: Flask):
     if url:
         import redis  # noqa: PLC0415  (the optional "redis" extra: only when PAGE_CACHE_URL is set)
 
-        return RedisCache(host=redis.Redis.from_url(url), default_timeout=seconds, key_prefix="portal-pages:")
+        return RedisCache(host=redis.Redis.from_url(url), default_timeout=seconds,
+                          key_prefix=app.config["PAGE_CACHE_PREFIX"])
     return SimpleCache(threshold=app.config["PAGE_CACHE_ENTRIES"], default_timeout=seconds)
 
 

@@ -7,7 +7,7 @@ Runs on SQLite by default and on PostgreSQL with TEST_DATABASE_URL."""
 from __future__ import annotations
 
 import os
-import re
+import uuid
 
 import pytest
 
@@ -125,10 +125,11 @@ def _redis_reachable() -> bool:
 def test_with_redis_a_commit_in_one_process_moves_every_process_on(database_url, app, club):
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    # Two app processes behind a load balancer, as two apps sharing one Redis.
-    first, second = (create_app("test", SQLALCHEMY_DATABASE_URI=database_url, PAGE_CACHE_URL=REDIS_URL)
-                     for _ in range(2))
+    # Two app processes behind a load balancer, as two apps sharing one Redis (under keys of this test's own: the
+    # SQLite and PostgreSQL suites run side by side in CI).
+    prefix = f"test-page-cache-{uuid.uuid4().hex}:"
+    first, second = (create_app("test", SQLALCHEMY_DATABASE_URI=database_url, PAGE_CACHE_URL=REDIS_URL,
+                                PAGE_CACHE_PREFIX=prefix) for _ in range(2))
     offer, _session = club
     with first.app_context():
         assert first.test_client().get("/local-offer").headers["X-Page-Cache"] == "miss"
@@ -142,7 +143,8 @@ def test_with_redis_a_commit_in_one_process_moves_every_process_on(database_url,
     with second.app_context():
         fresh = second.test_client().get("/local-offer")
         assert fresh.headers["X-Page-Cache"] == "miss" and "Painting Club" in fresh.text
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    server = redis.Redis.from_url(REDIS_URL)
+    server.delete(*server.keys(prefix + "*"))
 
 
 def test_a_remembered_figure_is_worked_out_again_after_a_commit_that_changes_its_data(app, club):
