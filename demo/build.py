@@ -35,6 +35,9 @@ class Scale:
     sessions: int
     children: int
     bookings: int
+    # Publish a statement (its PDFs list every break, in every language). The national scale is for the benchmarks
+    # only: 50,000 services would make PDFs of thousands of pages, each taking gigabytes to lay out.
+    statement: bool = True
 
 
 SCALES = {
@@ -43,7 +46,7 @@ SCALES = {
     "small": Scale(providers=6, pending_providers=1, offers=30, sessions=300, children=40, bookings=40),
     # A national aggregator's scale, for the benchmarks (benchmarks/run.py --size national): 50,000 services.
     "national": Scale(providers=3_000, pending_providers=20, offers=50_000, sessions=250_000, children=20_000,
-                      bookings=100_000),
+                      bookings=100_000, statement=False),
 }
 
 
@@ -79,7 +82,10 @@ def build_area(scale: Scale, echo: Callable[[str], None]) -> dict[str, int]:
     assessed_ids = people.add_assessments(seed, families, staff)
     sessions.add_sessions_and_bookings(seed, scale.sessions, scale.bookings, offers, families, assessed_ids)
     seed.counts |= add_money(echo)
-    seed.counts |= add_statement(echo)
+    if scale.statement:
+        seed.counts |= add_statement(echo)
+    else:
+        echo("Statement: none at this scale (its PDFs would list every one of the services, in every language).")
     return seed.counts
 
 

@@ -255,3 +255,26 @@ def test_weekly_clubs_run_their_next_term_as_a_series_families_can_book_in_one_g
     sign_in(client, user("parent@example.com"), DEMO_PASSWORD)
     page = client.get(f"/series/{all_series[0].id}/book")
     assert page.status_code == 200 and "Which sessions?" in page.text
+
+
+def test_a_scale_without_a_statement_builds_the_area_without_one(app, monkeypatch):
+    from dataclasses import replace
+
+    from demo import build
+
+    monkeypatch.setitem(build.SCALES, "small", replace(build.SCALES["small"], statement=False))
+    result = seed_small(app)
+    assert "Statement: none at this scale" in result.output
+    assert db.session.scalar(select(func.count(Statement.id))) == 0
+    assert db.session.scalar(select(func.count(Offer.id))) == build.SCALES["small"].offers
+
+
+def test_provider_names_are_numbered_once_a_kind_runs_out_of_new_ones(monkeypatch):
+    from demo import providers
+    from demo.common import Seed
+
+    kind = next(iter(providers.PROVIDER_NAMES))
+    monkeypatch.setitem(providers.PROVIDER_NAMES, kind, ["The Only Club"])
+    seed, taken = Seed(lambda _line: None), set()
+    names = [providers._provider_name(seed, kind, 0, taken) for _ in range(3)]
+    assert names == ["The Only Club", "The Only Club 2", "The Only Club 3"]  # and never a wait for a new one
