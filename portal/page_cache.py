@@ -157,6 +157,7 @@ def _make_store(app: Flask):
 
         return RedisCache(host=redis.Redis.from_url(url), default_timeout=seconds,
                           key_prefix=app.config["PAGE_CACHE_PREFIX"])
+    # cachelib's memory cache takes a lock of its own around each call: a process's threads share it safely.
     return SimpleCache(threshold=app.config["PAGE_CACHE_ENTRIES"], default_timeout=seconds)
 
 

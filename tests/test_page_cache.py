@@ -7,6 +7,7 @@ Runs on SQLite by default and on PostgreSQL with TEST_DATABASE_URL."""
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 
 import pytest
@@ -163,3 +164,26 @@ def test_a_remembered_figure_is_worked_out_again_after_a_commit_that_changes_its
         ChildFactory(parent=family)  # children are (the dashboard's places per child)
         db.session.commit()
         assert page_cache.remember("test-figure", make) == {"places": 2}
+
+
+def test_the_memory_cache_takes_many_threads_at_once_past_its_size(database_url, app, club):
+    """Threads of one process keep and prune pages side by side (cachelib's pruning walks its dict)."""
+    small = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, PAGE_CACHE_ENTRIES=5)
+    store = small.extensions["page_cache"]
+    failures = []
+
+    def keep(n: int) -> None:
+        try:
+            for i in range(300):
+                store.set(f"{n}-{i}", i)
+                store.get(f"{n}-{i - 1}")
+        except Exception as exc:  # noqa: BLE001  (any failure is the test's answer)
+            failures.append(exc)
+
+    threads = [threading.Thread(target=keep, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert len(store._cache) <= 5 + 8  # pruned back to its size (each thread may add one past it)
