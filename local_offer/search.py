@@ -346,7 +346,8 @@ def suitability(offer: Offer, session: Session | None, child: Child, assessed: b
 
 
 def _order(filters: OfferFilters, hits, next_start):
-    soonest = [next_start.is_(None), next_start]
+    # NULLS LAST rather than ordering by "is null" first: the next session's start is worked out once per offer.
+    soonest = [next_start.asc().nulls_last()]
     by = filters.sort_by
     if by == "relevance":
         return [hits.c.rank.desc(), *soonest, Offer.title, Offer.id]
@@ -375,15 +376,28 @@ def search_offers(filters: OfferFilters, page: int, page_size: int) -> ResultsPa
     """One page of the offers matching the filters, in the order asked for, each with its next session and (when
     the family picked a child) whether it suits them. A page past the end shows the last page."""
     stmt, hits = _matching(filters)
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, -(-total // page_size))
-    shown = min(page, pages)
     next_start = (select(func.min(Session.starts_at)).where(*_session_conditions(filters))
                   .correlate(Offer).scalar_subquery())
-    offers = db.session.scalars(
-        stmt.options(joinedload(Offer.provider), joinedload(Offer.locality), selectinload(Offer.need_rows))
-        .order_by(*_order(filters, hits, next_start)).limit(page_size).offset((shown - 1) * page_size)
-    ).unique().all()
+    # The page and the number of matches in one query (the matching is the costly part, and sorting needs every
+    # match anyway); only a page past the end, which has no rows to carry the count, counts on its own.
+    paged = (stmt.add_columns(func.count().over().label("total"))
+             .options(joinedload(Offer.provider), joinedload(Offer.locality), selectinload(Offer.need_rows))
+             .order_by(*_order(filters, hits, next_start)))
+
+    def page_of(number: int) -> list:
+        return db.session.execute(paged.limit(page_size).offset((number - 1) * page_size)).all()
+
+    rows = page_of(page)
+    if rows:
+        total, shown = rows[0].total, page
+    elif page == 1:
+        total, shown = 0, 1  # nothing matches
+    else:
+        total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+        shown = max(1, -(-total // page_size))
+        rows = page_of(shown) if total else []
+    pages = max(1, -(-total // page_size))
+    offers = [row[0] for row in rows]
     sessions = _next_sessions(filters, [o.id for o in offers])
     results = [Result(o, sessions.get(o.id)) for o in offers]
     if filters.child is not None and results:
