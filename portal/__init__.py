@@ -55,7 +55,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         # costed high enough that PostgreSQL would spend most of a second compiling it first (measured: 945 ms of
         # JIT for 30 ms of work). Set per connection, so the server's own setting is left alone.
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options["connect_args"] = {**options.get("connect_args", {}), "options": "-c jit=off"}
+        no_jit = "-c jit=off"  # i18n: not shown (a PostgreSQL setting)
+        options["connect_args"] = {**options.get("connect_args", {}), "options": no_jit}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     logging.basicConfig(level=logging.INFO)
 

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session as OrmSession
 
 _WATCHED: dict[str, object] = {}  # table name: None, or which of its rows public answers show
 _GENERATION = "generation"  # i18n: not shown (a cache key)
-_KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Content-Disposition")  # i18n: not shown (HTTP headers)
+# The headers a kept answer keeps.
+_KEPT_HEADERS = ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Content-Disposition")  # i18n: not shown (headers)
 
 
 def watch(*models, when=None) -> None:
