@@ -14,13 +14,20 @@ from flask_login import current_user
 PUBLIC_MAX_AGE = 60  # seconds
 
 
-def _shareable(response: Response) -> bool:
-    return (request.method in ("GET", "HEAD") and response.status_code == 200
-            and response.mimetype == "text/html" and not response.is_streamed
-            and "Cache-Control" not in response.headers and "ETag" not in response.headers
+def same_for_everyone(response: Response) -> bool:
+    """An answer anyone asking the same way would get: a GET or HEAD from someone with no cookies (not signed in, no
+    language chosen, nothing in a session), answered 200 without touching the session or setting a cookie. Also
+    what portal.page_cache keeps."""
+    return (request.method in ("GET", "HEAD") and response.status_code == 200 and not response.is_streamed
             and not request.cookies and not session and not session.modified
-            and not (current_user and current_user.is_authenticated)
+            and not (current_user and not current_user.is_anonymous)
             and "Set-Cookie" not in response.headers)
+
+
+def _shareable(response: Response) -> bool:
+    """A page (answers that set their own caching are left as they are)."""
+    return (same_for_everyone(response) and response.mimetype == "text/html"
+            and "Cache-Control" not in response.headers and "ETag" not in response.headers)
 
 
 def _cache_public_pages(response: Response) -> Response:

@@ -21,9 +21,12 @@ from __future__ import annotations
 import functools
 import hashlib
 
-from flask import Flask, Response, current_app, g, make_response, request, session
+from cachelib import RedisCache, SimpleCache
+from flask import Flask, Response, current_app, g, make_response, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
+
+from .http_caching import same_for_everyone
 
 _WATCHED: dict[str, object] = {}  # table name: None, or which of its rows public answers show
 _GENERATION = "generation"  # i18n: not shown (a cache key)
@@ -60,11 +63,6 @@ def _asked_by_anyone() -> bool:
     return request.method in ("GET", "HEAD") and not request.cookies
 
 
-def _kept(response: Response) -> bool:
-    return (response.status_code == 200 and not response.is_streamed and "Set-Cookie" not in response.headers
-            and not session.modified and not session)
-
-
 def cached(view):
     """Keep this view's public answers (see the module's notes)."""
     @functools.wraps(view)
@@ -82,7 +80,7 @@ def cached(view):
             return response.make_conditional(request) if "ETag" in response.headers else response
         response = make_response(view(*args, **kwargs))
         g.page_cache = "miss"
-        if _kept(response):
+        if same_for_everyone(response):
             headers = [(name, value) for name, value in response.headers.items() if name in _KEPT_HEADERS]
             store.set(key, (response.status_code, headers, response.get_data(), tuple(g.get("csp_hashes", ()))))
         return response
@@ -97,9 +95,9 @@ def _shown(instance) -> bool:
     return when is None or when(instance)
 
 
-def remember(name: str, make, *, seconds: int | None = None):
-    """``make()``, kept as a public page is (until a commit writes to a watched table, and no longer than ``seconds``
-    or PAGE_CACHE_SECONDS): for figures worked out from many rows that many pages show. The value must be plain data
+def remember(name: str, make):
+    """``make()``, kept as a public page is (until a commit writes to a watched table, and no longer than
+    PAGE_CACHE_SECONDS): for figures worked out from many rows that many pages show. The value must be plain data
     (numbers, strings, dataclasses of them), never rows from the database. With the cache off, made every time."""
     store = _store(current_app)
     if store is None:
@@ -108,7 +106,7 @@ def remember(name: str, make, *, seconds: int | None = None):
     value = store.get(key)
     if value is None:
         value = make()
-        store.set(key, value, timeout=seconds)
+        store.set(key, value)
     return value
 
 
@@ -142,15 +140,13 @@ def move_on(app: Flask | None = None) -> None:
     store = _store(app)
     if store is None:
         return
-    if hasattr(store, "_write_client"):  # Redis: INCR, one count for every process
+    if isinstance(store, RedisCache):  # INCR: one count for every process
         store.inc(_GENERATION)
     else:  # this process's memory: kept for good (timeout 0), not for PAGE_CACHE_SECONDS like the pages
         store.set(_GENERATION, (store.get(_GENERATION) or 0) + 1, timeout=0)
 
 
 def _make_store(app: Flask):
-    from cachelib import RedisCache, SimpleCache  # noqa: PLC0415  (only when the cache is on)
-
     seconds = app.config["PAGE_CACHE_SECONDS"]
     url = app.config.get("PAGE_CACHE_URL")
     if url:
