@@ -110,7 +110,17 @@ def calendar_file(family: User, session_ids: list[int]) -> bytes | None:
 
 
 def attachment(bookings: list[Booking]) -> notify.Attachment:
-    """The confirmation email's calendar file for these places (made as the email is, in the family's language)."""
-    family, session_ids = bookings[0].booked_by, sorted({b.session_id for b in bookings})
-    return notify.Attachment(FILE_NAME, ics.MEDIA_TYPE, lambda: calendar_file(family, session_ids),
+    """The confirmation email's calendar file for these places, made as the email is sent (by a job, after the
+    booking has committed), in the family's language."""
+    family_id, session_ids = bookings[0].booked_by_id, sorted({b.session_id for b in bookings})
+    return notify.Attachment(FILE_NAME, ics.MEDIA_TYPE, notify.Made(CALENDAR_ATTACHMENT, family_id, session_ids),
                              {"charset": ics.CHARSET, "method": "PUBLISH"})
+
+
+CALENDAR_ATTACHMENT = "family-calendar"  # i18n: not shown (the attachment maker's name)
+
+
+@notify.attachment_maker(CALENDAR_ATTACHMENT)
+def _calendar_attachment(family_id: int, session_ids: list[int]) -> bytes | None:
+    family = db.session.get(User, family_id)
+    return calendar_file(family, session_ids) if family is not None else None

@@ -94,14 +94,15 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from statements import public_views
     from statements import views as statement_views
 
-    from . import auth, cli, commissioning, contacts, families, i18n, pages, people, two_step
+    from . import auth, cli, commissioning, contacts, email_views, families, i18n, job_views, jobs, pages, people
+    from . import two_step
     from . import http_caching, page_cache, rate_limits, request_limits, security_headers, translation_reviews
     from .templating import register_filters
 
     for module in (auth, booking_views, commissioning, contacts, families, local_offer_views, pages,
                    organisation_views, offer_views, provider_session_views, session_views, approval_views,
                    budget_views, dashboard_views, payment_views, public_views, statement_views, translation_reviews,
-                   two_step, people, audit_views, privacy_views, open_referral_views, calendar_views):
+                   two_step, people, audit_views, privacy_views, open_referral_views, calendar_views, email_views, job_views):
         app.register_blueprint(module.bp)
     i18n.init_app(app)
     request_limits.init_app(app)
@@ -109,6 +110,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     security_headers.init_app(app)
     http_caching.init_app(app)
     page_cache.init_app(app)
+    jobs.init_app(app)
     app.add_template_global(translation_reviews.footer_note, "translation_note")
 
     api.init_app(app)

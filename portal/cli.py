@@ -5,18 +5,15 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from bookings import checks as booking_checks
 from bookings import commands as booking_commands
 from budgets import commands as budget_commands
-from budgets import ledger
 from budgets.models import LedgerLine, LedgerTransaction
 from demo import build
 from privacy import commands as privacy_commands
 from providers import commands as provider_commands
-from providers.organisations import london_today, warn_expiring_insurance
 from statements import commands as statement_commands
 
-from . import catalogs
+from . import catalogs, jobs
 from .extensions import db
 from .formatting import plural
 from .models import User
@@ -43,14 +40,24 @@ def register(app: Flask) -> None:
             return
         build.build(size=size, reset=reset, echo=click.echo)
 
+    @app.cli.command("worker")
+    @click.option("--workers", type=int, default=None, help="How many jobs to run at once (default JOBS_WORKERS, 2).")
+    def worker(workers: int | None) -> None:
+        """Run background jobs (emails, and longer work) and the schedule, until stopped (Ctrl+C or SIGTERM)."""
+        if app.config["JOBS_IMMEDIATE"]:
+            raise click.ClickException("JOBS_IMMEDIATE is set: jobs run where they are queued, with no worker.")
+        count = workers or app.config["JOBS_WORKERS"]
+        click.echo(f"Working the job queue with {plural(count, 'thread')}; scheduled tasks (UTC):")
+        for entry in jobs.SCHEDULE.values():
+            click.echo(f"  {entry.when:<14} {entry.name}")
+        jobs.consumer(count).run()
+
     @app.cli.command("warn-insurance")
     @click.option("--days", type=int, default=30, show_default=True, help="Warn this many days before insurance runs out.")
     def warn_insurance(days: int) -> None:
         """Email providers whose insurance runs out soon, and their commissioners, once for each date (run daily)."""
 
-        warned = warn_expiring_insurance(london_today(), days=days)
-        db.session.commit()
-        click.echo(f"Warned {plural(len(warned), 'provider')} about insurance running out.")
+        click.echo(provider_commands.warn_insurance_now(days))
 
     translations = click.Group("translations", help="The catalogs of every language the portal speaks.")
     app.cli.add_command(translations)
@@ -90,7 +97,7 @@ def register(app: Flask) -> None:
         transactions = db.session.scalar(select(func.count(LedgerTransaction.id)))
         lines = db.session.scalar(select(func.count(LedgerLine.id)))
         click.echo(f"Checking {transactions:,} transactions ({lines:,} lines)...")
-        problems = ledger.check() + booking_checks.check()
+        problems = booking_commands.ledger_problems()
         for problem in problems:
             click.echo(f"  - {problem}")
         if problems:

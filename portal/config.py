@@ -32,6 +32,13 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
     MAIL_FROM = os.environ.get("MAIL_FROM", "short-breaks@example.gov.uk")
+    # Background jobs (portal/jobs.py): where the queue is (unset: a SQLite file in the instance folder;
+    # redis://host:6379/2 for several machines), and whether app processes also work it (development).
+    JOBS_URL = os.environ.get("JOBS_URL")
+    JOBS_WORKER_IN_PROCESS = os.environ.get("JOBS_WORKER_IN_PROCESS", "0") == "1"
+    JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
+    # 1: each job runs at once, in the process that queued it (the benchmarks' seed-demo waits for the statement).
+    JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "0") == "1"
     PASSWORD_HASH_METHOD = "scrypt"
     PASSWORD_RESET_MAX_AGE = 60 * 60  # seconds: a reset link works for one hour
     # Staff (council, trust, admin, provider) sessions end after this long unused, and this long after signing in.
@@ -79,6 +86,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: instance/portal.sqlite3
+    # The development server works the job queue and the schedule itself: nothing else to start.
+    JOBS_WORKER_IN_PROCESS = os.environ.get("JOBS_WORKER_IN_PROCESS", "1") == "1"
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
 
@@ -99,6 +108,8 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     # Small test statements: starting processes would cost more than it saves (one test turns it on).
     STATEMENT_PDF_PROCESSES = 1
+    # Each job runs at once, in the process that queued it (tests/test_jobs.py runs real queues and workers).
+    JOBS_IMMEDIATE = True
 
 
 CONFIGS = {"development": DevelopmentConfig, "production": ProductionConfig, "test": TestConfig}

@@ -1,46 +1,143 @@
-"""Email to families and staff. Messages are queued during a unit of work and sent only after it commits (the
-after-commit outbox in ``portal.outbox``)."""
+"""Email to families and staff, through a durable outbox.
+
+``queue()`` writes the email (rendered now, in the recipient's language) to the ``outbox_emails`` table in the
+same transaction as the change that causes it: if that change rolls back, so does the email, and once it commits
+the email cannot be lost. After the commit a job (``portal.jobs``) sends it; a send that fails is tried again with
+a growing wait (``RETRY_AFTER``), and after the last try the email is marked failed and shown to administrators
+(``/admin/emails``). Each email is claimed by one conditional UPDATE before it is sent, so two workers never both
+send it; its ``Message-ID`` comes from its row, so a receiving server can tell a repeat (the only one possible: a
+worker killed after the SMTP server took the email and before the row says so, which sends it again after
+``CLAIM_EXPIRES``).
+
+Without ``MAIL_SERVER`` (development), emails are printed to the log instead of sent, and kept only in the table.
+"""
 from __future__ import annotations
 
+import base64
+import enum
 import logging
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, url_for
+from sqlalchemy import (JSON, Boolean, Enum, Index, Integer, String, Text, delete, func, inspect, or_, select,
+                        update)
+from sqlalchemy.orm import Mapped, mapped_column
 
+from . import jobs
+from .extensions import db
 from .i18n import current_language, in_language
 from .outbox import after_commit
+from .timeutil import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
+
+# How long to wait before each next try, after the first try fails: then the email is marked failed.
+RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=20), timedelta(hours=1),
+               timedelta(hours=3))
+ATTEMPTS = len(RETRY_AFTER) + 1
+# A claim older than this is a worker that died while sending: the email is tried again.
+CLAIM_EXPIRES = timedelta(minutes=10)
+# Sent emails (addresses and words about children) are deleted from the outbox this long after they were sent.
+KEEP_SENT = timedelta(days=30)
+
+
+class EmailStatus(enum.Enum):
+    WAITING = "waiting"  # to be sent (again) from next_attempt_at
+    SENDING = "sending"  # claimed by a worker at claimed_at
+    SENT = "sent"
+    FAILED = "failed"  # every try failed: shown to administrators, who may send it again
+
+
+class OutboxEmail(db.Model):
+    """An email to send, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox_emails"
+    __table_args__ = (Index("ix_outbox_emails_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    # Each: filename, mimetype, params, and either content (base64) or maker and args (made as it is sent).
+    attachments: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[EmailStatus] = mapped_column(Enum(EmailStatus, native_enum=False, length=16),
+                                                default=EmailStatus.WAITING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its person's data was erased (forget_emails_to): the row is deleted once sent, or once it fails for good.
+    forget_when_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# Attachments made only as the email is sent (a calendar file), by name: {name: maker(*args) -> bytes | None}.
+MAKERS: dict[str, Callable[..., bytes | None]] = {}
+
+
+def attachment_maker(name: str) -> Callable:
+    """Register ``fn(*args) -> bytes | None`` to make an attachment as its email is sent, in the recipient's
+    language (None: leave it out)."""
+    def decorator(fn):
+        MAKERS[name] = fn
+        return fn
+    return decorator
+
+
+@dataclass(frozen=True)
+class Made:
+    """An attachment's content, made by a registered maker as the email is sent: ``Made(name, *args)``, args
+    plain values (ids)."""
+
+    maker: str
+    args: tuple
+
+    def __init__(self, maker: str, *args):
+        object.__setattr__(self, "maker", maker)
+        object.__setattr__(self, "args", args)
 
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with an email. ``content`` may be a function making it, called as the email is written, in
-    the recipient's language (a calendar file's words are)."""
+    """A file sent with an email: ``content`` is its bytes, or ``Made(...)`` to make it as the email is sent."""
 
     filename: str
     mimetype: str
-    content: bytes | Callable[[], bytes]
+    content: bytes | Made
     params: dict[str, str] = field(default_factory=dict)  # more of the Content-Type (charset, method)
 
-    def made(self) -> Attachment:
-        content = self.content() if callable(self.content) else self.content
-        return Attachment(self.filename, self.mimetype, content, self.params)
+    def stored(self) -> dict:
+        kept = {"filename": self.filename, "mimetype": self.mimetype, "params": dict(self.params)}
+        if isinstance(self.content, Made):
+            return kept | {"maker": self.content.maker, "args": list(self.content.args)}
+        return kept | {"content": base64.b64encode(self.content).decode("ascii")}
 
 
 def queue(to, subject, template: str, *, attachments: tuple[Attachment, ...] = (), **context) -> None:
-    """Render an email now and send it once the current transaction commits (never if it rolls back).
+    """Write an email to the outbox, to be sent once the current transaction commits (never if it rolls back).
 
     ``to`` is the person (a ``User``: the email is in their language) or, for someone without an account yet,
     an address (the email is in the language of the page that sent it). ``subject`` is marked with
     ``lazy_gettext`` so that it is translated into the recipient's language here."""
     address, code = (to, current_language().code) if isinstance(to, str) else (to.email, to.language)
     with in_language(code):
-        after_commit(send, address, str(subject), render_template(f"email/{template}.txt", **context),
-                     tuple(attachment.made() for attachment in attachments))
+        email = OutboxEmail(to_address=address, language=code, subject=str(subject),
+                            body=render_template(f"email/{template}.txt", **context),
+                            attachments=[attachment.stored() for attachment in attachments],
+                            status=EmailStatus.WAITING, attempts=0, next_attempt_at=utcnow())
+    db.session.add(email)
+    after_commit(_send_soon, email)
+
+
+def _send_soon(email: OutboxEmail) -> None:
+    deliver.later(inspect(email).identity[0])  # the row's id, without reloading it
 
 
 def link(endpoint: str, **values) -> str:
@@ -54,20 +151,73 @@ def link(endpoint: str, **values) -> str:
     return base + url_for(endpoint, **values)
 
 
-def send_now(to: str, subject: str, body: str, attachments: tuple[Attachment, ...] = ()) -> None:
+@jobs.task()
+def deliver(email_id: int) -> bool:
+    """Send one email from the outbox if it is due and nobody else has claimed it; True if it was sent."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id == email_id, OutboxEmail.status == EmailStatus.WAITING,
+               OutboxEmail.next_attempt_at <= now)
+        .values(status=EmailStatus.SENDING, claimed_at=now, attempts=OutboxEmail.attempts + 1)).rowcount
+    db.session.commit()
+    if claimed != 1:
+        return False
+    email = db.session.get(OutboxEmail, email_id)
+    try:
+        send_now(_message(email))
+    except Exception as error:  # noqa: BLE001 - whatever went wrong, the email must not stay claimed
+        db.session.rollback()
+        email = db.session.get(OutboxEmail, email_id)
+        email.last_error = f"{type(error).__name__}: {error}"[:500]
+        if email.attempts >= ATTEMPTS:
+            email.status = EmailStatus.FAILED
+            log.error("Gave up sending email %s after %s tries: %s", email.id, email.attempts, email.last_error)
+            if email.forget_when_sent:
+                db.session.delete(email)
+        else:
+            email.status = EmailStatus.WAITING
+            email.next_attempt_at = utcnow() + RETRY_AFTER[email.attempts - 1]
+            log.warning("Could not send email %s (try %s), trying again at %s: %s", email.id, email.attempts,
+                        email.next_attempt_at, email.last_error)
+        db.session.commit()
+        return False
+    email.status, email.sent_at, email.last_error = EmailStatus.SENT, utcnow(), None
+    if email.forget_when_sent:
+        db.session.delete(email)
+    db.session.commit()
+    return True
+
+
+def _message(email: OutboxEmail) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    for attachment in attachments:
-        maintype, _slash, subtype = attachment.mimetype.partition("/")
-        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename,
-                               params=attachment.params)
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    # One Message-ID per outbox row: a repeat of the same email can be recognised as such.
+    message["Message-ID"] = make_msgid(f"outbox-{email.id}", urlsplit(config.get("BASE_URL") or "").hostname
+                                       or "localhost")
+    message.set_content(email.body)
+    with in_language(email.language):
+        for stored in email.attachments or []:
+            if "maker" in stored:
+                content = MAKERS[stored["maker"]](*stored["args"])
+                if content is None:
+                    continue
+            else:
+                content = base64.b64decode(stored["content"])
+            maintype, _slash, subtype = stored["mimetype"].partition("/")
+            message.add_attachment(content, maintype=maintype, subtype=subtype, filename=stored["filename"],
+                                   params=stored.get("params") or {})
+    return message
+
+
+def send_now(message: EmailMessage) -> None:
+    """Hand one email to the SMTP server (or, without MAIL_SERVER, print it to the log)."""
+    config = current_app.config
     if not config.get("MAIL_SERVER"):
         log.warning("Email (no MAIL_SERVER set, so printed instead):\n%s", message)
-        current_app.extensions.setdefault("outbox", []).append(message)
         return
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
         if config.get("MAIL_USE_TLS"):
@@ -77,9 +227,43 @@ def send_now(to: str, subject: str, body: str, attachments: tuple[Attachment, ..
         smtp.send_message(message)
 
 
-def send(to: str, subject: str, body: str, attachments: tuple[Attachment, ...] = ()) -> None:
-    """Send an email after its change has committed; a mail failure must not turn that change into an error."""
-    try:
-        send_now(to, subject, body, attachments)
-    except (OSError, smtplib.SMTPException):
-        log.exception("Could not send email %r to %s", subject, to)
+@jobs.every("send-emails", minute="*")
+def send_due(limit: int = 500) -> str:
+    """Send the emails whose time has come: new ones the queue lost, and those waiting to be tried again; an
+    email claimed by a worker that died is tried again after CLAIM_EXPIRES. Sent emails older than KEEP_SENT are
+    deleted."""
+    now = utcnow()
+    db.session.execute(update(OutboxEmail).where(OutboxEmail.status == EmailStatus.SENDING,
+                                                 OutboxEmail.claimed_at < now - CLAIM_EXPIRES)
+                       .values(status=EmailStatus.WAITING))
+    db.session.execute(delete(OutboxEmail).where(OutboxEmail.status == EmailStatus.SENT,
+                                                 OutboxEmail.sent_at < now - KEEP_SENT))
+    db.session.commit()
+    due = db.session.scalars(select(OutboxEmail.id).where(OutboxEmail.status == EmailStatus.WAITING,
+                                                          OutboxEmail.next_attempt_at <= now)
+                             .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id).limit(limit)).all()
+    db.session.rollback()
+    sent = sum(deliver(email_id) for email_id in due)
+    return f"sent {sent} of {len(due)} emails due"  # i18n: not shown (the scheduled task's log)
+
+
+def forget_emails_mentioning(values: list[str]) -> None:
+    """Erasing a family's or a child's data (``privacy``): every email to or about them (their address, a name in
+    its subject or words) is deleted from the outbox, and any still to be sent (such as the one saying their
+    account has been deleted) is deleted as soon as it has been sent. A sent email is only kept for support, so
+    one deleted because a name merely looked alike loses nothing."""
+    if not values:
+        return
+    mentions = or_(*(column.contains(value.lower(), autoescape=True) for value in values
+                     for column in (func.lower(OutboxEmail.to_address), func.lower(OutboxEmail.subject),
+                                    func.lower(OutboxEmail.body))))
+    done = (EmailStatus.SENT, EmailStatus.FAILED)
+    db.session.execute(delete(OutboxEmail).where(mentions, OutboxEmail.status.in_(done)))
+    db.session.execute(update(OutboxEmail).where(mentions, OutboxEmail.status.not_in(done))
+                       .values(forget_when_sent=True))
+
+
+def send_again(email: OutboxEmail) -> None:
+    """An administrator asks for a failed email to be tried again (as if new: the same number of tries)."""
+    email.status, email.attempts, email.next_attempt_at = EmailStatus.WAITING, 0, utcnow()
+    after_commit(_send_soon, email)

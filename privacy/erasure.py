@@ -19,6 +19,7 @@ from sqlalchemy import JSON, Enum, String, Text, select
 
 from bookings.waiting_lists import leave_waiting_list
 from budgets.models import BudgetKind, BudgetStatus, PersonalBudget, Payment, Refund, RefundStatus
+from portal import notify
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.formatting import london_date, long_date, pounds
@@ -156,7 +157,9 @@ def _counts(holdings: Holdings) -> dict[str, int]:
 
 
 def _erase(holdings: Holdings, *, users: list[User], children: list[Child]) -> None:
-    patterns = _patterns(_personal_values(holdings, users, children))
+    values = _personal_values(holdings, users, children)
+    notify.forget_emails_mentioning(values)  # to the family, or to staff about the child
+    patterns = _patterns(values)
     _scrub_rows(holdings, patterns)
     for user in users:
         _anonymise_account(user)

@@ -1,4 +1,5 @@
-"""Providers' command-line tasks: loading many sessions from a CSV file, with a progress bar."""
+"""Providers' command-line tasks: loading many sessions from a CSV file, with a progress bar; the daily warning
+about insurance running out (scheduled, ``portal.jobs``)."""
 from __future__ import annotations
 
 from contextlib import ExitStack
@@ -6,12 +7,22 @@ from contextlib import ExitStack
 import click
 from flask.cli import with_appcontext
 
+from portal import jobs
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.formatting import plural
 
 from . import bulk
 from .models import Provider
+from .organisations import INSURANCE_WARNING_DAYS, london_today, warn_expiring_insurance
+
+
+@jobs.every("warn-insurance", minute="0", hour="7")
+def warn_insurance_now(days: int = INSURANCE_WARNING_DAYS) -> str:
+    """Warn providers whose insurance runs out soon, and their commissioners, once for each date."""
+    warned = warn_expiring_insurance(london_today(), days=days)
+    db.session.commit()
+    return f"Warned {plural(len(warned), 'provider')} about insurance running out."
 
 
 @click.command("import-sessions")

@@ -6,7 +6,8 @@ import logging
 import multiprocessing
 import os
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -573,16 +574,28 @@ def render_pdf(statement: Statement, language: str = "en", part: FilePart = File
     return pdf_from_html(document_html(statement, language, for_pdf=True, part=part))
 
 
-def render_pdfs(statement: Statement, languages: list[str]) -> dict[tuple[str, FilePart], tuple[bytes, int]]:
+def render_pdfs(statement: Statement, languages: list[str],
+                progress: Callable[[int, int], None] | None = None) -> dict[tuple[str, FilePart], tuple[bytes, int]]:
     """The statement and its annex in each language, with the milliseconds each took. WeasyPrint is pure Python,
     so the documents are laid out side by side in separate processes (STATEMENT_PDF_PROCESSES, default one per
-    CPU), longest first; the HTML is made here, where the database and the translations are."""
+    CPU), longest first; the HTML is made here, where the database and the translations are. ``progress(done,
+    total)`` is told as each PDF is finished."""
     htmls = {(language, part): document_html(statement, language, for_pdf=True, part=part)
              for part in (FilePart.ANNEX, FilePart.STATEMENT) for language in languages}
+    told = progress or (lambda done, total: None)
+    told(0, len(htmls))
     processes = min(len(htmls), current_app.config.get("STATEMENT_PDF_PROCESSES") or os.cpu_count() or 1)
     if processes <= 1:
-        return {key: timed_pdf_from_html(html) for key, html in htmls.items()}
+        made = {}
+        for key, html in htmls.items():
+            made[key] = timed_pdf_from_html(html)
+            told(len(made), len(htmls))
+        return made
     # spawn, not fork: the caller may be a threaded app server holding database connections.
     with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn")) as pool:
-        made = pool.map(timed_pdf_from_html, htmls.values())
-        return dict(zip(htmls, made))
+        futures = {pool.submit(timed_pdf_from_html, html): key for key, html in htmls.items()}
+        made = {}
+        for future in as_completed(futures):
+            made[futures[future]] = future.result()
+            told(len(made), len(htmls))
+        return {key: made[key] for key in htmls}

@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.i18n import language as portal_language
 from portal.timeutil import to_london
 
+from . import publishing
 from .document import FONTS, SECTIONS, document_context, long_date
 from .i18n import page_language
 from .models import LANGUAGES, FilePart, Statement, StatementFile, StatementStatus
@@ -153,7 +154,7 @@ def latest():
     language = page_language()
     statement = latest_published()
     if statement is None:
-        return render_template("statements/public/empty.html")
+        return render_template("statements/public/empty.html", preparing=publishing.being_published() is not None)
     return _page(statement, language, latest=True)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -273,27 +274,22 @@ def publication_problems(statement: Statement) -> list[Problem]:
     return problems
 
 
-def publish(statement: Statement, *, by: User) -> Statement:
+def publish(statement: Statement, *, by: User, progress: Callable[[int, int], None] | None = None) -> Statement:
     """Check, freeze the range of breaks as it is today, make the PDF in every language and store each with its
     SHA-256. From here on the version never changes.
 
     The PDFs of a large local offer take a while to make, so they are made before any lock is taken (bookings
     go on meanwhile); then, under the statement's lock, the version is read again and published only if nobody
-    published or changed it in the meantime."""
-    _check_can_change(statement)
-    # What is checked and rendered must be what the database holds: it is read again under the lock below.
-    db.session.flush()
-    problems = publication_problems(statement)
-    if problems:
-        raise DomainError(_("Version %(version)s cannot be published yet: %(problems)s", version=statement.version,
-                            problems=" ".join(p.text for p in problems)))
+    published or changed it in the meantime. ``progress(done, total)`` is told as each PDF is made (publishing
+    is a job, ``publishing.py``, whose page shows it)."""
+    check_publishable(statement)
     written = _fingerprint(statement)
     published_at = utcnow()
     with db.session.no_autoflush:
         statement_range = build_range()
         # The PDFs say when the version was published: the moment it will carry.
         statement.range_snapshot, statement.published_at = statement_range, published_at
-        made = render_pdfs(statement, list(LANGUAGES))
+        made = render_pdfs(statement, list(LANGUAGES), progress)
     files = [StatementFile(language=language, part=part, content=content, size=len(content),
                            sha256=hashlib.sha256(content).hexdigest(), generation_ms=milliseconds)
              for (language, part), (content, milliseconds) in made.items()]
@@ -316,6 +312,17 @@ def publish(statement: Statement, *, by: User) -> Statement:
            generation_ms={f"{f.language} {f.part.value}": f.generation_ms for f in files})
     db.session.flush()
     return statement
+
+
+def check_publishable(statement: Statement) -> None:
+    """Refuse, saying why, a version that cannot be published now."""
+    _check_can_change(statement)
+    # What is checked and rendered must be what the database holds: it is read again under the lock in publish.
+    db.session.flush()
+    problems = publication_problems(statement)
+    if problems:
+        raise DomainError(_("Version %(version)s cannot be published yet: %(problems)s", version=statement.version,
+                            problems=" ".join(p.text for p in problems)))
 
 
 def _fingerprint(statement: Statement) -> tuple:

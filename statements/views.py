@@ -13,13 +13,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from portal import jobs
 from portal.access import get_or_404, role_required
 from portal.attempts import attempt, form_status
 from portal.extensions import db
 from portal.forms import ConfirmForm
 from portal.i18n import N_
 
-from . import services
+from . import publishing, services
 from .document import SECTIONS, blocks, document_context
 from .forms import CommentForm, DetailsForm, ReplyForm, SectionForm
 from .i18n import page_language
@@ -209,11 +210,12 @@ def publish(statement_id: int):
         if not form.validate_on_submit():
             abort(400)
         with attempt(form) as done:
-            services.publish(statement, by=current_user)
+            try:
+                job = publishing.start(statement, by=current_user)
+            except jobs.AlreadyRunning as running:  # someone asked a moment ago: watch theirs
+                job = running.job
         if done.ok:
-            flash(_("Version %(version)s has been published. It is now the statement families see.",
-                    version=statement.version), "success")
-            return redirect(url_for(".version", statement_id=statement.id))
+            return redirect(url_for("jobs.progress", job_id=job.id))
     problems = services.publication_problems(statement)
     if problems:
         form.form_errors.clear()  # the page lists each problem: the refusal, which repeats them all, is not shown

@@ -88,7 +88,6 @@ def _clean_database(request):
         flask_babel.refresh()
         empty_tables()
         app = request.getfixturevalue("app")
-        app.extensions.pop("outbox", None)
         page_cache.move_on(app)  # the tables were emptied without the ORM: no kept public page is used again
 
 
@@ -102,10 +101,31 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture(scope="session")
+def mail_inbox():
+    """One real SMTP server on localhost for the whole run (``outbox`` points the portal at it)."""
+    with smtp_inbox() as inbox:
+        yield inbox
+
+
+@contextmanager
+def mail_to(app, inbox):
+    """Point the app's mail at ``inbox`` for as long as the block runs, starting with it empty."""
+    inbox.messages.clear()
+    saved = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+    app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = "127.0.0.1", inbox.port
+    try:
+        yield inbox.messages
+    finally:
+        app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = saved
+
+
 @pytest.fixture
-def outbox(app):
-    """Emails the portal 'sent' in this test (with no MAIL_SERVER they are kept in memory)."""
-    return app.extensions.setdefault("outbox", [])
+def outbox(app, mail_inbox):
+    """The emails the portal sent in this test, in order, each an EmailMessage: the real path, through the
+    outbox table and its job (run at once in tests, JOBS_IMMEDIATE) and over SMTP to a local server."""
+    with mail_to(app, mail_inbox) as messages:
+        yield messages
 
 
 def sign_in(client, user, password: str = TEST_PASSWORD):
@@ -169,7 +189,8 @@ class Inbox:
         self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        # SMTP carries lines ended by CRLF; read them as the portal wrote them.
+        self.messages.append(message_from_bytes(envelope.content.replace(b"\r\n", b"\n"), policy=policy.default))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list:
@@ -177,14 +198,15 @@ class Inbox:
 
 
 @contextmanager
-def smtp_inbox():
-    """A real SMTP server on a free localhost port (``inbox.port``) for as long as the block runs."""
+def smtp_inbox(handler: Inbox | None = None):
+    """A real SMTP server on a free localhost port (``inbox.port``) for as long as the block runs; ``handler``
+    decides what it says (an Inbox takes everything)."""
     from aiosmtpd.controller import Controller  # only the mail tests need the SMTP server
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    inbox = Inbox()
+    inbox = handler or Inbox()
     inbox.port = port
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -116,12 +116,15 @@ def _commits(tree: ast.AST) -> list[int]:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"]
 
 
-# Who may end a unit of work: views (a request), command-line tasks, the demo builder, and the shell's helpers
-# that commit for them. Services never commit, so any of those can call them.
+# Who may end a unit of work: views (a request), command-line tasks, background jobs (a module with a
+# @jobs.task, and portal/jobs.py's scheduled runs), the demo builder, and the shell's helpers that commit for them.
+# Services never commit, so any of those can call them.
 def _may_commit(name: str, source: str) -> bool:
     return ("Blueprint(" in source or name.endswith(("/commands.py", "/cli.py")) or name.startswith("demo/")
+            or "@jobs.task(" in source
             # i18n: the request hook that saves a chosen language; audit: the decorator that keeps a page's views
-            or name in {"portal/outbox.py", "portal/attempts.py", "portal/i18n.py", "portal/audit.py"})
+            or name in {"portal/outbox.py", "portal/attempts.py", "portal/i18n.py", "portal/audit.py",
+                        "portal/jobs.py"})
 
 
 def test_services_never_commit():

@@ -405,7 +405,7 @@ def test_a_change_while_the_pdfs_are_made_stops_publishing(app, people, monkeypa
     db.session.commit()
     made = []
 
-    def render_while_a_colleague_works(statement, languages):
+    def render_while_a_colleague_works(statement, languages, progress=None):
         with db.engine.begin() as colleague:
             colleague.execute(text(meanwhile))
         made.extend(languages)
@@ -430,7 +430,9 @@ def test_pdfs_made_side_by_side_in_other_processes_read_the_same_as_made_here(ap
     monkeypatch.setitem(app.config, "STATEMENT_PDF_PROCESSES", 1)
     here = render_pdfs(statement, ["en", "ur"])
     monkeypatch.setitem(app.config, "STATEMENT_PDF_PROCESSES", 2)
-    elsewhere = render_pdfs(statement, ["en", "ur"])
+    told = []
+    elsewhere = render_pdfs(statement, ["en", "ur"], lambda done, total: told.append((done, total)))
+    assert told == [(0, 4), (1, 4), (2, 4), (3, 4), (4, 4)]  # how far publishing has got, for its progress page
     assert set(elsewhere) == {(language, part) for language in ("en", "ur") for part in FilePart}
     for key in elsewhere:
         assert pdf_text(elsewhere[key][0]) == pdf_text(here[key][0])

@@ -96,7 +96,6 @@ def _clean_database(request):
     yield
     if "app" in request.fixturenames and "shared_world" not in request.fixturenames:
         empty_tables()
-        request.getfixturevalue("app").extensions.pop("outbox", None)
 
 
 class BrowserProblems(list):

@@ -457,7 +457,15 @@ def test_journey_draft_consultation_comment_reply_publish(shared_world: Statemen
     expect(council.get_by_role("heading", level=1)).to_have_text("Publish the statement")
     assert_accessible(council, "publish, ready")
     _click(council, council.get_by_role("button", name="Publish version 1"))
-    _success(council, "Version 1 has been published")
+    # Publishing is a job: its progress page checks again by itself until the PDFs are made and the version is out.
+    expect(council).to_have_url(re.compile(r"/jobs/\d+$"))
+    expect(council).to_have_title(re.compile("Publishing version 1 of the Short Breaks Statement"))
+    assert_accessible(council, "publishing version 1, its progress")
+    done = council.locator(".govuk-panel")
+    expect(done).to_contain_text("Version 1 has been published", timeout=120_000)
+    expect(council.locator("#job-announce")).to_contain_text("Version 1 has been published")
+    assert_accessible(council, "publishing version 1, done")
+    _click(council, council.get_by_role("link", name="Continue"))
     expect(council.locator(".govuk-tag", has_text="Published")).to_be_visible()
     assert_accessible(council, "version 1, published")
 

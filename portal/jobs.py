@@ -1,0 +1,436 @@
+"""Background work: a job queue (Huey) and one scheduler instead of cron.
+
+Work that need not keep someone waiting, or that must survive a failure (sending an email, later publishing the
+statement), is a **task**: a function any area marks with ``@jobs.task()``, called as ``fn.later(*args)`` once its
+change has committed. Where the queue lives (``JOBS_URL``):
+
+- unset: a SQLite file in the instance folder (``jobs.sqlite3``), worked by the development server's own threads
+  (``JOBS_WORKER_IN_PROCESS``, on in development) or by ``flask --app portal worker``;
+- ``redis://host:6379/2``: Redis, shared by every app process and worked by one or more ``flask --app portal
+  worker`` processes, on any machine;
+- the tests run each task at once, in the process that asked for it (``JOBS_IMMEDIATE``).
+
+The queue is a delivery mechanism, not the record: what must not be lost is written to the database in the same
+transaction as the change that causes it (the email outbox, ``notify``), and a scheduled sweep picks up anything
+the queue lost (a worker killed mid-task, Redis restarted).
+
+**Long work that someone waits for** (publishing the statement) is a tracked job: ``jobs.start(kind, key, by=...,
+**params)`` writes a ``jobs`` row in the caller's transaction and queues it after the commit; the person sees a
+progress page (``/jobs/<id>``) that updates itself. A job's work and its row's "done" commit together, so a worker
+killed half-way leaves nothing half-done: the job's heartbeat stops, and the ``recover-jobs`` task queues it again
+(``ATTEMPTS`` tries in all). Only one job per key runs at a time (a partial unique index), so two people asking at
+once get the same job.
+
+**Scheduled tasks** (``@jobs.every(name, minute=..., hour=...)``, a crontab in UTC) run on the worker's clock. Each holds a lease in the database (``scheduled_tasks``) while it runs, so a run that would overlap the one
+before it (a slow run, or two workers' schedulers) is skipped; a lease held by a killed worker runs out after
+``lease``. Each is still a ``flask`` command too, for running by hand.
+"""
+from __future__ import annotations
+
+import enum
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask import Flask, current_app, has_app_context
+from flask_babel import gettext as _
+from huey import Huey, crontab
+from huey.consumer import Consumer
+from huey.storage import MemoryStorage
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .errors import DomainError
+from .extensions import db
+from .i18n import in_language
+from .outbox import after_commit
+from .timeutil import UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class _Queue(Huey):
+    """Huey whose storage is chosen when the app is made (tasks are registered on it when areas are imported)."""
+
+    chosen_storage = None
+
+    def get_storage(self, **kwargs):
+        return self.chosen_storage if self.chosen_storage is not None else MemoryStorage(self.name)
+
+    def use(self, storage, *, immediate: bool) -> None:
+        self.chosen_storage = storage
+        self._immediate = immediate
+        self.storage = self.create_storage()
+
+
+# Crontabs are read in UTC (Huey's default), so that a clock change never runs a task twice or skips it; daily
+# tasks work out London's date themselves.
+queue = _Queue("portal", results=False, immediate=True)
+_apps: list[Flask] = []
+
+
+class ScheduledTask(db.Model):
+    """A scheduled task's lease (who may run it now) and its last run, for the administrators' page."""
+
+    __tablename__ = "scheduled_tasks"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_outcome: Mapped[str | None] = mapped_column(String(500))  # i18n: not shown (a column's type)
+
+
+def init_app(app: Flask) -> None:
+    """Choose where the queue is, from this app's settings. An app with JOBS_IMMEDIATE (the tests') never touches
+    the queue: each task runs where it is asked for (``later`` checks the app asking)."""
+    _apps[:] = [app]
+    if app.config.get("JOBS_IMMEDIATE"):
+        return
+    url = app.config.get("JOBS_URL")
+    if url and url.startswith(("redis://", "rediss://", "unix://")):
+        from huey.storage import RedisStorage  # only deployments with JOBS_URL=redis://... need redis installed
+
+        queue.use(RedisStorage(queue.name, url=url), immediate=False)
+    else:
+        from huey.storage import SqliteStorage  # the embedded default
+
+        path = url[len("sqlite:///"):] if url and url.startswith("sqlite:///") else \
+            os.path.join(app.instance_path, "jobs.sqlite3")
+        queue.use(SqliteStorage(queue.name, filename=path), immediate=False)
+    if app.config.get("JOBS_WORKER_IN_PROCESS"):
+        app.before_request(_start_in_process_worker)
+
+
+def _in_app(fn: Callable) -> Callable:
+    """Run ``fn`` in the app's context: the caller's when there is one (a task run at once), else a new one."""
+    def run(*args, **kwargs):
+        if has_app_context():
+            return fn(*args, **kwargs)
+        with _apps[-1].app_context():
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                db.session.remove()
+    run.__name__, run.__doc__, run.__module__ = fn.__name__, fn.__doc__, fn.__module__
+    return run
+
+
+class Later:
+    """``fn.later(*args)``: queue ``fn(*args)`` for a worker, or, for an app with JOBS_IMMEDIATE, run it now;
+    ``fn.later.schedule(args, delay=seconds)`` does so after a while (at once, for JOBS_IMMEDIATE)."""
+
+    def __init__(self, fn: Callable, queued):
+        self.fn, self.queued = fn, queued
+
+    def __call__(self, *args):
+        if current_app.config.get("JOBS_IMMEDIATE"):
+            return self.fn(*args)
+        return self.queued(*args)
+
+    def schedule(self, args: tuple, delay: int):
+        if current_app.config.get("JOBS_IMMEDIATE"):
+            return self.fn(*args)
+        return self.queued.schedule(args, delay=delay)
+
+
+def task(**options) -> Callable:
+    """Mark ``fn`` as a task: ``fn.later(*args)`` queues it (args must be plain values: ids, not rows)."""
+    def decorator(fn: Callable) -> Callable:
+        fn.later = Later(fn, queue.task(name=f"{fn.__module__}.{fn.__name__}", **options)(_in_app(fn)))
+        return fn
+    return decorator
+
+
+@dataclass(frozen=True)
+class Every:
+    name: str
+    when: str  # the crontab, as written in the README
+    lease: timedelta
+    run: Callable[[], object]
+    validate: Callable[[datetime], bool]
+
+
+SCHEDULE: dict[str, Every] = {}
+
+
+def every(name: str, *, minute: str = "*", hour: str = "*", lease: timedelta = timedelta(hours=1)) -> Callable:
+    """Run ``fn()`` on this crontab (UTC) in a worker; a run that would overlap the last one is skipped.
+    ``fn`` returns a sentence saying what it did, kept as the task's last outcome."""
+    def decorator(fn: Callable[[], object]) -> Callable[[], object]:
+        validate = crontab(minute=minute, hour=hour)
+
+        def scheduled():
+            return run_scheduled(name)
+
+        scheduled.__name__ = f"every_{name.replace('-', '_')}"
+        queue.periodic_task(validate, name=f"scheduled.{name}")(_in_app(scheduled))
+        SCHEDULE[name] = Every(name, f"{minute} {hour} * * *", lease, fn, validate)
+        return fn
+    return decorator
+
+
+def due_at(moment: datetime) -> list[str]:
+    """The scheduled tasks due at this moment (an aware time; the schedule is read in UTC, as Huey's is)."""
+    local = moment.astimezone(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
+    return [name for name, entry in SCHEDULE.items() if entry.validate(local)]
+
+
+def run_scheduled(name: str) -> str | None:
+    """Run one scheduled task now, unless its last run still holds the lease; returns its outcome (None:
+    skipped)."""
+    entry = SCHEDULE[name]
+    if not _take_lease(name, entry.lease):
+        log.info("Scheduled task %s skipped: its last run has not finished", name)
+        return None
+    outcome = "failed"  # i18n: not shown (an administrator's log word)
+    try:
+        outcome = str(entry.run() or "done")  # i18n: not shown (an administrator's log word)
+        return outcome
+    except Exception:
+        db.session.rollback()
+        log.exception("Scheduled task %s failed", name)
+        raise
+    finally:
+        db.session.execute(update(ScheduledTask).where(ScheduledTask.name == name).values(
+            leased_until=None, last_finished_at=utcnow(), last_outcome=outcome[:500]))
+        db.session.commit()
+
+
+def _take_lease(name: str, lease: timedelta) -> bool:
+    """Take the task's lease if nobody holds it (or theirs ran out): one conditional UPDATE, so of two workers
+    asking at once exactly one gets it."""
+    now = utcnow()
+    if db.session.get(ScheduledTask, name) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(ScheduledTask).values(name=name))
+        except IntegrityError:
+            pass  # another worker made the row first
+    taken = db.session.execute(
+        update(ScheduledTask)
+        .where(ScheduledTask.name == name,
+               (ScheduledTask.leased_until.is_(None)) | (ScheduledTask.leased_until < now))
+        .values(leased_until=now + lease, last_started_at=now)).rowcount
+    db.session.commit()
+    return taken == 1
+
+
+def last_runs() -> dict[str, ScheduledTask]:
+    return {row.name: row for row in db.session.scalars(select(ScheduledTask))}
+
+
+def consumer(workers: int = 2) -> Consumer:
+    """A Huey consumer (threads) for this app's queue, with its scheduler."""
+    return queue.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=True)
+
+
+_started = threading.Lock()
+_worker: list[Consumer] = []
+
+
+def _start_in_process_worker() -> None:
+    """Development only: the first request a process serves starts its worker threads, so the README's first
+    command needs nothing else running."""
+    if _worker or not _started.acquire(blocking=False):
+        return
+    try:
+        if not _worker:
+            worker = consumer(workers=current_app.config.get("JOBS_WORKERS", 2))
+            # Not Consumer.start(): that sets signal handlers, which only the main thread may.
+            worker.scheduler.start()
+            for _impl, thread in worker.worker_threads:
+                thread.start()
+            _worker.append(worker)
+            log.info("Background jobs and the schedule run in this process (JOBS_WORKER_IN_PROCESS)")
+    finally:
+        _started.release()
+
+
+# --- tracked jobs: long work someone waits for, with a progress page ------------------------------------------------
+
+class JobStatus(enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
+# A running job whose heartbeat is older than this has lost its worker: it is queued again.
+STALE_AFTER = timedelta(minutes=2)
+HEARTBEAT_SECONDS = 20
+# A queued job not started within this long was lost by the queue (Redis restarted): it is queued again.
+LOST_AFTER = timedelta(minutes=2)
+ATTEMPTS = 3
+
+
+class Job(db.Model):
+    """One piece of long work: what it is, who asked, how far it has got, and how it ended."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        # One job at a time per key: a second request while one is queued or running gets that one.
+        Index("uq_jobs_active_key", "key", unique=True, sqlite_where=text("status IN ('QUEUED', 'RUNNING')"),
+              postgresql_where=text("status IN ('QUEUED', 'RUNNING')")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(100))  # what it works on, e.g. "statement-5"
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    status: Mapped[JobStatus] = mapped_column(Enum(JobStatus, native_enum=False, length=16), default=JobStatus.QUEUED)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(1000))
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    started_by = relationship("User")
+
+    @property
+    def kind_of(self) -> Kind:
+        return KINDS[self.kind]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of tracked job: ``run(params, progress)`` does the work in the job's transaction (never commits);
+    ``title(params)`` and ``finished(params)`` say what it is and where to go when it is done (text, url);
+    ``may_see(user)``: who besides the person who started it may watch it (they would start the same job)."""
+
+    name: str
+    run: Callable[[dict, Callable[[int, int], None]], object]
+    title: Callable[[dict], str]
+    finished: Callable[[dict], tuple[str, str]]
+    may_see: Callable[[object], bool]
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def tracked(name: str, *, title: Callable[[dict], str], finished: Callable[[dict], tuple[str, str]],
+            may_see: Callable[[object], bool] = lambda user: False) -> Callable:
+    """Register ``fn(params, progress)`` as a kind of tracked job."""
+    def decorator(fn):
+        KINDS[name] = Kind(name, fn, title, finished, may_see)
+        return fn
+    return decorator
+
+
+class AlreadyRunning(DomainError):
+    def __init__(self, job: Job):
+        super().__init__(_("This is already being done."))
+        self.job = job
+
+
+def active_job(key: str) -> Job | None:
+    return db.session.scalar(select(Job).where(Job.key == key, Job.status.in_(ACTIVE)))
+
+
+def start(kind: str, key: str, *, by, **params) -> Job:
+    """Queue a tracked job, in the caller's transaction (it is sent to a worker once that commits). Raises
+    AlreadyRunning with the job already queued or running for this key."""
+    if (existing := active_job(key)) is not None:
+        raise AlreadyRunning(existing)
+    job = Job(kind=kind, key=key, params=params, status=JobStatus.QUEUED, done=0, total=0, attempts=0,
+              started_by_id=by.id if by is not None else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(job)
+    except IntegrityError:
+        raise AlreadyRunning(active_job(key)) from None  # asked for at the same moment by someone else
+    after_commit(_queue_job, job)
+    return job
+
+
+def _queue_job(job: Job) -> None:
+    run_job.later(db.inspect(job).identity[0])
+
+
+@task()
+def run_job(job_id: int) -> None:
+    """Run a tracked job if it is queued, or running with a dead worker: its work and its being done commit
+    together."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Job).where(Job.id == job_id,
+                          (Job.status == JobStatus.QUEUED)
+                          | ((Job.status == JobStatus.RUNNING) & (Job.heartbeat_at < now - STALE_AFTER)))
+        .values(status=JobStatus.RUNNING, attempts=Job.attempts + 1, started_at=now, heartbeat_at=now,
+                done=0, error=None)).rowcount
+    db.session.commit()
+    if claimed != 1:
+        return
+    job = db.session.get(Job, job_id)
+    kind, params, attempt = KINDS[job.kind], dict(job.params), job.attempts
+    language = job.started_by.language if job.started_by is not None else "en"
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(_apps[-1] if _apps else current_app._get_current_object(),
+                                                       job_id, stop), daemon=True)
+    beat.start()
+    try:
+        with in_language(language):
+            kind.run(params, lambda done, total: _progress(job_id, done, total))
+        job = db.session.get(Job, job_id)
+        job.status, job.finished_at, job.done = JobStatus.DONE, utcnow(), max(job.done, job.total)
+        db.session.commit()
+    except DomainError as refused:
+        db.session.rollback()
+        _finish_failed(job_id, str(refused))
+    except Exception:
+        db.session.rollback()
+        log.exception("Job %s (%s) failed on try %s", job_id, kind.name, attempt)
+        if attempt >= ATTEMPTS:
+            with in_language(language):
+                _finish_failed(job_id, _("Something went wrong. Try again, or tell the portal's administrators."))
+        else:
+            db.session.execute(update(Job).where(Job.id == job_id).values(status=JobStatus.QUEUED))
+            db.session.commit()
+            run_job.later.schedule((job_id,), delay=30)
+    finally:
+        stop.set()
+
+
+def _finish_failed(job_id: int, message: str) -> None:
+    db.session.execute(update(Job).where(Job.id == job_id).values(
+        status=JobStatus.FAILED, error=message[:1000], finished_at=utcnow()))
+    db.session.commit()
+
+
+def _progress(job_id: int, done: int, total: int) -> None:
+    """How far a job has got, written at once on a connection of its own (the job's own work is not committed
+    until the end)."""
+    with db.engine.begin() as connection:
+        connection.execute(update(Job).where(Job.id == job_id).values(done=done, total=total, heartbeat_at=utcnow()))
+
+
+def _heartbeat(app: Flask, job_id: int, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_SECONDS):
+        with app.app_context():
+            with db.engine.begin() as connection:
+                connection.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
+                                   .values(heartbeat_at=utcnow()))
+
+
+@every("recover-jobs", minute="*")
+def recover() -> str:
+    """Queue again the jobs a worker died running (no heartbeat) or the queue lost (never started)."""
+    now = utcnow()
+    lost = db.session.scalars(select(Job.id).where(
+        ((Job.status == JobStatus.RUNNING) & (Job.heartbeat_at < now - STALE_AFTER))
+        | ((Job.status == JobStatus.QUEUED) & (Job.created_at < now - LOST_AFTER)))).all()
+    db.session.rollback()
+    for job_id in lost:
+        job = db.session.get(Job, job_id)
+        if job.attempts >= ATTEMPTS:
+            _finish_failed(job_id, _("Something went wrong. Try again, or tell the portal's administrators."))
+        else:
+            run_job.later(job_id)
+    return f"queued {len(lost)} jobs again"  # i18n: not shown (the scheduled task's log)
