@@ -163,6 +163,7 @@ def prepare_benchmark_data(url: str, families: int, slots_wanted: int) -> dict:
     from portal import two_step
     from portal.extensions import db
     from portal.models import AuditEvent, Child, Locality, Role, SupportLevel, User
+    from portal.notify import OutboxEmail
     from portal.timeutil import age_on, to_london, utcnow
     from providers.models import (
         STAFF_UNITS,
@@ -222,6 +223,7 @@ def prepare_benchmark_data(url: str, families: int, slots_wanted: int) -> dict:
         db.session.execute(delete(AuditEvent).where(AuditEvent.subject_type == "BookingSet",
                                                     AuditEvent.subject_id.in_(set_ids)))
         db.session.execute(delete(BookingSet).where(BookingSet.family_id.in_(user_ids)))
+        db.session.execute(delete(OutboxEmail).where(OutboxEmail.to_address.like(BENCH_EMAIL.format(n="%"))))
         for start in range(0, len(touched), 500):
             for session in db.session.scalars(select(Session).where(Session.id.in_(touched[start:start + 500]))):
                 session.places_taken, session.staff_units_taken = held(session)
@@ -342,6 +344,24 @@ def count_oversold(url: str) -> tuple[int, int]:
         db.session.remove()
         db.engine.dispose()
     return oversold, len(touched)
+
+
+def count_emails(url: str) -> dict[str, int]:
+    """The benchmark families' emails in the outbox, by status: written by each booking, sent by the job workers
+    (the server's own threads, as in development) during the run or waiting for the next one."""
+    from sqlalchemy import func, select
+
+    from portal.extensions import db
+    from portal.notify import OutboxEmail
+
+    app = make_app(url)
+    with app.app_context():
+        counts = dict(db.session.execute(
+            select(OutboxEmail.status, func.count(OutboxEmail.id))
+            .where(OutboxEmail.to_address.like(BENCH_EMAIL.format(n="%"))).group_by(OutboxEmail.status)).all())
+        db.session.remove()
+        db.engine.dispose()
+    return {status.value: count for status, count in counts.items()}
 
 
 # --- the server ---------------------------------------------------------------------------------
@@ -601,6 +621,7 @@ def main() -> None:
         else:
             say("No series to book in this data: skipped.")
     oversold, touched = count_oversold(url)
+    emails = count_emails(url)
 
     size = f"{args.size} demo data" if seeded or not args.database_url else "existing demo data"
     counts = plan["counts"]
@@ -626,6 +647,9 @@ def main() -> None:
     say()
     say(f"Oversold sessions after the run: {oversold} of the {touched:,} the benchmark families booked on "
         "(recounted from their bookings).")
+    say(f"Benchmark families' emails in the outbox: {sum(emails.values()):,} written by their bookings, of which "
+        + ", ".join(f"{count:,} {status}" for status, count in sorted(emails.items()))
+        + " when the server stopped (the job workers send the rest when one next runs).")
 
     if not args.skip_statement:
         from benchmarks.statement import main as statement_benchmark

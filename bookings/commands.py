@@ -85,7 +85,8 @@ def check_ledger_now() -> str:
     if not problems:
         return "The ledger reconciles."
     for admin in db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True))):
-        notify.queue(admin, _l("The short breaks ledger does not reconcile"), "ledger_problems", person=admin, problems=problems)
+        notify.queue(admin, _l("The short breaks ledger does not reconcile"), "ledger_problems", person=admin,
+                     problems=problems)
     db.session.commit()
     return f"The ledger does not reconcile: {plural(len(problems), 'problem')}; administrators emailed."
 

@@ -21,9 +21,11 @@ killed half-way leaves nothing half-done: the job's heartbeat stops, and the ``r
 (``ATTEMPTS`` tries in all). Only one job per key runs at a time (a partial unique index), so two people asking at
 once get the same job.
 
-**Scheduled tasks** (``@jobs.every(name, minute=..., hour=...)``, a crontab in UTC) run on the worker's clock. Each holds a lease in the database (``scheduled_tasks``) while it runs, so a run that would overlap the one
-before it (a slow run, or two workers' schedulers) is skipped; a lease held by a killed worker runs out after
-``lease``. Each is still a ``flask`` command too, for running by hand.
+**Scheduled tasks** (``@jobs.every(name, minute=..., hour=...)``, a crontab in UTC) run on the worker's clock. Each
+holds a lease in the database (``scheduled_tasks``) while it runs, so a run that would overlap the one before it (a
+slow run, or two workers' schedulers) is skipped; a lease held by a killed worker runs out after ``lease``. A task
+also runs at most once in any minute, however many workers' schedulers queue it when it is due. Each is still a
+``flask`` command too, for running by hand.
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from flask_babel import gettext as _
 from huey import Huey, crontab
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, insert, select, text, update
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, insert, select, text, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -164,7 +166,7 @@ def every(name: str, *, minute: str = "*", hour: str = "*", lease: timedelta = t
         validate = crontab(minute=minute, hour=hour)
 
         def scheduled():
-            return run_scheduled(name)
+            return run_scheduled(name, once_a_minute=True)
 
         scheduled.__name__ = f"every_{name.replace('-', '_')}"
         queue.periodic_task(validate, name=f"scheduled.{name}")(_in_app(scheduled))
@@ -179,11 +181,12 @@ def due_at(moment: datetime) -> list[str]:
     return [name for name, entry in SCHEDULE.items() if entry.validate(local)]
 
 
-def run_scheduled(name: str) -> str | None:
+def run_scheduled(name: str, *, once_a_minute: bool = False) -> str | None:
     """Run one scheduled task now, unless its last run still holds the lease; returns its outcome (None:
-    skipped)."""
+    skipped). ``once_a_minute``: also skip it if it already started this minute (each worker's scheduler queues
+    every task when it is due, so several workers queue it several times)."""
     entry = SCHEDULE[name]
-    if not _take_lease(name, entry.lease):
+    if not _take_lease(name, entry.lease, once_a_minute):
         log.info("Scheduled task %s skipped: its last run has not finished", name)
         return None
     outcome = "failed"  # i18n: not shown (an administrator's log word)
@@ -200,10 +203,11 @@ def run_scheduled(name: str) -> str | None:
         db.session.commit()
 
 
-def _take_lease(name: str, lease: timedelta) -> bool:
-    """Take the task's lease if nobody holds it (or theirs ran out): one conditional UPDATE, so of two workers
-    asking at once exactly one gets it."""
+def _take_lease(name: str, lease: timedelta, once_a_minute: bool = False) -> bool:
+    """Take the task's lease if nobody holds it (or theirs ran out), and, ``once_a_minute``, nobody started it
+    this minute: one conditional UPDATE, so of two workers asking at once exactly one gets it."""
     now = utcnow()
+    this_minute = now.replace(second=0, microsecond=0)
     if db.session.get(ScheduledTask, name) is None:
         try:
             with db.session.begin_nested():
@@ -213,7 +217,9 @@ def _take_lease(name: str, lease: timedelta) -> bool:
     taken = db.session.execute(
         update(ScheduledTask)
         .where(ScheduledTask.name == name,
-               (ScheduledTask.leased_until.is_(None)) | (ScheduledTask.leased_until < now))
+               (ScheduledTask.leased_until.is_(None)) | (ScheduledTask.leased_until < now),
+               (ScheduledTask.last_started_at.is_(None)) | (ScheduledTask.last_started_at < this_minute)
+               if once_a_minute else true())
         .values(leased_until=now + lease, last_started_at=now)).rowcount
     db.session.commit()
     return taken == 1
@@ -225,7 +231,10 @@ def last_runs() -> dict[str, ScheduledTask]:
 
 def consumer(workers: int = 2) -> Consumer:
     """A Huey consumer (threads) for this app's queue, with its scheduler."""
-    return queue.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=True)
+    # An idle worker looks at the queue at least once a second (Huey's default is every 10 seconds at most), so an
+    # email leaves within about a second of its change.
+    return queue.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=True,
+                                 max_delay=1.0)
 
 
 _started = threading.Lock()

@@ -6,6 +6,7 @@ import os
 import tempfile
 
 import socket
+import time
 from contextlib import contextmanager
 from email import message_from_bytes, policy
 
@@ -15,7 +16,7 @@ import pytest
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text, update
+from sqlalchemy import func, select, text, update
 
 from portal import create_app, page_cache
 from portal.extensions import db
@@ -99,6 +100,23 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+def emails_sent(seconds: float = 30) -> bool:
+    """Wait until every email in the outbox has been sent (or has failed) by a server's job workers, which send
+    them a moment after their change; False if some are still waiting after ``seconds``."""
+    from portal.notify import EmailStatus, OutboxEmail  # only the tests of live servers wait for their mail
+
+    deadline = time.monotonic() + seconds
+    while True:
+        db.session.rollback()
+        waiting = db.session.scalar(select(func.count(OutboxEmail.id)).where(
+            OutboxEmail.status.in_([EmailStatus.WAITING, EmailStatus.SENDING])))
+        if not waiting:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

@@ -84,7 +84,7 @@ def test_a_refused_publish_starts_no_job(app, people):  # noqa: F811
     assert db.session.scalar(select(func.count(Job.id))) == 0
 
 
-def test_a_queued_job_says_so_and_the_public_page_says_the_statement_is_being_prepared(app, people, tmp_path):  # noqa: F811,E501
+def test_a_queued_job_says_so_and_the_statement_page_says_it_is_being_prepared(app, people, tmp_path):  # noqa: F811
     statement = _ready(people)
     with queue_at(app, _jobs_url(tmp_path)):  # queued for a worker that is not running
         client = app.test_client()
