@@ -42,15 +42,22 @@ def register(app: Flask) -> None:
 
     @app.cli.command("worker")
     @click.option("--workers", type=int, default=None, help="How many jobs to run at once (default JOBS_WORKERS, 2).")
-    def worker(workers: int | None) -> None:
-        """Run background jobs (emails, and longer work) and the schedule, until stopped (Ctrl+C or SIGTERM)."""
+    @click.option("--schedule/--no-schedule", default=True, show_default=True,
+                  help="Also queue the scheduled tasks when they are due (any number of workers may; each task runs "
+                       "once when due).")
+    def worker(workers: int | None, schedule: bool) -> None:
+        """Run background jobs (emails, and longer work) and the schedule, until stopped (Ctrl+C or SIGTERM, which
+        let the jobs in hand finish first)."""
         if app.config["JOBS_IMMEDIATE"]:
             raise click.ClickException("JOBS_IMMEDIATE is set: jobs run where they are queued, with no worker.")
         count = workers or app.config["JOBS_WORKERS"]
-        click.echo(f"Working the job queue with {plural(count, 'thread')}; scheduled tasks (UTC):")
-        for entry in jobs.SCHEDULE.values():
-            click.echo(f"  {entry.when:<14} {entry.name}")
-        jobs.consumer(count).run()
+        if schedule:
+            click.echo(f"Working the job queue with {plural(count, 'thread')}; scheduled tasks (UTC):")
+            for entry in jobs.SCHEDULE.values():
+                click.echo(f"  {entry.when:<14} {entry.name}")
+        else:
+            click.echo(f"Working the job queue with {plural(count, 'thread')}; no scheduled tasks (--no-schedule).")
+        jobs.consumer(count, schedule=schedule).run()
 
     @app.cli.command("warn-insurance")
     @click.option("--days", type=int, default=30, show_default=True, help="Warn this many days before insurance runs out.")

@@ -16,6 +16,7 @@ from .extensions import db
 from .models import Role, record
 from .notify import EmailStatus, OutboxEmail
 from .paging import page_arg
+from .timeutil import utcnow
 
 bp = Blueprint("emails", __name__, url_prefix="/admin/emails")
 admin_required = role_required(Role.ADMIN)
@@ -40,7 +41,7 @@ def index():
     waiting = db.session.scalar(select(func.count(OutboxEmail.id)).where(OutboxEmail.status == EmailStatus.WAITING))
     return render_template("emails/index.html", emails=emails, total=total, page=page,
                            pages=max(1, math.ceil(total / size)), waiting=waiting, attempts=notify.ATTEMPTS,
-                           schedule=jobs.SCHEDULE.values(), runs=jobs.last_runs())
+                           schedule=jobs.SCHEDULE.values(), runs=jobs.last_runs(), now=utcnow())
 
 
 @bp.post("/<int:email_id>/send-again")
@@ -51,7 +52,7 @@ def send_again(email_id: int):
         flash(_("That email has not failed, so there is nothing to send again."), "important")
         return redirect(url_for(".index"))
     notify.send_again(email)
-    record("email_sent_again", email, by=current_user, to=email.to_address)
+    record("email_sent_again", email, by=current_user)  # the id only: the address is the family's
     db.session.commit()
     flash(_("The email to %(address)s will be sent again now.", address=email.to_address), "success")
     return redirect(url_for(".index"))

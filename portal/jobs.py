@@ -46,9 +46,10 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, insert, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .errors import DomainError
+from .errors import DomainError, TryAgain
 from .extensions import db
 from .i18n import in_language
+from .locking import lock
 from .outbox import after_commit
 from .timeutil import UTCDateTime, utcnow
 
@@ -97,11 +98,14 @@ def init_app(app: Flask) -> None:
         from huey.storage import RedisStorage  # only deployments with JOBS_URL=redis://... need redis installed
 
         queue.use(RedisStorage(queue.name, url=url), immediate=False)
+    elif url and not url.startswith("sqlite:///"):
+        scheme = url.split(":")[0]
+        # i18n: not shown (a setting's error, at start-up)
+        raise ValueError(f"JOBS_URL must start redis://, rediss://, unix:// or sqlite:///, not {scheme}:")
     else:
         from huey.storage import SqliteStorage  # the embedded default
 
-        path = url[len("sqlite:///"):] if url and url.startswith("sqlite:///") else \
-            os.path.join(app.instance_path, "jobs.sqlite3")
+        path = url[len("sqlite:///"):] if url else os.path.join(app.instance_path, "jobs.sqlite3")
         queue.use(SqliteStorage(queue.name, filename=path), immediate=False)
     if app.config.get("JOBS_WORKER_IN_PROCESS"):
         app.before_request(_start_in_process_worker)
@@ -160,13 +164,14 @@ SCHEDULE: dict[str, Every] = {}
 
 
 def every(name: str, *, minute: str = "*", hour: str = "*", lease: timedelta = timedelta(hours=1)) -> Callable:
-    """Run ``fn()`` on this crontab (UTC) in a worker; a run that would overlap the last one is skipped.
-    ``fn`` returns a sentence saying what it did, kept as the task's last outcome."""
+    """Run ``fn()`` on this crontab (UTC) in a worker; a run that would overlap the last one is skipped, and so is
+    a second run for the same due time. ``lease``: how long a run may hold the task before another may take it
+    (a killed worker's run). ``fn`` returns a sentence saying what it did, kept as the task's last outcome."""
     def decorator(fn: Callable[[], object]) -> Callable[[], object]:
         validate = crontab(minute=minute, hour=hour)
 
         def scheduled():
-            return run_scheduled(name, once_a_minute=True)
+            return run_scheduled(name, as_scheduled=True)
 
         scheduled.__name__ = f"every_{name.replace('-', '_')}"
         queue.periodic_task(validate, name=f"scheduled.{name}")(_in_app(scheduled))
@@ -181,12 +186,23 @@ def due_at(moment: datetime) -> list[str]:
     return [name for name, entry in SCHEDULE.items() if entry.validate(local)]
 
 
-def run_scheduled(name: str, *, once_a_minute: bool = False) -> str | None:
+def last_due(entry: Every, now: datetime) -> datetime:
+    """The latest moment at or before ``now`` when the task was due (its crontab, in UTC, minute by minute)."""
+    minute = now.astimezone(timezone.utc).replace(second=0, microsecond=0)
+    for back in range(0, 7 * 24 * 60 + 1):
+        moment = minute - timedelta(minutes=back)
+        if entry.validate(moment.replace(tzinfo=None)):
+            return moment
+    return minute - timedelta(weeks=1)
+
+
+def run_scheduled(name: str, *, as_scheduled: bool = False) -> str | None:
     """Run one scheduled task now, unless its last run still holds the lease; returns its outcome (None:
-    skipped). ``once_a_minute``: also skip it if it already started this minute (each worker's scheduler queues
-    every task when it is due, so several workers queue it several times)."""
+    skipped). ``as_scheduled``: also skip it if it has already started since it was last due (each worker's
+    scheduler queues every task when it is due, so several workers queue it several times, and a copy may be
+    taken from the queue a minute or two later)."""
     entry = SCHEDULE[name]
-    if not _take_lease(name, entry.lease, once_a_minute):
+    if not _take_lease(name, entry.lease, last_due(entry, utcnow()) if as_scheduled else None):
         log.info("Scheduled task %s skipped: its last run has not finished", name)
         return None
     outcome = "failed"  # i18n: not shown (an administrator's log word)
@@ -203,11 +219,10 @@ def run_scheduled(name: str, *, once_a_minute: bool = False) -> str | None:
         db.session.commit()
 
 
-def _take_lease(name: str, lease: timedelta, once_a_minute: bool = False) -> bool:
-    """Take the task's lease if nobody holds it (or theirs ran out), and, ``once_a_minute``, nobody started it
-    this minute: one conditional UPDATE, so of two workers asking at once exactly one gets it."""
+def _take_lease(name: str, lease: timedelta, due: datetime | None = None) -> bool:
+    """Take the task's lease if nobody holds it (or theirs ran out), and, given ``due``, nobody started it since
+    then: one conditional UPDATE, so of two workers asking at once exactly one gets it."""
     now = utcnow()
-    this_minute = now.replace(second=0, microsecond=0)
     if db.session.get(ScheduledTask, name) is None:
         try:
             with db.session.begin_nested():
@@ -218,8 +233,8 @@ def _take_lease(name: str, lease: timedelta, once_a_minute: bool = False) -> boo
         update(ScheduledTask)
         .where(ScheduledTask.name == name,
                (ScheduledTask.leased_until.is_(None)) | (ScheduledTask.leased_until < now),
-               (ScheduledTask.last_started_at.is_(None)) | (ScheduledTask.last_started_at < this_minute)
-               if once_a_minute else true())
+               (ScheduledTask.last_started_at.is_(None)) | (ScheduledTask.last_started_at < due)
+               if due is not None else true())
         .values(leased_until=now + lease, last_started_at=now)).rowcount
     db.session.commit()
     return taken == 1
@@ -229,12 +244,16 @@ def last_runs() -> dict[str, ScheduledTask]:
     return {row.name: row for row in db.session.scalars(select(ScheduledTask))}
 
 
-def consumer(workers: int = 2) -> Consumer:
-    """A Huey consumer (threads) for this app's queue, with its scheduler."""
+SHUTDOWN_SECONDS = 60  # how long a worker asked to stop waits for the jobs in hand to finish
+
+
+def consumer(workers: int = 2, *, schedule: bool = True) -> Consumer:
+    """A Huey consumer (threads) for this app's queue, with its scheduler unless ``schedule`` is False. SIGTERM
+    (what systemd and container platforms send) and SIGINT let the jobs in hand finish first."""
     # An idle worker looks at the queue at least once a second (Huey's default is every 10 seconds at most), so an
     # email leaves within about a second of its change.
-    return queue.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=True,
-                                 max_delay=1.0)
+    return queue.create_consumer(workers=workers, worker_type="thread", periodic=schedule, check_worker_health=True,
+                                 max_delay=1.0, graceful_signal="TERM", shutdown_timeout=SHUTDOWN_SECONDS)
 
 
 _started = threading.Lock()
@@ -297,6 +316,7 @@ class Job(db.Model):
     error: Mapped[str | None] = mapped_column(String(1000))
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # last sent to the queue
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -346,15 +366,21 @@ def active_job(key: str) -> Job | None:
 def start(kind: str, key: str, *, by, **params) -> Job:
     """Queue a tracked job, in the caller's transaction (it is sent to a worker once that commits). Raises
     AlreadyRunning with the job already queued or running for this key."""
+    # Two requests at once: on SQLite the write lock, taken first, puts them in turn (and keeps the savepoint below
+    # inside the caller's transaction); on PostgreSQL the partial unique index refuses the second.
+    lock(select(Job.id).where(Job.key == key).with_for_update())
     if (existing := active_job(key)) is not None:
         raise AlreadyRunning(existing)
+    now = utcnow()
     job = Job(kind=kind, key=key, params=params, status=JobStatus.QUEUED, done=0, total=0, attempts=0,
-              started_by_id=by.id if by is not None else None)
+              started_by_id=by.id if by is not None else None, created_at=now, queued_at=now)
     try:
         with db.session.begin_nested():
             db.session.add(job)
     except IntegrityError:
-        raise AlreadyRunning(active_job(key)) from None  # asked for at the same moment by someone else
+        if (existing := active_job(key)) is None:
+            raise TryAgain() from None
+        raise AlreadyRunning(existing) from None  # asked for at the same moment by someone else
     after_commit(_queue_job, job)
     return job
 
@@ -363,10 +389,14 @@ def _queue_job(job: Job) -> None:
     run_job.later(db.inspect(job).identity[0])
 
 
+class Superseded(Exception):
+    """This run of a job lost it (its heartbeat stopped and another worker took it over): its work is dropped."""
+
+
 @task()
 def run_job(job_id: int) -> None:
-    """Run a tracked job if it is queued, or running with a dead worker: its work and its being done commit
-    together."""
+    """Run a tracked job if it is queued, or running with a dead worker. Its work and its being done commit
+    together, and only if this run still holds the job (each run is fenced by its attempt number)."""
     now = utcnow()
     claimed = db.session.execute(
         update(Job).where(Job.id == job_id,
@@ -380,66 +410,92 @@ def run_job(job_id: int) -> None:
     job = db.session.get(Job, job_id)
     kind, params, attempt = KINDS[job.kind], dict(job.params), job.attempts
     language = job.started_by.language if job.started_by is not None else "en"
+    ours = (Job.id == job_id) & (Job.status == JobStatus.RUNNING) & (Job.attempts == attempt)
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(_apps[-1] if _apps else current_app._get_current_object(),
-                                                       job_id, stop), daemon=True)
+                                                       ours, stop), daemon=True)
     beat.start()
     try:
         with in_language(language):
-            kind.run(params, lambda done, total: _progress(job_id, done, total))
-        job = db.session.get(Job, job_id)
-        job.status, job.finished_at, job.done = JobStatus.DONE, utcnow(), max(job.done, job.total)
+            kind.run(params, lambda done, total: _progress(ours, done, total))
+        if db.session.execute(update(Job).where(ours).values(
+                status=JobStatus.DONE, finished_at=utcnow(), done=Job.total)).rowcount != 1:
+            raise Superseded()
         db.session.commit()
+    except Superseded:
+        db.session.rollback()
+        log.warning("Job %s: try %s was taken over by another worker; its work is dropped", job_id, attempt)
+    except TryAgain:
+        db.session.rollback()
+        _queue_again(job_id, ours, language, attempt)
     except DomainError as refused:
         db.session.rollback()
-        _finish_failed(job_id, str(refused))
+        _finish_failed(ours, str(refused))
     except Exception:
         db.session.rollback()
         log.exception("Job %s (%s) failed on try %s", job_id, kind.name, attempt)
-        if attempt >= ATTEMPTS:
-            with in_language(language):
-                _finish_failed(job_id, _("Something went wrong. Try again, or tell the portal's administrators."))
-        else:
-            db.session.execute(update(Job).where(Job.id == job_id).values(status=JobStatus.QUEUED))
-            db.session.commit()
-            run_job.later.schedule((job_id,), delay=30)
+        _queue_again(job_id, ours, language, attempt)
     finally:
         stop.set()
 
 
-def _finish_failed(job_id: int, message: str) -> None:
-    db.session.execute(update(Job).where(Job.id == job_id).values(
+RETRY_AFTER_SECONDS = 30
+
+
+def _queue_again(job_id: int, ours, language: str, attempt: int) -> None:
+    """A try that failed for a reason that may pass (a lock, a lost connection): try again in a while, or give up
+    after ATTEMPTS."""
+    if attempt >= ATTEMPTS:
+        with in_language(language):
+            _finish_failed(ours, _("Something went wrong. Try again, or tell the portal's administrators."))
+        return
+    if db.session.execute(update(Job).where(ours).values(status=JobStatus.QUEUED, queued_at=utcnow())).rowcount:
+        db.session.commit()
+        run_job.later.schedule((job_id,), delay=RETRY_AFTER_SECONDS)
+
+
+def _finish_failed(which, message: str) -> None:
+    db.session.execute(update(Job).where(which).values(
         status=JobStatus.FAILED, error=message[:1000], finished_at=utcnow()))
     db.session.commit()
 
 
-def _progress(job_id: int, done: int, total: int) -> None:
+def _progress(ours, done: int, total: int) -> None:
     """How far a job has got, written at once on a connection of its own (the job's own work is not committed
-    until the end)."""
-    with db.engine.begin() as connection:
-        connection.execute(update(Job).where(Job.id == job_id).values(done=done, total=total, heartbeat_at=utcnow()))
+    until the end). Best effort: a progress page a little behind is better than a job that fails."""
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(update(Job).where(ours).values(done=done, total=total, heartbeat_at=utcnow()))
+    except Exception:  # noqa: BLE001 - progress is not the work
+        log.warning("Could not write a job's progress", exc_info=True)
 
 
-def _heartbeat(app: Flask, job_id: int, stop: threading.Event) -> None:
+def _heartbeat(app: Flask, ours, stop: threading.Event) -> None:
+    """Say every HEARTBEAT_SECONDS that the job's worker is alive, on a connection of its own. A beat that cannot
+    be written (the database busy for a while) is tried again at the next one."""
     while not stop.wait(HEARTBEAT_SECONDS):
-        with app.app_context():
-            with db.engine.begin() as connection:
-                connection.execute(update(Job).where(Job.id == job_id, Job.status == JobStatus.RUNNING)
-                                   .values(heartbeat_at=utcnow()))
+        try:
+            with app.app_context():
+                with db.engine.begin() as connection:
+                    connection.execute(update(Job).where(ours).values(heartbeat_at=utcnow()))
+        except Exception:  # noqa: BLE001 - the next beat tries again
+            log.warning("Could not write a job's heartbeat", exc_info=True)
 
 
-@every("recover-jobs", minute="*")
+@every("recover-jobs", minute="*", lease=timedelta(minutes=5))
 def recover() -> str:
-    """Queue again the jobs a worker died running (no heartbeat) or the queue lost (never started)."""
+    """Queue again the jobs a worker died running (no heartbeat) or the queue lost (queued and never started)."""
     now = utcnow()
-    lost = db.session.scalars(select(Job.id).where(
+    lost = db.session.execute(select(Job.id, Job.attempts, Job.status).where(
         ((Job.status == JobStatus.RUNNING) & (Job.heartbeat_at < now - STALE_AFTER))
-        | ((Job.status == JobStatus.QUEUED) & (Job.created_at < now - LOST_AFTER)))).all()
+        | ((Job.status == JobStatus.QUEUED) & (Job.queued_at < now - LOST_AFTER)))).all()
     db.session.rollback()
-    for job_id in lost:
-        job = db.session.get(Job, job_id)
-        if job.attempts >= ATTEMPTS:
-            _finish_failed(job_id, _("Something went wrong. Try again, or tell the portal's administrators."))
-        else:
-            run_job.later(job_id)
+    for job_id, attempts, status in lost:
+        if attempts >= ATTEMPTS and status is JobStatus.RUNNING:
+            _finish_failed((Job.id == job_id) & (Job.status == JobStatus.RUNNING) & (Job.attempts == attempts),
+                           _("Something went wrong. Try again, or tell the portal's administrators."))
+            continue
+        db.session.execute(update(Job).where(Job.id == job_id, Job.status == status).values(queued_at=now))
+        db.session.commit()
+        run_job.later(job_id)
     return f"queued {len(lost)} jobs again"  # i18n: not shown (the scheduled task's log)

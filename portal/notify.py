@@ -16,12 +16,13 @@ from __future__ import annotations
 import base64
 import enum
 import logging
+import re
 import smtplib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, url_for
@@ -173,18 +174,20 @@ def deliver(email_id: int) -> bool:
         if email.attempts >= ATTEMPTS:
             email.status = EmailStatus.FAILED
             log.error("Gave up sending email %s after %s tries: %s", email.id, email.attempts, email.last_error)
-            if email.forget_when_sent:
-                db.session.delete(email)
         else:
             email.status = EmailStatus.WAITING
             email.next_attempt_at = utcnow() + RETRY_AFTER[email.attempts - 1]
             log.warning("Could not send email %s (try %s), trying again at %s: %s", email.id, email.attempts,
                         email.next_attempt_at, email.last_error)
+        db.session.flush()
+        db.session.execute(delete(OutboxEmail).where(OutboxEmail.id == email_id, OutboxEmail.status ==
+                                                     EmailStatus.FAILED, OutboxEmail.forget_when_sent.is_(True)))
         db.session.commit()
         return False
     email.status, email.sent_at, email.last_error = EmailStatus.SENT, utcnow(), None
-    if email.forget_when_sent:
-        db.session.delete(email)
+    db.session.flush()
+    # Read the flag from the database, not from before the send: an erasure may have set it meanwhile.
+    db.session.execute(delete(OutboxEmail).where(OutboxEmail.id == email_id, OutboxEmail.forget_when_sent.is_(True)))
     db.session.commit()
     return True
 
@@ -195,9 +198,8 @@ def _message(email: OutboxEmail) -> EmailMessage:
     message["From"] = config["MAIL_FROM"]
     message["To"] = email.to_address
     message["Subject"] = email.subject
-    # One Message-ID per outbox row: a repeat of the same email can be recognised as such.
-    message["Message-ID"] = make_msgid(f"outbox-{email.id}", urlsplit(config.get("BASE_URL") or "").hostname
-                                       or "localhost")
+    # One Message-ID per outbox row, the same at every try: a repeat of the same email can be recognised as such.
+    message["Message-ID"] = message_id(email)
     message.set_content(email.body)
     with in_language(email.language):
         for stored in email.attachments or []:
@@ -211,6 +213,11 @@ def _message(email: OutboxEmail) -> EmailMessage:
             message.add_attachment(content, maintype=maintype, subtype=subtype, filename=stored["filename"],
                                    params=stored.get("params") or {})
     return message
+
+
+def message_id(email: OutboxEmail) -> str:
+    host = urlsplit(current_app.config.get("BASE_URL") or "").hostname or "localhost"
+    return f"<outbox-{email.id}.{email.created_at:%Y%m%d%H%M%S}@{host}>"  # i18n: not shown (an email header)
 
 
 def send_now(message: EmailMessage) -> None:
@@ -227,40 +234,58 @@ def send_now(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-@jobs.every("send-emails", minute="*")
+# One sweep sends for at most this long (a mail server that times out on each email must not hold the task).
+SWEEP_SECONDS = 50
+
+
+@jobs.every("send-emails", minute="*", lease=timedelta(minutes=5))
 def send_due(limit: int = 500) -> str:
     """Send the emails whose time has come: new ones the queue lost, and those waiting to be tried again; an
-    email claimed by a worker that died is tried again after CLAIM_EXPIRES. Sent emails older than KEEP_SENT are
-    deleted."""
+    email claimed by a worker that died is tried again after CLAIM_EXPIRES. Sent emails, and failed ones, are
+    deleted KEEP_SENT after their last try."""
     now = utcnow()
     db.session.execute(update(OutboxEmail).where(OutboxEmail.status == EmailStatus.SENDING,
                                                  OutboxEmail.claimed_at < now - CLAIM_EXPIRES)
                        .values(status=EmailStatus.WAITING))
     db.session.execute(delete(OutboxEmail).where(OutboxEmail.status == EmailStatus.SENT,
                                                  OutboxEmail.sent_at < now - KEEP_SENT))
+    db.session.execute(delete(OutboxEmail).where(OutboxEmail.status == EmailStatus.FAILED,
+                                                 OutboxEmail.claimed_at < now - KEEP_SENT))
     db.session.commit()
     due = db.session.scalars(select(OutboxEmail.id).where(OutboxEmail.status == EmailStatus.WAITING,
                                                           OutboxEmail.next_attempt_at <= now)
                              .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id).limit(limit)).all()
     db.session.rollback()
-    sent = sum(deliver(email_id) for email_id in due)
-    return f"sent {sent} of {len(due)} emails due"  # i18n: not shown (the scheduled task's log)
+    sent, tried, until = 0, 0, time.monotonic() + SWEEP_SECONDS
+    for email_id in due:
+        if time.monotonic() > until:
+            break  # the rest at the next sweep, a minute from now
+        sent += deliver(email_id)
+        tried += 1
+    return f"sent {sent} of {tried} emails due"  # i18n: not shown (the scheduled task's log)
 
 
-def forget_emails_mentioning(values: list[str]) -> None:
-    """Erasing a family's or a child's data (``privacy``): every email to or about them (their address, a name in
-    its subject or words) is deleted from the outbox, and any still to be sent (such as the one saying their
-    account has been deleted) is deleted as soon as it has been sent. A sent email is only kept for support, so
-    one deleted because a name merely looked alike loses nothing."""
+def forget_emails_mentioning(values: list[str], patterns: list[re.Pattern]) -> None:
+    """Erasing a family's or a child's data (``privacy``): every email to or about them is deleted from the
+    outbox (its address, subject or words name them: ``values`` found in SQL, then each checked against
+    ``patterns``, the same whole-word matches erasure uses), and any still to be sent (such as the one saying their
+    account has been deleted) is deleted as soon as it has been sent or has failed."""
     if not values:
         return
-    mentions = or_(*(column.contains(value.lower(), autoescape=True) for value in values
-                     for column in (func.lower(OutboxEmail.to_address), func.lower(OutboxEmail.subject),
-                                    func.lower(OutboxEmail.body))))
+    maybe = or_(*(column.contains(value.lower(), autoescape=True) for value in values
+                  for column in (func.lower(OutboxEmail.to_address), func.lower(OutboxEmail.subject),
+                                 func.lower(OutboxEmail.body))))
+    candidates = db.session.execute(select(OutboxEmail.id, OutboxEmail.status, OutboxEmail.to_address,
+                                           OutboxEmail.subject, OutboxEmail.body).where(maybe)).all()
+    named = [row for row in candidates
+             if any(p.search(text) for p in patterns for text in (row.to_address, row.subject, row.body))]
     done = (EmailStatus.SENT, EmailStatus.FAILED)
-    db.session.execute(delete(OutboxEmail).where(mentions, OutboxEmail.status.in_(done)))
-    db.session.execute(update(OutboxEmail).where(mentions, OutboxEmail.status.not_in(done))
-                       .values(forget_when_sent=True))
+    gone = [row.id for row in named if row.status in done]
+    later = [row.id for row in named if row.status not in done]
+    if gone:
+        db.session.execute(delete(OutboxEmail).where(OutboxEmail.id.in_(gone)))
+    if later:
+        db.session.execute(update(OutboxEmail).where(OutboxEmail.id.in_(later)).values(forget_when_sent=True))
 
 
 def send_again(email: OutboxEmail) -> None:

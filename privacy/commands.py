@@ -1,5 +1,6 @@
 """`flask --app portal privacy retention [--dry-run]`: anonymise the records kept for as long as the privacy
-notice says (the job scheduler runs it daily, ``portal.jobs``). Output names records by id only: a log is no place for what is being erased."""
+notice says (the job scheduler runs it daily, ``portal.jobs``). Output names records by id only: a log is no place
+for what is being erased."""
 from __future__ import annotations
 
 import logging

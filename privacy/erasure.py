@@ -20,6 +20,7 @@ from sqlalchemy import JSON, Enum, String, Text, select
 from bookings.waiting_lists import leave_waiting_list
 from budgets.models import BudgetKind, BudgetStatus, PersonalBudget, Payment, Refund, RefundStatus
 from portal import notify
+from portal.notify import OutboxEmail
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.formatting import london_date, long_date, pounds
@@ -158,8 +159,8 @@ def _counts(holdings: Holdings) -> dict[str, int]:
 
 def _erase(holdings: Holdings, *, users: list[User], children: list[Child]) -> None:
     values = _personal_values(holdings, users, children)
-    notify.forget_emails_mentioning(values)  # to the family, or to staff about the child
     patterns = _patterns(values)
+    notify.forget_emails_mentioning(values, patterns)  # to the family, or to staff about the child
     _scrub_rows(holdings, patterns)
     for user in users:
         _anonymise_account(user)
@@ -251,7 +252,8 @@ def _scrub_rows(holdings: Holdings, patterns: list[re.Pattern]) -> None:
     classes = classes_by_table()
     for table_name, rows in holdings.rows.items():
         cls = classes.get(table_name)
-        if cls is None:
+        # Emails are deleted, not rewritten (notify.forget_emails_mentioning): one still to be sent keeps its address.
+        if cls is None or table_name == OutboxEmail.__tablename__:
             continue
         mapper = db.inspect(cls)
         columns = [column for column in cls.__table__.columns

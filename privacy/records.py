@@ -4,8 +4,8 @@ Starting from the family's account (or one child), every row of every table that
 through any foreign key, is theirs too (children, bookings, the money moved for those bookings, the lines of that
 money, comments, ...), until nothing new turns up. Rows that name them without a foreign key are added after:
 entries of a trail (``subject_type``/``subject_id``, like the audit trail) about any row found, waiting lists
-naming a child, and the ledger accounts named after the family or a child's budget. A table added later is
-covered without anyone remembering to add it here.
+naming a child, the ledger accounts named after the family or a child's budget, and the emails sent to them. A
+table added later is covered without anyone remembering to add it here.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy import Table, select
 from budgets.models import Account
 from portal.extensions import db
 from portal.models import Child, User
+from portal.notify import OutboxEmail
 from providers.models import WaitingListEntry
 
 Key = tuple  # a row's primary key values, in the table's primary key order
@@ -88,6 +89,7 @@ def _walk(start: dict[Table, Iterable[int]]) -> Holdings:
     _add_waiting_lists_naming_children(holdings)
     _add_trail_entries(holdings)
     _add_ledger_accounts(holdings)
+    _add_emails_to_them(holdings)
     return holdings
 
 
@@ -127,3 +129,12 @@ def _add_ledger_accounts(holdings: Holdings) -> None:
     table = Account.__table__
     for row in db.session.execute(select(table).where(table.c.code.in_(codes))).mappings():
         holdings.add(table, row)
+
+
+def _add_emails_to_them(holdings: Holdings) -> None:
+    """The copies of emails sent to the family's address, kept in the outbox for a while (``portal.notify``)."""
+    addresses = [row["email"] for row in holdings.of("users") if row.get("email")]
+    table = OutboxEmail.__table__
+    if addresses:
+        for row in db.session.execute(select(table).where(table.c.to_address.in_(addresses))).mappings():
+            holdings.add(table, row)

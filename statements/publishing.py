@@ -41,7 +41,7 @@ def _publish(params: dict, progress) -> None:
     by = db.session.get(User, params["by_id"])
     if statement is None or by is None:
         raise DomainError(_("This version of the statement no longer exists."))
-    services.publish(statement, by=by, progress=progress)
+    services.publish(statement, by=by, progress=progress, confirmed=params.get("confirmed"))
 
 
 def key(statement: Statement) -> str:
@@ -52,7 +52,9 @@ def start(statement: Statement, *, by: User) -> jobs.Job:
     """Check that the version can be published now (the same checks as publishing: a refusal says why), and queue
     its publishing. Raises jobs.AlreadyRunning with the publish already under way."""
     services.check_publishable(statement)
-    return jobs.start(KIND, key(statement), by=by, statement_id=statement.id, by_id=by.id, version=statement.version)
+    # What they saw is what is published: a change made before the job runs stops it.
+    return jobs.start(KIND, key(statement), by=by, statement_id=statement.id, by_id=by.id, version=statement.version,
+                      confirmed=services.fingerprint(statement))
 
 
 def being_published() -> jobs.Job | None:

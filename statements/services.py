@@ -274,15 +274,20 @@ def publication_problems(statement: Statement) -> list[Problem]:
     return problems
 
 
-def publish(statement: Statement, *, by: User, progress: Callable[[int, int], None] | None = None) -> Statement:
+def publish(statement: Statement, *, by: User, progress: Callable[[int, int], None] | None = None,
+            confirmed: str | None = None) -> Statement:
     """Check, freeze the range of breaks as it is today, make the PDF in every language and store each with its
     SHA-256. From here on the version never changes.
 
     The PDFs of a large local offer take a while to make, so they are made before any lock is taken (bookings
     go on meanwhile); then, under the statement's lock, the version is read again and published only if nobody
     published or changed it in the meantime. ``progress(done, total)`` is told as each PDF is made (publishing
-    is a job, ``publishing.py``, whose page shows it)."""
+    is a job, ``publishing.py``, whose page shows it). ``confirmed``: the ``fingerprint`` of the version when
+    publishing was asked for; if it has changed since, nothing is published."""
     check_publishable(statement)
+    if confirmed is not None and fingerprint(statement) != confirmed:
+        raise DomainError(_("Version %(version)s was changed after publishing it was asked for. Check the changes, "
+                            "then publish again.", version=statement.version))
     written = _fingerprint(statement)
     published_at = utcnow()
     with db.session.no_autoflush:
@@ -323,6 +328,11 @@ def check_publishable(statement: Statement) -> None:
     if problems:
         raise DomainError(_("Version %(version)s cannot be published yet: %(problems)s", version=statement.version,
                             problems=" ".join(p.text for p in problems)))
+
+
+def fingerprint(statement: Statement) -> str:
+    """A short hash of everything commissioners write in a version (what publishing is asked to publish)."""
+    return hashlib.sha256(repr(_fingerprint(statement)).encode()).hexdigest()
 
 
 def _fingerprint(statement: Statement) -> tuple:

@@ -15,6 +15,7 @@ from bookings.places import book_places
 from bookings.waiting_lists import join_waiting_list
 from budgets import services as money
 from budgets.models import BudgetKind, DecisionKind, financial_year
+from portal import notify
 from portal.extensions import db
 from portal.models import Assessment, AssessmentRequest, AssessmentStatus, AuditEvent, Child, Role, User
 from portal.timeutil import to_london, utcnow
@@ -107,6 +108,17 @@ def _download(client) -> tuple[dict, str]:
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     return json.loads(archive.read("data.json")), archive.read("data.html").decode()
+
+
+def test_the_export_holds_the_copies_of_emails_sent_to_the_family(app, client, trust, outbox):
+    parent, *_ = _family(trust)
+    notify.queue(parent, "A note for the family", "password_reset", link="https://x", user=parent)
+    notify.queue("someone.else@example.com", "Not theirs", "password_reset", link="https://x", user=None)
+    db.session.commit()
+    sign_in(client, parent)
+    exported, _readable = _download(client)
+    subjects = {row["subject"] for row in exported["tables"]["outbox_emails"]}
+    assert "A note for the family" in subjects and "Not theirs" not in subjects
 
 
 def test_the_export_holds_every_row_about_the_family_and_nothing_about_others(app, client, trust, outbox):

@@ -96,6 +96,23 @@ def test_a_queued_job_says_so_and_the_statement_page_says_it_is_being_prepared(a
         assert db.session.get(Statement, statement.id).status is not StatementStatus.PUBLISHED
 
 
+def test_a_change_made_after_publishing_was_asked_for_stops_it(app, people, tmp_path):  # noqa: F811
+    statement = _ready(people)
+    with queue_at(app, _jobs_url(tmp_path)):  # the worker is busy: the job waits
+        client = app.test_client()
+        sign_in(client, people["council"])
+        client.post(f"/commissioning/statement/{statement.id}/publish")
+    services.save_section(statement, "introduction", "en", "Changed after Publish was pressed.", by=people["trust"])
+    db.session.commit()
+    [job_id] = db.session.scalars(select(Job.id)).all()
+    jobs.run_job(job_id)
+    db.session.expire_all()
+    job = db.session.get(Job, job_id)
+    assert job.status is JobStatus.FAILED and "was changed after publishing it was asked for" in job.error
+    assert db.session.get(Statement, statement.id).status is not StatementStatus.PUBLISHED
+    assert "was changed after publishing it was asked for" in client.get(f"/jobs/{job_id}").text
+
+
 def test_two_publish_requests_at_once_give_one_publish(app, people, tmp_path):  # noqa: F811
     statement = _ready(people)
     with queue_at(app, _jobs_url(tmp_path)):
@@ -145,8 +162,9 @@ def test_a_worker_killed_while_publishing_leaves_it_unpublished_and_the_retried_
     url = _jobs_url(tmp_path)
     env = _environment(database_url, url, mail_inbox) | {"STATEMENT_PDF_PROCESSES": "1"}
     with queue_at(app, url):
-        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", "worker", "--workers", "1"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # --no-schedule: the schedule's tasks have nothing to do with this test's database.
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "portal", "worker", "--workers", "1",
+                                   "--no-schedule"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             client = app.test_client()
             sign_in(client, people["council"])
@@ -157,7 +175,7 @@ def test_a_worker_killed_while_publishing_leaves_it_unpublished_and_the_retried_
                 db.session.expire_all()
                 return 0 < db.session.get(Job, job_id).done < EVERY_PDF
 
-            assert _wait_for(half_way, 60), "the worker did not start making the PDFs"
+            assert _wait_for(half_way, 120), "the worker did not start making the PDFs"
         finally:
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait(20)

@@ -60,6 +60,7 @@ def upgrade():
     sa.Column('error', sa.String(length=1000), nullable=True),
     sa.Column('started_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', portal.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('queued_at', portal.timeutil.UTCDateTime(), nullable=False),
     sa.Column('started_at', portal.timeutil.UTCDateTime(), nullable=True),
     sa.Column('heartbeat_at', portal.timeutil.UTCDateTime(), nullable=True),
     sa.Column('finished_at', portal.timeutil.UTCDateTime(), nullable=True),

@@ -123,3 +123,30 @@ def test_a_confirmation_link_that_does_not_work(app, page):
     expect(page.get_by_role("heading", level=1)).to_have_text("This link does not work")
     assert_accessible(page, "confirmation link that does not work")
     assert_no_problems([page])
+
+
+def test_the_emails_and_tasks_page(app, page):
+    """The administrators' page of emails not sent and of the scheduled tasks: a failed email sent again."""
+    from portal.extensions import db
+    from portal.notify import EmailStatus, OutboxEmail
+    from portal.timeutil import utcnow
+
+    admin = UserFactory(role=Role.ADMIN, name="Alex Admin")
+    db.session.add_all([
+        OutboxEmail(to_address="failed@example.com", language="en", subject="Booking confirmed: Swim Club",
+                    body="Words.", attachments=[], status=EmailStatus.FAILED, attempts=6,
+                    last_error="SMTPDataError: (451, b'try again later')"),
+        OutboxEmail(to_address="waiting@example.com", language="en", subject="Your place on the waiting list",
+                    body="Words.", attachments=[], status=EmailStatus.WAITING, attempts=2, next_attempt_at=utcnow(),
+                    last_error="ConnectionRefusedError: [Errno 111] Connection refused")])
+    db.session.commit()
+    sign_in(page, admin)
+    page.goto("/admin/emails")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Emails and scheduled tasks")
+    expect(page.get_by_role("cell", name="failed@example.com", exact=True)).to_be_visible()
+    assert_accessible(page, "emails and scheduled tasks")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send again the email to failed@example.com").click()
+    expect(page.get_by_text("The email to failed@example.com will be sent again now.")).to_be_visible()
+    assert_accessible(page, "emails and scheduled tasks, after sending one again")
+    assert_no_problems([page])

@@ -1,9 +1,19 @@
-// A job's progress page checks again by itself every few seconds (without JavaScript, its "Check again" button
-// does), replaces what it shows and says the new state in a status region that screen readers announce.
+// A job's progress page checks again by itself every two seconds (without JavaScript, its "Check again" button
+// does). Only when something has changed does it replace the part of the page that says how far the job has got,
+// leaving the heading and the reader's place alone, and say the new state once, in the status region.
 const region = document.getElementById("job-progress");
 const announce = document.getElementById("job-announce");
-const button = document.querySelector("[data-job-check]");
-if (button) button.closest("form").hidden = true;
+hideCheckAgain();
+
+function hideCheckAgain() {
+  const button = region.querySelector("[data-job-check]");
+  if (button) button.closest("form").hidden = true;
+}
+
+function stateOf(element) {
+  const state = element.querySelector("[data-job-state]");
+  return `${element.dataset.jobStatus} ${(state || element).textContent.trim().replace(/\s+/g, " ")}`;
+}
 
 async function check() {
   try {
@@ -12,23 +22,17 @@ async function check() {
     const page = new DOMParser().parseFromString(await response.text(), "text/html");
     const fresh = page.getElementById("job-progress");
     if (!fresh) return schedule();
-    const before = stateText();
-    region.replaceChildren(...fresh.childNodes);
-    region.dataset.jobStatus = fresh.dataset.jobStatus;
-    const form = region.querySelector("[data-job-check]");
-    if (form) form.closest("form").hidden = true;
-    const now = stateText();
-    if (now !== before) announce.textContent = now;
+    if (stateOf(fresh) !== stateOf(region)) {
+      region.replaceChildren(...fresh.childNodes);
+      region.dataset.jobStatus = fresh.dataset.jobStatus;
+      hideCheckAgain();
+      const state = region.querySelector("[data-job-state]");
+      announce.textContent = (state || region).textContent.trim().replace(/\s+/g, " ");
+    }
     if (["queued", "running"].includes(fresh.dataset.jobStatus)) schedule();
-    else document.title = page.title;
   } catch (error) {
     schedule();
   }
-}
-
-function stateText() {
-  const state = region.querySelector("#job-state, .govuk-panel, .govuk-error-summary") || region;
-  return state.textContent.trim().replace(/\s+/g, " ");
 }
 
 function schedule() {
