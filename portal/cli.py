@@ -46,8 +46,8 @@ def register(app: Flask) -> None:
                   help="Also queue the scheduled tasks when they are due (any number of workers may; each task runs "
                        "once when due).")
     def worker(workers: int | None, schedule: bool) -> None:
-        """Run background jobs (emails, and longer work) and the schedule, until stopped (Ctrl+C or SIGTERM, which
-        let the jobs in hand finish first)."""
+        """Run background jobs (emails, and longer work) and the schedule, until stopped: SIGTERM lets the jobs in
+        hand finish first (up to a minute); Ctrl+C stops at once, and what was in hand is run again later."""
         if app.config["JOBS_IMMEDIATE"]:
             raise click.ClickException("JOBS_IMMEDIATE is set: jobs run where they are queued, with no worker.")
         count = workers or app.config["JOBS_WORKERS"]

@@ -249,7 +249,8 @@ SHUTDOWN_SECONDS = 60  # how long a worker asked to stop waits for the jobs in h
 
 def consumer(workers: int = 2, *, schedule: bool = True) -> Consumer:
     """A Huey consumer (threads) for this app's queue, with its scheduler unless ``schedule`` is False. SIGTERM
-    (what systemd and container platforms send) and SIGINT let the jobs in hand finish first."""
+    (what systemd and container platforms send) lets the jobs in hand finish first; SIGINT (Ctrl+C) stops at once
+    (an email or job cut off is sent or run again by the sweeps)."""
     # An idle worker looks at the queue at least once a second (Huey's default is every 10 seconds at most), so an
     # email leaves within about a second of its change.
     return queue.create_consumer(workers=workers, worker_type="thread", periodic=schedule, check_worker_health=True,
