@@ -180,12 +180,6 @@ def every(name: str, *, minute: str = "*", hour: str = "*", lease: timedelta = t
     return decorator
 
 
-def due_at(moment: datetime) -> list[str]:
-    """The scheduled tasks due at this moment (an aware time; the schedule is read in UTC, as Huey's is)."""
-    local = moment.astimezone(timezone.utc).replace(tzinfo=None, second=0, microsecond=0)
-    return [name for name, entry in SCHEDULE.items() if entry.validate(local)]
-
-
 def last_due(entry: Every, now: datetime) -> datetime:
     """The latest moment at or before ``now`` when the task was due (its crontab, in UTC, minute by minute)."""
     minute = now.astimezone(timezone.utc).replace(second=0, microsecond=0)
