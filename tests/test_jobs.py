@@ -183,7 +183,23 @@ def test_an_email_claimed_by_a_worker_that_died_is_sent_after_the_claim_expires(
 def test_sent_emails_are_deleted_after_a_month(app, outbox):
     reset_email("old@example.com")
     db.session.commit()
+    with time_machine.travel(datetime.now(timezone.utc) + notify.KEEP_SENT - timedelta(hours=1), tick=False):
+        notify.send_due()
+    assert len(db.session.scalars(select(OutboxEmail)).all()) == 1  # not yet
     with time_machine.travel(datetime.now(timezone.utc) + notify.KEEP_SENT + timedelta(days=1), tick=False):
+        notify.send_due()
+    assert db.session.scalars(select(OutboxEmail)).all() == []
+
+
+def test_failed_emails_are_deleted_a_month_after_their_last_try(app):
+    now = datetime.now(timezone.utc)
+    db.session.add(OutboxEmail(to_address="gone@example.com", language="en", subject="S", body="B", attachments=[],
+                               status=EmailStatus.FAILED, attempts=notify.ATTEMPTS, claimed_at=now))
+    db.session.commit()
+    with time_machine.travel(now + notify.KEEP_SENT - timedelta(hours=1), tick=False):
+        notify.send_due()
+    assert len(db.session.scalars(select(OutboxEmail)).all()) == 1  # still listed for administrators
+    with time_machine.travel(now + notify.KEEP_SENT + timedelta(hours=1), tick=False):
         notify.send_due()
     assert db.session.scalars(select(OutboxEmail)).all() == []
 
