@@ -7,7 +7,7 @@ cached counter, decides; the CHECK constraint on ``sessions`` is the last guard.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, case, func, select, true
 from sqlalchemy.orm import contains_eager
 
 from portal import notify
@@ -23,7 +23,7 @@ from portal.errors import DomainError, NotAllowed, SessionFull
 from portal.extensions import db
 from portal.formatting import london, pounds
 from portal.i18n import N_, translated
-from portal.locking import lock
+from portal.locking import read_locked
 from portal.models import Child, Role, User, has_approved_assessment, record
 from portal.timeutil import to_london, utcnow
 from providers.models import (
@@ -73,28 +73,23 @@ def shown_reason(reason: str | None):
 
 # --- the lock -----------------------------------------------------------------------------------
 
-# One statement takes every lock a change of places needs, in one order: each session for update (sorted by id,
-# so two writers never deadlock), its offer and provider for sharing, so that a withdrawal or suspension (which
-# locks them for update) waits for the bookings in flight, and the bookings after it see it.
-_CAPACITY_LOCK = text(
-    "SELECT sessions.id FROM sessions JOIN offers ON offers.id = sessions.offer_id "
-    "JOIN providers ON providers.id = offers.provider_id WHERE sessions.id IN :ids ORDER BY sessions.id "
-    "FOR UPDATE OF sessions FOR SHARE OF offers, providers"
-).bindparams(bindparam("ids", expanding=True))
+# One statement takes every lock a change of places needs, in one order, and reads what it locked: each session for
+# update (sorted by id, so two writers never deadlock), its offer and provider for sharing, so that a withdrawal or
+# suspension (which locks them for update) waits for the bookings in flight, and the bookings after it see it.
+_CAPACITY_LOCK = "FOR UPDATE OF sessions FOR SHARE OF offers, providers"  # i18n: not shown (SQL)
 
 
 def lock_capacity(sessions: list[Session]) -> None:
-    """Take the write lock on these sessions' capacity until the transaction ends, then re-read them, their offers
-    and their providers: what was loaded before may have changed while we waited."""
+    """Take the write lock on these sessions' capacity until the transaction ends, and read them, their offers and
+    their providers again as it is taken: what was loaded before may have changed while we waited."""
     if not current_app.config["CAPACITY_LOCKING"]:
         return
     ids = sorted({s.id for s in sessions})
-    lock(_CAPACITY_LOCK.bindparams(ids=ids))
     # contains_eager, not a plain select of the three: a reload with populate_existing leaves session.offer
     # unloaded, and its lazy load would carry populate_existing and read the offer again.
-    db.session.scalars(select(Session).join(Session.offer).join(Offer.provider)
-                       .options(contains_eager(Session.offer).contains_eager(Offer.provider))
-                       .where(Session.id.in_(ids)).execution_options(populate_existing=True)).all()
+    read_locked(select(Session).join(Session.offer).join(Offer.provider)
+                .options(contains_eager(Session.offer).contains_eager(Offer.provider))
+                .where(Session.id.in_(ids)).order_by(Session.id), _CAPACITY_LOCK)
 
 
 def booking_closes_at(session: Session) -> datetime:
@@ -133,6 +128,9 @@ class Room:
 
     places: int
     staff: int | None
+    # Set by ``settle(session, children)`` when it counted them in the same read: how many of those children
+    # already have a place on the session (None: not counted, so look).
+    children_booked: int | None = None
 
     def fits(self, places: int, staff: int) -> bool:
         return places <= self.places and (self.staff is None or staff <= self.staff)
@@ -151,25 +149,58 @@ def staff_needed(children: list[Child]) -> int:
     return sum(STAFF_UNITS[child.support_level] for child in children)
 
 
+@dataclass(frozen=True)
+class Census:
+    """What a session's places are doing, read in one statement: places and staff held (confirmed bookings,
+    places held for card payment, unexpired waiting-list offers), and whether anything needs settling (holds
+    that have run out, and open waiting-list entries, whose offers may have run out or who may fit)."""
+
+    places: int
+    staff: int
+    holds_run_out: int
+    open_entries: int
+    children_booked: int  # of the children asked about, how many have a confirmed or held place on it
+
+
+def _census_statement():
+    def total(column, when):
+        return func.coalesce(func.sum(case((when, column), else_=0)), 0)
+
+    session_id, now = bindparam("session_id"), bindparam("now")
+    children = bindparam("children", expanding=True)
+    live = (Booking.status == BookingStatus.CONFIRMED) | (
+        (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now))
+    booked = (select(total(1, live).label("places"), total(Booking.staff_units, live).label("staff"),
+                     total(1, (Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at <= now))
+                     .label("run_out"),
+                     total(1, Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD])
+                           & Booking.child_id.in_(children)).label("children"))
+              .where(Booking.session_id == session_id).subquery())
+    offered = (WaitingListEntry.status == WaitingStatus.OFFERED) & (WaitingListEntry.offer_expires_at > now)
+    waiting = (select(total(WaitingListEntry.places, offered).label("places"),
+                      total(WaitingListEntry.staff_units, offered).label("staff"), func.count().label("open"))
+               .where(WaitingListEntry.session_id == session_id,
+                      WaitingListEntry.status.in_([WaitingStatus.OFFERED, WaitingStatus.WAITING])).subquery())
+    return (select(booked.c.places + waiting.c.places, booked.c.staff + waiting.c.staff, booked.c.run_out,
+                   waiting.c.open, booked.c.children).select_from(booked.join(waiting, true())))
+
+
+# Made once: every booking runs it, and a statement made afresh each time is worked out afresh each time.
+_CENSUS = _census_statement()
+
+
+def census(session: Session, now: datetime, children: list[Child] = ()) -> Census:
+    """``children``: also count how many of them already have a place on the session."""
+    row = db.session.execute(_CENSUS, {"session_id": session.id, "now": now,
+                                       "children": [c.id for c in children]}).one()
+    return Census(*(int(value) for value in row))
+
+
 def held(session: Session) -> tuple[int, int]:
     """Places and staff units held: confirmed bookings, places held for card payment, and unexpired
     waiting-list offers."""
-    now = utcnow()
-    booked_places, booked_staff = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Booking.staff_units), 0))
-        .where(Booking.session_id == session.id,
-               (Booking.status == BookingStatus.CONFIRMED)
-               | ((Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now)))
-    ).one()
-    offered_places, offered_staff = db.session.execute(
-        select(func.coalesce(func.sum(WaitingListEntry.places), 0),
-               func.coalesce(func.sum(WaitingListEntry.staff_units), 0)).where(
-            WaitingListEntry.session_id == session.id,
-            WaitingListEntry.status == WaitingStatus.OFFERED,
-            WaitingListEntry.offer_expires_at > now,
-        )
-    ).one()
-    return booked_places + offered_places, booked_staff + offered_staff
+    counted = census(session, utcnow())
+    return counted.places, counted.staff
 
 
 def room_left(session: Session) -> Room:
@@ -206,14 +237,21 @@ def _expire_holds(session: Session, now) -> None:
         funding_methods.close_unpaid({b.payment_id for b in stale if b.payment_id is not None})
 
 
-def settle(session: Session) -> Room:
+def settle(session: Session, children: list[Child] = ()) -> Room:
     """Under the lock: release unpaid holds and stale waiting-list offers, offer what is free to the waiting list,
-    store the recount, and return what is still free.
+    store the recount, and return what is still free (and, when nothing needed settling, how many of ``children``
+    already have a place on it, read with the count).
 
     A place that frees up is held for the waiting list: it is offered at once to the first family in order whose
     group fits, so it counts as held and nobody else can book it. When an offer runs out or is declined, the next
     family that fits is offered it; once no waiting family fits, the place is back on general sale."""
     now = utcnow()
+    db.session.flush()
+    counted = census(session, now, children)
+    if not counted.holds_run_out and not counted.open_entries:
+        # Nothing to settle (the usual case): the count is the one just read.
+        session.places_taken, session.staff_units_taken = counted.places, counted.staff
+        return replace(Room.on(session, counted.places, counted.staff), children_booked=counted.children_booked)
     _expire_holds(session, now)
     # The session's open waiting-list entries in one read: offers that have run out, and families still waiting.
     entries = db.session.scalars(
@@ -336,7 +374,7 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
     if not recheck:  # only the race test's control: check before waiting for the lock, as the portal once did
         check_can_book(family, session, children, carer_places, declared_meets_criteria, utcnow())
     lock_capacity([session])
-    room = settle(session)
+    room = settle(session, children)
     if recheck:
         check_can_book(family, session, children, carer_places, declared_meets_criteria, utcnow())
     _check_method(method, session.offer)
@@ -361,7 +399,7 @@ def _check_room(session: Session, room: Room, children: list[Child], carer_place
                 accepting: WaitingListEntry | None = None) -> None:
     """Under the lock, after ``settle``: none of the children is already booked on the session, and the places and
     staff they need are free (what a waiting-list offer holds for this family counts as theirs)."""
-    already = db.session.scalars(
+    already = [] if room.children_booked == 0 else db.session.scalars(
         select(Booking.child_id).where(
             Booking.session_id == session.id,
             Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD]),
@@ -467,7 +505,7 @@ def book_series(family: User, sessions: list[Session], children: list[Child], fu
     now = utcnow()
     bookable, refusals = [], []
     for session in sessions:
-        room = settle(session)
+        room = settle(session, children)
         try:
             check_can_book(family, session, children, carer_places, declared_meets_criteria, now)
             _check_room(session, room, children, carer_places)

@@ -56,10 +56,17 @@ def _prepare_places(form, session: Session) -> dict[int, str]:
     return cannot_go
 
 
-def _funding_step(form, session: Session) -> list[tuple[str, str]]:
-    """Offer the ways to pay that can pay for this session now; return the others with the reason why not."""
+def _funding_step(form, session: Session, *, only_chosen: bool = False) -> list[tuple[str, str]]:
+    """Offer the ways to pay that can pay for this session now; return the others with the reason why not.
+
+    ``only_chosen``: a form being submitted needs only the way it chose checked (booking checks it again under
+    the lock); the others are looked at when the form is shown."""
     choices, unavailable = [], []
+    chosen = request.form.get("funding")
     for method in funding_methods.methods_for(session.offer):
+        if only_chosen and method.code != chosen:
+            choices.append((method.code, translated(method.label)))
+            continue
         reason = method.unavailable_reason(session, [])
         if reason is None:
             choices.append((method.code, translated(method.label)))
@@ -120,7 +127,7 @@ def book(session_id: int):
         return render_template("bookings/closed.html", session=session, reason=closed), 409
     form = BookingForm()
     cannot_go = _prepare_places(form, session)
-    unavailable = _funding_step(form, session)
+    _funding_step(form, session, only_chosen=form.is_submitted())
     done = None
     if form.validate_on_submit():
         with attempt(form) as done:
@@ -134,7 +141,7 @@ def book(session_id: int):
             return next_step()
     full = done is not None and isinstance(done.problem, SessionFull)
     return render_template("bookings/book.html", session=session, form=form, full=full,
-                           unavailable=unavailable, cannot_go=cannot_go), form_status(form, done)
+                           unavailable=_funding_step(form, session), cannot_go=cannot_go), form_status(form, done)
 
 
 @bp.route("/sessions/<int:session_id>/waiting-list", methods=["GET", "POST"])

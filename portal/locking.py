@@ -24,6 +24,20 @@ def lock_rows(model, ids, *, busy: str | None = None) -> None:
 def lock(statement, *, busy: str | None = None) -> None:
     """Run a locking statement (SELECT ... FOR UPDATE/SHARE) on PostgreSQL, with the lock timeout; on SQLite
     take the database write lock instead. ``busy``: what to tell the user if the lock cannot be had in time."""
+    _locked(lambda connection: connection.execute(statement), busy)
+
+
+def read_locked(statement, locking: str, *, busy: str | None = None) -> list:
+    """Read the objects an ORM ``statement`` selects, taking their locks as it reads them: on PostgreSQL the same
+    statement carries ``locking`` (such as "FOR UPDATE OF sessions FOR SHARE OF offers"), so it is one round trip;
+    on SQLite the database write lock is taken first. What was loaded before is read again (populate_existing):
+    it may have changed while we waited."""
+    statement = statement.execution_options(populate_existing=True)
+    return _locked(lambda connection: db.session.scalars(statement.suffix_with(locking)).unique().all(), busy,
+                   then=lambda: db.session.scalars(statement).unique().all())
+
+
+def _locked(run, busy: str | None, then=None):
     connection = db.session.connection()
     try:
         if connection.dialect.name == "sqlite":
@@ -31,9 +45,9 @@ def lock(statement, *, busy: str | None = None) -> None:
             # If this unit of work has already written, it already holds the write lock.
             if not raw.in_transaction:
                 raw.execute("BEGIN IMMEDIATE")
-        else:
-            timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
-            connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
-            connection.execute(statement)
+            return then() if then is not None else None
+        timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
+        connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
+        return run(connection)
     except OperationalError as exc:
         raise (TryAgain(busy) if busy else TryAgain()) from exc
