@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, case, func, select, true
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import notify
 from portal.errors import DomainError, NotAllowed, SessionFull
@@ -81,15 +81,43 @@ _CAPACITY_LOCK = "FOR UPDATE OF sessions FOR SHARE OF offers, providers"  # i18n
 
 def lock_capacity(sessions: list[Session]) -> None:
     """Take the write lock on these sessions' capacity until the transaction ends, and read them, their offers and
-    their providers again as it is taken: what was loaded before may have changed while we waited."""
+    their providers again as it is taken: what was loaded before may have changed while we waited. Sessions this
+    transaction has already read under the lock (``locked_session``) are not read again."""
     if not current_app.config["CAPACITY_LOCKING"]:
         return
     ids = sorted({s.id for s in sessions})
+    if not _locked_here().issuperset(ids):
+        _read_locked(ids)
+
+
+def locked_session(session_id: int) -> Session | None:
+    """The session with this id (None if there is none), with its offer and provider, read as its capacity lock is
+    taken: where a booking starts, so that the booking's own lock needs no second read."""
+    config = current_app.config
+    if not config["CAPACITY_LOCKING"] or not config["BOOKING_RECHECK_UNDER_LOCK"]:  # the race tests' controls
+        return db.session.scalar(select(Session).options(joinedload(Session.offer).joinedload(Offer.provider))
+                                 .where(Session.id == session_id))
+    found = _read_locked([session_id])
+    return found[0] if found else None
+
+
+def _read_locked(ids: list[int]) -> list[Session]:
     # contains_eager, not a plain select of the three: a reload with populate_existing leaves session.offer
     # unloaded, and its lazy load would carry populate_existing and read the offer again.
-    read_locked(select(Session).join(Session.offer).join(Offer.provider)
-                .options(contains_eager(Session.offer).contains_eager(Offer.provider))
-                .where(Session.id.in_(ids)).order_by(Session.id), _CAPACITY_LOCK)
+    sessions = read_locked(select(Session).join(Session.offer).join(Offer.provider)
+                           .options(contains_eager(Session.offer).contains_eager(Offer.provider))
+                           .where(Session.id.in_(ids)).order_by(Session.id), _CAPACITY_LOCK)
+    _locked_here().update(ids)
+    return sessions
+
+
+def _locked_here() -> set[int]:
+    """The sessions whose capacity lock this transaction holds (kept with the transaction they were locked in)."""
+    transaction = db.session().get_transaction()
+    kept = db.session.info.get("capacity_locked")
+    if kept is None or kept[0] is not transaction:
+        kept = db.session.info["capacity_locked"] = (transaction, set())
+    return kept[1]
 
 
 def booking_closes_at(session: Session) -> datetime:

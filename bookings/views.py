@@ -118,7 +118,10 @@ def _bookable_session_or_404(session_id: int) -> Session:
 @bp.route("/sessions/<int:session_id>/book", methods=["GET", "POST"])
 @family_required
 def book(session_id: int):
-    session = _bookable_session_or_404(session_id)
+    # Booking takes the session's capacity lock: a form sent to book takes it as the session is first read.
+    session = places.locked_session(session_id) if request.method == "POST" else _bookable_session_or_404(session_id)
+    if session is None:
+        abort(404)
     if not current_user.children:
         flash(_("Add your child's details before you book a place."), "info")
         return redirect(url_for("families.add_child"))
@@ -140,6 +143,8 @@ def book(session_id: int):
         if done.ok:
             return next_step()
     full = done is not None and isinstance(done.problem, SessionFull)
+    if request.method == "POST":
+        db.session.rollback()  # nothing was booked: give the capacity lock back before the page is drawn
     return render_template("bookings/book.html", session=session, form=form, full=full,
                            unavailable=_funding_step(form, session), cannot_go=cannot_go), form_status(form, done)
 

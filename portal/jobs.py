@@ -103,12 +103,26 @@ def init_app(app: Flask) -> None:
         # i18n: not shown (a setting's error, at start-up)
         raise ValueError(f"JOBS_URL must start redis://, rediss://, unix:// or sqlite:///, not {scheme}:")
     else:
-        from huey.storage import SqliteStorage  # the embedded default
-
         path = url[len("sqlite:///"):] if url else os.path.join(app.instance_path, "jobs.sqlite3")
-        queue.use(SqliteStorage(queue.name, filename=path), immediate=False)
+        queue.use(_queue_file(queue.name, path), immediate=False)
     if app.config.get("JOBS_WORKER_IN_PROCESS"):
         app.before_request(_start_in_process_worker)
+
+
+def _queue_file(name: str, path: str):
+    """The embedded default: the queue in a SQLite file, in WAL mode with synchronous=NORMAL. A commit then does
+    not wait for the disk, which every app process and thread would otherwise queue behind (each booking queues its
+    email). A power cut can lose the last few queued messages but never damages the file, and losing one loses
+    nothing: what a task would do is in the database first, and the scheduled sweeps pick it up."""
+    from huey.storage import SqliteStorage
+
+    class QueueFile(SqliteStorage):
+        def _create_connection(self):
+            connection = super()._create_connection()
+            connection.execute("pragma synchronous=NORMAL")
+            return connection
+
+    return QueueFile(name, filename=path)
 
 
 def _in_app(fn: Callable) -> Callable:
