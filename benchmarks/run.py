@@ -1,7 +1,7 @@
 """Throughput and latency of the portal under gunicorn, driven over HTTP by several client processes.
 
     .venv/bin/python benchmarks/run.py [--workers 4] [--duration 10] [--size full|small|national]
-                                       [--database-url URL] [--clients N] [--threads N]
+                                       [--database-url URL] [--clients N] [--threads N] [--only WORDS]
 
 By default the database is SQLite under benchmarks/.data/ (one file per demo size), migrated with
 ``flask --app portal db upgrade`` and filled with ``flask --app portal seed-demo --size SIZE`` the first
@@ -15,6 +15,13 @@ benchmark families made in earlier runs, so the data stays the same from run to 
 books series in one go (up to four sessions of a weekly club in one request, POST /series/<id>/book/check), and
 after the run it recounts every session the families booked on from its bookings and prints how many are
 oversold (there should be none).
+
+As in production, the app processes only write each booking's confirmation email to the outbox and queue it
+(JOBS_WORKER_IN_PROCESS=0; set it to 1 to have the server's own threads send them during the run, as the
+development server does). After the run, one job worker's work is measured on its own: it sends the waiting
+emails, calendar files and all, over SMTP to a local server that keeps nothing, and the emails per second are
+printed beside the bookings per second. A client puts back its session cookie after each booking, as a browser
+following the redirect to the confirmation would (the page shows the confirmation and takes it out of the cookie).
 
 It also measures the Open Referral UK feed's /services list, an aggregator paging through it.
 
@@ -52,7 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / ".data"
 sys.path.insert(0, str(ROOT))
 
-from tests.live_server import live_server  # noqa: E402  (no pytest in there)
+from tests.live_server import _free_port as free_port, live_server  # noqa: E402  (no pytest in there)
 
 SEARCH = "/local-offer?age=9&need=autism&tier=universal&day=5"
 # The Open Referral UK feed's list of services, as an aggregator pages through it (50 a page).
@@ -347,8 +354,8 @@ def count_oversold(url: str) -> tuple[int, int]:
 
 
 def count_emails(url: str) -> dict[str, int]:
-    """The benchmark families' emails in the outbox, by status: written by each booking, sent by the job workers
-    (the server's own threads, as in development) during the run or waiting for the next one."""
+    """The benchmark families' emails in the outbox, by status, when the server stops: written by each booking,
+    and sent during the run only if the server's own threads work the queue (JOBS_WORKER_IN_PROCESS=1)."""
     from sqlalchemy import func, select
 
     from portal.extensions import db
@@ -364,6 +371,42 @@ def count_emails(url: str) -> dict[str, int]:
     return {status.value: count for status, count in counts.items()}
 
 
+def send_waiting_emails(url: str) -> tuple[int, float, float]:
+    """After the run, as one job worker would: send the benchmark families' waiting emails (each booking's
+    confirmation, with its calendar file) over SMTP to a local server that keeps nothing. Returns (emails sent,
+    seconds, CPU seconds of this process, the SMTP server's thread included)."""
+    from aiosmtpd.controller import Controller
+    from sqlalchemy import select
+
+    from portal import create_app
+    from portal.extensions import db
+    from portal.notify import EmailStatus, OutboxEmail, deliver
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    app = create_app("development", SQLALCHEMY_DATABASE_URI=sqlalchemy_url(url), MAIL_SERVER="127.0.0.1",
+                     MAIL_PORT=port, JOBS_WORKER_IN_PROCESS=False)
+    try:
+        with app.app_context():
+            waiting = db.session.scalars(
+                select(OutboxEmail.id).where(OutboxEmail.to_address.like(BENCH_EMAIL.format(n="%")),
+                                             OutboxEmail.status == EmailStatus.WAITING).order_by(OutboxEmail.id)).all()
+            db.session.rollback()
+            began, cpu = time.perf_counter(), time.process_time()
+            sent = sum(bool(deliver(email_id)) for email_id in waiting)
+            elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        controller.stop()
+    return sent, elapsed, cpu
+
+
 # --- the server ---------------------------------------------------------------------------------
 
 @contextmanager
@@ -372,6 +415,8 @@ def server(url: str, workers: int, threads: int, log_path: Path):
     'sends' an email, which without MAIL_SERVER is written to the log), and gunicorn's --preload, so the
     app is imported once before the workers are forked."""
     env = {"GUNICORN_CMD_ARGS": "--preload", "PORTAL_INSTANCE_PATH": str(DATA / "instance"),
+           # As in production, the app processes only queue the emails; a worker sends them (here, after the run).
+           "JOBS_WORKER_IN_PROCESS": os.environ.get("JOBS_WORKER_IN_PROCESS", "0"),
            # Public pages kept as the portal keeps them (portal/page_cache.py; live_server turns it off for tests).
            "PAGE_CACHE_SECONDS": os.environ.get("PAGE_CACHE_SECONDS", "60")}
     manager = live_server(url, workers=workers, threads=threads, **env)
@@ -636,6 +681,8 @@ def main() -> None:
             results[name] = run_phase(pool, jobs, args.duration)
     oversold, touched = count_oversold(url)
     emails = count_emails(url)
+    say("Sending the emails the bookings wrote, as one job worker would...")
+    sent, sending_seconds, sending_cpu = send_waiting_emails(url)
 
     size = f"{args.size} demo data" if seeded or not args.database_url else "existing demo data"
     counts = plan["counts"]
@@ -663,7 +710,10 @@ def main() -> None:
         "(recounted from their bookings).")
     say(f"Benchmark families' emails in the outbox: {sum(emails.values()):,} written by their bookings, of which "
         + ", ".join(f"{count:,} {status}" for status, count in sorted(emails.items()))
-        + " when the server stopped (the job workers send the rest when one next runs).")
+        + " when the server stopped.")
+    if sent:
+        say(f"Then one job worker sent the {sent:,} waiting over SMTP in {sending_seconds:.1f} s: {sent / sending_seconds:.1f} "
+            f"emails/s, {1000 * sending_cpu / sent:.1f} ms of CPU each (worker and SMTP server).")
 
     if not args.skip_statement:
         from benchmarks.statement import main as statement_benchmark

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
-from bookings.places import book_places, release_places, settle
+from bookings.places import book_places, census, held, release_places, settle
 from bookings.waiting_lists import join_waiting_list
 from portal.errors import DomainError, NotAllowed, SessionFull
 from portal.extensions import db
@@ -238,3 +238,77 @@ def test_ledger_check_finds_a_places_count_that_does_not_match(runner):
     settle(session)
     db.session.commit()
     assert _check(runner)[0] == 0
+
+
+# --- one read of what a session holds (the census) --------------------------------------------------------------
+
+def _hold(session, family, child, *, minutes: int):
+    """A place held for a card payment that runs out in ``minutes`` (negative: already run out)."""
+    booking = Booking(session=session, child=child, booked_by_id=family.id, group_ref=f"hold-{child.id}",
+                      status=BookingStatus.HELD, funding="card", price_pence=500, staff_units=4,
+                      hold_expires_at=utcnow() + timedelta(minutes=minutes))
+    db.session.add(booking)
+    return booking
+
+
+def test_the_census_counts_confirmed_places_live_holds_and_live_offers_only(app):
+    session = SessionFactory(capacity=10)
+    family = UserFactory()
+    kids = [ChildFactory(parent=family) for _ in range(4)]
+    book_places(family, session, kids[:1], "free")
+    _hold(session, family, kids[1], minutes=20)
+    gone = _hold(session, family, kids[2], minutes=-1)
+    db.session.add(WaitingListEntry(session=session, family_id=family.id, child_ids=[kids[3].id], places=2,
+                                    staff_units=0, status=WaitingStatus.OFFERED,
+                                    offered_at=utcnow(), offer_expires_at=utcnow() + timedelta(hours=1)))
+    db.session.flush()
+    counted = census(session, utcnow(), [kids[0], kids[2], kids[3]])
+    # 1 confirmed + 1 live hold + 2 offered; the run-out hold counts as run out, not as held.
+    assert (counted.places, counted.holds_run_out, counted.open_entries) == (4, 1, 1)
+    assert counted.children_booked == 2  # kids[0] confirmed, kids[2] still marked held until settled
+    assert held(session)[0] == 4
+    room = settle(session)
+    assert gone.status is BookingStatus.EXPIRED and room.places == 6 and room.children_booked is None
+
+
+def test_a_child_already_on_a_session_is_refused_whether_or_not_anything_needed_settling(app):
+    family = UserFactory()
+    child = ChildFactory(parent=family)
+    quiet, busy = SessionFactory(capacity=10), SessionFactory(capacity=10)
+    for session in (quiet, busy):
+        book_places(family, session, [child], "free")
+    # An open waiting-list entry on one of them sends its booking down the path that settles first.
+    db.session.add(WaitingListEntry(session=busy, family_id=UserFactory().id, child_ids=[], places=20,
+                                    staff_units=0, status=WaitingStatus.WAITING))
+    db.session.commit()
+    for session in (quiet, busy):
+        with pytest.raises(DomainError, match=f"{child.first_name} already has a place on this session"):
+            book_places(family, session, [child], "free")
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(Booking.id)).where(Booking.session_id == session.id)) == 1
+
+
+def test_a_booking_takes_the_lock_and_reads_the_session_once(login):
+    """The form reads the session as it takes the capacity lock; booking does not read it again."""
+    session = SessionFactory(capacity=10)
+    family = UserFactory()
+    child = ChildFactory(parent=family)
+    db.session.commit()
+    client = login(family)
+    client.get(f"/sessions/{session.id}/book")
+    reads = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM sessions" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        response = client.post(f"/sessions/{session.id}/book", data={
+            "children": [child.id], "carer_places": "0", "funding": "free"})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/bookings")
+    assert len(reads) == 1, reads
+    if db.engine.dialect.name == "postgresql":
+        assert "FOR UPDATE OF sessions FOR SHARE OF offers, providers" in reads[0]
