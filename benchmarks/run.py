@@ -41,6 +41,7 @@ in the same run. Client processes and gunicorn share the machine's CPUs, so trea
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing
 import os
 import random
@@ -386,6 +387,7 @@ def send_waiting_emails(url: str) -> tuple[int, float, float]:
         async def handle_DATA(self, server, session, envelope):
             return "250 OK"
 
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd's account of every SMTP command
     port = free_port()
     controller = Controller(Sink(), hostname="127.0.0.1", port=port)
     controller.start()
