@@ -683,8 +683,10 @@ def main() -> None:
             results[name] = run_phase(pool, jobs, args.duration)
     oversold, touched = count_oversold(url)
     emails = count_emails(url)
-    say("Sending the emails the bookings wrote, as one job worker would...")
-    sent, sending_seconds, sending_cpu = send_waiting_emails(url)
+    sent = 0
+    if emails.get("waiting"):
+        say("Sending the emails the bookings wrote, as one job worker would...")
+        sent, sending_seconds, sending_cpu = send_waiting_emails(url)
 
     size = f"{args.size} demo data" if seeded or not args.database_url else "existing demo data"
     counts = plan["counts"]
@@ -710,9 +712,10 @@ def main() -> None:
     say()
     say(f"Oversold sessions after the run: {oversold} of the {touched:,} the benchmark families booked on "
         "(recounted from their bookings).")
-    say(f"Benchmark families' emails in the outbox: {sum(emails.values()):,} written by their bookings, of which "
-        + ", ".join(f"{count:,} {status}" for status, count in sorted(emails.items()))
-        + " when the server stopped.")
+    if emails:
+        say(f"Benchmark families' emails in the outbox: {sum(emails.values()):,} written by their bookings, of which "
+            + ", ".join(f"{count:,} {status}" for status, count in sorted(emails.items()))
+            + " when the server stopped.")
     if sent:
         say(f"Then one job worker sent the {sent:,} waiting over SMTP in {sending_seconds:.1f} s: {sent / sending_seconds:.1f} "
             f"emails/s, {1000 * sending_cpu / sent:.1f} ms of CPU each (worker and SMTP server).")

@@ -53,10 +53,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         # No JIT compilation: the portal's queries take milliseconds, but a search over a national-sized offer is
         # costed high enough that PostgreSQL would spend most of a second compiling it first (measured: 945 ms of
-        # JIT for 30 ms of work). Set per connection, so the server's own setting is left alone.
+        # JIT for 30 ms of work). No parallel workers for one query either: many requests at once already use
+        # every CPU, and a search's extra workers only added their start-up to each. Set per connection, so the
+        # server's own settings are left alone.
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        no_jit = "-c jit=off"  # i18n: not shown (a PostgreSQL setting)
-        options["connect_args"] = {**options.get("connect_args", {}), "options": no_jit}
+        settings = "-c jit=off -c max_parallel_workers_per_gather=0"  # i18n: not shown (PostgreSQL settings)
+        options["connect_args"] = {**options.get("connect_args", {}), "options": settings}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     logging.basicConfig(level=logging.INFO)
 
