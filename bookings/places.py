@@ -112,8 +112,10 @@ def _read_locked(ids: list[int]) -> list[Session]:
 
 
 def _locked_here() -> set[int]:
-    """The sessions whose capacity lock this transaction holds (kept with the transaction they were locked in)."""
-    transaction = db.session().get_transaction()
+    """The sessions whose capacity lock this transaction holds (kept with the transaction, or the savepoint, they
+    were locked in: a savepoint rolled back gives its locks back, so nothing locked in one is trusted after it)."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
     kept = db.session.info.get("capacity_locked")
     if kept is None or kept[0] is not transaction:
         kept = db.session.info["capacity_locked"] = (transaction, set())

@@ -12,7 +12,7 @@ from bookings import funding as funding_methods
 from budgets.models import Payment
 from portal.access import family_required, get_or_404, owned_or_404
 from portal.attempts import attempt, form_status
-from portal.errors import NotAllowed, SessionFull
+from portal.errors import NotAllowed, SessionFull, TryAgain
 from portal.extensions import db
 from portal.formatting import session_when
 from portal.forms import AcceptOfferForm, BookingForm, ConfirmForm, WaitingListForm
@@ -118,10 +118,18 @@ def _bookable_session_or_404(session_id: int) -> Session:
 @bp.route("/sessions/<int:session_id>/book", methods=["GET", "POST"])
 @family_required
 def book(session_id: int):
-    # Booking takes the session's capacity lock: a form sent to book takes it as the session is first read.
-    session = places.locked_session(session_id) if request.method == "POST" else _bookable_session_or_404(session_id)
-    if session is None:
-        abort(404)
+    # Booking takes the session's capacity lock: a form sent to book takes it as the session is first read. If it
+    # cannot be had in time, the form is read as usual and the booking says to try again, keeping what was chosen.
+    session, busy = None, None
+    if request.method == "POST":
+        try:
+            session = places.locked_session(session_id)
+            if session is None:
+                abort(404)
+        except TryAgain as problem:
+            db.session.rollback()
+            busy = problem
+    session = session or _bookable_session_or_404(session_id)
     if not current_user.children:
         flash(_("Add your child's details before you book a place."), "info")
         return redirect(url_for("families.add_child"))
@@ -134,6 +142,8 @@ def book(session_id: int):
     done = None
     if form.validate_on_submit():
         with attempt(form) as done:
+            if busy is not None:
+                raise busy
             bookings = places.book_places(current_user, session, _chosen_children(form.children.data),
                                           form.funding.data, carer_places=form.carer_places.data,
                                           declared_meets_criteria=bool(form.declared.data))

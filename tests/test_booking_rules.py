@@ -312,3 +312,25 @@ def test_a_booking_takes_the_lock_and_reads_the_session_once(login):
     assert len(reads) == 1, reads
     if db.engine.dialect.name == "postgresql":
         assert "FOR UPDATE OF sessions FOR SHARE OF offers, providers" in reads[0]
+
+
+def test_a_booking_form_that_cannot_have_the_lock_in_time_says_try_again_and_books_nothing(login, monkeypatch):
+    from bookings import places
+    from portal.errors import TryAgain
+
+    session = SessionFactory(capacity=10)
+    family = UserFactory()
+    child = ChildFactory(parent=family)
+    db.session.commit()
+    client = login(family)
+
+    def busy(session_id):
+        raise TryAgain()
+
+    monkeypatch.setattr(places, "locked_session", busy)
+    response = client.post(f"/sessions/{session.id}/book",
+                           data={"children": [child.id], "carer_places": "0", "funding": "free"})
+    assert response.status_code == 409
+    assert "Lots of people are booking right now" in response.text
+    assert f'value="{child.id}" checked' in response.text  # what the family chose is still chosen
+    assert db.session.scalar(select(func.count(Booking.id))) == 0
