@@ -114,7 +114,7 @@ def _queue_file(name: str, path: str):
     not wait for the disk, which every app process and thread would otherwise queue behind (each booking queues its
     email). A power cut can lose the last few queued messages but never damages the file, and losing one loses
     nothing: what a task would do is in the database first, and the scheduled sweeps pick it up."""
-    from huey.storage import SqliteStorage
+    from huey.storage import SqliteStorage  # only where the queue is this file, as RedisStorage above
 
     class QueueFile(SqliteStorage):
         def _create_connection(self):
