@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import click
 from sqlalchemy import select, text
 
-from portal.extensions import analyse, db
+from portal.extensions import db, tidy_after_bulk_load
 from portal.models import Locality
 
 from . import people, providers, sessions
@@ -59,9 +59,10 @@ def build(size: str = "full", reset: bool = True, echo: Callable[[str], None] = 
     else:
         _check_no_demo_data()
     counts = build_area(SCALES[size], echo)
+    # Every table has just been filled: plan queries from their real sizes, not the empty tables' statistics (and on
+    # PostgreSQL, mark the new rows visible to all, for index-only scans).
     db.session.commit()
-    # Every table has just been filled: plan queries from their real sizes, not the empty tables' statistics.
-    analyse()
+    tidy_after_bulk_load()
     db.session.commit()
     echo("Analysed the tables for the query planner.")
     echo(f"Built the {size} demo area in {clock.perf_counter() - started:.0f} seconds: "

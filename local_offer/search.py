@@ -14,6 +14,7 @@ from sqlalchemy import and_, case, column, exists, func, literal_column, or_, se
 from sqlalchemy.orm import joinedload, selectinload
 
 from bookings.places import Room, staff_needed
+from providers import next_sessions
 from portal.extensions import db
 from portal.i18n import N_
 from portal.models import ACCESSIBILITY, NEEDS, Child, Locality, SupportLevel, has_approved_assessment
@@ -246,10 +247,28 @@ def _session_conditions(filters: OfferFilters) -> list:
     return conditions
 
 
-def _matching(filters: OfferFilters):
-    """(the matching offers as a query, the keyword hits subquery or None)."""
+def _kept_rows_answer(filters: OfferFilters) -> bool:
+    """Whether each offer's kept next sessions (providers.next_sessions, one per weekday) answer for these filters:
+    not for a range of dates."""
+    return not (filters.date_from or filters.date_to)
+
+
+def _next_start(filters: OfferFilters):
+    """SQL for each offer's next session that the filters ask for (NULL: none), from the offer's kept next sessions
+    where they answer, else from its sessions."""
+    live = select(func.min(Session.starts_at)).where(*_session_conditions(filters)).correlate(Offer).scalar_subquery()
+    if not _kept_rows_answer(filters):
+        return live
+    return next_sessions.next_start(filters.days, utcnow(), live)
+
+
+def _matching(filters: OfferFilters, sorting: bool = False):
+    """(the matching offers as a query, the keyword hits subquery or None). ``sorting``: the query will be sorted
+    by next session, so it joins the offers' kept next sessions."""
     stmt = (select(Offer).join(Provider, Offer.provider_id == Provider.id)
             .where(Offer.status == OfferStatus.PUBLISHED, Provider.status == ProviderStatus.APPROVED))
+    if _kept_rows_answer(filters) and (sorting or filters.days):
+        stmt = next_sessions.joined(stmt)
     hits = keyword_hits(filters.keywords)
     if hits is not None:
         stmt = stmt.join(hits, hits.c.offer_id == Offer.id)
@@ -272,7 +291,9 @@ def _matching(filters: OfferFilters):
         stmt = stmt.where(Offer.price_pence > 0)
     for feature in filters.features:
         stmt = stmt.where(exists().where(offer_features.c.offer_id == Offer.id, offer_features.c.feature == feature))
-    if filters.days or filters.date_from or filters.date_to:
+    if filters.days and _kept_rows_answer(filters):
+        stmt = stmt.where(_next_start(filters).is_not(None))
+    elif filters.days or filters.date_from or filters.date_to:
         stmt = stmt.where(exists().where(and_(*_session_conditions(filters))))
     return stmt, hits
 
@@ -375,13 +396,13 @@ def _next_sessions(filters: OfferFilters, offer_ids: list[int]) -> dict[int, Ses
 def search_offers(filters: OfferFilters, page: int, page_size: int) -> ResultsPage:
     """One page of the offers matching the filters, in the order asked for, each with its next session and (when
     the family picked a child) whether it suits them. A page past the end shows the last page."""
-    stmt, hits = _matching(filters)
-    next_start = (select(func.min(Session.starts_at)).where(*_session_conditions(filters))
-                  .correlate(Offer).scalar_subquery())
-    # The page and the number of matches in one query (the matching is the costly part, and sorting needs every
-    # match anyway); only a page past the end, which has no rows to carry the count, counts on its own.
-    paged = (stmt.add_columns(func.count().over().label("total"))
-             .options(joinedload(Offer.provider), joinedload(Offer.locality), selectinload(Offer.need_rows))
+    stmt, hits = _matching(filters, sorting=True)
+    next_start = _next_start(filters)
+    # The page's offer ids and the number of matches in one query (the matching is the costly part, and sorting
+    # needs every match anyway); only a page past the end, which has no rows to carry the count, counts on its own.
+    # The query carries ids and sort keys only, not whole offers: thousands of wide rows counted and sorted would
+    # spill to disk. The page's 20 offers are loaded afterwards by id.
+    paged = (stmt.with_only_columns(Offer.id, func.count().over().label("total"))
              .order_by(*_order(filters, hits, next_start)))
 
     def page_of(number: int) -> list:
@@ -397,7 +418,10 @@ def search_offers(filters: OfferFilters, page: int, page_size: int) -> ResultsPa
         shown = max(1, -(-total // page_size))
         rows = page_of(shown) if total else []
     pages = max(1, -(-total // page_size))
-    offers = [row[0] for row in rows]
+    loaded = {offer.id: offer for offer in db.session.scalars(
+        select(Offer).where(Offer.id.in_([row.id for row in rows]))
+        .options(joinedload(Offer.provider), joinedload(Offer.locality), selectinload(Offer.need_rows)))}
+    offers = [loaded[row.id] for row in rows]
     sessions = _next_sessions(filters, [o.id for o in offers])
     results = [Result(o, sessions.get(o.id)) for o in offers]
     if filters.child is not None and results:

@@ -6,6 +6,7 @@ postcode and proximity (venues are written as text, with no postcode or coordina
 full_service and format. Times and days are London's, as families see them."""
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -220,10 +221,11 @@ def offers_query(filters: FeedFilters):
         stmt = stmt.where(_has_taxonomy(filters.taxonomy_key))
     if filters.organization is not None:
         stmt = stmt.where(Offer.provider_id == filters.organization)
+    # Ages are whole years: 3.5 asks for offers from 4 up. Compared as whole numbers, the index answers.
     if filters.minimum_age is not None:
-        stmt = stmt.where(Offer.min_age >= filters.minimum_age)
+        stmt = stmt.where(Offer.min_age >= math.ceil(filters.minimum_age))
     if filters.maximum_age is not None:
-        stmt = stmt.where(Offer.max_age <= filters.maximum_age)
+        stmt = stmt.where(Offer.max_age <= math.floor(filters.maximum_age))
     if filters.days or filters.start_time or filters.end_time:
         # One upcoming session has to meet them all: on a Saturday, starting at 10:00 or later, ending by 15:00.
         conditions = [Session.offer_id == Offer.id, Session.status == SessionStatus.OPEN, Session.starts_at > utcnow()]

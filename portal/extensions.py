@@ -36,3 +36,15 @@ def analyse(*tables: Table) -> None:
     targets = [preparer.format_table(table) for table in tables] or [""]
     for target in targets:
         db.session.execute(text(f"ANALYZE {target}".strip()))
+
+
+def tidy_after_bulk_load() -> None:
+    """After a bulk load of the whole database has been committed: PostgreSQL's ``VACUUM (ANALYZE)`` (the planner's
+    statistics, and the visibility map that lets an index-only scan answer from the index without visiting the
+    table, which autovacuum would otherwise get round to later), on a connection of its own, as VACUUM cannot run
+    inside a transaction; SQLite's ``ANALYZE``, in the session's transaction (the caller commits)."""
+    if db.engine.dialect.name != "postgresql":
+        analyse()
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM (ANALYZE)"))

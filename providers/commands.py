@@ -1,8 +1,9 @@
 """Providers' command-line tasks: loading many sessions from a CSV file, with a progress bar; the daily warning
-about insurance running out (scheduled, ``portal.jobs``)."""
+about insurance running out and the check of each offer's kept next sessions (scheduled, ``portal.jobs``)."""
 from __future__ import annotations
 
 from contextlib import ExitStack
+from datetime import datetime
 
 import click
 from flask.cli import with_appcontext
@@ -11,8 +12,9 @@ from portal import jobs
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.formatting import plural
+from portal.timeutil import utcnow
 
-from . import bulk
+from . import bulk, next_sessions
 from .models import Provider
 from .organisations import INSURANCE_WARNING_DAYS, london_today, warn_expiring_insurance
 
@@ -23,6 +25,21 @@ def warn_insurance_now(days: int = INSURANCE_WARNING_DAYS) -> str:
     warned = warn_expiring_insurance(london_today(), days=days)
     db.session.commit()
     return f"Warned {plural(len(warned), 'provider')} about insurance running out."
+
+
+def check_next_sessions(now: datetime, batch: int = 1000) -> int:
+    """Work out again each offer's kept next sessions once one of them has started (the search asks the sessions
+    themselves for such an offer until then), a thousand offers to a transaction; returns how many."""
+    stale = next_sessions.out_of_date(now)
+    for start in range(0, len(stale), batch):
+        next_sessions.work_out(stale[start:start + batch], now)
+        db.session.commit()
+    return len(stale)
+
+
+@jobs.every("check-next-sessions", minute="*/5")
+def check_next_sessions_now() -> str:
+    return f"Checked again the next sessions of {plural(check_next_sessions(utcnow()), 'offer')}."
 
 
 @click.command("import-sessions")
