@@ -15,7 +15,7 @@ from babel.dates import format_skeleton
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from flask_babel import get_locale, gettext, ngettext
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, tuple_, union_all
 
 from portal import page_cache
 from portal.extensions import db
@@ -110,15 +110,67 @@ class MonthLine:
         return self.committed_at_end
 
 
-def _sums(envelope: Envelope, column) -> dict:
-    sums: dict = defaultdict(lambda: [0, 0])
+# The roll-ups' dimensions the breakdowns sum by, in the order GROUPING() numbers them (the first is its top bit).
+DIMENSIONS = (Rollup.tier, Rollup.provider_id, Rollup.locality_id, Rollup.category, Rollup.month)
+
+
+@dataclass(frozen=True)
+class EnvelopeSums:
+    """An envelope's roll-ups summed by each dimension at once (one query for the whole dashboard): for each
+    dimension's column, {key: [committed, spent]}; and the total in each bucket."""
+
+    by: dict
+    totals: dict
+
+    def figures(self, envelope: Envelope) -> ledger.Figures:
+        return ledger.Figures(envelope=envelope.amount_pence, committed=self.totals.get(Bucket.COMMITTED, 0),
+                              spent=self.totals.get(Bucket.SPENT, 0), available=self.totals.get(Bucket.AVAILABLE, 0))
+
+
+def _grouping(column) -> int:
+    """What GROUPING(tier, provider_id, locality_id, category, month) says for a row summed by ``column`` alone (a
+    bit set for each dimension summed over), or by none (the bucket's total) when ``column`` is None."""
+    return sum(1 << (len(DIMENSIONS) - 1 - n) for n, other in enumerate(DIMENSIONS) if other is not column)
+
+
+def envelope_sums(envelope: Envelope) -> EnvelopeSums:
+    """Every breakdown's sums and the bucket totals in one query: PostgreSQL's GROUPING SETS (one pass over the
+    envelope's roll-ups), SQLite's UNION ALL of the same GROUP BYs."""
+    mine = Rollup.envelope_id == envelope.id
+    if db.engine.dialect.name == "postgresql":
+        statement = (select(Rollup.bucket, *DIMENSIONS, func.grouping(*DIMENSIONS), func.sum(Rollup.amount_pence))
+                     .where(mine).group_by(func.grouping_sets(
+                         tuple_(Rollup.bucket), *[tuple_(Rollup.bucket, column) for column in DIMENSIONS])))
+    else:
+        statement = union_all(*[
+            select(Rollup.bucket, *[d if d is column else literal(None) for d in DIMENSIONS],
+                   literal(_grouping(column)), func.sum(Rollup.amount_pence))
+            .where(mine).group_by(Rollup.bucket, *([column] if column is not None else []))
+            for column in (None, *DIMENSIONS)])
+    which = {_grouping(column): n for n, column in enumerate(DIMENSIONS)}
+    by: dict = {column: defaultdict(lambda: [0, 0]) for column in DIMENSIONS}
+    totals: dict = {}
+    for row in db.session.execute(statement):
+        bucket, keys, grouping, amount = Bucket[row[0]] if isinstance(row[0], str) else row[0], row[1:6], row[6], row[7]
+        if grouping == _grouping(None):
+            totals[bucket] = int(amount or 0)
+        elif bucket in (Bucket.COMMITTED, Bucket.SPENT):
+            n = which[grouping]
+            by[DIMENSIONS[n]][keys[n]][0 if bucket is Bucket.COMMITTED else 1] += int(amount)
+    return EnvelopeSums(by, totals)
+
+
+def _sums(envelope: Envelope, column, sums: EnvelopeSums | None = None) -> dict:
+    if sums is not None:
+        return sums.by[column]
+    found: dict = defaultdict(lambda: [0, 0])
     for key, bucket, amount in db.session.execute(
         select(column, Rollup.bucket, func.sum(Rollup.amount_pence))
         .where(Rollup.envelope_id == envelope.id, Rollup.bucket.in_([Bucket.COMMITTED, Bucket.SPENT]))
         .group_by(column, Rollup.bucket)
     ):
-        sums[key][0 if bucket is Bucket.COMMITTED else 1] += int(amount)
-    return sums
+        found[key][0 if bucket is Bucket.COMMITTED else 1] += int(amount)
+    return found
 
 
 def _lines(sums: dict, names: dict, not_tied: str) -> list[Line]:
@@ -127,24 +179,24 @@ def _lines(sums: dict, names: dict, not_tied: str) -> list[Line]:
     return sorted(lines, key=lambda line: (-line.total, line.name))
 
 
-def by_tier(envelope: Envelope) -> list[Line]:
+def by_tier(envelope: Envelope, sums: EnvelopeSums | None = None) -> list[Line]:
     """Every tier the envelope's body commissions, with nothing spent on it or not (a tier left out would look
     forgotten), then any other tier with money."""
     order = {tier.value: n for n, tier in enumerate(Tier)}
-    lines = _lines(_sums(envelope, Rollup.tier), {t.value: t.label for t in Tier}, NOT_TIED["tier"])
+    lines = _lines(_sums(envelope, Rollup.tier, sums), {t.value: t.label for t in Tier}, NOT_TIED["tier"])
     shown = {line.key for line in lines}
     lines += [Line(tier.value, tier.label, 0, 0) for tier in envelope.body.tiers if tier.value not in shown]
     return sorted(lines, key=lambda line: order.get(line.key, len(order)))
 
 
-def by_category(envelope: Envelope) -> list[Line]:
-    return _lines(_sums(envelope, Rollup.category), {c.value: c.label for c in Category}, NOT_TIED["category"])
+def by_category(envelope: Envelope, sums: EnvelopeSums | None = None) -> list[Line]:
+    return _lines(_sums(envelope, Rollup.category, sums), {c.value: c.label for c in Category}, NOT_TIED["category"])
 
 
-def by_locality(envelope: Envelope) -> list[Line]:
+def by_locality(envelope: Envelope, sums: EnvelopeSums | None = None) -> list[Line]:
     # Locality names are words from a data table, translated where they are shown.
     names = {locality_id: gettext(name) for locality_id, name in db.session.execute(select(Locality.id, Locality.name))}
-    return _lines(_sums(envelope, Rollup.locality_id), names, NOT_TIED["locality"])
+    return _lines(_sums(envelope, Rollup.locality_id, sums), names, NOT_TIED["locality"])
 
 
 def by_provider(envelope: Envelope) -> list[Line]:
@@ -164,16 +216,22 @@ class ProviderSummary:
     count: int
 
 
-def provider_summary(envelope: Envelope, top: int = TOP_PROVIDERS) -> ProviderSummary:
-    lines = by_provider(envelope)
-    not_tied = next((line for line in lines if line.key == "0"), None)
-    providers = [line for line in lines if line.key != "0"]
-    rest = providers[top:]
+def provider_summary(envelope: Envelope, top: int = TOP_PROVIDERS, sums: EnvelopeSums | None = None) -> ProviderSummary:
+    found = _sums(envelope, Rollup.provider_id, sums)
+    not_tied = _lines({0: found[0]}, {}, NOT_TIED["provider"]) if 0 in found else []
+    ranked = sorted(((c + s, key) for key, (c, s) in found.items() if key != 0 and (c or s)), reverse=True)
+    # Names break ties between equal totals: only the providers that can be shown are looked up by name.
+    shown_from = ranked[top - 1][0] if len(ranked) > top else None
+    named = {key: found[key] for total, key in ranked if shown_from is None or total >= shown_from}
+    names = dict(db.session.execute(select(Provider.id, Provider.name).where(Provider.id.in_(list(named)))).all())
+    top_lines = _lines(named, names, NOT_TIED["provider"])[:top]
+    shown = {int(line.key) for line in top_lines}
+    rest = [found[key] for _total, key in ranked if key not in shown]
     others = Line("others", ngettext("%(count)s other provider", "%(count)s other providers", len(rest),
                                      count=number(len(rest))),
-                  sum(line.committed for line in rest), sum(line.spent for line in rest)) if rest else None
-    return ProviderSummary(top=providers[:top], others=others, others_count=len(rest), not_tied=not_tied,
-                           count=len(providers))
+                  sum(c for c, _s in rest), sum(s for _c, s in rest)) if rest else None
+    return ProviderSummary(top=top_lines, others=others, others_count=len(rest),
+                           not_tied=not_tied[0] if not_tied else None, count=len(ranked))
 
 
 def provider_page(envelope: Envelope, page: int, size: int) -> tuple[list[Line], int]:
@@ -195,7 +253,7 @@ def provider_page(envelope: Envelope, page: int, size: int) -> tuple[list[Line],
                  int(r.spent)) for r in rows], total
 
 
-def by_month(envelope: Envelope, on: date | None = None) -> list[MonthLine]:
+def by_month(envelope: Envelope, on: date | None = None, sums: EnvelopeSums | None = None) -> list[MonthLine]:
     """Actual spend in each month, and what was committed but not yet delivered at each month's end.
 
     Months run from the year's first (or the first with any money) to the current month (or the year's last, for a
@@ -203,12 +261,12 @@ def by_month(envelope: Envelope, on: date | None = None) -> list[MonthLine]:
     and a register marked late spends it after the year ends: those months are not months of the year, so each side
     is one line ("Before April 2026", "After March 2027") rather than passed off as part of it."""
     on = on or today()
-    sums = _sums(envelope, Rollup.month)
+    month_sums = _sums(envelope, Rollup.month, sums)
     months = year_months(envelope.year)
     first, last, current = months[0], months[-1], f"{on:%Y-%m}"
     before, after = [0, 0], [0, 0]
     in_year: dict[str, list[int]] = {month: [0, 0] for month in months if month <= current}
-    for month, (committed, spent) in sums.items():
+    for month, (committed, spent) in month_sums.items():
         side = before if month < first else after if month > last else in_year.setdefault(month, [0, 0])
         side[0] += committed
         side[1] += spent
@@ -405,11 +463,12 @@ def offers_at_limit(envelope: Envelope, limit: int = 10) -> AtLimit:
                 .correlate(Offer).exists())
     at_limit = and_(Offer.payment_route == PaymentRoute.COUNCIL_FUNDED, Offer.tier != Tier.SPECIALIST,
                     Offer.status == OfferStatus.PUBLISHED, funded > available, upcoming)
-    count = db.session.scalar(select(func.count(Offer.id)).where(at_limit))
+    # The first few and how many there are, in one query (with no rows there is nothing to count).
     rows = db.session.execute(
-        select(Offer.id, Offer.title, Provider.name, funded).join(Provider, Offer.provider_id == Provider.id)
+        select(Offer.id, Offer.title, Provider.name, funded, func.count().over())
+        .join(Provider, Offer.provider_id == Provider.id)
         .where(at_limit).order_by(funded.desc(), Offer.title, Offer.id).limit(limit)).all()
-    return AtLimit(available, count, [LimitedOffer(*row) for row in rows])
+    return AtLimit(available, rows[0][4] if rows else 0, [LimitedOffer(*row[:4]) for row in rows])
 
 
 @dataclass(frozen=True)
@@ -473,12 +532,14 @@ class Dashboard:
 
 def dashboard(envelope: Envelope, on: date | None = None) -> Dashboard:
     on = on or today()
-    figures = ledger.figures(envelope)
+    sums = envelope_sums(envelope)
+    figures = sums.figures(envelope)
     council = envelope.body is Body.COUNCIL
     return Dashboard(
         envelope=envelope, figures=figures, forecast=forecast(envelope, figures.spent, on, figures.committed),
-        tiers=by_tier(envelope), providers=provider_summary(envelope), localities=by_locality(envelope),
-        categories=by_category(envelope), months=by_month(envelope, on),
+        tiers=by_tier(envelope, sums), providers=provider_summary(envelope, sums=sums),
+        localities=by_locality(envelope, sums), categories=by_category(envelope, sums),
+        months=by_month(envelope, on, sums),
         # Worked out from thousands of sessions, the same for every commissioner of the body: kept until a commit
         # changes sessions, offers, waiting lists or children (portal.page_cache), and for a minute at most.
         waiting=page_cache.remember(f"waiting-lists:{envelope.body.value}", lambda: waiting_lists(envelope.body)),

@@ -20,11 +20,13 @@ from budgets import ledger
 from budgets import services as money
 from budgets.dashboard_forms import parse_pounds
 from budgets.models import (
+    Bucket,
     BudgetKind,
     EntryKind,
     Envelope,
     LedgerLine,
     PersonalBudget,
+    Rollup,
     financial_year,
 )
 from demo.money import OfferRow
@@ -151,6 +153,32 @@ def test_the_dashboard_shows_the_ledgers_figures(council_year, login, council):
     month = to_london(utcnow()).strftime("%B %Y")
     assert f"{month} £20.00 £40.00" in text
     assert ledger.check() == []
+
+
+def test_one_query_sums_every_breakdown_as_each_breakdown_alone_does(app, council, login):
+    """The dashboard sums the roll-ups by every dimension in one query (GROUPING SETS on PostgreSQL, UNION ALL on
+    SQLite): the same figures as summing by each dimension on its own; and the biggest providers, with ties broken
+    by name, only the ones shown looked up by name."""
+    envelope = money.set_envelope(Body.COUNCIL, _this_year(), 100_000, by=council, reason="Budget for the year")
+    providers = [ProviderFactory(name=name) for name in ("Cedar", "Birch", "Alder", "Damson")]
+    month = f"{to_london(utcnow()):%Y-%m}"
+    amounts = [(Bucket.COMMITTED, "universal", providers[0], "play", 700), (Bucket.SPENT, "targeted", providers[1],
+               "sport", 500), (Bucket.COMMITTED, "targeted", providers[2], "sport", 500),
+               (Bucket.SPENT, "universal", providers[3], "play", 100), (Bucket.COMMITTED, "universal", None, "", 50)]
+    for bucket, tier, provider, category, pence in amounts:
+        db.session.add(Rollup(envelope_id=envelope.id, bucket=bucket, month=month, tier=tier, category=category,
+                              provider_id=provider.id if provider else 0, locality_id=0, amount_pence=pence))
+    db.session.commit()
+    sums = queries.envelope_sums(envelope)
+    for column in queries.DIMENSIONS:
+        assert dict(sums.by[column]) == dict(queries._sums(envelope, column)), column
+    assert sums.figures(envelope) == ledger.figures(envelope)
+    summary = queries.provider_summary(envelope, top=2, sums=sums)
+    # Cedar £7, then Alder and Birch tie at £5: Alder comes first by name, Birch joins Damson in the rest.
+    assert [(line.name, line.total) for line in summary.top] == [("Cedar", 700), ("Alder", 500)]
+    assert (summary.others.committed, summary.others.spent, summary.others_count) == (0, 600, 2)
+    assert summary.not_tied.total == 50 and summary.count == 4
+    assert summary == queries.provider_summary(envelope, top=2)
 
 
 def test_by_tier_shows_every_tier_the_council_commissions(council_year, login, council):
