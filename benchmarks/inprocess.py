@@ -1,12 +1,13 @@
 """Where one request's time goes, in a single process with nothing else running: the pages the HTTP benchmark finds
 slow, each asked many times through Flask's test client, with the time spent in SQL and the statements that took it.
 
-    .venv/bin/python benchmarks/inprocess.py --database-url postgresql://postgres@127.0.0.1:5432/bench [--requests 100]
+    .venv/bin/python benchmarks/inprocess.py --database-url postgresql://postgres@127.0.0.1:5432/bench [--requests 100] [--only book]
 
 Use it on a database that ``benchmarks/run.py`` has filled (it signs in as the demo commissioners, council@ and
-trust@example.com). It measures different searches and feed pages (none asked twice, the page cache off) and the
-commissioner dashboard, and prints for each: wall-clock p50 and p90 per request, CPU time of this process per
-request, SQL time and statements per request, and the statements that took the most time. On a shared machine these
+trust@example.com, and as run.py's families). It measures different searches and feed pages (none asked twice, the
+page cache off), the commissioner dashboard, and booking a place as run.py's families do (``--only`` chooses). For
+each it prints: wall-clock p50 and p90 per request, CPU time of this process per request, SQL time and statements per
+request, and the statements that took the most time. On a shared machine these
 figures move far less from run to run than the HTTP benchmark's, which share two CPUs between eight clients and the
 server; they say what a change saved, run.py says what the server can carry.
 """
@@ -27,6 +28,7 @@ from benchmarks.run import (  # noqa: E402  (after the path is set)
     DASHBOARDS,
     DATA,
     make_app,
+    prepare_benchmark_data,
     varied_feed_pages,
     varied_searches,
 )
@@ -76,8 +78,37 @@ def measure(name: str, client, paths: list[str], statements: StatementTimes) -> 
         walls.append(time.perf_counter() - started)
         if response.status_code != 200:
             raise SystemExit(f"{path} answered {response.status_code}")
-    cpu = time.process_time() - cpu
-    count, walls = len(paths), sorted(walls)
+    report(name, walls, time.process_time() - cpu, statements)
+
+
+def measure_booking(app, url: str, count: int, statements: StatementTimes) -> None:
+    """Book ``count`` places as run.py's families do (one child, one session, paid outside the portal), each a
+    POST through the whole booking view, and report as for the pages. run.py undoes them before its next run."""
+    plan = prepare_benchmark_data(url, families=4, slots_wanted=count + 1)
+    slots = [(family, slot) for family, slots in enumerate(plan["plans"]) for slot in slots][:count + 1]
+    clients = []
+    for email in plan["emails"]:
+        clients.append(app.test_client())
+        sign_in_as(app, clients[-1], email)
+    walls, cpu = [], 0.0
+    for n, (family, (session_id, child_id, method, targeted)) in enumerate(slots):
+        data = {"children": [child_id], "carer_places": "0", "funding": method}
+        if targeted:
+            data["declared"] = "y"
+        if n == 1:  # the first booking compiles and connects: not counted
+            statements.clear()
+            cpu = time.process_time()
+        started = time.perf_counter()
+        response = clients[family].post(f"/sessions/{session_id}/book", data=data)
+        if n:
+            walls.append(time.perf_counter() - started)
+        if response.status_code != 302:
+            raise SystemExit(f"booking session {session_id} answered {response.status_code}")
+    report(f"POST /sessions/<id>/book (a place each)", walls, time.process_time() - cpu, statements)
+
+
+def report(name: str, walls: list[float], cpu: float, statements: StatementTimes) -> None:
+    count, walls = len(walls), sorted(walls)
     sql = sum(sum(times) for times in statements.times.values())
     print(f"\n{name}: {count} requests")
     print(f"  wall p50 {walls[count // 2] * 1000:.1f} ms, p90 {walls[int(count * 0.9)] * 1000:.1f} ms; "
@@ -87,29 +118,39 @@ def measure(name: str, client, paths: list[str], statements: StatementTimes) -> 
         print(f"  {sum(times) / count * 1000:7.2f} ms  {statement}")
 
 
+PAGES = ("search", "feed", "dashboard", "book")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="default: the SQLite file run.py made for --size")
     parser.add_argument("--size", choices=["full", "small", "national"], default="full")
     parser.add_argument("--requests", type=int, default=100, help="requests per page (default 100)")
+    parser.add_argument("--only", action="append", choices=PAGES, default=[],
+                        help="measure only these (repeat the option for several; default all)")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{DATA / f'portal-{args.size}.sqlite3'}"
     os.environ["PAGE_CACHE_SECONDS"] = "0"  # every request worked out afresh
     app = make_app(url)
-    app.config.update(PAGE_CACHE_SECONDS=0, RATELIMIT_ENABLED=False)
+    app.config.update(PAGE_CACHE_SECONDS=0, RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False)
     from portal.extensions import db  # noqa: PLC0415  (after the app is made)
 
     with app.app_context():
         statements = StatementTimes(db.engine)
+    chosen = set(args.only or PAGES)
     print(f"In process, on {url.split('@')[-1]}")
-    measure("GET /local-offer (different searches)", app.test_client(), varied_searches()[:args.requests],
-            statements)
-    measure("GET /openreferral/v3/services (different pages)", app.test_client(),
-            varied_feed_pages()[:args.requests], statements)
-    for body, email in DASHBOARDS.items():
+    if "search" in chosen:
+        measure("GET /local-offer (different searches)", app.test_client(), varied_searches()[:args.requests],
+                statements)
+    if "feed" in chosen:
+        measure("GET /openreferral/v3/services (different pages)", app.test_client(),
+                varied_feed_pages()[:args.requests], statements)
+    for body, email in DASHBOARDS.items() if "dashboard" in chosen else ():
         client = app.test_client()
         sign_in_as(app, client, email)
         measure(f"GET /money/dashboard ({body})", client, ["/money/dashboard"] * args.requests, statements)
+    if "book" in chosen:
+        measure_booking(app, url, args.requests, statements)
 
 
 if __name__ == "__main__":

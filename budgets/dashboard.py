@@ -148,15 +148,17 @@ def envelope_sums(envelope: Envelope) -> EnvelopeSums:
             .where(mine).group_by(Rollup.bucket, *([column] if column is not None else []))
             for column in (None, *DIMENSIONS)])
     which = {_grouping(column): n for n, column in enumerate(DIMENSIONS)}
+    total = _grouping(None)
     by: dict = {column: defaultdict(lambda: [0, 0]) for column in DIMENSIONS}
+    sums = [by[column] for column in DIMENSIONS]
     totals: dict = {}
     for row in db.session.execute(statement):
-        bucket, keys, grouping, amount = Bucket[row[0]] if isinstance(row[0], str) else row[0], row[1:6], row[6], row[7]
-        if grouping == _grouping(None):
+        bucket, grouping, amount = Bucket[row[0]] if isinstance(row[0], str) else row[0], row[6], row[7]
+        if grouping == total:
             totals[bucket] = int(amount or 0)
         elif bucket in (Bucket.COMMITTED, Bucket.SPENT):
             n = which[grouping]
-            by[DIMENSIONS[n]][keys[n]][0 if bucket is Bucket.COMMITTED else 1] += int(amount)
+            sums[n][row[1 + n]][0 if bucket is Bucket.COMMITTED else 1] += int(amount)
     return EnvelopeSums(by, totals)
 
 

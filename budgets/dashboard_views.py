@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import (
@@ -141,16 +142,52 @@ def _switch_years(body: Body) -> list[int]:
     return sorted(known | set(_years()), reverse=True)
 
 
+# How wide the longest bar of a breakdown's chart is drawn, in the chart's own units (money/_charts.html).
+CHART_BAR_WIDTH = 470
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """One line of a breakdown as its chart and table show it: the amounts as they read, and each bar's width
+    (and where its label starts), scaled to the breakdown's biggest amount."""
+
+    name: str
+    spent: str
+    committed: str
+    spent_width: float
+    committed_width: float
+
+    @property
+    def spent_label_x(self) -> float:
+        return round(self.spent_width + 6, 1)
+
+    @property
+    def committed_label_x(self) -> float:
+        return round(self.committed_width + 6, 1)
+
+
+def chart_rows(lines) -> list[ChartRow]:
+    """A breakdown's lines (``queries.Line`` or ``MonthLine``), worked out once for its chart and its table."""
+    top = max([1, *(line.committed for line in lines), *(line.spent for line in lines)])
+
+    def width(amount: int) -> float:
+        return round(max(amount, 0) / top * CHART_BAR_WIDTH, 1)
+
+    return [ChartRow(line.name, pounds(line.spent), pounds(line.committed), width(line.spent), width(line.committed))
+            for line in lines]
+
+
 @bp.get("/dashboard")
 @commissioner_required
 def dashboard():
     body, year = _scope()
     envelope = queries.envelope_of(body, year)
     remittance_form = RemittanceForm(formdata=None)
-    remittance_form.month.choices = [(m, queries.month_name(m)) for m in queries.remittance_months()]
-    remittance_form.month.data = queries.remittance_months()[1]
+    months = queries.remittance_months()
+    remittance_form.month.choices = [(m, queries.month_name(m)) for m in months]
+    remittance_form.month.data = months[1]
     context = dict(body=body, year=year, bodies=_bodies(), years=_switch_years(body),
-                   year_label=year_label, remittance_form=remittance_form)
+                   year_label=year_label, remittance_form=remittance_form, chart_rows=chart_rows)
     if envelope is None:
         return render_template("money/dashboard.html", board=None, **context)
     return render_template("money/dashboard.html", board=queries.dashboard(envelope), **context)

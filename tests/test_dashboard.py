@@ -19,6 +19,7 @@ from budgets import dashboard as queries
 from budgets import ledger
 from budgets import services as money
 from budgets.dashboard_forms import parse_pounds
+from budgets.dashboard_views import CHART_BAR_WIDTH, chart_rows
 from budgets.models import (
     Bucket,
     BudgetKind,
@@ -323,6 +324,21 @@ def test_charts_are_accessible_svg_with_the_tables_figures(council_year, login, 
     month_table = page[page.index("By month</caption>"):]
     month_table = month_table[:month_table.index("</table>")]
     assert sorted(re.findall(r"£[\d,]+\.\d\d", month_chart)) == sorted(re.findall(r"£[\d,]+\.\d\d", month_table))
+
+
+def test_a_breakdowns_bars_are_scaled_to_its_biggest_amount(app):
+    lines = [queries.Line("a", "Biggest", committed=40_000, spent=10_000),
+             queries.Line("b", "Half", committed=0, spent=20_000),
+             queries.Line("c", "Given back", committed=-500, spent=0)]
+    with app.test_request_context():
+        rows = chart_rows(lines)
+    assert [(r.name, r.spent, r.committed) for r in rows] == [
+        ("Biggest", "£100.00", "£400.00"), ("Half", "£200.00", "£0.00"), ("Given back", "£0.00", "-£5.00")]
+    assert [(r.spent_width, r.committed_width) for r in rows] == [
+        (CHART_BAR_WIDTH / 4, CHART_BAR_WIDTH), (CHART_BAR_WIDTH / 2, 0), (0, 0)]  # nothing drawn below zero
+    assert rows[0].committed_label_x == CHART_BAR_WIDTH + 6
+    with app.test_request_context():
+        assert chart_rows([queries.Line("z", "Nothing", 0, 0)])[0].spent_width == 0  # no division by zero
 
 
 def test_the_figures_table_and_envelope_chart_agree_when_over_a_threshold(app, council, login):
