@@ -1,4 +1,5 @@
-"""Registers: the children booked on a session, with only what the provider needs to care for them, and who came.
+"""Registers: the children booked on a session, with only what the provider needs to care for them (and to reach
+their parent or carer), and who came.
 
 Attendance is what providers are paid for, so every mark is audited with who made it and what it was before.
 """
@@ -15,7 +16,7 @@ from portal.errors import DomainError
 from portal.extensions import db
 from portal.formatting import london_date, london_time
 from portal.models import NEEDS, Child, SupportLevel, User, record
-from portal.timeutil import utcnow
+from portal.timeutil import age_on, to_london, utcnow
 from providers.models import Attendance, Booking, BookingStatus, Session, SessionStatus
 
 from .places import lock_capacity
@@ -23,10 +24,15 @@ from .places import lock_capacity
 
 @dataclass(frozen=True)
 class RegisterLine:
-    """One booked child as the provider sees them: no date of birth, address or family contact details."""
+    """One booked child as the provider sees them: their age on the day of the session, not their date of birth; the
+    parent or carer whose account the child is on, to call about the session; no address."""
 
     booking_id: int
     name: str
+    age: int
+    parent_name: str
+    parent_phone: str | None
+    parent_email: str
     needs: list[str]
     needs_notes: str | None
     support: str
@@ -47,8 +53,9 @@ class Register:
 
 def register_for(session: Session) -> Register:
     rows = db.session.execute(
-        select(Booking.id, Child, Booking.attendance, Booking.attendance_marked_at)
-        .join(Child, Child.id == Booking.child_id)
+        select(Booking.id, Child, User.name.label("parent_name"), User.phone.label("parent_phone"),
+               User.email.label("parent_email"), Booking.attendance, Booking.attendance_marked_at)
+        .join(Child, Child.id == Booking.child_id).join(User, User.id == Child.parent_id)
         .where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)
         .order_by(Child.last_name, Child.first_name, Booking.id)
     ).all()
@@ -57,8 +64,10 @@ def register_for(session: Session) -> Register:
                                              Booking.status == BookingStatus.CONFIRMED,
                                              Booking.is_carer_place.is_(True))
     )
+    day = to_london(session.starts_at).date()
     lines = [
-        RegisterLine(booking_id=row.id, name=row.Child.full_name,
+        RegisterLine(booking_id=row.id, name=row.Child.full_name, age=age_on(row.Child.date_of_birth, day),
+                     parent_name=row.parent_name, parent_phone=row.parent_phone, parent_email=row.parent_email,
                      needs=[NEEDS[n] for n in row.Child.needs or [] if n in NEEDS], needs_notes=row.Child.needs_notes,
                      support=SupportLevel(row.Child.support_level).label,
                      emergency_contact=row.Child.emergency_contact, attendance=row.attendance,

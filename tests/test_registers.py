@@ -12,7 +12,7 @@ from bookings.registers import can_mark, mark_attendance, marking_opens
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.models import AuditEvent, Role, SupportLevel
-from portal.timeutil import utcnow
+from portal.timeutil import age_on, to_london, utcnow
 from providers.models import Attendance, Booking, BookingStatus, SessionStatus
 from providers.sessions import london_moment
 
@@ -42,7 +42,7 @@ def setting(app):
     staff = UserFactory(role=Role.PROVIDER, provider_id=provider.id, name="Pat Provider")
     offer = OfferFactory(provider=provider)
     yesterday = SessionFactory(offer=offer, starts_at=(utcnow() - timedelta(days=1)).replace(microsecond=0))
-    parent = UserFactory(email="private.parent@example.com", name="Philippa Private")
+    parent = UserFactory(email="philippa.private@example.com", name="Philippa Private", phone="07700 900123")
     amara = ChildFactory(parent=parent, first_name="Amara", last_name="Okafor", date_of_birth=date(2016, 3, 27),
                          needs=["autism", "hearing"], needs_notes="Needs ear defenders in the hall",
                          support_level=SupportLevel.ONE_TO_ONE, postcode="B12 9QT",
@@ -61,18 +61,35 @@ def _client(app, user):
     return client
 
 
-def test_register_shows_support_details_and_nothing_more(app, setting):
+def test_register_shows_support_details_age_and_parent_and_nothing_more(app, setting):
     staff, session, amara, booking = setting
     page = _client(app, staff).get(f"/provider/sessions/{session.id}/register")
     assert page.status_code == 200
     text = page.text
-    for shown in ["Amara Okafor", "Autism, Deaf or hearing impairment", "Needs ear defenders in the hall",
-                  "Needs 1:1 support (1 adult all the time)", "Grandad Ken 07700 900456", "1 child booked",
-                  "1 carer place"]:
+    age = age_on(amara.date_of_birth, to_london(session.starts_at).date())
+    for shown in ["Amara Okafor", f"{age} years old", "Autism, Deaf or hearing impairment",
+                  "Needs ear defenders in the hall", "Needs 1:1 support (1 adult all the time)",
+                  "Grandad Ken 07700 900456", "Philippa Private<br>07700 900123<br>philippa.private@example.com",
+                  "1 child booked", "1 carer place"]:
         assert shown in text, shown
-    for hidden in ["27 March 2016", "27/03/2016", "2016-03-27", "Sunday 27 March 2016", "B12 9QT",
-                   "private.parent@example.com", "Philippa Private", "Cassius", "Otto", "Xanthe"]:
+    for hidden in ["27 March 2016", "27/03/2016", "2016-03-27", "Sunday 27 March 2016", "B12 9QT", "Cassius", "Otto",
+                   "Xanthe"]:
         assert hidden not in text, hidden
+
+
+def test_the_register_gives_each_childs_age_on_the_day_of_the_session(app, setting):
+    """A child whose birthday falls between today and the session is shown at the age they will be that day."""
+    staff, session, amara, booking = setting
+    birthday = (to_london(utcnow()) + timedelta(days=10)).date()
+    if (birthday.month, birthday.day) == (2, 29):  # a birthday that most years lack
+        birthday += timedelta(days=1)
+    born = birthday.replace(year=birthday.year - 8)
+    later = SessionFactory(offer=session.offer, starts_at=london_moment(birthday, time(10)))
+    child = ChildFactory(first_name="Bea", last_name="Birthday", date_of_birth=born)
+    _booking(later, child)
+    text = _client(app, staff).get(f"/provider/sessions/{later.id}/register").text
+    assert "8 years old" in text and "7 years old" not in text
+    assert age_on(born, to_london(utcnow()).date()) == 7  # today she is still 7
 
 
 def test_marking_attendance_is_saved_and_audited(app, setting):
