@@ -22,6 +22,7 @@ from providers.models import (
     Booking,
     BookingStatus,
     Session,
+    SessionMessage,
     SessionStatus,
     WaitingListEntry,
     WaitingStatus,
@@ -117,3 +118,27 @@ def move_session(session: Session, starts_at: datetime, ends_at: datetime, *, re
         notify.queue(family, _l("Session moved: %(title)s", title=session.offer.title), "session_moved",
                      session=session, old=to_london(old_start), new=to_london(starts_at), reason=reason.strip())
     return session
+
+
+def message_families(session: Session, body: str, *, by: User) -> SessionMessage:
+    """Email every family with a place on the session (once each, however many places they have), and keep the
+    message with their bookings. The provider's own words, sent as written."""
+    body = body.strip()
+    if not body:
+        raise DomainError(_("Write the message to send to families"))
+    if session.status is SessionStatus.CANCELLED:
+        raise DomainError(_("This session has been cancelled: the families who booked it were told then."))
+    families = db.session.scalars(
+        select(User).where(User.id.in_(select(Booking.booked_by_id).where(
+            Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))).order_by(User.id)).all()
+    if not families:
+        raise DomainError(_("Nobody has a place on this session yet, so there is nobody to send a message to."))
+    message = SessionMessage(session=session, sent_by_id=by.id, body=body, families=len(families))
+    db.session.add(message)
+    db.session.flush()
+    record("families_messaged", session, by=by, message_id=message.id, families=len(families))
+    for family in families:
+        notify.queue(family, _l("A message about %(title)s", title=session.offer.title), "session_message",
+                     session=session, when=to_london(session.starts_at), body=body,
+                     link=notify.link("bookings.my_bookings"))
+    return message

@@ -20,6 +20,7 @@ from portal.timeutil import to_london
 from providers.access import provider_session_or_404
 from providers.forms import (
     CancelSessionForm,
+    MessageFamiliesForm,
     MoveSessionForm,
     PlacesForm,
     register_form,
@@ -30,6 +31,7 @@ from providers.models import (
     Booking,
     BookingStatus,
     Session,
+    SessionMessage,
 )
 from providers.sessions import london_moment
 
@@ -72,6 +74,12 @@ def _places_page(session: Session, form: PlacesForm) -> str:
                            staff_needed=math.ceil(session.staff_units_taken / STAFF_UNITS_PER_ADULT))
 
 
+def _families_booked(session: Session) -> int:
+    """How many families have a confirmed place on the session (each once, however many places)."""
+    return db.session.scalar(select(func.count(func.distinct(Booking.booked_by_id))).where(
+        Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))
+
+
 def _booked_count(session: Session) -> int:
     return db.session.scalar(select(func.count(Booking.id)).where(Booking.session_id == session.id,
                                                                   Booking.status == BookingStatus.CONFIRMED))
@@ -96,8 +104,7 @@ def cancel_session(session_id: int):
                                           families, places=their_places)
             flash(message, "success")
             return redirect(url_for("provider_sessions.offer_sessions", offer_id=session.offer_id))
-    families = db.session.scalar(select(func.count(func.distinct(Booking.booked_by_id))).where(
-        Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))
+    families = _families_booked(session)
     return render_template("providers/sessions/cancel.html", session=session, when=session_when(session), form=form,
                            booked=_booked_count(session), families=families), form_status(form, done)
 
@@ -116,8 +123,7 @@ def move_session(session_id: int):
         was = session_when(session)
         with attempt(form) as done:
             session_changes.move_session(session, starts_at, ends_at, reason=form.reason.data, by=current_user)
-            families = db.session.scalar(select(func.count(func.distinct(Booking.booked_by_id))).where(
-                Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))
+            families = _families_booked(session)
         if done.ok:
             message = _("The session on %(was)s has moved to %(when)s.", was=was, when=session_when(session))
             if families:
@@ -127,6 +133,30 @@ def move_session(session_id: int):
             return redirect(url_for("provider_sessions.offer_sessions", offer_id=session.offer_id))
     return render_template("providers/sessions/move.html", session=session, when=session_when(session),
                            form=form), form_status(form, done)
+
+
+# --- a message to the families booked ------------------------------------------------------------------
+
+@bp.route("/sessions/<int:session_id>/message", methods=["GET", "POST"])
+@provider_required
+def message_families(session_id: int):
+    session = provider_session_or_404(session_id)
+    form = MessageFamiliesForm()
+    done = None
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            message = session_changes.message_families(session, form.body.data, by=current_user)
+            families = message.families
+        if done.ok:
+            flash(ngettext("Message sent: we have emailed %(num)s family about %(when)s.",
+                           "Message sent: we have emailed %(num)s families about %(when)s.", families,
+                           when=session_when(session)), "success")
+            return redirect(url_for(".message_families", session_id=session.id))
+    families = _families_booked(session)
+    sent = db.session.scalars(select(SessionMessage).where(SessionMessage.session_id == session.id)
+                              .order_by(SessionMessage.sent_at.desc(), SessionMessage.id.desc())).all()
+    return render_template("providers/sessions/message.html", session=session, when=session_when(session), form=form,
+                           families=families, sent=sent), form_status(form, done)
 
 
 # --- registers ------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from providers.models import (
     BookingStatus,
     Offer,
     Session,
+    SessionMessage,
     SessionSeries,
     SessionStatus,
     Tier,
@@ -222,10 +223,16 @@ def my_bookings():
     set_sessions = {s.group_ref: sorted({b.session_id: b.session for b in upcoming + held
                                          if b.group_ref == s.group_ref}.values(), key=lambda x: x.starts_at)
                     for s in sets}
+    # What providers wrote to the families on the sessions this family has a place on, newest first.
+    messages = db.session.scalars(
+        select(SessionMessage).options(joinedload(SessionMessage.session).joinedload(Session.offer)
+                                       .joinedload(Offer.provider))
+        .where(SessionMessage.session_id.in_({b.session_id for b in upcoming + past}))
+        .order_by(SessionMessage.sent_at.desc(), SessionMessage.id.desc())).all() if upcoming or past else []
     return render_template("bookings/my_bookings.html", held=held, upcoming=upcoming, past=past[::-1], cancelled=cancelled,
                            offered=offered, waiting=waiting, to_pay=to_pay, cancel_closed=cancel_closed,
                            positions=waiting_lists.positions(waiting), form=ConfirmForm(), sets=sets,
-                           set_sessions=set_sessions)
+                           set_sessions=set_sessions, messages=messages)
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])

@@ -255,6 +255,16 @@ class CancelSessionForm(FlaskForm):
     submit = SubmitField(_l("Cancel the session"), widget=GovSubmitInput())
 
 
+class MessageFamiliesForm(FlaskForm):
+    body = TextAreaField(_l("Your message"),
+                         description=_l("We email it to every family with a place on this session, and they can read "
+                                        "it with their booking. Do not include anything about one child."),
+                         validators=[DataRequired(message=_l("Write the message to send to families")),
+                                     Length(max=2000, message=_l("The message must be 2,000 characters or fewer"))],
+                         filters=[plain_text], widget=GovTextArea())
+    submit = SubmitField(_l("Send the message"), widget=GovSubmitInput())
+
+
 class MoveSessionForm(SessionForm):
     reason = TextAreaField(_l("Why are you moving this session?"),
                            description=_l("We send this to every family who booked, so write it for them."),

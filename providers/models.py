@@ -615,6 +615,21 @@ class BookingSet(db.Model):
     series: Mapped[SessionSeries | None] = relationship()
 
 
+class SessionMessage(db.Model):
+    """What a provider wrote to the families booked on a session ("bring swimwear", "the venue has changed"): emailed
+    to each of them, and shown with the booking on their bookings page. Never changed once sent."""
+
+    __tablename__ = "session_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    body: Mapped[str] = mapped_column(Text)
+    families: Mapped[int]  # how many families it was emailed to
+
+    session: Mapped[Session] = relationship()
+
+
 class WaitingStatus(enum.Enum):
     WAITING = "waiting"
     OFFERED = "offered"

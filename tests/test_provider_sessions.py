@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bookings.places import book_places
 from bookings.waiting_lists import join_waiting_list
 from portal.extensions import db
-from portal.models import AuditEvent, Role, SupportLevel
+from portal.models import AuditEvent, Role, SupportLevel, User
 from portal.timeutil import to_london, utcnow
 from providers.models import (
     Booking,
@@ -396,3 +396,56 @@ def test_session_forms_never_fail_with_a_server_error(app, staff, offer, data):
     db.session.rollback()
     assert db.session.scalar(select(func.count(WaitingListEntry.id))) == 0
     assert db.session.scalar(select(func.count(Booking.id))) == 0
+
+
+# --- a message to the families booked --------------------------------------------------------------
+
+def test_a_provider_messages_the_families_booked_once_each_and_they_read_it_with_their_booking(
+        client_as, staff, offer, outbox):
+    session = SessionFactory(offer=offer, capacity=6)
+    twins = UserFactory(email="twins@example.com")
+    _book(session, family=twins)
+    _book(session, family=twins)  # two children: one email
+    _book(session, family=UserFactory(email="other@example.com"))
+    gone = _book(session, family=UserFactory(email="cancelled@example.com"))
+    gone.status = BookingStatus.CANCELLED
+    _book(SessionFactory(offer=offer), family=UserFactory(email="another.session@example.com"))
+    db.session.commit()
+    client = client_as(staff)
+    page = client.get(f"/provider/sessions/{session.id}/message")
+    assert page.status_code == 200 and "2 families have a place on this session" in page.text
+    empty = client.post(f"/provider/sessions/{session.id}/message", data={"body": " \x00 "})
+    assert empty.status_code == 422 and "Write the message to send to families" in empty.text
+    outbox.clear()
+    words = "Please bring swimwear and a towel.\nWe meet at the side door."
+    sent = client.post(f"/provider/sessions/{session.id}/message", data={"body": words})
+    assert sent.status_code == 302
+    assert "we have emailed 2 families" in client.get(sent.location).text
+    assert sorted(m["To"] for m in outbox) == ["other@example.com", "twins@example.com"]
+    assert all(words in m.get_content() for m in outbox)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "families_messaged"))
+    assert (event.subject_type, event.subject_id, event.actor_id, event.details["families"]) == (
+        "Session", session.id, staff.id, 2)
+    # Kept with the booking: the family reads it on their bookings page; a family on another session does not.
+    family_page = client_as(twins).get("/bookings").text
+    assert "Messages from providers" in family_page and "Please bring swimwear and a towel." in family_page
+    other_session = db.session.scalar(select(User).where(User.email == "another.session@example.com"))
+    assert "Please bring swimwear" not in client_as(other_session).get("/bookings").text
+    assert "Please bring swimwear" in client.get(f"/provider/sessions/{session.id}/message").text  # sent, listed
+
+
+def test_only_the_sessions_own_provider_can_message_and_only_when_someone_is_booked(client_as, staff, offer):
+    session = SessionFactory(offer=offer)
+    client = client_as(staff)
+    nobody = client.post(f"/provider/sessions/{session.id}/message", data={"body": "Hello"})
+    assert nobody.status_code == 409 and "there is nobody to send a message to" in nobody.text
+    _book(session)
+    stranger = UserFactory(role=Role.PROVIDER, provider_id=ProviderFactory().id)
+    assert client_as(stranger).post(f"/provider/sessions/{session.id}/message",
+                                    data={"body": "Hello"}).status_code == 404
+    session.status = SessionStatus.CANCELLED
+    db.session.commit()
+    cancelled = client.post(f"/provider/sessions/{session.id}/message", data={"body": "Hello"})
+    assert cancelled.status_code == 409 and "were told then" in cancelled.text
+    too_long = client.post(f"/provider/sessions/{SessionFactory(offer=offer).id}/message", data={"body": "x" * 2001})
+    assert too_long.status_code == 422 and "2,000 characters or fewer" in too_long.text

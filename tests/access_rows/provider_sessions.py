@@ -1,4 +1,5 @@
-"""Access rows for providers' sessions, series, places, cancelling, moving, uploads and registers.
+"""Access rows for providers' sessions, series, places, cancelling, moving, messages to families, uploads and
+registers.
 
 Provider staff reach only their own organisation's offers and sessions; administrators may look at session lists.
 """
@@ -29,6 +30,8 @@ ROWS = [
     ("POST", "/provider/sessions/<int:session_id>/cancel", POSTED_NOTHING, NO_CHILD_RECORD),
     ("GET", "/provider/sessions/<int:session_id>/move", PROVIDER_ONLY, NO_CHILD_RECORD),
     ("POST", "/provider/sessions/<int:session_id>/move", POSTED_NOTHING, NO_CHILD_RECORD),
+    ("GET", "/provider/sessions/<int:session_id>/message", PROVIDER_ONLY, NO_CHILD_RECORD),
+    ("POST", "/provider/sessions/<int:session_id>/message", POSTED_NOTHING, NO_CHILD_RECORD),
     ("GET", "/provider/sessions/<int:session_id>/register", PROVIDER_ONLY, CHILD_RECORD),
     ("POST", "/provider/sessions/<int:session_id>/register", NOT_STARTED, CHILD_RECORD),
     ("GET", "/provider/sessions/upload", PROVIDER_ONLY, NO_CHILD_RECORD),
