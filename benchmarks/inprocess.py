@@ -86,6 +86,8 @@ def measure_booking(app, url: str, count: int, statements: StatementTimes) -> No
     POST through the whole booking view, and report as for the pages. run.py undoes them before its next run."""
     plan = prepare_benchmark_data(url, families=4, slots_wanted=count + 1)
     slots = [(family, slot) for family, slots in enumerate(plan["plans"]) for slot in slots][:count + 1]
+    if len(slots) < 2:
+        raise SystemExit("run.py found too few sessions with places for the benchmark families to book")
     clients = []
     for email in plan["emails"]:
         clients.append(app.test_client())
@@ -104,7 +106,7 @@ def measure_booking(app, url: str, count: int, statements: StatementTimes) -> No
             walls.append(time.perf_counter() - started)
         if response.status_code != 302:
             raise SystemExit(f"booking session {session_id} answered {response.status_code}")
-    report(f"POST /sessions/<id>/book (a place each)", walls, time.process_time() - cpu, statements)
+    report("POST /sessions/<id>/book (a place each)", walls, time.process_time() - cpu, statements)
 
 
 def report(name: str, walls: list[float], cpu: float, statements: StatementTimes) -> None:

@@ -5,7 +5,7 @@ then changed with the rest) or sees it and is refused.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -120,16 +120,32 @@ def move_session(session: Session, starts_at: datetime, ends_at: datetime, *, re
     return session
 
 
+# How long after a session ends its families can still be sent a message (something left behind, say).
+MESSAGE_DAYS_AFTER = 7
+
+
+def can_message(session: Session, now: datetime | None = None) -> bool:
+    """Whether the families booked on the session can be sent a message now: until a week after it ends."""
+    return (session.status is SessionStatus.OPEN
+            and session.ends_at + timedelta(days=MESSAGE_DAYS_AFTER) > (now or utcnow()))
+
+
 def message_families(session: Session, body: str, *, by: User) -> SessionMessage:
     """Email every family with a place on the session (once each, however many places they have), and keep the
-    message with their bookings. The provider's own words, sent as written."""
+    message with their bookings. The provider's own words, sent as written. Under the capacity lock, like cancelling
+    and moving, so a message and a cancellation at the same moment are taken one after the other."""
     body = body.strip()
     if not body:
         raise DomainError(_("Write the message to send to families"))
+    lock_capacity([session])
     if session.status is SessionStatus.CANCELLED:
         raise DomainError(_("This session has been cancelled: the families who booked it were told then."))
+    if not can_message(session):
+        raise DomainError(_("This session ended more than a week ago, so its families can no longer be sent a "
+                            "message here."))
+    # Accounts that have been closed (their address erased) are not written to.
     families = db.session.scalars(
-        select(User).where(User.id.in_(select(Booking.booked_by_id).where(
+        select(User).where(User.active.is_(True), User.id.in_(select(Booking.booked_by_id).where(
             Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))).order_by(User.id)).all()
     if not families:
         raise DomainError(_("Nobody has a place on this session yet, so there is nobody to send a message to."))

@@ -156,7 +156,8 @@ def message_families(session_id: int):
     sent = db.session.scalars(select(SessionMessage).where(SessionMessage.session_id == session.id)
                               .order_by(SessionMessage.sent_at.desc(), SessionMessage.id.desc())).all()
     return render_template("providers/sessions/message.html", session=session, when=session_when(session), form=form,
-                           families=families, sent=sent), form_status(form, done)
+                           families=families, sent=sent, can_message=session_changes.can_message(session)), \
+        form_status(form, done)
 
 
 # --- registers ------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """A family books places, cancels them, and waits for places on full sessions."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -223,12 +225,16 @@ def my_bookings():
     set_sessions = {s.group_ref: sorted({b.session_id: b.session for b in upcoming + held
                                          if b.group_ref == s.group_ref}.values(), key=lambda x: x.starts_at)
                     for s in sets}
-    # What providers wrote to the families on the sessions this family has a place on, newest first.
-    messages = db.session.scalars(
+    # What providers wrote to the families on the sessions this family has a place on, newest first: those sent
+    # since the family booked (what was emailed to them), not what was written to others before.
+    booked_since: dict[int, datetime] = {}
+    for b in upcoming + past:
+        booked_since[b.session_id] = min(b.created_at, booked_since.get(b.session_id, b.created_at))
+    messages = [m for m in db.session.scalars(
         select(SessionMessage).options(joinedload(SessionMessage.session).joinedload(Session.offer)
                                        .joinedload(Offer.provider))
-        .where(SessionMessage.session_id.in_({b.session_id for b in upcoming + past}))
-        .order_by(SessionMessage.sent_at.desc(), SessionMessage.id.desc())).all() if upcoming or past else []
+        .where(SessionMessage.session_id.in_(booked_since))
+        .order_by(SessionMessage.sent_at.desc(), SessionMessage.id.desc())) if m.sent_at >= booked_since[m.session_id]]
     return render_template("bookings/my_bookings.html", held=held, upcoming=upcoming, past=past[::-1], cancelled=cancelled,
                            offered=offered, waiting=waiting, to_pay=to_pay, cancel_closed=cancel_closed,
                            positions=waiting_lists.positions(waiting), form=ConfirmForm(), sets=sets,

@@ -8,8 +8,11 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import requests
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _free_port() -> int:
@@ -45,7 +48,7 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4, app: s
                # Publishing the statement makes twelve PDFs inside a request; the PostgreSQL and SQLite suites
                # share two CPUs in CI, so give a slow request longer than gunicorn's 30 seconds before a restart.
                "--timeout", "180",
-               "--config", "python:portal.gunicorn_config",  # as the README runs it
+               "--config", str(ROOT / "portal" / "gunicorn_config.py"),  # as the README runs it
                app]
     process = subprocess.Popen(command, env=env)
     try:

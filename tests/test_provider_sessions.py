@@ -432,6 +432,37 @@ def test_a_provider_messages_the_families_booked_once_each_and_they_read_it_with
     other_session = db.session.scalar(select(User).where(User.email == "another.session@example.com"))
     assert "Please bring swimwear" not in client_as(other_session).get("/bookings").text
     assert "Please bring swimwear" in client.get(f"/provider/sessions/{session.id}/message").text  # sent, listed
+    # A family that books after the message was sent was not written to, and does not read it.
+    late = UserFactory(email="late@example.com")
+    _book(session, family=late)
+    assert "Please bring swimwear" not in client_as(late).get("/bookings").text
+
+
+def test_a_message_is_shown_as_text_and_not_sent_to_closed_accounts_or_long_after_the_session(
+        client_as, staff, offer, outbox):
+    session = SessionFactory(offer=offer)
+    family = UserFactory(email="open@example.com")
+    _book(session, family=family)
+    closed = UserFactory(email="erased-1@erased.invalid")
+    _book(session, family=closed)
+    closed.active = False
+    db.session.commit()
+    client = client_as(staff)
+    page = client.get(f"/provider/sessions/{session.id}/message").text
+    assert 'data-prevent-double-click="true"' in page  # a double click does not email everyone twice
+    outbox.clear()
+    sent = client.post(f"/provider/sessions/{session.id}/message", data={"body": "<script>alert(1)</script> & more"})
+    assert sent.status_code == 302
+    assert [m["To"] for m in outbox] == ["open@example.com"]
+    for text in (client.get(sent.location).text, client_as(family).get("/bookings").text):
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in text and "<script>alert(1)" not in text
+    ended = SessionFactory(offer=offer, starts_at=utcnow() - timedelta(days=9), ends_at=utcnow() - timedelta(days=8))
+    db.session.add(Booking(session=ended, child=ChildFactory(parent=family), booked_by_id=family.id,
+                           group_ref="ended", funding="free"))
+    db.session.commit()
+    assert "more than a week ago" in client.get(f"/provider/sessions/{ended.id}/message").text
+    refused = client.post(f"/provider/sessions/{ended.id}/message", data={"body": "Lost property"})
+    assert refused.status_code == 409 and "more than a week ago" in refused.text
 
 
 def test_only_the_sessions_own_provider_can_message_and_only_when_someone_is_booked(client_as, staff, offer):

@@ -69,7 +69,10 @@ def test_register_shows_support_details_age_and_parent_and_nothing_more(app, set
     age = age_on(amara.date_of_birth, to_london(session.starts_at).date())
     for shown in ["Amara Okafor", f"{age} years old", "Autism, Deaf or hearing impairment",
                   "Needs ear defenders in the hall", "Needs 1:1 support (1 adult all the time)",
-                  "Grandad Ken 07700 900456", "Philippa Private<br>07700 900123<br>philippa.private@example.com",
+                  "Grandad Ken 07700 900456",
+                  # Phone and email keep their order on right-to-left pages.
+                  '<span dir="auto">Philippa Private</span><br><span dir="ltr">07700 900123</span><br>'
+                  '<span dir="ltr">philippa.private@example.com</span>',
                   "1 child booked", "1 carer place"]:
         assert shown in text, shown
     for hidden in ["27 March 2016", "27/03/2016", "2016-03-27", "Sunday 27 March 2016", "B12 9QT", "Cassius", "Otto",
