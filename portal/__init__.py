@@ -55,9 +55,12 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
         # costed high enough that PostgreSQL would spend most of a second compiling it first (measured: 945 ms of
         # JIT for 30 ms of work). No parallel workers for one query either: many requests at once already use
         # every CPU, and a search's extra workers only added their start-up to each. Set per connection, so the
-        # server's own settings are left alone.
+        # server's own settings are left alone. The lock timeout too (portal.locking): each lock then costs no round
+        # trip of its own to set it.
         options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        settings = "-c jit=off -c max_parallel_workers_per_gather=0"  # i18n: not shown (PostgreSQL settings)
+        app.config["LOCK_TIMEOUT_ON_CONNECT_MS"] = int(app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
+        settings = (f"-c jit=off -c max_parallel_workers_per_gather=0 "  # i18n: not shown (PostgreSQL settings)
+                    f"-c lock_timeout={app.config['LOCK_TIMEOUT_ON_CONNECT_MS']}")
         options["connect_args"] = {**options.get("connect_args", {}), "options": settings}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     logging.basicConfig(level=logging.INFO)

@@ -47,7 +47,8 @@ def _locked(run, busy: str | None, then=None):
                 raw.execute("BEGIN IMMEDIATE")
             return then() if then is not None else None
         timeout_ms = int(current_app.config["CAPACITY_LOCK_TIMEOUT_SECONDS"] * 1000)
-        connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
+        if timeout_ms != current_app.config.get("LOCK_TIMEOUT_ON_CONNECT_MS"):  # else every connection has it already
+            connection.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
         return run(connection)
     except OperationalError as exc:
         raise (TryAgain(busy) if busy else TryAgain()) from exc
