@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from bookings import funding as funding_methods
+from feedback import services as feedback
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.formatting import london_date, london_time
@@ -106,6 +107,7 @@ def mark_attendance(session: Session, marks: dict[int, Attendance], *, by: User)
         raise DomainError(_("The register has changed since you opened it. Check it and save again."))
     now = utcnow()
     changed = 0
+    came: list[Booking] = []  # marked as attended for the first time: their families are asked how it went
     for booking_id, attendance in sorted(marks.items()):
         booking = bookings[booking_id]
         if booking.attendance is attendance:
@@ -121,6 +123,9 @@ def mark_attendance(session: Session, marks: dict[int, Attendance], *, by: User)
             if method is not None:
                 method.on_deliver(booking, by)
         record("attendance_marked", booking, by=by, session_id=session.id, attendance=attendance.value, before=before)
+        if attendance is Attendance.ATTENDED and before is None:
+            came.append(booking)
         changed += 1
     db.session.flush()
+    feedback.invite(came)
     return changed

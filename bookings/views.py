@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from bookings import funding as funding_methods
 from budgets.models import Payment
+from feedback import services as feedback
 from portal.access import family_required, get_or_404, owned_or_404
 from portal.attempts import attempt, form_status
 from portal.errors import NotAllowed, SessionFull, TryAgain
@@ -238,7 +239,7 @@ def my_bookings():
     return render_template("bookings/my_bookings.html", held=held, upcoming=upcoming, past=past[::-1], cancelled=cancelled,
                            offered=offered, waiting=waiting, to_pay=to_pay, cancel_closed=cancel_closed,
                            positions=waiting_lists.positions(waiting), form=ConfirmForm(), sets=sets,
-                           set_sessions=set_sessions, messages=messages)
+                           set_sessions=set_sessions, messages=messages, to_rate=feedback.awaiting(current_user))
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])

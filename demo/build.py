@@ -22,6 +22,7 @@ from portal.models import Locality
 
 from . import people, providers, sessions
 from .common import Seed
+from .feedback import add_feedback
 from .money import add_money
 from .people import AREAS, DEMO_PASSWORD
 from .statement import add_statement
@@ -83,6 +84,7 @@ def build_area(scale: Scale, echo: Callable[[str], None]) -> dict[str, int]:
     assessed_ids = people.add_assessments(seed, families, staff)
     sessions.add_sessions_and_bookings(seed, scale.sessions, scale.bookings, offers, families, assessed_ids)
     seed.counts |= add_money(echo)
+    seed.counts |= add_feedback(echo)
     if scale.statement:
         seed.counts |= add_statement(echo)
     else:

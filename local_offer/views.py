@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from bookings.places import booking_closes_at, bookings_open
+from feedback import services as feedback
+from feedback.models import Feedback
 from portal import page_cache
 from portal.access import family_required
 from portal.extensions import db
@@ -48,7 +50,7 @@ SESSIONS_PER_PAGE = 20
 
 # The public pages here, the Open Referral feed and offers' calendars are built from these tables (places left come
 # from bookings): a commit that writes to one of them means a kept copy of a public page is not used again.
-page_cache.watch(Offer, OfferNeed, OfferFeature, Session, SessionSeries, Booking, Provider, Locality)
+page_cache.watch(Offer, OfferNeed, OfferFeature, Session, SessionSeries, Booking, Provider, Locality, Feedback)
 # The feed's last_modified comes from the audit trail's entries about offers, providers, sessions and series.
 page_cache.watch(AuditEvent, when=lambda event: event.subject_type in ("Offer", "Provider", "Session", "SessionSeries"))
 
@@ -123,7 +125,8 @@ def offer(offer_id: int):
     return render_template("local_offer/offer.html", offer=offer, sessions=sessions[:SESSIONS_PER_PAGE],
                            page=page, more=more, family=family, assessed=assessed, closed=closed,
                            search=back or None,
-                           back_to_search=url_for("local_offer.search") + ("?" + back if back else ""))
+                           back_to_search=url_for("local_offer.search") + ("?" + back if back else ""),
+                           rated=feedback.offer_summary(offer.id), feedback=feedback, threshold=feedback.threshold())
 
 
 @bp.route("/local-offer/<int:offer_id>/ask-for-assessment", methods=["GET", "POST"])

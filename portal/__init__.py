@@ -91,6 +91,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from bookings import views as booking_views
     from budgets import budget_views, dashboard_views
     from calendars import views as calendar_views
+    from feedback import views as feedback_views
     from local_offer import views as local_offer_views
     from open_referral import views as open_referral_views
     from privacy import views as privacy_views
@@ -107,7 +108,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     for module in (auth, booking_views, commissioning, contacts, families, local_offer_views, pages,
                    organisation_views, offer_views, provider_session_views, session_views, approval_views,
                    budget_views, dashboard_views, payment_views, public_views, statement_views, translation_reviews,
-                   two_step, people, audit_views, privacy_views, open_referral_views, calendar_views, email_views, job_views):
+                   two_step, people, audit_views, privacy_views, open_referral_views, calendar_views, email_views, job_views,
+                   feedback_views):
         app.register_blueprint(module.bp)
     i18n.init_app(app)
     request_limits.init_app(app)

@@ -62,6 +62,9 @@ class Config:
     # Behind a TLS-terminating proxy or load balancer: how many proxies set X-Forwarded-For/-Proto/-Host (ProxyFix).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     PAGE_SIZE = 20
+    # A break's page shows its average rating and recent comments only once this many families have rated it, so
+    # that no comment can be traced to one of a few families.
+    FEEDBACK_ANONYMITY_THRESHOLD = int(os.environ.get("FEEDBACK_ANONYMITY_THRESHOLD", "5"))
     # Public pages and the feed kept on the server (portal/page_cache.py): for how long at most (0: not kept), where
     # (redis://... shares them between app processes; otherwise each process keeps its own in memory), and how many.
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))

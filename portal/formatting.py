@@ -52,6 +52,21 @@ def number(value: int) -> str:
     return format_decimal(value, locale=_locale())
 
 
+def decimal(value: float) -> str:
+    """A number with one decimal place in the page's language: '4.3'."""
+    return format_decimal(value, format="0.0", locale=_locale())
+
+
+def london_month(moment: datetime | None) -> str:
+    """The month and year of a moment in Europe/London: 'June 2026'."""
+    if moment is None:
+        return ""
+    local = to_london(moment).date()
+    if _english():
+        return local.strftime("%B %Y")  # i18n: not shown (a strftime pattern)
+    return format_date(local, "LLLL y", locale=_locale())  # i18n: not shown (a CLDR date pattern)
+
+
 def price(pence: int) -> str:
     return gettext("Free") if pence == 0 else pounds(pence)
 

@@ -1,6 +1,7 @@
 """Forms for accounts, children, searching, booking and assessments."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask_babel import gettext as _
@@ -43,6 +44,14 @@ from .i18n import LANGUAGES
 from .models import NEEDS, SUPPORT_LEVELS, SupportLevel
 from .passwords import AcceptablePassword
 from .timeutil import age_on
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def plain_text(value):
+    """Drop invisible control characters (PostgreSQL refuses NUL in text) and surrounding spaces."""
+    return _CONTROL_CHARACTERS.sub("", value).strip() if isinstance(value, str) else value
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -4,10 +4,12 @@ from __future__ import annotations
 from flask import Flask
 
 from .formatting import (
+    decimal,
     first_upper,
     labels,
     london,
     london_date,
+    london_month,
     london_time,
     long_date,
     number,
@@ -29,6 +31,8 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(short_date)
     app.add_template_filter(number)
     app.add_template_filter(first_upper)
+    app.add_template_filter(decimal)
+    app.add_template_filter(london_month)
 
     @app.context_processor
     def service_globals():

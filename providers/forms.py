@@ -25,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.forms import MultiCheckboxField, PlainRadioField, RealDateField
+from portal.forms import MultiCheckboxField, PlainRadioField, RealDateField, plain_text
 from portal.timeutil import to_london
 
 from .models import ATTENDANCE_LABELS, Attendance
@@ -61,14 +61,6 @@ def parse_clock(text: str) -> time | None:
 def exists_in_london(day: date, clock: time) -> bool:
     """False for the wall-clock hour skipped when the clocks go forward."""
     return to_london(london_moment(day, clock)).time() == clock
-
-
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def plain_text(value):
-    """Drop invisible control characters (PostgreSQL refuses NUL in text) and surrounding spaces."""
-    return _CONTROL_CHARACTERS.sub("", value).strip() if isinstance(value, str) else value
 
 
 _DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")

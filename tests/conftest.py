@@ -98,6 +98,16 @@ def client(app):
 
 
 @pytest.fixture
+def client_as(app):
+    """A new client signed in as this person (through the sign-in page, with two-step sign-in where they use it)."""
+    def _client(user):
+        client = app.test_client()
+        sign_in(client, user)
+        return client
+    return _client
+
+
+@pytest.fixture
 def runner(app):
     return app.test_cli_runner()
 

@@ -4,7 +4,9 @@ The unmarked-string finder is tests/unmarked.py; the catalog checks are portal/c
 ``flask --app portal translations check`` in .ci/run)."""
 from __future__ import annotations
 
+import re
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +63,14 @@ def test_the_catalogs_are_up_to_date_and_every_shipped_language_is_complete():
 def test_six_languages_ship_and_three_read_right_to_left():
     assert list(LANGUAGES) == ["en", "ur", "pa-Arab", "bn", "ar", "pl"]
     assert {code for code, language in LANGUAGES.items() if language.rtl} == {"ur", "pa-Arab", "ar"}
+
+
+def test_every_area_that_marks_strings_is_extracted():
+    """A package whose Python marks strings for translation is listed in babel.cfg, or its strings never reach the
+    catalogs and are shown in English in every language (as calendars', privacy's and audit's once were)."""
+    root = Path(catalogs.__file__).resolve().parent.parent
+    listed = set(re.findall(r"^\[python: (\w+)/\*\*\.py\]", (root / "babel.cfg").read_text(), re.MULTILINE))
+    marks = re.compile(r"(?<![\w.])(_|_l|N_|gettext|lazy_gettext|ngettext)\(\s*['\"]")
+    marking = {path.parent.name for path in root.glob("*/*.py")
+               if path.parent.name not in ("tests", "benchmarks", "migrations") and marks.search(path.read_text())}
+    assert marking - listed == set(), "add these packages to babel.cfg"

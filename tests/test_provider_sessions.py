@@ -52,15 +52,6 @@ def offer(staff):
     return OfferFactory(provider=staff.provider)
 
 
-@pytest.fixture
-def client_as(app):
-    def _client(user):
-        client = app.test_client()
-        sign_in(client, user)
-        return client
-    return _client
-
-
 def _book(session, support=SupportLevel.GROUP, family=None):
     family = family or UserFactory()
     child = ChildFactory(parent=family, support_level=support)
