@@ -16,7 +16,7 @@ from feedback import services as feedback
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.formatting import london_date, london_time
-from portal.models import NEEDS, Child, SupportLevel, User, record
+from portal.models import NEEDS, AuditEvent, Child, SupportLevel, User, record
 from portal.timeutil import age_on, to_london, utcnow
 from providers.models import Attendance, Booking, BookingStatus, Session, SessionStatus
 
@@ -122,10 +122,18 @@ def mark_attendance(session: Session, marks: dict[int, Attendance], *, by: User)
             method = funding_methods.get(booking.funding)
             if method is not None:
                 method.on_deliver(booking, by)
+        if attendance is Attendance.ATTENDED and (before is None or not _attended_before(booking)):
+            came.append(booking)  # the family is asked how it went the first time the child is marked as there
         record("attendance_marked", booking, by=by, session_id=session.id, attendance=attendance.value, before=before)
-        if attendance is Attendance.ATTENDED and before is None:
-            came.append(booking)
         changed += 1
     db.session.flush()
     feedback.invite(came)
     return changed
+
+
+def _attended_before(booking: Booking) -> bool:
+    """Whether the register has ever marked this place as attended (a correction back to it asks nobody again)."""
+    return db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.action == "attendance_marked", AuditEvent.subject_type == "Booking",
+        AuditEvent.subject_id == booking.id, AuditEvent.details["attendance"].as_string() == "attended").limit(1)) \
+        is not None

@@ -1,8 +1,8 @@
 """Demo feedback: what families said after the breaks their children attended.
 
 About a third of the places attended are rated (most families say it went well; a few did not), with the
-outcomes the review asks about, a comment on some and the provider's reply to some of those; the council has
-hidden a couple of comments, saying why. The two demo families have rated nothing, so their bookings page asks
+outcomes the review asks about, a comment on some and the provider's reply to some of those; the commissioners
+have hidden a few comments, saying why. The two demo families have rated nothing, so their bookings page asks
 them how their last breaks went."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from feedback.services import CARER_OUTCOMES, CHILD_OUTCOMES
 from portal.extensions import db
 from portal.models import Role, User
 from portal.timeutil import utcnow
-from providers.models import Attendance, Booking, BookingStatus, Offer, Session
+from providers.models import Attendance, Booking, BookingStatus, Offer, Session, Tier
 
 from .common import bulk_insert
 
@@ -63,17 +63,18 @@ def add_feedback(echo: Callable[[str], None] = print) -> dict[str, int]:
     now = utcnow()
     demo_families = set(db_ids(["parent@example.com", "young.person@example.com"]))
     council_id = next(iter(db_ids(["council@example.com"])), None)
+    trust_id = next(iter(db_ids(["trust@example.com"])), None)
     young = set(_scalars(select(User.id).where(User.role == Role.YOUNG_PERSON)))
     staff_of = dict(_execute(select(User.provider_id, User.id).where(User.role == Role.PROVIDER,
                                                                     User.provider_id.is_not(None))))
     attended = _execute(
-        select(Booking.id, Booking.booked_by_id, Session.ends_at, Session.offer_id, Offer.provider_id)
+        select(Booking.id, Booking.booked_by_id, Session.ends_at, Session.offer_id, Offer.provider_id, Offer.tier)
         .join(Session, Session.id == Booking.session_id).join(Offer, Offer.id == Session.offer_id)
         .where(Booking.status == BookingStatus.CONFIRMED, Booking.attendance == Attendance.ATTENDED,
                Booking.child_id.is_not(None))
         .order_by(Booking.id))
     rows, hidden = [], 0
-    for booking_id, family_id, ended, offer_id, provider_id in attended:
+    for booking_id, family_id, ended, offer_id, provider_id, tier in attended:
         if family_id in demo_families or rng.random() >= RATED:
             continue
         rating = rng.choices(RATINGS, RATING_WEIGHTS)[0]
@@ -91,8 +92,10 @@ def add_feedback(echo: Callable[[str], None] = print) -> dict[str, int]:
             if rng.random() < REPLIED and provider_id in staff_of:
                 row.update(reply=REPLIES[rating], replied_at=min(given + timedelta(hours=rng.uniform(3, 48)), now),
                            replied_by_id=staff_of[provider_id])
-            elif hidden < 3 and rating <= 2 and council_id is not None:
-                row.update(hidden_at=min(given + timedelta(days=1), now), hidden_by_id=council_id,
+            elif hidden < 3 and rating <= 2:
+                # Hidden by the body that commissions the break, as the portal allows.
+                moderator = trust_id if tier is Tier.SPECIALIST else council_id
+                row.update(hidden_at=min(given + timedelta(days=1), now), hidden_by_id=moderator,
                            hidden_reason=HIDE_REASON)
                 hidden += 1
         rows.append(row)

@@ -50,7 +50,8 @@ class FeedbackForm(FlaskForm):
 class ReplyForm(FlaskForm):
     reply = TextAreaField(
         _l("Your reply"),
-        description=_l("Anyone can read it on the break’s page, under the family’s comment."),
+        description=_l("Anyone can read it on the break’s page, under the family’s comment. Do not name the child "
+                       "or their family, or say anything that would tell others who they are."),
         validators=[DataRequired(message=_l("Write your reply")),
                     Length(max=REPLY_LENGTH, message=_l("Your reply must be 1,000 characters or fewer"))],
         filters=[plain_text], widget=GovCharacterCount())

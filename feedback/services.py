@@ -163,7 +163,8 @@ def invite(bookings: list[Booking]) -> int:
         session = theirs[0].session
         notify.queue(family, _l("How did it go? %(title)s", title=session.offer.title), "feedback_invite",
                      session=session, when=to_london(session.starts_at), names=[b.child.first_name for b in theirs],
-                     days=FEEDBACK_DAYS, link=notify.link("feedback.give", booking_id=theirs[0].id))
+                     days=FEEDBACK_DAYS, links=[(b.child.first_name, notify.link("feedback.give", booking_id=b.id))
+                                                for b in theirs])
         asked += 1
     return asked
 
@@ -174,6 +175,10 @@ def reply(feedback: Feedback, text: str, *, by: User) -> None:
     """The provider's public reply (a new reply replaces the old one; both are in the audit trail)."""
     if by.role is not Role.PROVIDER or by.provider_id != feedback.provider_id:
         raise NotAllowed(_("Only the provider of this break can reply."))
+    if feedback.offer_id not in shown_offers(feedback.provider_id):
+        raise NotAllowed(_("Only the provider of this break can reply."))
+    if not can_reply(feedback):
+        raise DomainError(_("You can reply only to a comment that families can read."))
     text = (text or "").strip()
     if not text:
         raise DomainError(_("Write your reply"))
@@ -217,8 +222,9 @@ class Comment:
 
 @dataclass
 class OfferSummary:
-    count: int
-    shown: bool                      # enough ratings to show them without identifying a family
+    count: int                       # ratings (one for each child's place)
+    families: int                    # the families who gave them
+    shown: bool                      # enough families to show them without identifying one
     average: float | None = None
     comments: list[Comment] = field(default_factory=list)
     outcomes: list[tuple[str, int]] = field(default_factory=list)  # (child outcome key, % of ratings naming it)
@@ -229,11 +235,12 @@ RECENT_COMMENTS = 5
 
 def offer_summary(offer_id: int) -> OfferSummary:
     """The offer's average rating and recent comments, if enough families have rated it (else only the count)."""
-    count, total = db.session.execute(
-        select(func.count(Feedback.id), func.coalesce(func.sum(Feedback.rating), 0))
-        .where(Feedback.offer_id == offer_id)).one()
-    if count < max(threshold(), 1):
-        return OfferSummary(count=count, shown=False)
+    count, total, families = db.session.execute(
+        select(func.count(Feedback.id), func.coalesce(func.sum(Feedback.rating), 0),
+               func.count(func.distinct(Booking.booked_by_id)))
+        .join(Booking, Booking.id == Feedback.booking_id).where(Feedback.offer_id == offer_id)).one()
+    if families < max(threshold(), 1):
+        return OfferSummary(count=count, families=families, shown=False)
     rows = db.session.execute(
         select(Feedback.rating, Feedback.comment, Feedback.created_at, Feedback.reply)
         .where(Feedback.offer_id == offer_id, Feedback.comment.is_not(None), Feedback.hidden_at.is_(None))
@@ -242,7 +249,7 @@ def offer_summary(offer_id: int) -> OfferSummary:
     for outcomes in db.session.scalars(select(Feedback.child_outcomes).where(Feedback.offer_id == offer_id)):
         for key in outcomes or []:
             named[key] += 1
-    return OfferSummary(count=count, shown=True, average=round(total / count, 1),
+    return OfferSummary(count=count, families=families, shown=True, average=round(total / count, 1),
                         comments=[Comment(r.rating, r.comment, r.created_at, r.reply) for r in rows],
                         outcomes=[(k, round(100 * named[k] / count)) for k in CHILD_OUTCOMES if named[k]])
 
@@ -251,6 +258,7 @@ def offer_summary(offer_id: int) -> OfferSummary:
 class BreakdownRow:
     name: str
     count: int
+    families: int           # below the anonymity threshold, the figures are not shown
     average: float
     child: dict[str, int]   # outcome key -> % of responses naming it
     carer: dict[str, int]   # % of responses from parent carers naming it
@@ -265,24 +273,29 @@ def breakdown(tiers: list[Tier], by: str) -> list[BreakdownRow]:
     """Ratings and outcomes on breaks of these tiers, one row per provider, offer, tier or child's area."""
     if by not in DIMENSIONS:
         raise ValueError(by)
-    name = {"provider": Provider.name, "offer": Offer.title, "tier": Offer.tier,
-            "locality": func.coalesce(Locality.name, "")}[by]
-    query = (select(name.label("name"), Feedback.rating, Feedback.child_outcomes, Feedback.carer_outcomes,
-                    Feedback.given_by_id, User.role)
+    # Grouped by id (two providers may both run a "Saturday Club"), named for people.
+    key = {"provider": Provider.id, "offer": Offer.id, "tier": Offer.tier, "locality": Locality.id}[by]
+    query = (select(key.label("key"), Offer.title, Provider.name.label("provider"), Offer.tier,
+                    Locality.name.label("locality"), Feedback.rating, Feedback.child_outcomes,
+                    Feedback.carer_outcomes, Booking.booked_by_id, User.role)
              .join(Offer, Offer.id == Feedback.offer_id).join(Provider, Provider.id == Feedback.provider_id)
              .join(Booking, Booking.id == Feedback.booking_id).join(Child, Child.id == Booking.child_id)
              .outerjoin(Locality, Locality.id == Child.locality_id)
              .outerjoin(User, User.id == Feedback.given_by_id)
              .where(Offer.tier.in_(tiers)))
-    groups: dict[str, list] = defaultdict(list)
+    groups: dict[object, list] = defaultdict(list)
     for row in db.session.execute(query):
-        key = row.name.label if isinstance(row.name, Tier) else (row.name or _("Area not given"))
-        groups[key].append(row)
+        groups[row.key].append(row)
     rows = []
-    for key, items in groups.items():
+    for items in groups.values():
+        first = items[0]
+        name = {"provider": first.provider, "offer": _("%(title)s (%(provider)s)", title=first.title,
+                                                         provider=first.provider),
+                "tier": first.tier.label, "locality": first.locality or _("Area not given")}[by]
         carers = [r for r in items if r.role is not Role.YOUNG_PERSON]
         rows.append(BreakdownRow(
-            name=key, count=len(items), average=round(sum(r.rating for r in items) / len(items), 1),
+            name=name, count=len(items), families=len({r.booked_by_id for r in items}),
+            average=round(sum(r.rating for r in items) / len(items), 1),
             child={k: round(100 * sum(k in (r.child_outcomes or []) for r in items) / len(items))
                    for k in CHILD_OUTCOMES},
             carer={k: round(100 * sum(k in (r.carer_outcomes or []) for r in carers) / len(carers)) if carers else 0
@@ -301,9 +314,27 @@ def recent(tiers: list[Tier], page: int, per_page: int) -> tuple[list[Feedback],
     return items, total
 
 
-def for_provider(provider_id: int, page: int, per_page: int) -> tuple[list[Feedback], int]:
-    where = Feedback.provider_id == provider_id
-    total = db.session.scalar(select(func.count(Feedback.id)).where(where))
-    items = db.session.scalars(select(Feedback).where(where).order_by(Feedback.created_at.desc(), Feedback.id.desc())
+def shown_offers(provider_id: int) -> set[int]:
+    """The provider's offers that enough families have rated for the provider to read their feedback without
+    telling who wrote it (the provider has the registers)."""
+    return set(db.session.scalars(
+        select(Feedback.offer_id).join(Booking, Booking.id == Feedback.booking_id)
+        .where(Feedback.provider_id == provider_id).group_by(Feedback.offer_id)
+        .having(func.count(func.distinct(Booking.booked_by_id)) >= max(threshold(), 1))))
+
+
+def for_provider(provider_id: int, page: int, per_page: int) -> tuple[list[Feedback], int, int]:
+    """The provider's feedback on the offers enough families have rated, newest first, a page at a time; with the
+    total shown and how many more are kept back until their offers have enough."""
+    offers = shown_offers(provider_id)
+    where = [Feedback.provider_id == provider_id, Feedback.offer_id.in_(offers)]
+    total = db.session.scalar(select(func.count(Feedback.id)).where(*where))
+    held_back = db.session.scalar(select(func.count(Feedback.id)).where(Feedback.provider_id == provider_id)) - total
+    items = db.session.scalars(select(Feedback).where(*where).order_by(Feedback.created_at.desc(), Feedback.id.desc())
                                .limit(per_page).offset((page - 1) * per_page)).all()
-    return items, total
+    return items, total, held_back
+
+
+def can_reply(feedback: Feedback) -> bool:
+    """A reply is shown under a comment anyone can read: there must be one, not hidden."""
+    return bool(feedback.comment) and feedback.hidden_at is None

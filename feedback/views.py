@@ -56,26 +56,30 @@ def give(booking_id: int):
 def provider_list():
     page = page_arg()
     per_page = current_app.config["PAGE_SIZE"]
-    items, total = services.for_provider(current_user.provider_id, page, per_page)
+    items, total, held_back = services.for_provider(current_user.provider_id, page, per_page)
     if page > 1 and not items:
         abort(404)
-    return render_template("feedback/provider_list.html", items=items, total=total, page=page, per_page=per_page,
-                           services=services)
+    return render_template("feedback/provider_list.html", items=items, total=total, held_back=held_back, page=page,
+                           per_page=per_page, services=services, threshold=services.threshold())
 
 
 @bp.route("/provider/feedback/<int:feedback_id>/reply", methods=["GET", "POST"])
 @provider_staff_required
 def reply(feedback_id: int):
     feedback = db.session.get(Feedback, feedback_id)
-    if feedback is None or feedback.provider_id != current_user.provider_id:
+    if (feedback is None or feedback.provider_id != current_user.provider_id
+            or feedback.offer_id not in services.shown_offers(feedback.provider_id)):
         abort(404)
+    if not services.can_reply(feedback):
+        flash(_("You can reply only to a comment that families can read."), "error")
+        return redirect(url_for(".provider_list"))
     form = ReplyForm(data={"reply": feedback.reply} if request.method == "GET" else None)
     done = None
     if form.validate_on_submit():
         with attempt(form) as done:
             services.reply(feedback, form.reply.data, by=current_user)
         if done.ok:
-            flash(_("Your reply is published on the break’s page."), "success")
+            flash(_("Your reply is saved. It is shown under the comment on the break’s page."), "success")
             return redirect(url_for(".provider_list"))
     return render_template("feedback/reply.html", feedback=feedback, form=form, services=services), \
         form_status(form, done)
@@ -96,7 +100,8 @@ def insight():
     if page > 1 and not comments:
         abort(404)
     return render_template("feedback/insight.html", by=by, rows=services.breakdown(tiers, by), comments=comments,
-                           total=total, page=page, per_page=per_page, services=services, tiers=tiers)
+                           total=total, page=page, per_page=per_page, services=services, tiers=tiers,
+                           threshold=services.threshold())
 
 
 @bp.route("/insight/feedback/<int:feedback_id>/hide", methods=["GET", "POST"])

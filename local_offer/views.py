@@ -21,12 +21,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from bookings.places import booking_closes_at, bookings_open
 from feedback import services as feedback
 from feedback.models import Feedback
-from portal import page_cache
+from portal import assessments, page_cache
 from portal.access import family_required
 from portal.extensions import db
 from portal.formatting import london
 from portal.forms import AssessmentRequestForm
-from portal.models import AssessmentRequest, AuditEvent, Locality, has_approved_assessment, record
+from portal.models import AuditEvent, Locality, has_approved_assessment
 from portal.paging import page_arg
 from portal.timeutil import utcnow
 from providers.models import (
@@ -140,13 +140,9 @@ def ask_for_assessment(offer_id: int):
         return redirect(url_for("families.add_child"))
     if form.validate_on_submit():
         child = next(c for c in current_user.children if c.id == form.child_id.data)
-        request_row = AssessmentRequest(requested_by_id=current_user.id, child_id=child.id, offer_id=offer.id,
-                                        message=form.message.data.strip())
-        db.session.add(request_row)
-        db.session.flush()
-        record("assessment_requested", request_row, by=current_user, offer_id=offer.id)
+        assessments.ask(current_user, child, offer.id, form.message.data)
         db.session.commit()
         flash(_("We have sent your request to the children's trust. Someone will contact you within 10 working days."),
               "success")
-        return redirect(url_for("local_offer.offer", offer_id=offer.id))
+        return redirect(url_for("families.assessments"))
     return render_template("local_offer/ask_for_assessment.html", offer=offer, form=form), 422 if form.errors else 200

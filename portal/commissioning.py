@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from . import assessments
 from .access import get_or_404, role_required
+from .attempts import attempt, form_status
 from .audit import showing, shows_children
 from .extensions import db
-from .forms import AssessmentDecisionForm
-from .models import Assessment, AssessmentRequest, AssessmentStatus, Child, Role, record
+from .forms import AssessmentDecisionForm, ConfirmForm
+from .models import Assessment, AssessmentRequest, AssessmentStatus, Child, Role
 from .paging import page_arg
 
 bp = Blueprint("commissioning", __name__, url_prefix="/trust")
@@ -31,13 +33,29 @@ def assessment_requests():
     rows = db.session.scalars(
         select(AssessmentRequest)
         .options(joinedload(AssessmentRequest.child), joinedload(AssessmentRequest.offer),
-                 joinedload(AssessmentRequest.assessment))
+                 joinedload(AssessmentRequest.assessment), joinedload(AssessmentRequest.handled_by))
         .order_by(AssessmentRequest.assessment_id.is_not(None), AssessmentRequest.created_at.desc())
         .limit(size).offset((page - 1) * size)
     ).all()
     showing(asked.child for asked in rows)
     return render_template("commissioning/assessment_requests.html", requests=rows, total=total, page=page,
-                           pages=max(1, math.ceil(total / size)))
+                           pages=max(1, math.ceil(total / size)), form=ConfirmForm())
+
+
+@bp.post("/assessment-requests/<int:request_id>/take")
+@trust_required
+def take_request(request_id: int):
+    """Take a request: the family is told who is handling it."""
+    asked = get_or_404(AssessmentRequest, request_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with attempt() as done:
+        assessments.take(asked, by=current_user)
+    if done.ok:
+        flash(_("You are now handling the request for %(name)s. We have told the family.", name=asked.child.full_name),
+              "success")
+    return redirect(url_for("commissioning.assessment_requests"))
 
 
 @bp.route("/children/<int:child_id>/assessment", methods=["GET", "POST"])
@@ -50,21 +68,15 @@ def record_assessment(child_id: int):
     history = db.session.scalars(
         select(Assessment).where(Assessment.child_id == child.id).order_by(Assessment.decided_at.desc())
     ).all()
+    done = None
     if form.validate_on_submit():
-        assessment = Assessment(child_id=child.id, status=AssessmentStatus(form.status.data),
-                                reason=form.reason.data.strip(), recorded_by_id=current_user.id,
-                                review_on=form.review_on.data)
-        db.session.add(assessment)
-        db.session.flush()
-        for open_request in db.session.scalars(
-            select(AssessmentRequest).where(AssessmentRequest.child_id == child.id,
-                                            AssessmentRequest.assessment_id.is_(None))
-        ):
-            open_request.assessment_id = assessment.id
-        record("assessment_recorded", child, by=current_user, reason=assessment.reason,
-               outcome=assessment.status.value)
-        db.session.commit()
-        flash(_("The assessment outcome for %(name)s has been recorded.", name=child.full_name), "success")
-        return redirect(url_for("commissioning.assessment_requests"))
+        with attempt(form) as done:
+            assessments.decide(child, AssessmentStatus(form.status.data), form.reason.data, form.review_on.data,
+                               by=current_user)
+        if done.ok:
+            flash(_("The assessment outcome for %(name)s has been recorded.", name=child.full_name), "success")
+            return redirect(url_for("commissioning.assessment_requests"))
+        return render_template("commissioning/record_assessment.html", child=child, form=form, history=history), \
+            form_status(form, done)
     return render_template("commissioning/record_assessment.html", child=child, form=form, history=history), \
-        422 if form.errors else 200
+        form_status(form)

@@ -6,7 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from . import assessments
 from .access import family_required, owned_or_404
+from .contacts import current_contacts
 from .extensions import db
 from .forms import ChildForm
 from .models import Child, Locality, Role, SupportLevel, record
@@ -44,7 +46,19 @@ def _validate(form: ChildForm) -> bool:
 @bp.get("/children")
 @family_required
 def children():
-    return render_template("families/children.html", children=current_user.children)
+    return render_template("families/children.html", children=current_user.children,
+                           asked=bool(assessments.journey(current_user)))
+
+
+@bp.get("/assessments", endpoint="assessments")
+@family_required
+def assessments_page():
+    """What the family asked the trust and when, where each request is, who is handling it, and each decision with
+    its reasons, review date and how to challenge it."""
+    asked = assessments.journey(current_user)
+    return render_template("families/assessments.html", asked=asked,
+                           others=assessments.decisions_without_request(current_user, asked),
+                           contacts=current_contacts())
 
 
 @bp.route("/children/new", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, format_percent
 from flask_babel import get_locale, gettext
 
 from .timeutil import to_london
@@ -55,6 +55,11 @@ def number(value: int) -> str:
 def decimal(value: float) -> str:
     """A number with one decimal place in the page's language: '4.3'."""
     return format_decimal(value, format="0.0", locale=_locale())
+
+
+def percent(value: int) -> str:
+    """A whole percentage (0 to 100) in the page's language: '45%'."""
+    return format_percent(value / 100, locale=_locale())
 
 
 def london_month(moment: datetime | None) -> str:

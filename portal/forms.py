@@ -320,6 +320,10 @@ class AssessmentDecisionForm(FlaskForm):
     review_on = RealDateField(_l("Review date (optional)"), format="%d %m %Y", validators=[Optional()])
     submit = SubmitField(_l("Record the decision"), widget=GovSubmitInput())
 
+    def validate_review_on(self, field):
+        if field.data is not None and field.data <= date.today():
+            raise ValidationError(_("The review date must be in the future"))
+
 
 class SecurityCodeForm(FlaskForm):
     """The six-digit code from an authenticator app, or (at sign-in) one of the person's recovery codes."""

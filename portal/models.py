@@ -284,11 +284,29 @@ class AssessmentRequest(db.Model):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"))
+    # The member of the trust's staff handling it (the family sees who), and since when.
+    handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    handled_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    requested_by: Mapped[User] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
     child: Mapped[Child] = relationship()
     offer = relationship("Offer")
     assessment: Mapped[Assessment | None] = relationship()
+    handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])
+
+    @property
+    def stage(self) -> str:
+        """Where the request is: "received", "being_assessed" (a member of staff has it) or "decided"."""
+        if self.assessment_id is not None:
+            return "decided"
+        return "being_assessed" if self.handled_by_id is not None else "received"
+
+    @property
+    def stage_label(self) -> str:
+        return gettext(REQUEST_STAGES[self.stage])
+
+
+REQUEST_STAGES = {"received": N_("Received"), "being_assessed": N_("Being assessed"), "decided": N_("Decided")}
 
 
 class AuditEvent(db.Model):

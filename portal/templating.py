@@ -13,6 +13,7 @@ from .formatting import (
     london_time,
     long_date,
     number,
+    percent,
     pounds,
     price,
     short_date,
@@ -33,6 +34,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(first_upper)
     app.add_template_filter(decimal)
     app.add_template_filter(london_month)
+    app.add_template_filter(percent)
 
     @app.context_processor
     def service_globals():

@@ -77,12 +77,14 @@ def test_marking_a_child_as_attending_asks_their_family_once_and_never_a_family_
     assert f"{first.child.first_name} and {second.child.first_name} went to this break" in email.body
     assert f"/bookings/{first.id}/feedback" in email.body
     assert _invitations("absent@example.com") == 0
-    # A correction (the register saved again) does not ask again; a late "attended" for the absent child does.
+    # A correction back to "attended" does not ask again; the absent child corrected to "attended" is asked for
+    # the first time, with a link for each child.
     registers.mark_attendance(session, {first.id: Attendance.DID_NOT_ATTEND}, by=staff)
     registers.mark_attendance(session, {first.id: Attendance.ATTENDED, absent.id: Attendance.ATTENDED}, by=staff)
     db.session.commit()
     assert _invitations("twins@example.com") == 1
-    assert _invitations("absent@example.com") == 0  # marked before (did not attend): a correction, not a first mark
+    assert _invitations("absent@example.com") == 1
+    assert f"For {second.child.first_name}: http://localhost/bookings/{second.id}/feedback" in email.body
 
 
 def test_a_family_says_how_it_went_once_and_it_is_kept_with_the_outcomes_and_audited(client_as, staff, offer):
@@ -161,28 +163,34 @@ def _rated(offer, staff, rating: int, comment: str | None = None, family=None) -
     return feedback
 
 
-def test_an_offer_page_shows_ratings_only_once_enough_families_have_given_them_and_never_their_names(
-        app, client, staff, offer, monkeypatch):
+def test_an_offer_page_shows_ratings_only_once_enough_families_have_given_them(
+        app, client, client_as, staff, offer, monkeypatch):
     monkeypatch.setitem(app.config, "FEEDBACK_ANONYMITY_THRESHOLD", 3)
-    named = UserFactory(name="Priya Familyname")
-    _rated(offer, staff, 5, "Brilliant day out.", family=named)
+    busy = UserFactory()
+    _rated(offer, staff, 5, "Brilliant day out.", family=busy)
+    _rated(offer, staff, 5, "Both of mine loved it.", family=busy)  # a second child (or visit): the same family
     _rated(offer, staff, 4, "Staff knew how to help him.")
     page = client.get(f"/local-offer/{offer.id}").text
     assert "What families say" in page and "once 3 families have given them" in page
     assert "Brilliant day out." not in page and "out of 5" not in page
+    provider = client_as(staff).get("/provider/feedback").text  # nor does its provider, who has the registers
+    assert "Brilliant day out." not in provider and "3 more responses are kept back" in provider
     _rated(offer, staff, 3)
     page = client.get(f"/local-offer/{offer.id}").text
-    assert "Rated 4.0 out of 5 by 3 families" in page
+    assert "Rated 4.2 out of 5 by 3 families" in page  # four places rated, by three families
     assert "Brilliant day out." in page and "Staff knew how to help him." in page
     assert "100% said their child got: Enjoyment" in page
-    assert "Priya" not in page and "Familyname" not in page
+    assert "Brilliant day out." in client_as(staff).get("/provider/feedback").text
 
 
 def test_the_provider_replies_in_public_and_a_commissioner_hides_a_comment_with_a_reason(
         app, client, client_as, staff, offer, monkeypatch):
     monkeypatch.setitem(app.config, "FEEDBACK_ANONYMITY_THRESHOLD", 1)
     feedback = _rated(offer, staff, 2, "The minibus was late and nobody phoned.")
+    no_comment = _rated(offer, staff, 4)
     provider = client_as(staff)
+    # Only a comment others can read can have a reply.
+    assert provider.get(f"/provider/feedback/{no_comment.id}/reply").status_code == 302
     listed = provider.get("/provider/feedback")
     assert listed.status_code == 200 and "The minibus was late" in listed.text
     assert feedback.booking.child.first_name not in listed.text and feedback.given_by.name not in listed.text
@@ -211,13 +219,22 @@ def test_the_provider_replies_in_public_and_a_commissioner_hides_a_comment_with_
     assert (event.actor_id, event.reason or event.details.get("reason")) == (council_user.id,
                                                                                "Names a member of staff.")
     public = client.get(f"/local-offer/{offer.id}").text
-    assert "minibus" not in public and "Rated 2.0 out of 5 by 1 family" in public  # the rating still counts
+    assert "minibus" not in public and "Rated 3.0 out of 5 by 2 families" in public  # the rating still counts
     seen_by_provider = provider.get("/provider/feedback").text
     assert "Names a member of staff." in seen_by_provider and "minibus" not in seen_by_provider
+    assert "we now text families" not in public  # the reply went with the comment it answered
+    refused = provider.post(f"/provider/feedback/{feedback.id}/reply", data={"reply": "And again"})
+    assert refused.status_code == 302 and db.session.get(Feedback, feedback.id).reply.startswith("Sorry")
+    # The council cannot hide a comment on a specialist break; the trust can.
+    specialist = OfferFactory(provider=staff.provider, tier=Tier.SPECIALIST)
+    overnight = _rated(specialist, staff, 1, "Not for us.")
+    assert council.get(f"/insight/feedback/{overnight.id}/hide").status_code == 404
+    assert trust.post(f"/insight/feedback/{overnight.id}/hide", data={"reason": "Off topic."}).status_code == 302
     assert "minibus" in council.get("/insight/feedback").text  # commissioners still read what was hidden
 
 
-def test_commissioners_see_ratings_and_outcomes_by_provider_offer_tier_and_area(client_as, staff, offer):
+def test_commissioners_see_ratings_and_outcomes_by_provider_offer_tier_and_area(app, client_as, staff, offer,
+                                                                                monkeypatch):
     north, south = LocalityFactory(name="North"), LocalityFactory(name="South")
     for rating, area, child, carer in [(5, north, ["enjoyment", "friendships"], ["rest"]),
                                        (4, north, ["enjoyment"], []), (3, south, ["confidence"], ["rest", "work"])]:
@@ -243,9 +260,22 @@ def test_commissioners_see_ratings_and_outcomes_by_provider_offer_tier_and_area(
                                                                               "work": 100}
     [whole] = services.breakdown([Tier.UNIVERSAL, Tier.TARGETED], "provider")
     assert (whole.name, whole.count, whole.average) == (staff.provider.name, 3, 4.0)
+    # Two providers' breaks with the same name are two rows, each named with its provider.
+    namesake = OfferFactory(title="Saturday Splash")
+    family = UserFactory()
+    session = _past_session(namesake)
+    booking = _place(session, family)
+    registers.mark_attendance(session, {booking.id: Attendance.ATTENDED}, by=staff)
+    services.give(booking, by=family, rating=2, child_outcomes=[], carer_outcomes=[], comment=None)
+    db.session.commit()
+    by_offer = {row.name: (row.count, row.average) for row in services.breakdown([Tier.UNIVERSAL], "offer")}
+    assert by_offer == {f"Saturday Splash ({staff.provider.name})": (3, 4.0),
+                        f"Saturday Splash ({namesake.provider.name})": (1, 2.0)}
 
+    monkeypatch.setitem(app.config, "FEEDBACK_ANONYMITY_THRESHOLD", 2)
     council = client_as(UserFactory(role=Role.COUNCIL)).get("/insight/feedback?by=offer")
     assert council.status_code == 200 and "Saturday Splash" in council.text and "Overnight stay" not in council.text
     assert "4.0" in council.text and "Trust only" not in council.text
+    assert "2.0" not in council.text and "Too few families to show" in council.text  # one family: not shown
     trust = client_as(UserFactory(role=Role.TRUST)).get("/insight/feedback?by=tier")
     assert "Specialist" in trust.text and "Trust only" in trust.text and "Saturday Splash" not in trust.text

@@ -1,4 +1,9 @@
 """Access rows for the family journey: accounts, children, the local offer, bookings, assessment requests."""
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AssessmentRequest
+
 from . import (
     CHILD_RECORD,
     FAMILY,
@@ -57,4 +62,13 @@ ROWS = [
     ("GET", "/trust/assessment-requests", TRUST, CHILD_RECORD),
     ("GET", "/trust/children/<int:child_id>/assessment", TRUST, CHILD_RECORD),
     ("POST", "/trust/children/<int:child_id>/assessment", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
+    ("GET", "/assessments", FAMILY, FAMILY_OWN),
+    # Taking a request: back to the list, with the family told who is handling it.
+    ("POST", "/trust/assessment-requests/<int:request_id>/take", dict(TRUST, trust=302, admin=302), NO_CHILD_RECORD),
 ]
+
+
+def world(users, values):
+    """The world's request for assessment (the parent's, about the world's child)."""
+    return {"request_id": db.session.scalar(select(AssessmentRequest.id).where(
+        AssessmentRequest.child_id == values["child_id"]))}

@@ -9,7 +9,7 @@ from feedback.models import Feedback
 from portal.extensions import db
 from portal.timeutil import utcnow
 from providers.models import Attendance, Booking, Offer
-from tests.factories import SessionFactory
+from tests.factories import ChildFactory, SessionFactory, UserFactory
 
 from . import DENY, FAMILY_OWN, FAMILY_OWNED, LOGIN, NO_CHILD_RECORD, OK
 
@@ -35,8 +35,8 @@ ROWS = [
 
 
 def world(users, values):
-    """A past session of the world's (universal) offer that the world's child attended, with feedback from the
-    parent; the offer belongs to the provider user's organisation."""
+    """A past session of the world's (universal) offer that the world's child and four other children attended, each
+    family's feedback on it (the parent's with a comment); the offer belongs to the provider user's organisation."""
     offer = db.session.get(Offer, values["offer_id"])
     if users["provider"].provider_id is None:
         users["provider"].provider_id = offer.provider_id
@@ -52,5 +52,16 @@ def world(users, values):
                         given_by_id=users["parent"].id, rating=4, child_outcomes=["enjoyment"], carer_outcomes=[],
                         comment="Lovely staff.")
     db.session.add(feedback)
+    # Four more families rated it: enough (FEEDBACK_ANONYMITY_THRESHOLD) for its provider to read and reply.
+    for n in range(4):
+        family = UserFactory()
+        theirs = Booking(session=past, child=ChildFactory(parent=family), booked_by_id=family.id,
+                         group_ref=f"g-past-{n}", funding="free", attendance=Attendance.ATTENDED,
+                         delivered_at=past.ends_at)
+        db.session.add(theirs)
+        db.session.flush()
+        db.session.add(Feedback(booking=theirs, offer_id=offer.id, provider_id=offer.provider_id,
+                                given_by_id=family.id, rating=5, child_outcomes=[], carer_outcomes=[]))
+    past.places_taken = 5
     db.session.commit()
     return {"feedback_id": feedback.id}

@@ -4,16 +4,19 @@ provider replies in public, and a council commissioner reads it on the feedback 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from feedback import services
 from feedback.models import Feedback
 from portal.extensions import db
 from portal.models import Role
+from providers.models import Attendance, Booking
 
-from ..factories import UserFactory
+from ..factories import ChildFactory, SessionFactory, UserFactory
 from .conftest import assert_accessible
 from .world import build_world, sign_in
 
@@ -23,6 +26,17 @@ pytestmark = pytest.mark.browser
 def test_a_family_says_how_a_break_went_the_provider_replies_and_the_council_reads_it(new_page):
     w = build_world()
     council = UserFactory(name="Rita Council", email="rita@council.example.gov.uk", role=Role.COUNCIL)
+    # Four other families rated the club already: with this family, enough for its page to show ratings.
+    for n in range(4):
+        other = UserFactory(email=f"other{n}@example.com")
+        session = SessionFactory(offer=w.universal, starts_at=w.past_session.starts_at - timedelta(days=7 * (n + 1)))
+        booking = Booking(session=session, child=ChildFactory(parent=other), booked_by_id=other.id,
+                          group_ref=f"earlier-{n}", funding="free", attendance=Attendance.ATTENDED,
+                          delivered_at=session.ends_at)
+        session.places_taken = 1
+        db.session.add(booking)
+        db.session.flush()
+        services.give(booking, by=other, rating=4, child_outcomes=["friendships"], carer_outcomes=[], comment=None)
     db.session.commit()
     past_id = w.past_session.id
 
@@ -67,7 +81,13 @@ def test_a_family_says_how_a_break_went_the_provider_replies_and_the_council_rea
     assert_accessible(provider, "provider: reply to feedback")
     provider.get_by_label("Your reply").fill("Thank you! She was brilliant.")
     provider.get_by_role("button", name="Publish the reply").click()
-    expect(provider.locator(".govuk-notification-banner")).to_contain_text("Your reply is published")
+    expect(provider.locator(".govuk-notification-banner")).to_contain_text("Your reply is saved")
+
+    public = new_page()
+    public.goto(f"/local-offer/{w.universal.id}")
+    expect(public.get_by_text("Rated 4.2 out of 5 by 5 families")).to_be_visible()
+    expect(public.locator(".govuk-inset-text").first).to_contain_text("Thank you! She was brilliant.")
+    assert_accessible(public, "offer page with families' ratings")
 
     commissioner = new_page()
     sign_in(commissioner, council)
@@ -75,7 +95,7 @@ def test_a_family_says_how_a_break_went_the_provider_replies_and_the_council_rea
     expect(commissioner).to_have_url(re.compile(r"/insight/feedback$"))
     table = commissioner.locator("table")
     expect(table).to_contain_text("Oakfield Play Trust")
-    expect(table.locator("tbody tr").first).to_contain_text("5.0")
+    expect(table.locator("tbody tr").first).to_contain_text("4.2")
     expect(commissioner.locator(".govuk-summary-card")).to_contain_text("Zara swam a whole width")
     expect(commissioner.locator(".govuk-summary-card")).to_contain_text("Thank you! She was brilliant.")
     assert_accessible(commissioner, "insight: feedback by provider")
@@ -83,8 +103,15 @@ def test_a_family_says_how_a_break_went_the_provider_replies_and_the_council_rea
     expect(commissioner.locator("table")).to_contain_text("East")
     commissioner.get_by_role("link", name=re.compile(r"^Hide")).first.click()
     assert_accessible(commissioner, "insight: hide a comment")
+    commissioner.get_by_role("button", name="Hide the comment").click()
+    expect(commissioner.locator(".govuk-error-summary")).to_contain_text("Say why you are hiding this comment")
+    assert_accessible(commissioner, "insight: hide a comment, no reason")
+    commissioner.get_by_label("Why are you hiding this comment?").fill("Testing the moderation journey.")
+    commissioner.get_by_role("button", name="Hide the comment").click()
+    expect(commissioner.locator(".govuk-notification-banner")).to_contain_text("The comment is hidden")
+    assert_accessible(commissioner, "insight: after hiding a comment")
 
     db.session.rollback()
-    kept = db.session.scalar(select(Feedback))
-    assert (kept.rating, kept.child_outcomes, kept.carer_outcomes, kept.reply) == (
-        5, ["enjoyment", "new_things"], ["rest"], "Thank you! She was brilliant.")
+    kept = db.session.scalar(select(Feedback).where(Feedback.comment.is_not(None)))
+    assert (kept.rating, kept.child_outcomes, kept.carer_outcomes, kept.reply, kept.hidden_reason) == (
+        5, ["enjoyment", "new_things"], ["rest"], "Thank you! She was brilliant.", "Testing the moderation journey.")
