@@ -45,6 +45,7 @@ from providers.models import (
 
 from . import booked_events
 from . import funding as funding_methods
+from . import nights
 
 # Why the portal itself gives places back. Stored in English as written (on the booking and the refund, in the
 # ledger and the audit trail); translated where a family is shown them (the cancellation and refund emails).
@@ -415,6 +416,7 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
                              declared_meets_criteria, accepting)
     method.on_book(bookings, by)
     _record_booked(bookings, by)
+    nights.flag_if_needed(bookings, by=by)  # tells the trust; never refuses
     if not method.takes_card_payment:
         confirmation_email(bookings)
     return bookings
@@ -561,6 +563,7 @@ def book_series(family: User, sessions: list[Session], children: list[Child], fu
         bookings += _write_places(family, session, children, carer_places, method, group, declared_meets_criteria)
     method.on_book(bookings, by)
     _record_booked(bookings, by)
+    nights.flag_if_needed(bookings, by=by)  # tells the trust; never refuses
     record("set_booked", booking_set, by=by, funding=method.code, sessions=[s.id for s in bookable],
            not_booked=booking_set.not_booked, places=len(bookings),
            price_pence=sum(b.price_pence for b in bookings), funded_pence=sum(b.funded_pence for b in bookings))

@@ -35,7 +35,7 @@ from providers.models import (
     WaitingStatus,
 )
 
-from . import payments, places, waiting_lists
+from . import nights, payments, places, waiting_lists
 from .forms import SeriesBookingForm
 
 bp = Blueprint("bookings", __name__)
@@ -160,7 +160,21 @@ def book(session_id: int):
     if request.method == "POST":
         db.session.rollback()  # nothing was booked: give the capacity lock back before the page is drawn
     return render_template("bookings/book.html", session=session, form=form, full=full,
-                           unavailable=_funding_step(form, session), cannot_go=cannot_go), form_status(form, done)
+                           unavailable=_funding_step(form, session), cannot_go=cannot_go,
+                           away=_nights_away(session)), form_status(form, done)
+
+
+def _nights_away(session: Session) -> list[tuple]:
+    """For an overnight session: the family's children whose nights away this booking would take to the trust's
+    warning thresholds, each with the count it would make (the family is told; the booking is never refused)."""
+    if not nights.nights_of(session.starts_at, session.ends_at):
+        return []
+    reached = []
+    for child in current_user.children:
+        _now, after = nights.with_sessions(child, [session])
+        if after.reaches_a_warning:
+            reached.append((child, after))
+    return reached
 
 
 @bp.route("/sessions/<int:session_id>/waiting-list", methods=["GET", "POST"])

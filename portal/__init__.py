@@ -87,7 +87,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     # The composition root plugs in every area's blueprints. Imported here, not at the top: every area imports
     # portal.extensions and the like, which runs this package first, so a top-level import would be a circle.
     from audit import views as audit_views
-    from bookings import api, payment_views, session_views
+    from bookings import api, nights_views, payment_views, session_views
     from bookings import views as booking_views
     from budgets import budget_views, dashboard_views
     from calendars import views as calendar_views
@@ -100,7 +100,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from statements import public_views
     from statements import views as statement_views
 
-    from . import auth, cli, commissioning, contacts, email_views, families, i18n, job_views, jobs, pages, people
+    from . import auth, cli, commissioning, contacts, disabled_register, email_views, families, i18n, job_views, jobs
+    from . import pages, people
     from . import two_step
     from . import http_caching, page_cache, rate_limits, request_limits, security_headers, translation_reviews
     from .templating import register_filters
@@ -109,7 +110,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
                    organisation_views, offer_views, provider_session_views, session_views, approval_views,
                    budget_views, dashboard_views, payment_views, public_views, statement_views, translation_reviews,
                    two_step, people, audit_views, privacy_views, open_referral_views, calendar_views, email_views, job_views,
-                   feedback_views):
+                   feedback_views, nights_views, disabled_register):
         app.register_blueprint(module.bp)
     i18n.init_app(app)
     request_limits.init_app(app)

@@ -35,6 +35,8 @@ SHOWN = {
     "api_bookings": N_("The children booked on a session, through the provider's booking system"),
     "assessment_requests": N_("The list of requests for an assessment"),
     "assessment": N_("Their assessment"),
+    "nights_away": N_("The list of children's nights away on short breaks"),
+    "disabled_register": N_("The named register of disabled children"),
     "personal_budgets": N_("The list of personal budgets"),
     "personal_budget": N_("Their personal budget"),
     "new_budget": N_("The page for recording a panel decision about their budget"),

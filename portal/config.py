@@ -65,6 +65,10 @@ class Config:
     # A break's page shows its average rating and recent comments only once this many families have rated it, so
     # that no comment can be traced to one of a few families.
     FEEDBACK_ANONYMITY_THRESHOLD = int(os.environ.get("FEEDBACK_ANONYMITY_THRESHOLD", "5"))
+    # Nights away on short breaks (bookings/nights.py): the trust is told, and the family shown the count, once a
+    # child's bookings reach these; set below the law's 17 nights in a row and 75 nights in a year.
+    NIGHTS_WARN_RUN = int(os.environ.get("NIGHTS_WARN_RUN", "14"))
+    NIGHTS_WARN_YEAR = int(os.environ.get("NIGHTS_WARN_YEAR", "60"))
     # Public pages and the feed kept on the server (portal/page_cache.py): for how long at most (0: not kept), where
     # (redis://... shares them between app processes; otherwise each process keeps its own in memory), and how many.
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))

@@ -12,6 +12,7 @@ from .contacts import current_contacts
 from .extensions import db
 from .forms import ChildForm
 from .models import Child, Locality, Role, SupportLevel, record
+from .timeutil import utcnow
 
 bp = Blueprint("families", __name__)
 
@@ -33,6 +34,11 @@ def _apply(form: ChildForm, child: Child) -> None:
     child.emergency_contact = form.emergency_contact.data.strip()
     child.home_language = (form.home_language.data or "").strip() or None
     child.interpreter_needed = form.interpreter_needed.data == "yes"
+    consent = form.register_consent.data == "yes"
+    if consent != bool(child.register_consent):
+        child.register_consent, child.register_consent_at = consent, utcnow()
+        if child.id is not None:  # a new child's consent is recorded with its adding
+            record("register_consent_given" if consent else "register_consent_withdrawn", child, by=current_user)
 
 
 def _validate(form: ChildForm) -> bool:
@@ -74,7 +80,7 @@ def add_child():
         _apply(form, child)
         db.session.add(child)
         db.session.flush()
-        record("child_added", child, by=current_user)
+        record("child_added", child, by=current_user, register_consent=child.register_consent)
         db.session.commit()
         flash(_("%(name)s's details have been saved.", name=child.first_name), "success")
         return redirect(url_for("families.children"))
@@ -92,6 +98,7 @@ def edit_child(child_id: int):
         form.support_level.data = child.support_level.value
         form.locality_id.data = child.locality_id or 0
         form.interpreter_needed.data = "yes" if child.interpreter_needed else "no"
+        form.register_consent.data = "yes" if child.register_consent else "no"
     if _validate(form):
         before = {"needs": child.needs, "support_level": child.support_level.value, "ehc": child.has_ehc_plan}
         _apply(form, child)

@@ -95,6 +95,14 @@ class PlainRadioField(_SingleChoice, RadioField):
     widget = GovRadioInput()
 
 
+class YesNoField(PlainRadioField):
+    """Yes or no, for a true-or-false column: read from a record as "yes" or "no", so a form that leaves the question
+    out (an older page) keeps the record's answer."""
+
+    def process_data(self, value):
+        super().process_data("yes" if value is True else "no" if value is False else value)
+
+
 class PlainSelectField(_SingleChoice, SelectField):
     widget = GovSelect()
 
@@ -243,8 +251,15 @@ class ChildForm(FlaskForm):
                                 validators=[Optional(), Length(max=80)], widget=GovTextInput(),
                                 description=_l("For example, Urdu or British Sign Language"))
     # Optional: left out of a post (an older page), it stays "no".
-    interpreter_needed = PlainRadioField(_l("Will you need an interpreter?"), choices=YES_NO, default="no",
-                                         widget=GovRadioInput())
+    interpreter_needed = YesNoField(_l("Will you need an interpreter?"), choices=YES_NO, default="no",
+                                    widget=GovRadioInput())
+    # Optional: left out of a post (an older page), it stays as it was ("no" for a new child).
+    register_consent = YesNoField(
+        _l("Can the council list them on its register of disabled children?"), choices=YES_NO, default="no",
+        widget=GovRadioInput(),
+        description=_l("The council keeps a register of disabled children in its area to plan services. Every "
+                       "child here is counted on it without their name. Say yes and the children’s trust can also "
+                       "list their name, date of birth, area and needs. You can change your mind at any time."))
     submit = SubmitField(_l("Save"), widget=GovSubmitInput())
 
     def __init__(self, *args, today: date | None = None, account_holder: bool = False, **kwargs):

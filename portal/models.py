@@ -220,6 +220,10 @@ class Child(db.Model):
     interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # A young person aged 16 to 25 who holds their own account is their own "child" record.
     is_account_holder: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Consent to be named on the council's register of disabled children (Children Act 1989 Sch. 2 para. 2), given
+    # or withdrawn by the family at any time; everyone is counted on it, only those who consented are listed.
+    register_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    register_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[User] = relationship(back_populates="children")

@@ -191,6 +191,7 @@ def _anonymise_child(child: Child) -> None:
     child.first_name, child.last_name = REMOVED_FIRST_NAME, REMOVED_LAST_NAME
     child.date_of_birth = date(child.date_of_birth.year, 7, 1)  # mid-year: ages stay right to within six months
     child.needs_notes = child.postcode = child.emergency_contact = child.home_language = None
+    child.register_consent = False  # counted on the register of disabled children, never named on it again
 
 
 def _removed_children_holder() -> User:

@@ -1,0 +1,181 @@
+"""Nights away: each child's overnight short breaks, counted in any twelve months and as the longest run of nights
+in a row.
+
+A disabled child given short breaks under the Children Act 1989 s.17(6) becomes "looked after", with duties the
+trust must plan for (the Care Planning, Placement and Case Review (England) Regulations 2010, reg. 48), once a single
+stay is more than 17 nights in a row or the stays add up to more than 75 nights in a year. The portal never refuses a
+booking for this: it tells the family the count when a booking reaches the trust's warning thresholds (set below those
+figures, in config), and flags the booking to the trust's staff, recording who was told and when.
+
+A night is the London date of an evening a child spends away: a session from 5pm on Friday to 10am on Saturday is the
+night of that Friday. Places booked or held on sessions that have not been cancelled count; cancelled places do not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Integer, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal import notify
+from portal.extensions import db
+from portal.models import Child, Role, User, record
+from portal.timeutil import LONDON, UTCDateTime, to_london, utcnow
+from providers.models import Booking, BookingStatus, Session, SessionStatus
+
+# The law's figures (above these, a child is looked after); the warnings come before them (config).
+LOOKED_AFTER_RUN = 17
+LOOKED_AFTER_YEAR = 75
+YEAR_DAYS = 365
+NIGHT_HOUR = 3  # away at this hour (London time): a night away
+
+
+def nights_of(starts_at: datetime, ends_at: datetime) -> list[date]:
+    """The nights a session covers, each as the London date of its evening: the nights on which the child is away
+    at 3am (so a disco that ends at half past midnight is not a night away)."""
+    nights = []
+    day = to_london(starts_at).date() - timedelta(days=1)
+    while day < to_london(ends_at).date():
+        three_am = datetime.combine(day + timedelta(days=1), time(NIGHT_HOUR), tzinfo=LONDON)
+        if starts_at <= three_am < ends_at:
+            nights.append(day)
+        day += timedelta(days=1)
+    return nights
+
+
+def longest_run(nights: set[date]) -> int:
+    """The most nights in a row."""
+    best = run = 0
+    previous = None
+    for night in sorted(nights):
+        run = run + 1 if previous is not None and night - previous == timedelta(days=1) else 1
+        best, previous = max(best, run), night
+    return best
+
+
+def most_in_a_year(nights: set[date]) -> int:
+    """The most nights in any 365 days in a row (a rolling year, not a calendar or financial one)."""
+    ordered, best, start = sorted(nights), 0, 0
+    for end, night in enumerate(ordered):
+        while night - ordered[start] >= timedelta(days=YEAR_DAYS):
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+def booked_nights(child_id: int) -> set[date]:
+    """The nights of every place the child has booked (or held) on a session that is going ahead or has happened."""
+    rows = db.session.execute(
+        select(Session.starts_at, Session.ends_at).join(Booking, Booking.session_id == Session.id)
+        .where(Booking.child_id == child_id, Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD]),
+               Session.status != SessionStatus.CANCELLED)).all()
+    return {night for starts_at, ends_at in rows for night in nights_of(starts_at, ends_at)}
+
+
+@dataclass(frozen=True)
+class Count:
+    year: int          # the most nights in any rolling year
+    run: int           # the longest run of nights in a row
+
+    @property
+    def warn_year(self) -> int:
+        return current_app.config["NIGHTS_WARN_YEAR"]
+
+    @property
+    def warn_run(self) -> int:
+        return current_app.config["NIGHTS_WARN_RUN"]
+
+    @property
+    def reaches_a_warning(self) -> bool:
+        return self.year >= self.warn_year or self.run >= self.warn_run
+
+
+def count(nights: set[date]) -> Count:
+    return Count(year=most_in_a_year(nights), run=longest_run(nights))
+
+
+def with_sessions(child: Child, sessions: list[Session]) -> tuple[Count, Count]:
+    """The child's count now and as it would be with places on these sessions too."""
+    nights = booked_nights(child.id)
+    added = {night for session in sessions for night in nights_of(session.starts_at, session.ends_at)}
+    return count(nights), count(nights | added)
+
+
+# --- flags to the trust ------------------------------------------------------------------------------------------
+
+class NightsFlag(db.Model):
+    """A booking that took a child's nights away to a warning threshold: the trust's staff were told, so they can
+    plan (a review of the child's plan, or the looked-after duties if a stay goes past the law's figures)."""
+
+    __tablename__ = "nights_flags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    group_ref: Mapped[str] = mapped_column(String(36))  # the booking (places booked together share it)
+    nights_in_year: Mapped[int] = mapped_column(Integer)
+    longest_run: Mapped[int] = mapped_column(Integer)
+    told: Mapped[list[str]] = mapped_column(JSON, default=list)  # the trust staff's email addresses
+    told_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    booked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    child: Mapped[Child] = relationship()
+
+
+def flag_if_needed(bookings: list[Booking], *, by: User) -> list[NightsFlag]:
+    """After places are written (under the capacity lock): for each child whose nights away now reach a warning
+    threshold, tell the trust's staff and keep who was told and when. Never refuses anything."""
+    flags = []
+    for child_id in sorted({b.child_id for b in bookings if b.child_id is not None}):
+        theirs = [b for b in bookings if b.child_id == child_id]
+        if not any(nights_of(b.session.starts_at, b.session.ends_at) for b in theirs):
+            continue
+        now = count(booked_nights(child_id))
+        if not now.reaches_a_warning:
+            continue
+        staff = db.session.scalars(select(User).where(User.role == Role.TRUST, User.active.is_(True))
+                                   .order_by(User.id)).all()
+        child = theirs[0].child
+        flag = NightsFlag(child_id=child_id, group_ref=theirs[0].group_ref, nights_in_year=now.year,
+                          longest_run=now.run, told=[u.email for u in staff], booked_by_id=by.id)
+        db.session.add(flag)
+        db.session.flush()
+        record("nights_threshold_reached", child, by=by, nights_in_year=now.year, longest_run=now.run,
+               group_ref=flag.group_ref, told=flag.told)
+        for person in staff:
+            notify.queue(person, _l("Nights away: %(name)s", name=child.full_name), "nights_flag", child=child,
+                         counted=now, link=notify.link("trust_nights.children"))
+        flags.append(flag)
+    return flags
+
+
+@dataclass
+class ChildNights:
+    child: Child
+    counted: Count
+    last_flag: NightsFlag | None
+
+
+def children_with_nights(page: int, per_page: int) -> tuple[list[ChildNights], int]:
+    """Children with any overnight stay booked in the last year or ahead, most nights first, a page at a time.
+
+    Only places on sessions that end on a later UTC date than they start are read (every stay that covers 3am in
+    London does, unless it starts after midnight UTC); each child's nights are then counted in full."""
+    since = utcnow() - timedelta(days=YEAR_DAYS)
+    by_child: dict[int, set[date]] = {}
+    for child_id, starts_at, ends_at in db.session.execute(
+            select(Booking.child_id, Session.starts_at, Session.ends_at).join(Session, Session.id == Booking.session_id)
+            .where(Booking.child_id.is_not(None), Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD]),
+                   Session.status != SessionStatus.CANCELLED, Session.ends_at > since,
+                   func.date(Session.ends_at) != func.date(Session.starts_at))):
+        by_child.setdefault(child_id, set()).update(n for n in nights_of(starts_at, ends_at) if n > since.date())
+    counted = [(child_id, count(nights)) for child_id, nights in by_child.items() if nights]
+    counted.sort(key=lambda item: (-item[1].year, -item[1].run, item[0]))
+    shown = counted[(page - 1) * per_page:page * per_page]
+    children = {c.id: c for c in db.session.scalars(select(Child).where(Child.id.in_([i for i, _c in shown])))}
+    flags: dict[int, NightsFlag] = {}
+    for flag in db.session.scalars(select(NightsFlag).where(NightsFlag.child_id.in_(list(children)))
+                                   .order_by(NightsFlag.told_at)):
+        flags[flag.child_id] = flag
+    return [ChildNights(children[i], c, flags.get(i)) for i, c in shown], len(counted)
