@@ -1,11 +1,12 @@
 """Nights away: each child's overnight short breaks, counted in any twelve months and as the longest run of nights
 in a row.
 
-A disabled child given short breaks under the Children Act 1989 s.17(6) becomes "looked after", with duties the
-trust must plan for (the Care Planning, Placement and Case Review (England) Regulations 2010, reg. 48), once a single
-stay is more than 17 nights in a row or the stays add up to more than 75 nights in a year. The portal never refuses a
-booking for this: it tells the family the count when a booking reaches the trust's warning thresholds (set below those
-figures, in config), and flags the booking to the trust's staff, recording who was told and when.
+Short breaks of more than 17 nights in a row, or more than 75 nights in a year, change how the trust must arrange
+and review them (the Care Planning, Placement and Case Review (England) Regulations 2010, reg. 48, and the Children
+Act 1989 s.20(4) and s.22). The portal never refuses a booking for this: it tells the family the count when a booking
+reaches the trust's warning thresholds (set below those figures, in config), and flags the booking to the trust's
+staff, recording who was told and when. Each booking is measured by the periods of 12 months and the runs that hold
+its own nights, so a busy year long ago does not count against a booking now.
 
 A night is the London date of an evening a child spends away: a session from 5pm on Friday to 10am on Saturday is the
 night of that Friday. Places booked or held on sessions that have not been cancelled count; cancelled places do not.
@@ -23,12 +24,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal import notify
 from portal.extensions import db
 from portal.models import Child, Role, User, record
-from portal.timeutil import LONDON, UTCDateTime, to_london, utcnow
+from portal.timeutil import LONDON, UTCDateTime, london_midnight_utc, to_london, utcnow
 from providers.models import Booking, BookingStatus, Session, SessionStatus
 
-# The law's figures (above these, a child is looked after); the warnings come before them (config).
-LOOKED_AFTER_RUN = 17
-LOOKED_AFTER_YEAR = 75
+# The regulations' figures; the warnings come before them (config).
+REGULATION_RUN = 17
+REGULATION_YEAR = 75
 YEAR_DAYS = 365
 NIGHT_HOUR = 3  # away at this hour (London time): a night away
 
@@ -46,33 +47,73 @@ def nights_of(starts_at: datetime, ends_at: datetime) -> list[date]:
     return nights
 
 
-def longest_run(nights: set[date]) -> int:
-    """The most nights in a row."""
+def longest_run(nights: set[date], including: set[date] | None = None) -> int:
+    """The most nights in a row; with ``including``, of the runs that hold one of those nights."""
     best = run = 0
-    previous = None
+    previous, holds = None, False
     for night in sorted(nights):
-        run = run + 1 if previous is not None and night - previous == timedelta(days=1) else 1
-        best, previous = max(best, run), night
+        if previous is not None and night - previous == timedelta(days=1):
+            run += 1
+        else:
+            run, holds = 1, False
+        holds = holds or including is None or night in including
+        if holds:
+            best = max(best, run)
+        previous = night
     return best
 
 
-def most_in_a_year(nights: set[date]) -> int:
-    """The most nights in any 365 days in a row (a rolling year, not a calendar or financial one)."""
-    ordered, best, start = sorted(nights), 0, 0
-    for end, night in enumerate(ordered):
-        while night - ordered[start] >= timedelta(days=YEAR_DAYS):
-            start += 1
-        best = max(best, end - start + 1)
+def year_after(day: date) -> date:
+    """The same date a year on (1 March for 29 February): a period of 12 months runs up to the day before it."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return date(day.year + 1, 3, 1)
+
+
+def _first_start_holding(night: date) -> date:
+    """The earliest day a period of 12 months can start and still hold this night."""
+    try:
+        return night.replace(year=night.year - 1) + timedelta(days=1)
+    except ValueError:  # 29 February
+        return date(night.year - 1, 3, 1)
+
+
+def most_in_a_year(nights: set[date], including: set[date] | None = None) -> int:
+    """The most nights in any period of 12 months (a rolling year, not a calendar or financial one); with
+    ``including``, only periods that hold at least one of those nights (the nights a booking adds)."""
+    ordered = sorted(nights)
+    if including is None:
+        starts = set(ordered)
+    else:
+        starts = set()
+        for night in including:
+            first = _first_start_holding(night)
+            starts |= {n for n in ordered if first <= n <= night} | {first, night}
+    best = 0
+    for start in starts:
+        ends = year_after(start)
+        if including is not None and not any(start <= night < ends for night in including):
+            continue
+        best = max(best, sum(1 for n in ordered if start <= n < ends))
     return best
 
 
-def booked_nights(child_id: int) -> set[date]:
-    """The nights of every place the child has booked (or held) on a session that is going ahead or has happened."""
-    rows = db.session.execute(
-        select(Session.starts_at, Session.ends_at).join(Booking, Booking.session_id == Session.id)
-        .where(Booking.child_id == child_id, Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD]),
-               Session.status != SessionStatus.CANCELLED)).all()
-    return {night for starts_at, ends_at in rows for night in nights_of(starts_at, ends_at)}
+def booked_nights(child_id: int, *, around: set[date] | None = None, leaving_out: str | None = None) -> set[date]:
+    """The nights of every place the child has booked, or holds while the hold lasts, on a session that is going
+    ahead or has happened; ``around``: only within a year either side of those nights; ``leaving_out``: not the
+    places booked together under this group reference."""
+    now = utcnow()
+    query = (select(Session.starts_at, Session.ends_at).join(Booking, Booking.session_id == Session.id)
+             .where(Booking.child_id == child_id, Session.status != SessionStatus.CANCELLED,
+                    (Booking.status == BookingStatus.CONFIRMED)
+                    | ((Booking.status == BookingStatus.HELD) & (Booking.hold_expires_at > now))))
+    if around:
+        query = query.where(Session.ends_at > london_midnight_utc(min(around) - timedelta(days=YEAR_DAYS + 1)),
+                            Session.starts_at < london_midnight_utc(max(around) + timedelta(days=YEAR_DAYS + 2)))
+    if leaving_out is not None:
+        query = query.where(Booking.group_ref != leaving_out)
+    return {night for starts_at, ends_at in db.session.execute(query) for night in nights_of(starts_at, ends_at)}
 
 
 @dataclass(frozen=True)
@@ -82,26 +123,29 @@ class Count:
 
     @property
     def warn_year(self) -> int:
-        return current_app.config["NIGHTS_WARN_YEAR"]
+        return min(current_app.config["NIGHTS_WARN_YEAR"], REGULATION_YEAR)  # never after the regulations' figure
 
     @property
     def warn_run(self) -> int:
-        return current_app.config["NIGHTS_WARN_RUN"]
+        return min(current_app.config["NIGHTS_WARN_RUN"], REGULATION_RUN)
 
     @property
     def reaches_a_warning(self) -> bool:
         return self.year >= self.warn_year or self.run >= self.warn_run
 
 
-def count(nights: set[date]) -> Count:
-    return Count(year=most_in_a_year(nights), run=longest_run(nights))
+def count(nights: set[date], including: set[date] | None = None) -> Count:
+    """The most nights in a period of 12 months and the longest run; with ``including``, of the periods and runs
+    that hold those nights (a booking is measured by the year around it, not by a busy year long ago)."""
+    return Count(year=most_in_a_year(nights, including), run=longest_run(nights, including))
 
 
 def with_sessions(child: Child, sessions: list[Session]) -> tuple[Count, Count]:
-    """The child's count now and as it would be with places on these sessions too."""
-    nights = booked_nights(child.id)
+    """The child's count in the year either side of the nights these sessions add, before them, and with them
+    (measured by the periods and runs that hold those nights)."""
     added = {night for session in sessions for night in nights_of(session.starts_at, session.ends_at)}
-    return count(nights), count(nights | added)
+    nights = booked_nights(child.id, around=added)
+    return count(nights), count(nights | added, added)
 
 
 # --- flags to the trust ------------------------------------------------------------------------------------------
@@ -129,11 +173,14 @@ def flag_if_needed(bookings: list[Booking], *, by: User) -> list[NightsFlag]:
     flags = []
     for child_id in sorted({b.child_id for b in bookings if b.child_id is not None}):
         theirs = [b for b in bookings if b.child_id == child_id]
-        if not any(nights_of(b.session.starts_at, b.session.ends_at) for b in theirs):
+        added = {night for b in theirs for night in nights_of(b.session.starts_at, b.session.ends_at)}
+        if not added:
             continue
-        now = count(booked_nights(child_id))
-        if not now.reaches_a_warning:
-            continue
+        # Already at a warning in the year either side of these nights (told then): not told again.
+        before = count(booked_nights(child_id, around=added, leaving_out=theirs[0].group_ref))
+        now = count(booked_nights(child_id, around=added), added)
+        if not now.reaches_a_warning or before.reaches_a_warning:
+            continue  # below the warnings, or the trust was told when the child first reached them
         staff = db.session.scalars(select(User).where(User.role == Role.TRUST, User.active.is_(True))
                                    .order_by(User.id)).all()
         child = theirs[0].child
@@ -144,7 +191,7 @@ def flag_if_needed(bookings: list[Booking], *, by: User) -> list[NightsFlag]:
         record("nights_threshold_reached", child, by=by, nights_in_year=now.year, longest_run=now.run,
                group_ref=flag.group_ref, told=flag.told)
         for person in staff:
-            notify.queue(person, _l("Nights away: %(name)s", name=child.full_name), "nights_flag", child=child,
+            notify.queue(person, _l("Nights away: a child has reached a warning"), "nights_flag", child=child,
                          counted=now, link=notify.link("trust_nights.children"))
         flags.append(flag)
     return flags

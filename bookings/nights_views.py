@@ -27,4 +27,4 @@ def children():
     return render_template("bookings/nights_away.html", rows=rows, total=total, page=page, per_page=per_page,
                            warn_run=current_app.config["NIGHTS_WARN_RUN"],
                            warn_year=current_app.config["NIGHTS_WARN_YEAR"],
-                           law_run=nights.LOOKED_AFTER_RUN, law_year=nights.LOOKED_AFTER_YEAR)
+                           law_run=nights.REGULATION_RUN, law_year=nights.REGULATION_YEAR)

@@ -17,7 +17,8 @@ from .contacts import current_contacts
 from .errors import DomainError, NotAllowed
 from .extensions import db
 from .models import Assessment, AssessmentRequest, AssessmentStatus, Child, Role, User, record
-from .timeutil import utcnow
+from .locking import lock_rows
+from .timeutil import london_today, utcnow
 
 TRUST_STAFF = (Role.TRUST, Role.ADMIN)
 
@@ -42,6 +43,8 @@ def ask(family: User, child: Child, offer_id: int | None, message: str) -> Asses
 def take(asked: AssessmentRequest, *, by: User) -> None:
     """A member of the trust's staff takes the request: the family is told who is handling it."""
     _check_trust(by)
+    lock_rows(Child, [asked.child_id])  # the same lock as deciding: never "now handling" after the decision
+    db.session.refresh(asked)
     if asked.assessment_id is not None:
         raise DomainError(_("This request has already been decided."))
     if asked.handled_by_id == by.id:
@@ -62,8 +65,11 @@ def decide(child: Child, status: AssessmentStatus, reason: str, review_on: date 
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("Give the reasons for the decision"))
-    if review_on is not None and review_on <= utcnow().date():
+    if review_on is None and status is AssessmentStatus.APPROVED:
+        raise DomainError(_("Enter the date the decision will be reviewed"))
+    if review_on is not None and review_on <= london_today():
         raise DomainError(_("The review date must be in the future"))
+    lock_rows(Child, [child.id])  # two decisions at once: one after the other, each answering what is still open
     assessment = Assessment(child_id=child.id, status=status, reason=reason, recorded_by_id=by.id, review_on=review_on)
     db.session.add(assessment)
     db.session.flush()

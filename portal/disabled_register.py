@@ -74,8 +74,9 @@ def named() -> list[Child]:
 
 
 @bp.get("/register-of-disabled-children")
-@role_required(Role.TRUST, Role.ADMIN)
+@role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
 def register():
+    """The counts, for both commissioning bodies (the register is the council's; the named export is the trust's)."""
     return render_template("disabled_register/register.html", counts=counts())
 
 

@@ -43,7 +43,7 @@ from wtforms.validators import (
 from .i18n import LANGUAGES
 from .models import NEEDS, SUPPORT_LEVELS, SupportLevel
 from .passwords import AcceptablePassword
-from .timeutil import age_on
+from .timeutil import age_on, london_today
 
 
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -101,6 +101,10 @@ class YesNoField(PlainRadioField):
 
     def process_data(self, value):
         super().process_data("yes" if value is True else "no" if value is False else value)
+
+    def pre_validate(self, form):
+        if self.data is not None:  # not answered (nothing chosen, or left out): "no", unless the record said yes
+            super().pre_validate(form)
 
 
 class PlainSelectField(_SingleChoice, SelectField):
@@ -255,17 +259,20 @@ class ChildForm(FlaskForm):
                                     widget=GovRadioInput())
     # Optional: left out of a post (an older page), it stays as it was ("no" for a new child).
     register_consent = YesNoField(
-        _l("Can the council list them on its register of disabled children?"), choices=YES_NO, default="no",
+        _l("Can the council list them on its register of disabled children?"), choices=YES_NO,
         widget=GovRadioInput(),
         description=_l("The council keeps a register of disabled children in its area to plan services. Every "
                        "child here is counted on it without their name. Say yes and the children’s trust can also "
-                       "list their name, date of birth, area and needs. You can change your mind at any time."))
+                       "list their name, date of birth, area, needs and whether they have an EHC plan. You can "
+                       "change your mind at any time."))
     submit = SubmitField(_l("Save"), widget=GovSubmitInput())
 
     def __init__(self, *args, today: date | None = None, account_holder: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self._today = today or date.today()
         self._account_holder = account_holder
+        if account_holder:
+            self.register_consent.label.text = _("Can the council list you on its register of disabled children?")
 
     def validate_date_of_birth(self, field):
         if field.data is None:
@@ -332,12 +339,21 @@ class AssessmentDecisionForm(FlaskForm):
     reason = TextAreaField(_l("Reasons"), description=_l("The family will see these reasons."),
                            validators=[InputRequired(message=_l("Give the reasons for the decision")), Length(max=4000)],
                            widget=GovTextArea())
-    review_on = RealDateField(_l("Review date (optional)"), format="%d %m %Y", validators=[Optional()])
+    review_on = RealDateField(_l("Review date"), format="%d %m %Y", validators=[Optional()],
+                              description=_l("Needed when specialist short breaks are agreed. For example, 27 3 2028"))
     submit = SubmitField(_l("Record the decision"), widget=GovSubmitInput())
 
     def validate_review_on(self, field):
-        if field.data is not None and field.data <= date.today():
+        if field.data is not None and field.data <= london_today():
             raise ValidationError(_("The review date must be in the future"))
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.status.data == "approved" and self.review_on.data is None and not self.review_on.errors:
+            # An empty date stops the field's own checks (Optional): asked for here, where the outcome is known.
+            self.review_on.errors = [*self.review_on.errors, _("Enter the date the decision will be reviewed")]
+            ok = False
+        return ok
 
 
 class SecurityCodeForm(FlaskForm):

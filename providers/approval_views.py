@@ -33,7 +33,7 @@ from portal.i18n import N_
 from portal.models import ACCESSIBILITY, NEEDS, AuditEvent, Locality, Role
 from portal.paging import page_arg
 from providers import offers as offer_services
-from providers import organisations
+from providers import organisations, safeguards
 from providers.models import (
     SUPPORT_OFFERED,
     Category,
@@ -42,10 +42,11 @@ from providers.models import (
     PaymentRoute,
     Provider,
     ProviderStatus,
+    Safeguard,
     Tier,
 )
 from providers.offer_forms import OfferDecisionForm
-from providers.organisation_forms import NameDecisionForm, ProviderDecisionForm
+from providers.organisation_forms import NameDecisionForm, ProviderDecisionForm, SafeguardForm
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
@@ -175,11 +176,35 @@ def provider_name(provider_id: int):
     return redirect(url_for(".provider", provider_id=provider.id))
 
 
-def _provider_page(provider: Provider, form: ProviderDecisionForm, name_form: NameDecisionForm, status: int):
+@bp.post("/providers/<int:provider_id>/safeguards")
+@commissioner_required
+def verify_safeguard(provider_id: int):
+    """Record that a safeguard was verified, against what evidence, and when to verify it again."""
+    provider = _decidable_provider_or_403(provider_id)
+    safeguard_form = SafeguardForm()
+    form = ProviderDecisionForm(formdata=None, decisions=DECISIONS_BY_STATUS[provider.status])
+    if not safeguard_form.validate_on_submit():
+        return _provider_page(provider, form, NameDecisionForm(formdata=None), 422, safeguard_form)
+    safeguard = Safeguard(safeguard_form.safeguard.data)
+    with attempt(safeguard_form) as done:
+        safeguards.verify(provider, safeguard, safeguard_form.evidence_ref.data, safeguard_form.reverify_on.data,
+                          by=current_user)
+    if not done.ok:
+        return _provider_page(provider, form, NameDecisionForm(formdata=None), done.status, safeguard_form)
+    flash(_("%(safeguard)s: your check is recorded.", safeguard=safeguard.label), "success")
+    return redirect(url_for(".provider", provider_id=provider.id) + "#safeguards")
+
+
+def _provider_page(provider: Provider, form: ProviderDecisionForm, name_form: NameDecisionForm, status: int,
+                   safeguard_form: SafeguardForm | None = None):
     offers = db.session.execute(
         select(Offer.status, func.count(Offer.id)).where(Offer.provider_id == provider.id).group_by(Offer.status)
     ).all()
+    checks = safeguards.latest(provider)
     return render_template("approvals/provider.html", provider=provider, form=form, name_form=name_form,
+                           safeguard_form=safeguard_form or SafeguardForm(formdata=None),
+                           checks=[(s, checks.get(s), safeguards.state(checks.get(s), provider)) for s in Safeguard],
+                           regulated=safeguards.offers_regulated_care(provider), describe=safeguards.describe,
                            history=organisations.history(provider),
                            labels=organisations.translated_labels(organisations.ACTION_LABELS),
                            insurance=organisations.insurance_state(provider, organisations.london_today()),

@@ -245,6 +245,45 @@ class Provider(db.Model):
         return self.status is ProviderStatus.APPROVED
 
 
+class Safeguard(enum.Enum):
+    """What the approving body checks about a provider before and after approving it."""
+
+    DBS = "dbs"
+    INSURANCE = "insurance"
+    OFSTED = "ofsted"
+    SAFEGUARDING_LEAD = "safeguarding_lead"
+
+    @property
+    def label(self) -> str:
+        return gettext(SAFEGUARD_LABELS[self])
+
+
+SAFEGUARD_LABELS = {
+    Safeguard.DBS: N_("DBS checks of staff"),
+    Safeguard.INSURANCE: N_("Public liability insurance"),
+    Safeguard.OFSTED: N_("Ofsted registration"),
+    Safeguard.SAFEGUARDING_LEAD: N_("Safeguarding lead"),
+}
+
+
+class SafeguardCheck(db.Model):
+    """A member of the approving body verified one safeguard: who, when, against what evidence, what was verified
+    (the Ofsted number, the insurance date, the lead's name) and when it must be verified again. Never changed: a
+    new check is a new row, and the latest of each kind is the one that counts."""
+
+    __tablename__ = "safeguard_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    safeguard: Mapped[Safeguard] = mapped_column(Enum(Safeguard, native_enum=False, length=20))
+    verified: Mapped[str | None] = mapped_column(String(200))
+    evidence_ref: Mapped[str] = mapped_column(String(200))
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reverify_on: Mapped[date | None] = mapped_column(Date)
+
+    verified_by: Mapped[User | None] = relationship()
+
+
 class ProviderInvite(db.Model):
     """A provider admin invites a colleague by email; the link creates their staff account."""
 

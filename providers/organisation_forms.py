@@ -30,7 +30,7 @@ from wtforms.validators import (
 
 from portal.forms import MultiCheckboxField, PlainRadioField, RealDateField, new_password_fields
 
-from .models import Tier
+from .models import Safeguard, Tier
 from .organisations import OrganisationDetails
 
 EMAIL_FORMAT = _l("Enter an email address in the correct format, like name@example.com")
@@ -200,3 +200,24 @@ class NameDecisionForm(FlaskForm):
     def validate_name_reason(self, field):
         if self.name_decision.data == "refuse" and not (field.data or "").strip():
             raise ValidationError(_("Give the reasons for refusing the new name"))
+
+
+class SafeguardForm(FlaskForm):
+    """A member of the approving body records that they verified one of the provider's safeguards."""
+
+    safeguard = PlainRadioField(_l("Which safeguard did you verify?"),
+                                validators=[InputRequired(message=_l("Select the safeguard you verified"))])
+    evidence_ref = StringField(_l("Evidence you checked"), widget=GovTextInput(),
+                               description=_l("For example, the DBS update service check reference, the insurance "
+                                              "certificate number or Ofsted's register entry."),
+                               validators=[InputRequired(message=_l("Enter the evidence you checked, such as a "
+                                                                    "certificate or reference number")),
+                                           Length(max=200, message=_l("The evidence must be 200 characters or "
+                                                                      "fewer"))])
+    reverify_on = RealDateField(_l("Check it again by (optional)"), format="%d %m %Y", validators=[Optional()],
+                                description=_l("For example, 27 3 2028"))
+    submit = SubmitField(_l("Record the check"), widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.safeguard.choices = [(s.value, s.label) for s in Safeguard]

@@ -26,6 +26,7 @@ from portal.locking import lock_rows
 from portal.models import AuditEvent, Role, User, record
 from portal.timeutil import london_today, to_london, utcnow
 
+from . import safeguards
 from .models import (
     Body,
     Booking,
@@ -56,6 +57,7 @@ ACTION_LABELS = {
     "provider_returned": N_("Returned"),
     "provider_suspended": N_("Suspended"),
     "provider_reinstated": N_("Reinstated"),
+    "safeguard_verified": N_("Safeguard verified"),
     "insurance_warning_sent": N_("Insurance warning sent"),
     "staff_invited": N_("Colleague invited"),
     "staff_joined": N_("Colleague joined"),
@@ -352,6 +354,7 @@ def approve_provider(provider: Provider, *, by: User, reason: str | None = None)
     if provider.status is not ProviderStatus.PENDING:
         raise DomainError(_not_waiting(provider))
     _check_insured(provider, "approved")
+    safeguards.check_ofsted_for_regulated_care(provider)
     provider.status = ProviderStatus.APPROVED
     provider.status_reason = None
     record("provider_approved", provider, by=by, reason=_clean(reason))

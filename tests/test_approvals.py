@@ -11,13 +11,14 @@ from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import AuditEvent, Role
 from portal.timeutil import utcnow
-from providers import offers, organisations
+from providers import offers, organisations, safeguards
 from providers.models import (
     Body,
     Booking,
     BookingStatus,
     OfferStatus,
     ProviderStatus,
+    Safeguard,
     Tier,
 )
 from providers.organisations import london_today
@@ -47,7 +48,9 @@ def pending(body=Body.COUNCIL, **kwargs):
 # --- provider decisions ----------------------------------------------------------------------------
 
 def test_each_body_decides_on_its_own_providers(people):
-    council_one, trust_one = pending(Body.COUNCIL), pending(Body.TRUST)
+    council_one, trust_one = pending(Body.COUNCIL), pending(Body.TRUST, ofsted_number="SC000001")
+    # Specialist care is regulated: its Ofsted registration is verified before approval (tests/test_safeguards.py).
+    safeguards.verify(trust_one, Safeguard.OFSTED, "Ofsted register entry", None, by=people["trust"])
     with pytest.raises(NotAllowed, match="the council"):
         organisations.approve_provider(council_one, by=people["trust"])
     with pytest.raises(NotAllowed, match="children's trust"):

@@ -86,7 +86,7 @@ def test_the_decision_is_emailed_in_the_familys_language_and_a_decision_without_
     assert [(a.child_id, a.status) for a in shown] == [(child.id, AssessmentStatus.REFUSED)]
 
 
-def test_a_decision_needs_reasons_and_a_review_date_in_the_future(client_as):
+def test_an_agreed_decision_needs_a_review_date_in_the_future(client_as):
     child = ChildFactory()
     trust = client_as(UserFactory(role=Role.TRUST))
     past = date.today() - timedelta(days=1)
@@ -94,5 +94,8 @@ def test_a_decision_needs_reasons_and_a_review_date_in_the_future(client_as):
         "status": "approved", "reason": "Needs overnight care.",
         "review_on": [str(past.day), str(past.month), str(past.year)]})
     assert refused.status_code == 422 and "The review date must be in the future" in refused.text
+    no_date = trust.post(f"/trust/children/{child.id}/assessment", data={"status": "approved",
+                                                                       "reason": "Needs overnight care."})
+    assert no_date.status_code == 422 and "Enter the date the decision will be reviewed" in no_date.text
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment_recorded")) is None
     assert _emails_to(child.parent.email) == []

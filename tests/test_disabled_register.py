@@ -18,8 +18,8 @@ from .test_accounts import child_form
 
 
 def _years_ago(years: int) -> date:
-    today = date.today()
-    return today.replace(year=today.year - years) - timedelta(days=20)
+    today = date.today() - timedelta(days=20)
+    return date(today.year - years, today.month, min(today.day, 28))
 
 
 def _named(client) -> list[str]:
@@ -51,7 +51,10 @@ def test_everyone_is_counted_and_only_children_whose_family_consented_are_named(
     viewed = db.session.scalars(select(AuditEvent.subject_id).where(AuditEvent.action == VIEWED,
                                                                    AuditEvent.actor_id == trust_user.id)).all()
     assert viewed == [listed.id]
-    assert client_as(UserFactory(role=Role.COUNCIL)).get("/trust/register-of-disabled-children.csv").status_code == 403
+    council = client_as(UserFactory(role=Role.COUNCIL))
+    assert council.get("/trust/register-of-disabled-children.csv").status_code == 403  # the counts, not the names
+    counts_page = council.get("/trust/register-of-disabled-children")
+    assert counts_page.status_code == 200 and "Download the named register" not in counts_page.text
 
 
 def test_a_family_gives_and_withdraws_consent_on_the_childs_record_and_each_change_is_recorded(client_as):
@@ -71,6 +74,9 @@ def test_a_family_gives_and_withdraws_consent_on_the_childs_record_and_each_chan
     assert _named(trust) == ["Sam"]
     assert "Named on the register of disabled children" in family.get("/children").text
 
+    # An older page without the question keeps the answer given.
+    assert family.post(f"/children/{child.id}/edit", data=child_form(north, first_name="Sam")).status_code == 302
+    assert _named(trust) == ["Sam"]
     assert family.post(f"/children/{child.id}/edit", data=child_form(north, first_name="Sam",
                                                                      register_consent="no")).status_code == 302
     assert _named(trust) == []

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bookings import nights
+from bookings.places import book_places
 from bookings.nights import NightsFlag
 from portal.extensions import db
 from portal.models import AuditEvent, Role
@@ -36,9 +37,11 @@ def test_a_night_is_an_evening_away_until_after_3am_in_london():
 def test_the_year_rolls_across_new_year_and_twelve_months_never_take_in_a_366th_day():
     christmas = {date(2026, 12, 27) + timedelta(days=n) for n in range(10)}  # 27 December to 5 January
     assert nights.most_in_a_year(christmas) == 10  # not split at 1 January (or at 31 March)
-    first = date(2027, 3, 1)
-    assert nights.most_in_a_year({first, first + timedelta(days=364)}) == 2
-    assert nights.most_in_a_year({first, first + timedelta(days=365)}) == 1
+    first = date(2026, 3, 1)
+    assert nights.most_in_a_year({first, first + timedelta(days=364)}) == 2  # 28 February 2027
+    assert nights.most_in_a_year({first, first + timedelta(days=365)}) == 1  # 1 March 2027
+    leap = date(2027, 3, 1)  # twelve months from here take in 29 February 2028: 366 days
+    assert nights.most_in_a_year({leap, leap + timedelta(days=365)}) == 2
     assert nights.longest_run(christmas) == 10
     assert nights.longest_run({first, first + timedelta(days=2)}) == 1
 
@@ -103,3 +106,27 @@ def test_reaching_a_warning_is_shown_to_the_family_flagged_to_the_trust_and_neve
     listed = client_as(trust_staff).get("/trust/nights-away")
     assert listed.status_code == 200
     assert omar.full_name in listed.text and "Near the limit" in listed.text
+
+
+def test_a_booking_is_measured_by_the_year_around_it_and_the_trust_is_told_once(app, overnight, monkeypatch):
+    monkeypatch.setitem(app.config, "NIGHTS_WARN_RUN", 5)
+    UserFactory(role=Role.TRUST, email="priya@trust.example.org")
+    family = UserFactory()
+    child = ChildFactory(parent=family)
+    # A busy spell long ago: eight nights in a row, two years back.
+    long_ago = _stay(overnight, london_today() - timedelta(days=730), 8)
+    db.session.add(Booking(session=long_ago, child=child, booked_by_id=family.id, group_ref="long-ago",
+                           funding="free"))
+    db.session.commit()
+    start = london_today() + timedelta(days=20)
+    book_places(family, _stay(overnight, start, 2), [child], "free")
+    db.session.commit()
+    assert db.session.scalar(select(NightsFlag)) is None  # two nights now: the old run is not this booking's
+    _before, after = nights.with_sessions(child, [_stay(overnight, start + timedelta(days=2), 4)])
+    assert (after.run, after.year) == (6, 6)
+    book_places(family, _stay(overnight, start + timedelta(days=2), 4), [child], "free")
+    db.session.commit()
+    book_places(family, _stay(overnight, start + timedelta(days=6), 1), [child], "free")  # seven in a row
+    db.session.commit()
+    flags = db.session.scalars(select(NightsFlag)).all()
+    assert [(f.longest_run, f.told) for f in flags] == [(6, ["priya@trust.example.org"])]  # told once, at six

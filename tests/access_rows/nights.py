@@ -8,13 +8,13 @@ from portal.timeutil import LONDON, london_today
 from providers.models import Booking, Offer
 from tests.factories import SessionFactory
 
-from . import CHILD_RECORD, NO_CHILD_RECORD, TRUST
+from . import CHILD_RECORD, NO_CHILD_RECORD, OK, TRUST
 
 ROWS = [
     ("GET", "/trust/nights-away", TRUST, CHILD_RECORD),
     # The register counts every child and names none; the export names those whose family consented (the world's
     # child's family did).
-    ("GET", "/trust/register-of-disabled-children", TRUST, NO_CHILD_RECORD),
+    ("GET", "/trust/register-of-disabled-children", dict(TRUST, council=OK), NO_CHILD_RECORD),
     ("GET", "/trust/register-of-disabled-children.csv", TRUST, CHILD_RECORD),
 ]
 

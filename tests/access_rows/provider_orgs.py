@@ -57,6 +57,7 @@ ROWS = [
     ("GET", "/approvals/providers", COMMISSIONERS, NO_CHILD_RECORD),
     ("GET", "/approvals/providers/<int:provider_id>", COUNCIL_DECIDES, NO_CHILD_RECORD),
     ("POST", "/approvals/providers/<int:provider_id>", COUNCIL_POSTED_NOTHING, NO_CHILD_RECORD),
+    ("POST", "/approvals/providers/<int:provider_id>/safeguards", COUNCIL_POSTED_NOTHING, NO_CHILD_RECORD),
     ("POST", "/approvals/providers/<int:provider_id>/name", COUNCIL_POSTED_NOTHING, NO_CHILD_RECORD),
     ("GET", "/approvals/offers", COMMISSIONERS, NO_CHILD_RECORD),
     ("GET", "/approvals/offers/<int:offer_id>", COUNCIL_DECIDES, NO_CHILD_RECORD),

@@ -24,13 +24,14 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.models import Role
 from providers import offers as offer_services
-from providers import organisations
+from providers import organisations, safeguards
 from providers.models import (
     Body,
     Category,
     OfferStatus,
     PaymentRoute,
     ProviderStatus,
+    Safeguard,
     Tier,
 )
 
@@ -123,7 +124,8 @@ def build_more_world() -> MoreWorld:
     w.specialist_suspended = ProviderFactory(
         name="Willow Lodge Short Breaks", status=ProviderStatus.PENDING, approving_body=Body.TRUST,
         charity_number="1098765", insurance_expires_on=insured, safeguarding_lead="Ian Cole",
-        dbs_policy_confirmed=True)
+        dbs_policy_confirmed=True, ofsted_number="SC654321")
+    safeguards.verify(w.specialist_suspended, Safeguard.OFSTED, "Ofsted register entry", None, by=w.trust)
     organisations.approve_provider(w.specialist_suspended, by=w.trust, reason="References checked.")
     organisations.suspend_provider(w.specialist_suspended, "A safeguarding concern is being looked into.",
                                    by=w.trust)

@@ -1,0 +1,96 @@
+"""Providers' safeguards: the approving body records who verified each one, when, against what evidence and when
+to verify it again; a provider of regulated specialist care is not approved until its Ofsted number is verified, as
+it now stands."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.errors import DomainError, NotAllowed
+from portal.extensions import db
+from portal.models import AuditEvent, Role, record
+from providers import organisations, safeguards
+from providers.models import Body, ProviderStatus, Safeguard, Tier
+
+from .factories import OfferFactory, ProviderFactory, UserFactory
+
+
+@pytest.fixture
+def trust(app):
+    return UserFactory(role=Role.TRUST, name="Priya Patel")
+
+
+def _pending(body=Body.TRUST, **kwargs):
+    return ProviderFactory(status=ProviderStatus.PENDING, approving_body=body, **kwargs)
+
+
+def test_regulated_care_is_refused_approval_until_its_ofsted_number_is_verified(client_as, trust):
+    provider = _pending(name="Willow Lodge", ofsted_number=None, insurance_expires_on=date.today() + timedelta(days=300))
+    db.session.commit()
+    staff = client_as(trust)
+    refused = staff.post(f"/approvals/providers/{provider.id}", data={"decision": "approve"})
+    assert refused.status_code == 409
+    assert "cannot be approved until someone has verified its Ofsted registration" in refused.text
+    nothing = staff.post(f"/approvals/providers/{provider.id}/safeguards",
+                         data={"safeguard": "ofsted", "evidence_ref": "Ofsted register, 6 December"})
+    assert nothing.status_code == 409 and "has not given an Ofsted number" in nothing.text
+
+    provider.ofsted_number = "SC123456"
+    db.session.commit()
+    no_evidence = staff.post(f"/approvals/providers/{provider.id}/safeguards", data={"safeguard": "ofsted"})
+    assert no_evidence.status_code == 422 and "Enter the evidence you checked" in no_evidence.text
+    again = date.today() + timedelta(days=365)
+    verified = staff.post(f"/approvals/providers/{provider.id}/safeguards", data={
+        "safeguard": "ofsted", "evidence_ref": "Ofsted register entry SC123456, checked 6 December",
+        "reverify_on": [str(again.day), str(again.month), str(again.year)]})
+    assert verified.status_code == 302
+    page = staff.get(f"/approvals/providers/{provider.id}").text
+    assert "Verified by Priya Patel on" in page and "Ofsted register entry SC123456" in page
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "safeguard_verified"))
+    assert (event.subject_id, event.actor_id, event.details["verified"], event.details["reverify_on"]) == (
+        provider.id, trust.id, "SC123456", again.isoformat())
+
+    # The number changed after it was verified: not verified any more.
+    provider.ofsted_number = "SC999999"
+    db.session.commit()
+    assert staff.post(f"/approvals/providers/{provider.id}", data={"decision": "approve"}).status_code == 409
+    provider.ofsted_number = "SC123456"
+    db.session.commit()
+    assert staff.post(f"/approvals/providers/{provider.id}", data={"decision": "approve"}).status_code == 302
+    assert db.session.get(type(provider), provider.id).status is ProviderStatus.APPROVED
+
+
+def test_a_council_provider_that_signed_up_for_specialist_breaks_too_needs_it(app, trust):
+    council = UserFactory(role=Role.COUNCIL)
+    universal = _pending(Body.COUNCIL)
+    mixed = _pending(Body.COUNCIL)
+    record("provider_signed_up", mixed, by=council, kinds=["specialist", "universal"], approving_body="council")
+    with_offer = _pending(Body.COUNCIL)
+    OfferFactory(provider=with_offer, tier=Tier.SPECIALIST)
+    db.session.commit()
+    organisations.approve_provider(universal, by=council)
+    for provider in (mixed, with_offer):
+        with pytest.raises(DomainError, match="regulated care"):
+            organisations.approve_provider(provider, by=council)
+        assert provider.status is ProviderStatus.PENDING
+
+
+def test_only_the_approving_body_verifies_and_due_dates_are_tracked(app, trust):
+    provider = _pending(safeguarding_lead="Sam Ward")
+    council = UserFactory(role=Role.COUNCIL)
+    with pytest.raises(NotAllowed):
+        safeguards.verify(provider, Safeguard.SAFEGUARDING_LEAD, "Interview notes", None, by=council)
+    with pytest.raises(DomainError, match="must be in the future"):
+        safeguards.verify(provider, Safeguard.DBS, "DBS update service", date.today(), by=trust)
+    check = safeguards.verify(provider, Safeguard.DBS, "DBS update service, 12 staff", date.today() + timedelta(days=10),
+                              by=trust)
+    assert safeguards.state(check, provider) == "due_soon"
+    assert safeguards.state(check, provider, today=date.today() + timedelta(days=10)) == "overdue"
+    lead = safeguards.verify(provider, Safeguard.SAFEGUARDING_LEAD, "Interview notes", None, by=trust)
+    assert safeguards.state(lead, provider) == "verified"
+    provider.safeguarding_lead = "Someone else"
+    assert safeguards.state(lead, provider) == "changed"
+    assert safeguards.state(None, provider) == "missing"
+    assert set(safeguards.latest(provider)) == {Safeguard.DBS, Safeguard.SAFEGUARDING_LEAD}
