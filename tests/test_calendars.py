@@ -24,7 +24,7 @@ from providers.models import Booking, OfferStatus, ProviderStatus
 
 from .factories import ChildFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
 # A client signed in as someone, as the provider session tests make them.
-from .test_provider_sessions import _date, client_as  # noqa: F401 - a fixture
+from .test_provider_sessions import _date
 # The same app with limits on, and its client, as the other limits are tested with.
 from .test_rate_limits import TOO_MANY, limited, limited_app  # noqa: F401 - fixtures
 
