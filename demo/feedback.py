@@ -2,8 +2,8 @@
 
 About a third of the places attended are rated (most families say it went well; a few did not), with the
 outcomes the review asks about, a comment on some and the provider's reply to some of those; the commissioners
-have hidden a few comments, saying why. The two demo families have rated nothing, so their bookings page asks
-them how their last breaks went."""
+have hidden a few comments, saying why. The two demo families' own bookings are all still to come, so they
+have nothing to rate yet; the feedback from the other families fills the offer pages and the commissioners' figures."""
 from __future__ import annotations
 
 import random

@@ -30,11 +30,11 @@ def test_a_family_asks_sees_who_is_handling_it_and_reads_the_decision_with_how_t
     family = client_as(parent)
     assert "You have not asked for an assessment" in family.get("/assessments").text
     asked = family.post(f"/local-offer/{overnight.id}/ask-for-assessment",
-                        data={"child_id": zara.id, "message": "Zara finds nights away hard."})
+                        data={"child_id": zara.id, "message": "Zara finds nights away hard. <b>Please</b>"})
     assert asked.status_code == 302 and asked.location.endswith("/assessments")
     page = family.get("/assessments").text
     assert "Zara Khan: asked on" in page and "Oak House Overnight Breaks" in page
-    assert "Zara finds nights away hard." in page and "Received" in page
+    assert "Zara finds nights away hard. &lt;b&gt;Please&lt;/b&gt;" in page and "Received" in page  # as written
     assert "We will tell you who is handling it" in page
 
     worker = UserFactory(role=Role.TRUST, name="Priya Patel")
@@ -55,7 +55,9 @@ def test_a_family_asks_sees_who_is_handling_it_and_reads_the_decision_with_how_t
         "review_on": [str(review.day), str(review.month), str(review.year)]})
     assert decided.status_code == 302
     page = family.get("/assessments").text
-    assert "Decided" in page and "Specialist short breaks are needed" in page
+    assert "Decided" in page
+    assert '<strong class="govuk-tag govuk-tag--green">Specialist short breaks are needed</strong>' in page
+    assert "&lt;strong" not in page and "&lt;span" not in page  # the tags are markup, not text shown to the family
     assert "Zara needs overnight care from two trained staff." in page
     assert review.strftime("%-d %B %Y") in page
     assert "If you disagree with the decision" in page and "0121 496 0210" in page and "Birmingham SENDIASS" in page
