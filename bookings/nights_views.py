@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from portal.access import role_required
+from portal.access import trust_required
 from portal.audit import showing, shows_children
-from portal.models import Role
 from portal.paging import page_arg
 
 from . import nights
@@ -15,7 +14,7 @@ bp = Blueprint("trust_nights", __name__, url_prefix="/trust")
 
 
 @bp.get("/nights-away")
-@role_required(Role.TRUST, Role.ADMIN)
+@trust_required
 @shows_children("nights_away")
 def children():
     page = page_arg()

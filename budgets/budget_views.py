@@ -19,7 +19,7 @@ from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.access import family_required, get_or_404, role_required
+from portal.access import family_required, get_or_404, trust_required
 from portal.attempts import attempt, form_status
 from portal.audit import showing, shows_children
 from portal.errors import DomainError
@@ -27,7 +27,7 @@ from portal.exports import csv_download
 from portal.extensions import db
 from portal.formatting import pounds_plain, spreadsheet_cell
 from portal.i18n import N_
-from portal.models import Child, Role, User, has_approved_assessment, record
+from portal.models import Child, User, has_approved_assessment, record
 from portal.paging import page_arg
 from portal.timeutil import to_london
 from providers.models import Booking, Session
@@ -49,7 +49,6 @@ from .models import (
 
 bp = Blueprint("budgets", __name__)
 
-trust_required = role_required(Role.TRUST, Role.ADMIN)
 
 # A review this close (or overdue) is highlighted on the trust's list.
 REVIEW_SOON = timedelta(days=28)

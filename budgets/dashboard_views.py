@@ -27,12 +27,11 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.access import role_required
+from portal.access import commissioner_required
 from portal.attempts import attempt, form_status
 from portal.extensions import db
 from portal.formatting import long_date, number, pounds, spreadsheet_cell
 from portal.i18n import N_
-from portal.models import Role
 from portal.paging import page_arg
 from portal.timeutil import to_london
 from providers.models import Body, Funding
@@ -45,7 +44,6 @@ from .services import body_of, set_envelope
 
 bp = Blueprint("money", __name__, url_prefix="/money")
 
-commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
 
 
 def _bodies() -> list[Body]:

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import family_required, owned_or_404, role_required
+from portal.access import commissioner_required, family_required, owned_or_404
 from portal.attempts import attempt, form_status
 from portal.extensions import db
 from portal.models import Role
@@ -20,7 +20,6 @@ from .models import Feedback
 
 bp = Blueprint("feedback", __name__)
 
-commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
 
 
 # --- the family -----------------------------------------------------------------------------------------------

@@ -38,6 +38,9 @@ def role_required(*roles: Role):
 
 
 family_required = role_required(*FAMILY_ROLES)
+# Commissioners of either body (and administrators); the children's trust's own staff (and administrators).
+commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
+trust_required = role_required(Role.TRUST, Role.ADMIN)
 
 
 def get_or_404(model, object_id: int):

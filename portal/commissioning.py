@@ -10,17 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from . import assessments
-from .access import get_or_404, role_required
+from .access import get_or_404, trust_required
 from .attempts import attempt, form_status
 from .audit import showing, shows_children
 from .extensions import db
 from .forms import AssessmentDecisionForm, ConfirmForm
-from .models import Assessment, AssessmentRequest, AssessmentStatus, Child, Role
+from .models import Assessment, AssessmentRequest, AssessmentStatus, Child
 from .paging import page_arg
 
 bp = Blueprint("commissioning", __name__, url_prefix="/trust")
 
-trust_required = role_required(Role.TRUST, Role.ADMIN)
 
 
 @bp.get("/assessment-requests")

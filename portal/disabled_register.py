@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .access import role_required
+from .access import commissioner_required, trust_required
 from .audit import showing, shows_children
 from .exports import csv_download
 from .extensions import db
 from .formatting import spreadsheet_cell
 from .i18n import N_
-from .models import NEEDS, Child, Locality, Role
+from .models import NEEDS, Child, Locality
 from .timeutil import age_on, london_today
 
 bp = Blueprint("disabled_register", __name__, url_prefix="/trust")
@@ -74,14 +74,14 @@ def named() -> list[Child]:
 
 
 @bp.get("/register-of-disabled-children")
-@role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
+@commissioner_required
 def register():
     """The counts, for both commissioning bodies (the register is the council's; the named export is the trust's)."""
     return render_template("disabled_register/register.html", counts=counts())
 
 
 @bp.get("/register-of-disabled-children.csv")
-@role_required(Role.TRUST, Role.ADMIN)
+@trust_required
 @shows_children("disabled_register")
 def export():
     """The named register, for the trust: only children whose family consented."""

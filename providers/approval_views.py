@@ -24,13 +24,13 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.access import role_required
+from portal.access import commissioner_required
 from portal.attempts import attempt, form_status
 from portal.errors import DomainError
 from portal.extensions import db
 from portal.formatting import long_date, pounds
 from portal.i18n import N_
-from portal.models import ACCESSIBILITY, NEEDS, AuditEvent, Locality, Role
+from portal.models import ACCESSIBILITY, NEEDS, AuditEvent, Locality
 from portal.paging import page_arg
 from providers import offers as offer_services
 from providers import organisations, safeguards
@@ -50,7 +50,6 @@ from providers.organisation_forms import NameDecisionForm, ProviderDecisionForm,
 
 bp = Blueprint("approvals", __name__, url_prefix="/approvals")
 
-commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
 
 PROVIDER_VIEWS = {
     "waiting": N_("Waiting for a decision"),
