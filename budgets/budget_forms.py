@@ -24,6 +24,7 @@ from wtforms.validators import (
 
 from portal.formatting import pounds
 from portal.forms import PlainRadioField, RealDateField
+from portal.timeutil import london_today
 
 from .models import BudgetKind, DecisionKind
 
@@ -179,3 +180,32 @@ class ChangeBudgetForm(FlaskForm):
         if self.kind is DecisionKind.END:
             raise ValidationError(_("Enter the date the family is given notice from: a budget cannot be ended "
                                     "without notice"))
+
+
+class RecoveryForm(FlaskForm):
+    """Unspent direct payment money that has come back to the trust."""
+
+    amount = PoundsField(_l("How much came back?"), description=_l("In pounds, for example £250 or 250.50"))
+    received_on = RealDateField(_l("Date the money came back"), format="%d %m %Y",
+                                description=_l("For example, 27 3 2027"))
+    reference = StringField(_l("Finance reference"), description=_l("The reference finance gave the money received"),
+                            filters=[_stripped], validators=[DataRequired(message=_l(
+                                "Enter the finance reference for the money received")), Length(max=100)],
+                            widget=GovTextInput())
+    reasons = TextAreaField(_l("Reasons"), description=_l("For example, unspent at the end of the period. The family "
+                                                          "will see these reasons."),
+                            filters=[_stripped], validators=[DataRequired(message=_l(
+                                "Give the reasons for the recovery")), Length(max=4000)], widget=GovTextArea())
+    # The latest ledger entry on the direct payment when the page was opened, so a recovery is never recorded twice.
+    seen = HiddenField()
+    submit = SubmitField(_l("Record the recovery"), widget=GovSubmitInput())
+
+    def validate_amount(self, field):
+        if field.data is None:
+            raise ValidationError(_("Enter how much came back"))
+
+    def validate_received_on(self, field):
+        if field.data is None and not field.process_errors:
+            raise ValidationError(_("Enter the date the money came back"))
+        if field.data is not None and field.data > london_today():
+            raise ValidationError(_("The date the money came back must be today or in the past"))

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -25,7 +26,7 @@ from portal.audit import showing, shows_children
 from portal.errors import DomainError
 from portal.exports import csv_download
 from portal.extensions import db
-from portal.formatting import pounds_plain, spreadsheet_cell
+from portal.formatting import pounds, pounds_plain, spreadsheet_cell
 from portal.i18n import N_
 from portal.models import Child, User, has_approved_assessment, record
 from portal.paging import page_arg
@@ -34,7 +35,7 @@ from providers.models import Booking, Session
 
 from . import services as money
 from . import stripe_gateway
-from .budget_forms import CHANGES, ChangeBudgetForm, NewBudgetForm
+from .budget_forms import CHANGES, ChangeBudgetForm, NewBudgetForm, RecoveryForm
 from .models import (
     Account,
     BudgetKind,
@@ -44,6 +45,7 @@ from .models import (
     LedgerTransaction,
     PanelDecision,
     PersonalBudget,
+    Recovery,
     financial_year,
 )
 
@@ -84,6 +86,7 @@ def _what(transaction: LedgerTransaction, budget: PersonalBudget, decisions: dic
         EntryKind.RELEASE: N_("Given back to the budget"),
         EntryKind.DELIVERY: N_("Paid by card") if direct else N_("Break delivered"),
         EntryKind.REFUND: N_("Refunded to the direct payment"),
+        EntryKind.RECOVERY: N_("Unspent money recovered by the children’s trust"),
     }.get(transaction.kind)
     return _(what) if what else transaction.kind.label
 
@@ -236,6 +239,49 @@ def change_budget(budget_id: int):
                            ended=budget.status is BudgetStatus.ENDED), form_status(form, done)
 
 
+def _latest_entry(budget: PersonalBudget) -> str:
+    return str(db.session.scalar(select(func.max(LedgerTransaction.id)).where(
+        LedgerTransaction.budget_id == budget.id)) or 0)
+
+
+@bp.route("/trust/personal-budgets/<int:budget_id>/recover", methods=["GET", "POST"])
+@trust_required
+@shows_children("recover_direct_payment")
+def recover(budget_id: int):
+    """Record unspent direct payment money that has come back to the trust."""
+    budget = _budget_or_404(budget_id)
+    if budget.kind is not BudgetKind.DIRECT_PAYMENT:
+        abort(404)
+    showing([budget.child])
+    form = RecoveryForm(seen=_latest_entry(budget))
+    done = None
+    if form.validate_on_submit():
+        with attempt(form) as done:
+            money.lock_envelope(budget.envelope)
+            money.lock_budget(budget)
+            latest = _latest_entry(budget)
+            if (form.seen.raw_data or [""])[0] != latest:
+                form.seen.data, form.seen.raw_data = latest, [latest]
+                raise DomainError(_("This direct payment has changed since you opened this page. Check what is "
+                                    "unspent, then record the recovery again if it is still needed."))
+            recovery = money.recover_direct_payment(budget, amount_pence=form.amount.data,
+                                                    received_on=form.received_on.data,
+                                                    reference=form.reference.data, reasons=form.reasons.data,
+                                                    by=current_user)
+        if done.ok:
+            flash(_("%(amount)s recovered from %(name)s’s direct payment and returned to the trust’s budget. The "
+                    "family has been emailed.", amount=pounds(recovery.amount_pence), name=budget.child.first_name),
+                  "success")
+            return redirect(url_for(".budget", budget_id=budget.id))
+    return render_template("budgets/recover.html", budget=budget, form=form, left=money.unspent(budget),
+                           recoveries=_recoveries(budget)), form_status(form, done)
+
+
+def _recoveries(budget: PersonalBudget) -> list[Recovery]:
+    return db.session.scalars(select(Recovery).where(Recovery.budget_id == budget.id)
+                              .options(joinedload(Recovery.recorded_by)).order_by(Recovery.id)).all()
+
+
 def _latest_decision(budget: PersonalBudget) -> str:
     return str(max((d.id for d in budget.decisions), default=0))
 
@@ -265,6 +311,7 @@ class DirectPaymentFigures:
     paid_in: int = 0
     spent: int = 0
     refunded: int = 0
+    recovered: int = 0
     held: int = 0
     unspent: int = 0
 
@@ -283,6 +330,7 @@ def _direct_payment_sums():
         # Paid by card from the direct payment: out of what was held for the place.
         -total(and_(LedgerTransaction.kind == EntryKind.DELIVERY, held_line)),
         total(and_(LedgerTransaction.kind == EntryKind.REFUND, unspent_line)),
+        -total(and_(LedgerTransaction.kind == EntryKind.RECOVERY, unspent_line)),
         total(held_line),
         total(unspent_line),
     )

@@ -39,6 +39,7 @@ from .models import (
     Payment,
     PaymentStatus,
     PersonalBudget,
+    Recovery,
     Refund,
     RefundStatus,
     Rollup,
@@ -279,6 +280,22 @@ def _check_budgets(from_lines: dict[str, int]) -> list[str]:
         if decided.get(budget.id, 0) != budget.amount_pence:
             problems.append(f"Personal budget {budget.id}: amount {budget.amount_pence}p, decisions sum to "  # i18n: not shown (the ledger check's report)
                             f"{decided.get(budget.id, 0)}p.")
+    return problems + _check_recoveries()
+
+
+def _check_recoveries() -> list[str]:
+    """Each recovery recorded is exactly one recovery posting, of its amount, out of its direct payment."""
+    posted = {tid: (budget_id, -amount) for tid, budget_id, amount in db.session.execute(
+        select(LedgerTransaction.id, LedgerTransaction.budget_id, func.sum(LedgerLine.amount_pence))
+        .join(LedgerLine, LedgerLine.transaction_id == LedgerTransaction.id)
+        .where(LedgerTransaction.kind == EntryKind.RECOVERY, LedgerLine.account.like("budget:%"))
+        .group_by(LedgerTransaction.id, LedgerTransaction.budget_id))}
+    problems = []
+    for recovery in db.session.scalars(select(Recovery)):
+        if posted.pop(recovery.transaction_id, None) != (recovery.budget_id, recovery.amount_pence):
+            problems.append(f"Recovery {recovery.id} of {recovery.amount_pence}p has no matching posting out of its "  # i18n: not shown (the ledger check's report)
+                            f"direct payment.")
+    problems += [f"Recovery posting {tid} has no recovery recorded." for tid in sorted(posted)]  # i18n: not shown (the ledger check's report)
     return problems
 
 

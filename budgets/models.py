@@ -94,6 +94,7 @@ class EntryKind(enum.Enum):
     DELIVERY = "delivery"       # a place delivered: actual spend
     PAYMENT = "payment"         # a card payment taken
     REFUND = "refund"           # a card payment given back
+    RECOVERY = "recovery"       # unspent direct payment money the trust has taken back into its envelope
 
     @property
     def label(self) -> str:
@@ -102,7 +103,8 @@ class EntryKind(enum.Enum):
 
 ENTRY_KIND_LABELS = {EntryKind.ALLOCATION: N_("Allocation"), EntryKind.COMMITMENT: N_("Commitment"),
                      EntryKind.RELEASE: N_("Release"), EntryKind.DELIVERY: N_("Delivery"),
-                     EntryKind.PAYMENT: N_("Payment"), EntryKind.REFUND: N_("Refund")}
+                     EntryKind.PAYMENT: N_("Payment"), EntryKind.REFUND: N_("Refund"),
+                     EntryKind.RECOVERY: N_("Recovery")}
 
 
 class Bucket(enum.Enum):
@@ -289,6 +291,26 @@ class PanelDecision(db.Model):
     def waiting(self) -> bool:
         """Decided, but not yet in effect: its notice date has not come."""
         return self.applied_at is None
+
+
+class Recovery(db.Model):
+    """Unspent money the trust took back from a child's direct payment: how much, when it came back, the finance
+    reference and why, and the ledger posting that returned it to the trust's envelope. Never changed."""
+
+    __tablename__ = "direct_payment_recoveries"
+    __table_args__ = (CheckConstraint("amount_pence > 0", name="recovers_something"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(ForeignKey("personal_budgets.id", ondelete="RESTRICT"), index=True)
+    amount_pence: Mapped[int]
+    received_on: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str] = mapped_column(String(100))
+    reasons: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id", ondelete="RESTRICT"))
+
+    budget: Mapped[PersonalBudget] = relationship()
+    recorded_by: Mapped[User] = relationship()
 
 
 class PaymentStatus(enum.Enum):

@@ -37,6 +37,7 @@ from .models import (
     Envelope,
     PanelDecision,
     PersonalBudget,
+    Recovery,
     financial_year,
     envelope_label,
     year_label,
@@ -394,6 +395,54 @@ def _after_decision(budget: PersonalBudget, decision: PanelDecision, envelope: E
             notify.queue(commissioner, subject, "envelope_pressure", envelope=envelope, decision=decision,
                          budget=budget, link=notify.link("money.dashboard", year=envelope.year))
     warn_if_over_threshold(envelope)
+
+
+# --- recovering unspent direct payments ------------------------------------------------------------------
+
+def recover_direct_payment(budget: PersonalBudget, *, amount_pence: int, received_on: date, reference: str,
+                           reasons: str, by: User) -> Recovery:
+    """Record unspent direct payment money the trust has taken back: posted from the direct payment to the trust's
+    envelope (available again, no longer committed), audited, and told to the family.
+
+    Only money that is not booked, spent or already due to be taken off by a waiting reduction can be recovered; the
+    panel's allocation is not changed (the family was given it, and gave some back)."""
+    _check_trust(by)
+    if budget.kind is not BudgetKind.DIRECT_PAYMENT:
+        raise DomainError(_("Only a direct payment can have money recovered. Reduce a managed budget instead."))
+    reference, reasons = (reference or "").strip(), (reasons or "").strip()
+    if not reference:
+        raise DomainError(_("Enter the finance reference for the money received"))
+    if not reasons:
+        raise DomainError(_("Give the reasons for the recovery"))
+    if amount_pence <= 0:
+        raise DomainError(_("Enter an amount more than £0."))
+    if received_on > today():
+        raise DomainError(_("The date the money came back must be today or in the past"))
+    envelope = budget.envelope
+    lock_envelope(envelope)
+    lock_budget(budget)
+    left = unspent(budget)
+    waiting = -sum(d.change_pence for d in waiting_decisions(budget) if d.kind is DecisionKind.REDUCE)
+    most = max(0, left - waiting)
+    if amount_pence > most:
+        raise DomainError(_("Only %(amount)s of this direct payment is unspent and not already booked or due to be "
+                            "taken off, so at most that can be recovered.", amount=pounds(most)))
+    transaction = ledger.move(EntryKind.RECOVERY, amount_pence, budget.account,
+                              envelope_account(envelope, "available"), envelope_id=envelope.id, dims=SPECIALIST,
+                              reason=reasons, by=by, envelope=envelope, budget=budget)
+    recovery = Recovery(budget=budget, amount_pence=amount_pence, received_on=received_on, reference=reference,
+                        reasons=reasons, recorded_by_id=by.id, transaction_id=transaction.id)
+    db.session.add(recovery)
+    db.session.flush()
+    record("direct_payment_recovered", budget, by=by, reason=reasons, amount_pence=amount_pence,
+           received_on=received_on.isoformat(), reference=reference, recovery_id=recovery.id,
+           transaction_id=transaction.id)
+    family = budget.child.parent
+    if family.active:
+        notify.queue(family, _l("Money recovered from %(name)s's direct payment", name=budget.child.first_name),
+                     "direct_payment_recovered", budget=budget, recovery=recovery, left=unspent(budget),
+                     link=notify.link("budgets.family_money"))
+    return recovery
 
 
 def balance_sentence(budget: PersonalBudget) -> str:

@@ -16,7 +16,7 @@ from . import notify
 from .contacts import current_contacts
 from .errors import DomainError, NotAllowed
 from .extensions import db
-from .models import Assessment, AssessmentRequest, AssessmentStatus, Child, Role, User, record
+from .models import Assessment, AssessmentRequest, AssessmentSource, AssessmentStatus, Child, Role, User, record
 from .locking import lock_rows
 from .timeutil import london_today, utcnow
 
@@ -58,9 +58,14 @@ def take(asked: AssessmentRequest, *, by: User) -> None:
                      "assessment_taken", asked=asked, handler=by.name, link=notify.link("families.assessments"))
 
 
-def decide(child: Child, status: AssessmentStatus, reason: str, review_on: date | None, *, by: User) -> Assessment:
+def decide(child: Child, status: AssessmentStatus, reason: str, review_on: date | None, *, by: User,
+           source: AssessmentSource = AssessmentSource.REQUEST, referred_by: str | None = None,
+           referred_on: date | None = None) -> Assessment:
     """Record the outcome of the child's assessment: every open request for the child is answered by it, and each
-    family that asked (or the child's family, if nobody asked) is emailed the decision with how to challenge it."""
+    family that asked (or the child's family, if nobody asked) is emailed the decision with how to challenge it.
+
+    An assessment that came from a professional's referral (no family asked first) says who referred the child, and
+    when; the trust finds such a child with the child search."""
     _check_trust(by)
     reason = (reason or "").strip()
     if not reason:
@@ -69,8 +74,17 @@ def decide(child: Child, status: AssessmentStatus, reason: str, review_on: date 
         raise DomainError(_("Enter the date the decision will be reviewed"))
     if review_on is not None and review_on <= london_today():
         raise DomainError(_("The review date must be in the future"))
+    referred_by = (referred_by or "").strip() or None
+    if source is AssessmentSource.REFERRAL:
+        if referred_by is None:
+            raise DomainError(_("Enter who referred the child"))
+        if referred_on is not None and referred_on > london_today():
+            raise DomainError(_("The date of the referral must be today or in the past"))
+    else:
+        referred_by = referred_on = None  # only a referral has a referrer
     lock_rows(Child, [child.id])  # two decisions at once: one after the other, each answering what is still open
-    assessment = Assessment(child_id=child.id, status=status, reason=reason, recorded_by_id=by.id, review_on=review_on)
+    assessment = Assessment(child_id=child.id, status=status, reason=reason, recorded_by_id=by.id, review_on=review_on,
+                            source=source, referred_by=referred_by, referred_on=referred_on)
     db.session.add(assessment)
     db.session.flush()
     answered = db.session.scalars(select(AssessmentRequest).where(AssessmentRequest.child_id == child.id,
@@ -78,7 +92,8 @@ def decide(child: Child, status: AssessmentStatus, reason: str, review_on: date 
     for asked in answered:
         asked.assessment_id = assessment.id
     record("assessment_recorded", child, by=by, reason=reason, outcome=status.value,
-           review_on=review_on.isoformat() if review_on else None, requests=[a.id for a in answered])
+           review_on=review_on.isoformat() if review_on else None, requests=[a.id for a in answered],
+           source=source.value, referred_by=referred_by, referred_on=referred_on.isoformat() if referred_on else None)
     families = {asked.requested_by for asked in answered} or {child.parent}
     contacts = current_contacts()
     for family in sorted(families, key=lambda f: f.id):

@@ -3,23 +3,40 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from . import assessments
+from . import assessments, child_search
 from .access import get_or_404, trust_required
 from .attempts import attempt, form_status
 from .audit import showing, shows_children
 from .extensions import db
-from .forms import AssessmentDecisionForm, ConfirmForm
-from .models import Assessment, AssessmentRequest, AssessmentStatus, Child
+from .forms import AssessmentDecisionForm, ChildSearchForm, ConfirmForm
+from .models import Assessment, AssessmentRequest, AssessmentSource, AssessmentStatus, Child
 from .paging import page_arg
 
 bp = Blueprint("commissioning", __name__, url_prefix="/trust")
 
+
+@bp.get("/children")
+@trust_required
+@shows_children("child_search")
+def find_child():
+    """Find a child the portal knows, to assess them after a referral or record a panel decision (audited)."""
+    form = ChildSearchForm(formdata=request.args)
+    search = child_search.Search()
+    if request.args and form.validate():
+        search = child_search.Search(name=form.name.data or "", born_on=form.born_on.data,
+                                     postcode=form.postcode.data or "")
+        if not search.asked:
+            form.name.errors = [*form.name.errors, _("Enter a name, a date of birth or a postcode")]
+    found = child_search.find(search, by=current_user) if search.asked else None
+    showing(found.children if found else [])
+    return render_template("commissioning/find_child.html", form=form, found=found, most=child_search.MOST), \
+        422 if form.errors else 200
 
 
 @bp.get("/assessment-requests")
@@ -63,7 +80,10 @@ def take_request(request_id: int):
 def record_assessment(child_id: int):
     child = get_or_404(Child, child_id)
     showing([child])
-    form = AssessmentDecisionForm()
+    asked = db.session.scalar(select(func.count(AssessmentRequest.id)).where(
+        AssessmentRequest.child_id == child.id, AssessmentRequest.assessment_id.is_(None)))
+    # An open request: the family asked. Otherwise the trust says how it came about (a referral, a review).
+    form = AssessmentDecisionForm(source=AssessmentSource.REQUEST.value if asked else None)
     history = db.session.scalars(
         select(Assessment).where(Assessment.child_id == child.id).order_by(Assessment.decided_at.desc())
     ).all()
@@ -71,7 +91,8 @@ def record_assessment(child_id: int):
     if form.validate_on_submit():
         with attempt(form) as done:
             assessments.decide(child, AssessmentStatus(form.status.data), form.reason.data, form.review_on.data,
-                               by=current_user)
+                               by=current_user, source=AssessmentSource(form.source.data),
+                               referred_by=form.referred_by.data, referred_on=form.referred_on.data)
         if done.ok:
             flash(_("The assessment outcome for %(name)s has been recorded.", name=child.full_name), "success")
             return redirect(url_for("commissioning.assessment_requests"))

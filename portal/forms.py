@@ -41,7 +41,7 @@ from wtforms.validators import (
 )
 
 from .i18n import LANGUAGES
-from .models import NEEDS, SUPPORT_LEVELS, SupportLevel
+from .models import ASSESSMENT_SOURCES, NEEDS, SUPPORT_LEVELS, AssessmentSource, SupportLevel
 from .passwords import AcceptablePassword
 from .timeutil import age_on, london_today
 
@@ -341,7 +341,20 @@ class AssessmentDecisionForm(FlaskForm):
                            widget=GovTextArea())
     review_on = RealDateField(_l("Review date"), format="%d %m %Y", validators=[Optional()],
                               description=_l("Needed when specialist short breaks are agreed. For example, 27 3 2028"))
+    source = PlainRadioField(_l("How did this assessment come about?"),
+                             choices=[(s.value, _l(ASSESSMENT_SOURCES[s])) for s in AssessmentSource],
+                             validators=[InputRequired(message=_l("Select how the assessment came about"))])
+    referred_by = StringField(_l("Who referred the child"), widget=GovTextInput(),
+                              description=_l("Only for a referral: their name, role and organisation. For example, "
+                                             "Dr A Khan, paediatrician, Birmingham Children’s Hospital"),
+                              validators=[Length(max=200)])
+    referred_on = RealDateField(_l("Date of the referral"), format="%d %m %Y", validators=[Optional()],
+                                description=_l("Only for a referral. For example, 2 11 2026"))
     submit = SubmitField(_l("Record the decision"), widget=GovSubmitInput())
+
+    def validate_referred_on(self, field):
+        if field.data is not None and field.data > london_today():
+            raise ValidationError(_("The date of the referral must be today or in the past"))
 
     def validate_review_on(self, field):
         if field.data is not None and field.data <= london_today():
@@ -353,7 +366,34 @@ class AssessmentDecisionForm(FlaskForm):
             # An empty date stops the field's own checks (Optional): asked for here, where the outcome is known.
             self.review_on.errors = [*self.review_on.errors, _("Enter the date the decision will be reviewed")]
             ok = False
+        if self.source.data == AssessmentSource.REFERRAL.value and not (self.referred_by.data or "").strip() \
+                and not self.referred_by.errors:
+            self.referred_by.errors = [*self.referred_by.errors, _("Enter who referred the child")]
+            ok = False
         return ok
+
+
+class ChildSearchForm(FlaskForm):
+    """The trust's child search: a GET form (the search is audited, not a change, so it needs no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    name = StringField(_l("Name"), description=_l("First name, last name or both"),
+                       validators=[Optional(), Length(max=160)], widget=GovTextInput())
+    born_on = RealDateField(_l("Date of birth"), format="%d %m %Y", validators=[Optional()],
+                            description=_l("For example, 27 3 2015"))
+    postcode = StringField(_l("Postcode"), description=_l("All of it, or the start (for example, B15)"),
+                           validators=[Optional(), Length(max=10)], widget=GovTextInput())
+    submit = SubmitField(_l("Search"), widget=GovSubmitInput())
+
+    def validate_name(self, field):
+        if field.data and 0 < len(field.data.strip()) < 2:
+            raise ValidationError(_("Enter at least 2 letters of the name"))
+
+    def validate_postcode(self, field):
+        if field.data and 0 < len(re.sub(r"\s+", "", field.data)) < 2:
+            raise ValidationError(_("Enter at least the first 2 characters of the postcode"))
 
 
 class SecurityCodeForm(FlaskForm):

@@ -253,6 +253,24 @@ class AssessmentStatus(enum.Enum):
 ASSESSMENT_STATUSES = {AssessmentStatus.APPROVED.value: N_("Approved"), AssessmentStatus.REFUSED.value: N_("Refused")}
 
 
+class AssessmentSource(enum.Enum):
+    """How an assessment came about: the family asked, a professional referred the child, or an earlier decision was
+    reviewed."""
+
+    REQUEST = "request"
+    REFERRAL = "referral"
+    REVIEW = "review"
+
+    @property
+    def label(self) -> str:
+        return gettext(ASSESSMENT_SOURCES[self])
+
+
+ASSESSMENT_SOURCES = {AssessmentSource.REQUEST: N_("The family asked for it"),
+                      AssessmentSource.REFERRAL: N_("A professional referred the child"),
+                      AssessmentSource.REVIEW: N_("A review of an earlier decision")}
+
+
 class Assessment(db.Model):
     """A social care assessment outcome recorded by trust staff; specialist breaks need an approved one."""
 
@@ -264,6 +282,11 @@ class Assessment(db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     review_on: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[AssessmentSource] = mapped_column(Enum(AssessmentSource, native_enum=False, length=16),
+                                                     default=AssessmentSource.REQUEST, server_default="REQUEST")
+    # For a referral: who referred the child (name, role and organisation, as the trust wrote it) and when.
+    referred_by: Mapped[str | None] = mapped_column(String(200))
+    referred_on: Mapped[date | None] = mapped_column(Date)
 
     child: Mapped[Child] = relationship()
     recorded_by: Mapped[User] = relationship()

@@ -51,7 +51,7 @@ def test_a_family_asks_sees_who_is_handling_it_and_reads_the_decision_with_how_t
 
     review = date.today() + timedelta(days=180)
     decided = trust.post(f"/trust/children/{zara.id}/assessment", data={
-        "status": "approved", "reason": "Zara needs overnight care from two trained staff.",
+        "source": "request", "status": "approved", "reason": "Zara needs overnight care from two trained staff.",
         "review_on": [str(review.day), str(review.month), str(review.year)]})
     assert decided.status_code == 302
     page = family.get("/assessments").text
@@ -93,10 +93,10 @@ def test_an_agreed_decision_needs_a_review_date_in_the_future(client_as):
     trust = client_as(UserFactory(role=Role.TRUST))
     past = date.today() - timedelta(days=1)
     refused = trust.post(f"/trust/children/{child.id}/assessment", data={
-        "status": "approved", "reason": "Needs overnight care.",
+        "source": "request", "status": "approved", "reason": "Needs overnight care.",
         "review_on": [str(past.day), str(past.month), str(past.year)]})
     assert refused.status_code == 422 and "The review date must be in the future" in refused.text
-    no_date = trust.post(f"/trust/children/{child.id}/assessment", data={"status": "approved",
+    no_date = trust.post(f"/trust/children/{child.id}/assessment", data={"status": "approved", "source": "review",
                                                                        "reason": "Needs overnight care."})
     assert no_date.status_code == 422 and "Enter the date the decision will be reviewed" in no_date.text
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "assessment_recorded")) is None

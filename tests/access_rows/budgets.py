@@ -1,7 +1,8 @@
 """Access rows for personal budgets: the trust's budget pages and direct payment monitoring, and the family's
 money page. Council commissioners have no need to see children's budgets.
 
-The world gives the parent's child an approved assessment, a managed personal budget and a direct payment."""
+The world gives the parent's child an approved assessment, a managed personal budget and a direct payment (whose
+pages the rows open)."""
 from datetime import date, timedelta
 
 from budgets import services as money
@@ -20,6 +21,8 @@ ROWS = [
     ("GET", "/trust/personal-budgets/<int:budget_id>", TRUST, CHILD_RECORD),
     ("GET", "/trust/personal-budgets/<int:budget_id>/change", TRUST, CHILD_RECORD),
     ("POST", "/trust/personal-budgets/<int:budget_id>/change", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
+    ("GET", "/trust/personal-budgets/<int:budget_id>/recover", TRUST, CHILD_RECORD),
+    ("POST", "/trust/personal-budgets/<int:budget_id>/recover", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
     ("GET", "/trust/direct-payments", TRUST, CHILD_RECORD),
     ("GET", "/trust/direct-payments.csv", TRUST, CHILD_RECORD),
 ]
@@ -30,11 +33,12 @@ def world(users, values):
     db.session.add(Assessment(child=child, status=AssessmentStatus.APPROVED, reason="Needs overnight breaks",
                               recorded_by_id=users["trust"].id))
     today = money.today()
-    budget = money.allocate_budget(child, kind=BudgetKind.MANAGED, amount_pence=124_000, starts_on=today,
+    money.allocate_budget(child, kind=BudgetKind.MANAGED, amount_pence=124_000, starts_on=today,
                                    ends_on=date(financial_year(today) + 1, 3, 31), review_on=today + timedelta(days=90),
                                    reasons="Panel agreed overnight breaks", by=users["trust"])
-    # A direct payment too, so the direct payment pages show the child (and must record that they did).
-    money.allocate_budget(child, kind=BudgetKind.DIRECT_PAYMENT, amount_pence=30_000, starts_on=today,
+    # A direct payment too, so the direct payment pages show the child (and must record that they did); the budget
+    # pages are the direct payment's, which has money to recover.
+    budget = money.allocate_budget(child, kind=BudgetKind.DIRECT_PAYMENT, amount_pence=30_000, starts_on=today,
                           ends_on=date(financial_year(today) + 1, 3, 31), review_on=today + timedelta(days=90),
                           reasons="Panel agreed a direct payment for a personal assistant", by=users["trust"])
     db.session.commit()

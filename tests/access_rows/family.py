@@ -60,6 +60,8 @@ ROWS = [
     ("POST", "/waiting-list/<int:entry_id>/accept", OWNED_POSTED_NOTHING, FAMILY_OWN),
     ("POST", "/waiting-list/<int:entry_id>/leave", dict(FAMILY_OWNED, parent=302), NO_CHILD_RECORD),
     ("GET", "/trust/assessment-requests", TRUST, CHILD_RECORD),
+    # The search page before a search: it shows no child (a search's results are audited: tests/test_trust_tools.py).
+    ("GET", "/trust/children", TRUST, NO_CHILD_RECORD),
     ("GET", "/trust/children/<int:child_id>/assessment", TRUST, CHILD_RECORD),
     ("POST", "/trust/children/<int:child_id>/assessment", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
     ("GET", "/assessments", FAMILY, FAMILY_OWN),

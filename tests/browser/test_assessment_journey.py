@@ -47,9 +47,10 @@ def test_a_family_follows_its_assessment_request_to_a_decision(new_page):
     trust.get_by_label("Specialist short breaks are needed").check()
     trust.get_by_label("Reasons").fill("Lily's health needs call for overnight nursing care twice a month.")
     review = date.today() + timedelta(days=182)
-    trust.get_by_label("Day").fill(str(review.day))
-    trust.get_by_label("Month").fill(str(review.month))
-    trust.get_by_label("Year").fill(str(review.year))
+    review_on = trust.get_by_role("group", name="Review date")
+    review_on.get_by_label("Day").fill(str(review.day))
+    review_on.get_by_label("Month").fill(str(review.month))
+    review_on.get_by_label("Year").fill(str(review.year))
     trust.get_by_role("button", name="Record the decision").click()
     expect(trust.locator(".govuk-notification-banner")).to_contain_text("has been recorded")
 
