@@ -4,6 +4,7 @@ it now stands."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -11,8 +12,8 @@ from sqlalchemy import select
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import AuditEvent, Role, record
-from providers import organisations, safeguards
-from providers.models import Body, ProviderStatus, Safeguard, Tier
+from providers import offers, organisations, safeguards
+from providers.models import Body, Offer, OfferStatus, ProviderStatus, Safeguard, Tier
 
 from .factories import OfferFactory, ProviderFactory, UserFactory
 
@@ -94,3 +95,47 @@ def test_only_the_approving_body_verifies_and_due_dates_are_tracked(app, trust):
     assert safeguards.state(lead, provider) == "changed"
     assert safeguards.state(None, provider) == "missing"
     assert set(safeguards.latest(provider)) == {Safeguard.DBS, Safeguard.SAFEGUARDING_LEAD}
+
+
+def test_a_specialist_offer_is_not_published_until_the_providers_ofsted_number_is_verified(client_as, trust):
+    provider = ProviderFactory(name="Willow Lodge", approving_body=Body.TRUST, ofsted_number="SC123456")
+    offer = OfferFactory(provider=provider, tier=Tier.SPECIALIST, title="Overnight stays",
+                         status=OfferStatus.SUBMITTED)
+    db.session.commit()
+    staff = client_as(trust)
+    refused = staff.post(f"/approvals/offers/{offer.id}", data={"decision": "approve", "comments": ""})
+    assert refused.status_code == 409
+    assert "cannot be published until someone has verified Willow Lodge's Ofsted registration" in unescape(refused.text)
+    assert 'class="govuk-error-summary"' in refused.text
+    db.session.expire_all()
+    assert db.session.get(Offer, offer.id).status is OfferStatus.SUBMITTED
+    assert not db.session.scalar(select(AuditEvent).where(AuditEvent.action == "offer_approved"))
+
+    # Verified once, for a number the provider has since changed: still refused.
+    safeguards.verify(provider, Safeguard.OFSTED, "Ofsted register", None, by=trust)
+    provider.ofsted_number = "SC999999"
+    db.session.commit()
+    assert staff.post(f"/approvals/offers/{offer.id}", data={"decision": "approve"}).status_code == 409
+
+    safeguards.verify(provider, Safeguard.OFSTED, "Ofsted register, new number", None, by=trust)
+    db.session.commit()
+    assert staff.post(f"/approvals/offers/{offer.id}", data={"decision": "approve"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Offer, offer.id).status is OfferStatus.PUBLISHED
+
+
+def test_making_a_published_offer_specialist_needs_the_ofsted_check_too(app):
+    council = UserFactory(role=Role.COUNCIL)
+    trust = UserFactory(role=Role.TRUST)
+    provider = ProviderFactory(approving_body=Body.COUNCIL, ofsted_number=None)
+    universal = OfferFactory(provider=provider, tier=Tier.UNIVERSAL)
+    OfferFactory(provider=provider, tier=Tier.UNIVERSAL, status=OfferStatus.SUBMITTED)
+    becoming = OfferFactory(provider=provider, tier=Tier.UNIVERSAL, pending_tier=Tier.SPECIALIST)
+    db.session.commit()
+    with pytest.raises(DomainError, match="regulated care"):
+        offers.approve_offer(becoming, by=trust)
+    assert becoming.tier is Tier.UNIVERSAL and becoming.pending_tier is Tier.SPECIALIST
+    # Universal and targeted offers need no Ofsted number.
+    universal.pending_price_pence = 500
+    offers.approve_offer(universal, by=council)
+    assert universal.price_pence == 500
