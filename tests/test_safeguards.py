@@ -12,10 +12,12 @@ from sqlalchemy import select
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import AuditEvent, Role, record
+from providers import commands as provider_commands
 from providers import offers, organisations, safeguards
-from providers.models import Body, Offer, OfferStatus, ProviderStatus, Safeguard, Tier
+from providers.models import Body, Offer, OfferStatus, ProviderStatus, Safeguard, SafeguardCheck, Tier
 
 from .factories import OfferFactory, ProviderFactory, UserFactory
+from .test_organisations import recipients, staff
 
 
 @pytest.fixture
@@ -139,3 +141,81 @@ def test_making_a_published_offer_specialist_needs_the_ofsted_check_too(app):
     universal.pending_price_pence = 500
     offers.approve_offer(universal, by=council)
     assert universal.price_pence == 500
+
+
+# --- warnings when a safeguard is due to be checked again -------------------------------------------------------
+
+def test_a_safeguard_due_to_be_checked_again_is_warned_about_on_the_right_day_and_only_once(
+        app, trust, outbox, monkeypatch):
+    UserFactory(role=Role.COUNCIL, email="council@example.com")
+    trust.email = "trust@example.com"
+    provider = ProviderFactory(name="Willow Lodge", approving_body=Body.TRUST, safeguarding_lead="Sam Ward")
+    staff(provider, admin=True, email="admin@willow.org")
+    staff(provider, email="staff@willow.org")
+    quiet = ProviderFactory(approving_body=Body.TRUST, safeguarding_lead="Kim Lee")
+    db.session.commit()
+    start = date.today()
+    due = start + timedelta(days=40)
+    check = safeguards.verify(provider, Safeguard.DBS, "DBS update service, 12 staff", due, by=trust)
+    safeguards.verify(quiet, Safeguard.DBS, "DBS update service", start + timedelta(days=300), by=trust)
+    # Checked again since: only the latest check counts, and the earlier one's date is never warned about.
+    superseded = safeguards.verify(provider, Safeguard.SAFEGUARDING_LEAD, "Interview notes", start + timedelta(days=5),
+                                   by=trust)
+    safeguards.verify(provider, Safeguard.SAFEGUARDING_LEAD, "Interview notes, again", start + timedelta(days=200),
+                      by=trust)
+    db.session.commit()
+    clock = {"today": start}
+    monkeypatch.setattr(provider_commands, "london_today", lambda: clock["today"])
+
+    # 31 days before: nothing yet.
+    clock["today"] = due - timedelta(days=31)
+    assert provider_commands.warn_safeguards_now() == "Warned about 0 safeguard checks due to be checked again."
+    assert outbox == []
+
+    # 30 days before: the trust's staff and the provider's administrators are told, once.
+    clock["today"] = due - timedelta(days=30)
+    assert provider_commands.warn_safeguards_now() == "Warned about 1 safeguard check due to be checked again."
+    assert recipients(outbox) == ["admin@willow.org", "trust@example.com"]
+    to_trust = next(m for m in outbox if m["To"] == "trust@example.com")
+    assert to_trust["Subject"] == "Safeguards to check again: 1 check"
+    body = to_trust.get_content()
+    assert "Willow Lodge: DBS checks of staff, due by" in body and f"/approvals/providers/{provider.id}" in body
+    assert "DBS checks of staff" in next(m for m in outbox if m["To"] == "admin@willow.org").get_content()
+    db.session.expire_all()
+    assert db.session.get(SafeguardCheck, check.id).reverify_warned_on == clock["today"]
+    assert db.session.get(SafeguardCheck, superseded.id).reverify_warned_on is None
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "safeguard_reverify_warning_sent"))
+    assert (event.subject_id, event.details["safeguard"], event.details["reverify_on"]) == (
+        provider.id, "dbs", due.isoformat())
+
+    # The next days, and once it is overdue: not again.
+    outbox.clear()
+    for later in (1, 29, 30, 45):
+        clock["today"] = due - timedelta(days=30) + timedelta(days=later)
+        assert provider_commands.warn_safeguards_now().startswith("Warned about 0 ")
+    assert outbox == []
+
+    # Checked again: the new check earns its own warning when its date comes near.
+    again = safeguards.verify(provider, Safeguard.DBS, "DBS update service, 14 staff", due + timedelta(days=100),
+                              by=trust)
+    db.session.commit()
+    clock["today"] = due + timedelta(days=69)
+    assert provider_commands.warn_safeguards_now().startswith("Warned about 0 ")
+    clock["today"] = due + timedelta(days=70)
+    assert provider_commands.warn_safeguards_now().startswith("Warned about 1 ")
+    db.session.expire_all()
+    assert db.session.get(SafeguardCheck, again.id).reverify_warned_on == clock["today"]
+
+
+def test_an_overdue_check_not_yet_warned_about_is_warned_about_as_overdue(app, trust, outbox):
+    provider = ProviderFactory(name="Oak House", approving_body=Body.TRUST, safeguarding_lead="Sam Ward")
+    staff(provider, admin=True, email="admin@oak.org")
+    check = safeguards.verify(provider, Safeguard.SAFEGUARDING_LEAD, "Interview notes",
+                              date.today() + timedelta(days=3), by=trust)
+    db.session.commit()
+    warned = organisations.warn_due_reverification(date.today() + timedelta(days=10))
+    db.session.commit()
+    assert warned == [check]
+    assert "was due on" in next(m for m in outbox if m["To"] == trust.email).get_content()
+    assert "was due to check this safeguard of Oak House again" in unescape(
+        next(m for m in outbox if m["To"] == "admin@oak.org").get_content())
