@@ -60,6 +60,8 @@ ACTION_LABELS = {
     "provider_reinstated": N_("Reinstated"),
     "safeguard_verified": N_("Safeguard verified"),
     "insurance_warning_sent": N_("Insurance warning sent"),
+    "stripe_account_created": N_("Stripe account started"),
+    "stripe_account_connected": N_("Stripe account connected for card payments"),
     "safeguard_reverify_warning_sent": N_("Warning sent: a safeguard is due to be checked again"),
     "staff_invited": N_("Colleague invited"),
     "staff_joined": N_("Colleague joined"),
