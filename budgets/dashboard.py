@@ -573,19 +573,26 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     return london_midnight_utc(first), london_midnight_utc(following)
 
 
-def remittance(body: Body, month: str) -> list[RemittanceLine]:
-    """Places delivered on sessions in ``month`` that an envelope or personal budget pays for, with providers
-    who have no Stripe connected account (the others are paid through Stripe). No child's name: providers
-    have them on their registers."""
+def remitted_places(body: Body, provider_id: int | None = None):
+    """The places a body pays for through the remittance, delivered or not: an envelope or personal budget pays for
+    them, and their provider has no Stripe connected account (the others are paid through Stripe). The council's
+    remittance and a provider's own money page both start here, so the two never disagree."""
+    query = (select(Booking.id, Provider.id, Provider.name, Offer.title, Session.starts_at, Booking.funding,
+                    Booking.funded_pence)
+             .join(Session, Booking.session_id == Session.id).join(Offer, Session.offer_id == Offer.id)
+             .join(Provider, Offer.provider_id == Provider.id)
+             .where(Booking.funding.in_(FUNDED_BY_BODY), Booking.funded_pence > 0, Offer.tier.in_(body.tiers),
+                    or_(Provider.stripe_account_id.is_(None), Provider.stripe_account_id == "")))
+    return query if provider_id is None else query.where(Provider.id == provider_id)
+
+
+def remittance(body: Body, month: str, provider_id: int | None = None) -> list[RemittanceLine]:
+    """Places delivered on sessions in ``month`` that the body pays for through the remittance (of one provider, or
+    all). No child's name: providers have them on their registers."""
     starts, ends = month_bounds(month)
     rows = db.session.execute(
-        select(Booking.id, Provider.id, Provider.name, Offer.title, Session.starts_at, Booking.funding,
-               Booking.funded_pence)
-        .join(Session, Booking.session_id == Session.id).join(Offer, Session.offer_id == Offer.id)
-        .join(Provider, Offer.provider_id == Provider.id)
-        .where(Session.starts_at >= starts, Session.starts_at < ends, Booking.delivered_at.is_not(None),
-               Booking.funding.in_(FUNDED_BY_BODY), Booking.funded_pence > 0, Offer.tier.in_(body.tiers),
-               or_(Provider.stripe_account_id.is_(None), Provider.stripe_account_id == ""))
+        remitted_places(body, provider_id)
+        .where(Session.starts_at >= starts, Session.starts_at < ends, Booking.delivered_at.is_not(None))
         .order_by(Provider.name, Provider.id, Session.starts_at, Booking.id)).all()
     return [RemittanceLine(*row) for row in rows]
 

@@ -1,4 +1,5 @@
-"""Our only door to Stripe: Checkout Sessions, refunds, and webhook signatures, through Stripe's own library.
+"""Our only door to Stripe: Checkout Sessions, refunds, providers' connected accounts (Stripe Connect onboarding) and
+webhook signatures, through Stripe's own library.
 
 Every call that creates something carries an idempotency key, so a retry never takes money twice.
 Tests point ``STRIPE_API_BASE`` at a local fake of Stripe's HTTP API; this code runs unchanged.
@@ -84,6 +85,27 @@ def create_refund(*, payment_intent: str, amount_pence: int, idempotency_key: st
 
 def retrieve_refund(refund_id: str) -> stripe.Refund:
     return _call(client().v1.refunds.retrieve, refund_id)
+
+
+def create_connected_account(*, email: str, provider_id: int, idempotency_key: str) -> stripe.Account:
+    """An Express connected account for a provider, to receive destination charges."""
+    return _call(client().v1.accounts.create, {
+        "type": "express", "country": "GB", "email": email,
+        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+        "metadata": {"provider_id": str(provider_id)},
+    }, {"idempotency_key": idempotency_key})
+
+
+def retrieve_account(account_id: str) -> stripe.Account:
+    return _call(client().v1.accounts.retrieve, account_id)
+
+
+def create_account_link(*, account_id: str, refresh_url: str, return_url: str,
+                        idempotency_key: str) -> stripe.AccountLink:
+    """A single-use link to Stripe's onboarding for a connected account (it expires in minutes)."""
+    return _call(client().v1.account_links.create, {"account": account_id, "type": "account_onboarding",
+                                                    "refresh_url": refresh_url, "return_url": return_url},
+                 {"idempotency_key": idempotency_key})
 
 
 def verify_event(payload: bytes, signature: str | None) -> stripe.Event:

@@ -89,7 +89,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from audit import views as audit_views
     from bookings import api, nights_views, payment_views, session_views
     from bookings import views as booking_views
-    from budgets import budget_views, dashboard_views
+    from budgets import budget_views, dashboard_views, provider_money_views
     from calendars import views as calendar_views
     from feedback import views as feedback_views
     from local_offer import views as local_offer_views
@@ -108,7 +108,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
     for module in (auth, booking_views, commissioning, contacts, families, local_offer_views, pages,
                    organisation_views, offer_views, provider_session_views, session_views, approval_views,
-                   budget_views, dashboard_views, payment_views, public_views, statement_views, translation_reviews,
+                   budget_views, dashboard_views, provider_money_views, payment_views, public_views, statement_views, translation_reviews,
                    two_step, people, audit_views, privacy_views, open_referral_views, calendar_views, email_views, job_views,
                    feedback_views, nights_views, disabled_register):
         app.register_blueprint(module.bp)

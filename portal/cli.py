@@ -66,6 +66,13 @@ def register(app: Flask) -> None:
 
         click.echo(provider_commands.warn_insurance_now(days))
 
+    @app.cli.command("warn-safeguards")
+    @click.option("--days", type=int, default=30, show_default=True,
+                  help="Warn this many days before a safeguard is due to be checked again.")
+    def warn_safeguards(days: int) -> None:
+        """Email approving bodies and providers about safeguards due to be checked again, once for each check."""
+        click.echo(provider_commands.warn_safeguards_now(days))
+
     translations = click.Group("translations", help="The catalogs of every language the portal speaks.")
     app.cli.add_command(translations)
 

@@ -1,5 +1,5 @@
-"""Providers' command-line tasks: loading many sessions from a CSV file, with a progress bar; the daily warning
-about insurance running out and the check of each offer's kept next sessions (scheduled, ``portal.jobs``)."""
+"""Providers' command-line tasks: loading many sessions from a CSV file, with a progress bar; the daily warnings
+about insurance running out and safeguards due to be checked again, and the check of each offer's kept next sessions (scheduled, ``portal.jobs``)."""
 from __future__ import annotations
 
 from contextlib import ExitStack
@@ -16,7 +16,8 @@ from portal.timeutil import utcnow
 
 from . import bulk, next_sessions
 from .models import Provider
-from .organisations import INSURANCE_WARNING_DAYS, london_today, warn_expiring_insurance
+from .organisations import INSURANCE_WARNING_DAYS, london_today, warn_due_reverification, warn_expiring_insurance
+from .safeguards import DUE_SOON_DAYS
 
 
 @jobs.every("warn-insurance", minute="0", hour="7")
@@ -25,6 +26,14 @@ def warn_insurance_now(days: int = INSURANCE_WARNING_DAYS) -> str:
     warned = warn_expiring_insurance(london_today(), days=days)
     db.session.commit()
     return f"Warned {plural(len(warned), 'provider')} about insurance running out."
+
+
+@jobs.every("warn-safeguards", minute="10", hour="7")
+def warn_safeguards_now(days: int = DUE_SOON_DAYS) -> str:
+    """Warn approving bodies (and the providers) of safeguards due to be checked again, once for each check."""
+    warned = warn_due_reverification(london_today(), days=days)
+    db.session.commit()
+    return f"Warned about {plural(len(warned), 'safeguard check')} due to be checked again."
 
 
 def check_next_sessions(now: datetime, batch: int = 1000) -> int:

@@ -236,6 +236,9 @@ class Provider(db.Model):
     # The reason given with the latest return or suspension, shown to the provider.
     status_reason: Mapped[str | None] = mapped_column(Text)
     stripe_account_id: Mapped[str | None] = mapped_column(String(64))
+    # A Stripe connected account made for the provider whose onboarding is not finished: card payments go to it
+    # (it becomes stripe_account_id) only once Stripe says it can take charges.
+    stripe_onboarding_account_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     offers: Mapped[list[Offer]] = relationship(back_populates="provider")
@@ -268,8 +271,9 @@ SAFEGUARD_LABELS = {
 
 class SafeguardCheck(db.Model):
     """A member of the approving body verified one safeguard: who, when, against what evidence, what was verified
-    (the Ofsted number, the insurance date, the lead's name) and when it must be verified again. Never changed: a
-    new check is a new row, and the latest of each kind is the one that counts."""
+    (the Ofsted number, the insurance date, the lead's name) and when it must be verified again. Never changed (but
+    for the day its re-verification warning went out): a new check is a new row, and the latest of each kind is the
+    one that counts."""
 
     __tablename__ = "safeguard_checks"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -280,7 +284,10 @@ class SafeguardCheck(db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reverify_on: Mapped[date | None] = mapped_column(Date)
+    # The day we warned that re-verification is due, so each check's warning is sent once.
+    reverify_warned_on: Mapped[date | None] = mapped_column(Date)
 
+    provider: Mapped[Provider] = relationship()
     verified_by: Mapped[User | None] = relationship()
 
 

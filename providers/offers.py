@@ -22,7 +22,7 @@ from portal.i18n import N_
 from portal.models import ACCESSIBILITY, NEEDS, Locality, Role, User, record
 from portal.timeutil import utcnow
 
-from . import organisations
+from . import organisations, safeguards
 from .models import (
     SUPPORT_OFFERED,
     Booking,
@@ -255,6 +255,8 @@ def approve_offer(offer: Offer, *, by: User, note: str | None = None) -> Offer:
     organisations.lock(offer)  # then the tier it asks for is the one decided on
     organisations.check_can_decide(by, offer.approving_body)
     note = (note or "").strip() or None
+    if offer.status is OfferStatus.SUBMITTED or offer.has_pending_change:
+        safeguards.check_ofsted_for_specialist_offer(offer)
     if offer.status is OfferStatus.SUBMITTED:
         offer.status = OfferStatus.PUBLISHED
         offer.review_comments = None

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from portal import email_addresses, notify
 from portal.errors import DomainError, NotAllowed
@@ -35,6 +35,7 @@ from .models import (
     Provider,
     ProviderInvite,
     ProviderStatus,
+    SafeguardCheck,
     Session,
     SessionStatus,
     Tier,
@@ -59,6 +60,9 @@ ACTION_LABELS = {
     "provider_reinstated": N_("Reinstated"),
     "safeguard_verified": N_("Safeguard verified"),
     "insurance_warning_sent": N_("Insurance warning sent"),
+    "stripe_account_created": N_("Stripe account started"),
+    "stripe_account_connected": N_("Stripe account connected for card payments"),
+    "safeguard_reverify_warning_sent": N_("Warning sent: a safeguard is due to be checked again"),
     "staff_invited": N_("Colleague invited"),
     "staff_joined": N_("Colleague joined"),
     "invite_cancelled": N_("Invitation cancelled"),
@@ -513,6 +517,40 @@ def warn_expiring_insurance(today: date, days: int = INSURANCE_WARNING_DAYS) -> 
                              providers=expiring, today=today,
                              link=notify.link("approvals.providers", show="insurance"))
     return providers
+
+
+# --- safeguards due to be checked again ----------------------------------------------------------------
+
+def warn_due_reverification(today: date, days: int = safeguards.DUE_SOON_DAYS) -> list[SafeguardCheck]:
+    """Warn the approving body's commissioners, and the provider's administrators, about each safeguard whose latest
+    check is due to be verified again within ``days`` (or is overdue), once for each check: a new check earns its
+    own warning. Run daily by ``flask warn-safeguards``; the caller commits."""
+    later = aliased(SafeguardCheck)
+    superseded = (select(later.id).where(later.provider_id == SafeguardCheck.provider_id,
+                                         later.safeguard == SafeguardCheck.safeguard, later.id > SafeguardCheck.id)
+                  .correlate(SafeguardCheck).exists())
+    checks = db.session.scalars(
+        select(SafeguardCheck).options(joinedload(SafeguardCheck.provider))
+        .where(SafeguardCheck.reverify_on <= today + timedelta(days=days), SafeguardCheck.reverify_warned_on.is_(None),
+               ~superseded)
+        .order_by(SafeguardCheck.reverify_on, SafeguardCheck.provider_id, SafeguardCheck.id)
+    ).all()
+    by_body: dict[Body, list[SafeguardCheck]] = {}
+    for check in checks:
+        provider = check.provider
+        check.reverify_warned_on = today
+        record("safeguard_reverify_warning_sent", provider, by=None, safeguard=check.safeguard.value,
+               check_id=check.id, reverify_on=check.reverify_on.isoformat())
+        _email_staff(provider, _l("One of your safeguards is due to be checked again"),
+                     "safeguard_due_provider", admins_only=True, check=check, overdue=check.reverify_on <= today)
+        by_body.setdefault(provider.approving_body, []).append(check)
+    for body, due in by_body.items():
+        _email_commissioners(body, lazy_ngettext("Safeguards to check again: %(num)s check",
+                                                 "Safeguards to check again: %(num)s checks", len(due)),
+                             "safeguard_due_commissioner", checks=due, today=today,
+                             links={check.id: notify.link("approvals.provider", provider_id=check.provider_id)
+                                    for check in due})
+    return checks
 
 
 # --- staff and invitations ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from portal.formatting import long_date
 from portal.models import AuditEvent, Role, User, record
 from portal.timeutil import london_today
 
-from .models import Body, Provider, Safeguard, SafeguardCheck, Tier
+from .models import Body, Offer, Provider, Safeguard, SafeguardCheck, Tier
 
 DUE_SOON_DAYS = 30
 
@@ -101,16 +101,30 @@ def offers_regulated_care(provider: Provider) -> bool:
     return Tier.SPECIALIST.value in ((signed_up or {}).get("kinds") or [])
 
 
+def ofsted_verified(provider: Provider) -> bool:
+    """Whether the provider's Ofsted number has been verified as it now stands, and is not overdue a new check."""
+    return state(latest(provider).get(Safeguard.OFSTED), provider) in ("verified", "due_soon")
+
+
 def check_ofsted_for_regulated_care(provider: Provider) -> None:
     """Refuse to approve a provider of regulated specialist care until its Ofsted number has been verified, and
     verified as it now stands."""
-    if not offers_regulated_care(provider):
-        return
-    if state(latest(provider).get(Safeguard.OFSTED), provider) in ("verified", "due_soon"):
+    if not offers_regulated_care(provider) or ofsted_verified(provider):
         return
     raise DomainError(_("%(name)s offers specialist short breaks, which are regulated care, so it cannot be "
                         "approved until someone has verified its Ofsted registration. Record the check under "
                         "Safeguards first.", name=provider.name))
+
+
+def check_ofsted_for_specialist_offer(offer: Offer) -> None:
+    """Refuse to publish a specialist offer (or to make a published offer specialist) until the provider's Ofsted
+    number has been verified as it now stands: specialist short breaks are regulated care."""
+    if (offer.pending_tier or offer.tier) is not Tier.SPECIALIST or ofsted_verified(offer.provider):
+        return
+    raise DomainError(_("%(title)s is a specialist short break, which is regulated care, so it cannot be published "
+                        "until someone has verified %(name)s's Ofsted registration as it now stands. Record the check "
+                        "under Safeguards on the provider's approval page first.",
+                        title=offer.title, name=offer.provider.name))
 
 
 def describe(check: SafeguardCheck) -> str:

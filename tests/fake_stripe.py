@@ -93,7 +93,7 @@ class StripeError(Exception):
 
 
 class FakeStripe:
-    """Checkout Sessions and refunds, held in memory, behind a real HTTP server on 127.0.0.1."""
+    """Checkout Sessions, refunds and connected accounts, held in memory, behind a real HTTP server on 127.0.0.1."""
 
     def __init__(self, secret_key: str = SECRET_KEY, webhook_secret: str = WEBHOOK_SECRET):
         self.secret_key, self.webhook_secret = secret_key, webhook_secret
@@ -109,6 +109,8 @@ class FakeStripe:
         self.sessions: dict[str, dict] = {}
         self.params: dict[str, dict] = {}          # what we were asked to create, by object id
         self.refunds: dict[str, dict] = {}
+        self.accounts: dict[str, dict] = {}         # connected accounts (Stripe Connect)
+        self.account_links: list[dict] = []
         self.payment_intents: dict[str, dict] = {}  # pi id -> {"amount", "refunded", "checkout_session"}
         self.requests: list[tuple[str, str, dict, dict]] = []
         self._idempotent: dict[str, tuple[str, dict, int, str]] = {}
@@ -204,6 +206,13 @@ class FakeStripe:
             refund["status"] = status
             return dict(refund)
 
+    def finish_onboarding(self, account_id: str, *, charges_enabled: bool = True) -> dict:
+        """The provider filled in Stripe's onboarding: details submitted, and charges enabled (or still checked)."""
+        with self._lock:
+            account = self.accounts[account_id]
+            account.update(details_submitted=True, charges_enabled=charges_enabled, payouts_enabled=charges_enabled)
+            return dict(account)
+
     # --- webhooks -----------------------------------------------------------------------------------
 
     def signed_event(self, event_type: str, obj: dict, *, timestamp: int | None = None,
@@ -237,6 +246,9 @@ class FakeStripe:
                             self.failing, content_type="application/json")
         if request.path.startswith("/pay/"):
             return self._checkout_page(request.path.rsplit("/", 1)[-1])
+        if request.path.startswith("/onboarding/"):
+            return Response("<!doctype html><title>Stripe</title><h1>Set up your account</h1>", 200,
+                            content_type="text/html; charset=utf-8")
         if request.headers.get("Authorization") != f"Bearer {self.secret_key}":
             return StripeError(401, "invalid_request_error", "Invalid API Key provided.").response()
         key = request.headers.get("Idempotency-Key")
@@ -273,6 +285,15 @@ class FakeStripe:
                                       f"This Checkout Session is {checkout['status']} and can no longer be expired.",
                                       code="checkout_session_not_open")
                 return dict(self._expire(session_id))
+            case "POST", ["v1", "accounts"]:
+                return self._create_account(params)
+            case "GET", ["v1", "accounts", account_id]:
+                if account_id not in self.accounts:
+                    raise StripeError(404, "invalid_request_error", f"No such account: '{account_id}'",
+                                      code="resource_missing", param="account")
+                return dict(self.accounts[account_id])
+            case "POST", ["v1", "account_links"]:
+                return self._create_account_link(params)
             case "POST", ["v1", "refunds"]:
                 return self._create_refund(params)
             case "GET", ["v1", "refunds", refund_id]:
@@ -321,6 +342,34 @@ class FakeStripe:
         self.sessions[session_id] = checkout
         self.params[session_id] = params
         return dict(checkout)
+
+    def _create_account(self, params: dict) -> dict:
+        if params.get("type") not in ("express", "standard", "custom"):
+            raise StripeError(400, "invalid_request_error", "Invalid type: must be one of custom, express, or standard",
+                              param="type")
+        account_id = self._new_id("acct")
+        account = {"id": account_id, "object": "account", "type": params["type"], "country": params.get("country", "GB"),
+                   "email": params.get("email"), "created": self.now(), "metadata": params.get("metadata") or {},
+                   "capabilities": {name: "inactive" for name in (params.get("capabilities") or {})},
+                   "charges_enabled": False, "payouts_enabled": False, "details_submitted": False}
+        self.accounts[account_id] = account
+        self.params[account_id] = params
+        return dict(account)
+
+    def _create_account_link(self, params: dict) -> dict:
+        for name in ("account", "type"):
+            if name not in params:
+                raise StripeError(400, "invalid_request_error", f"Missing required param: {name}.", param=name)
+        if params["account"] not in self.accounts:
+            raise StripeError(400, "invalid_request_error", f"No such account: '{params['account']}'",
+                              code="resource_missing", param="account")
+        if params["type"] == "account_onboarding" and not (params.get("refresh_url") and params.get("return_url")):
+            raise StripeError(400, "invalid_request_error", "Missing required param: refresh_url or return_url.")
+        now = self.now()
+        link = {"object": "account_link", "created": now, "expires_at": now + 300,
+                "url": f"{self.api_base}/onboarding/{params['account']}/{len(self.account_links) + 1}"}
+        self.account_links.append({**params, "url": link["url"]})
+        return link
 
     def _create_refund(self, params: dict) -> dict:
         intent_id = params.get("payment_intent")

@@ -29,6 +29,7 @@ from .factories import (
     ProviderFactory,
     SessionFactory,
     UserFactory,
+    ofsted_verified,
 )
 from .test_organisations import details, recipients, staff
 from .test_queries import count_queries
@@ -251,6 +252,7 @@ def test_a_pending_change_is_decided_by_the_body_for_the_new_tier(people, login)
     trust = login(people["trust"])
     page = trust.get(f"/approvals/offers/{offer.id}")
     assert "Decide on this change" in page.text and "from universal to specialist" in page.text
+    ofsted_verified(offer.provider)  # specialist breaks are regulated care (tests/test_safeguards.py)
     assert trust.post(f"/approvals/offers/{offer.id}", data={"decision": "approve"}).status_code == 302
     assert (offer.tier, offer.pending_tier, offer.status) == (Tier.SPECIALIST, None, OfferStatus.PUBLISHED)
 

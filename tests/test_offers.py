@@ -25,6 +25,7 @@ from .factories import (
     ProviderFactory,
     SessionFactory,
     UserFactory,
+    ofsted_verified,
 )
 from .test_organisations import recipients, staff
 
@@ -160,6 +161,7 @@ def test_the_body_that_commissions_the_tier_decides(setting):
         offers.approve_offer(specialist, by=council)
     with pytest.raises(NotAllowed, match="the council"):
         offers.return_offer(universal, "No", by=trust)
+    ofsted_verified(provider)  # specialist breaks are regulated care (tests/test_safeguards.py)
     offers.approve_offer(specialist, by=trust)
     offers.approve_offer(universal, by=UserFactory(role=Role.ADMIN))
     assert specialist.status is universal.status is OfferStatus.PUBLISHED
@@ -217,6 +219,7 @@ def test_a_new_tier_waits_for_the_new_body_while_the_offer_stays_published(setti
     assert page.status_code == 200 and "Universal" in page.text and "You need an assessment" not in page.text
     with pytest.raises(NotAllowed):
         offers.approve_offer(offer, by=council)
+    ofsted_verified(provider)
     offers.approve_offer(offer, by=trust)
     db.session.commit()
     assert (offer.tier, offer.pending_tier) == (Tier.SPECIALIST, None)

@@ -3,8 +3,9 @@ monitoring, the family's budgets and payments page, the commissioners' envelopes
 the card payment pages, for each role that may see them, including error states (error summaries, refusals) and
 card payment shown as unavailable (the tests run without Stripe keys).
 
-Every GET route of the budgets package is visited here except the three CSV downloads, which are files, not pages
-(tests/test_budget_views.py and tests/test_dashboard.py read them back).
+Every GET route of the budgets package is visited here except the four CSV downloads, which are files, not pages
+(tests/test_budget_views.py, tests/test_dashboard.py and tests/test_provider_money.py read them back), and the two
+that only send a provider's administrator to Stripe or back to its money page (tests/test_provider_money.py).
 
 Each case is one test, named after the page and the role, so a failure names the page. The world is built once for
 the module (named ``shared_world`` so that tests/browser/conftest.py does not empty the tables after each case) and
@@ -95,6 +96,8 @@ class MoneyWorld:
     expired: object = None
     paid_too_late: object = None
     to_open: object = None
+    provider_staff: object = None
+    new_provider: object = None
 
 
 def _this_year(days: int):
@@ -229,6 +232,9 @@ def build_money_world() -> MoneyWorld:
     w.expired = _card_payment(w.parent, w.zara, w.swimming, 18, PaymentStatus.EXPIRED, BookingStatus.EXPIRED)
     w.paid_too_late = _card_payment(w.parent, w.omar, w.swimming, 19, PaymentStatus.PAID, BookingStatus.EXPIRED)
     w.to_open = _card_payment(w.parent, w.omar, w.swimming, 20, PaymentStatus.PENDING, BookingStatus.HELD)
+    w.provider_staff = provider_staff
+    w.new_provider = UserFactory(name="Kim Lee", email="kim@birch.example.org", role=Role.PROVIDER,
+                                 provider_id=ProviderFactory(name="Birch Club").id)
     return w
 
 
@@ -429,6 +435,12 @@ CASES = [
                                          shows="Oakfield Play Trust")) for role in COMMISSIONERS],
     Case("providers-no-budget-set-404-trust", "trust",
          go(f"/money/providers?year={NEXT_YEAR}", status=404, heading="Page not found")),
+
+    # A provider's own money page, and its empty state.
+    Case("provider-money-provider", "provider_staff",
+         go("/provider/money", heading="Money", shows="Owed to you by the council or the children")),
+    Case("provider-money-empty-provider", "new_provider",
+         go("/provider/money", heading="Money", shows="No money is owed to you yet")),
 ]
 
 # Pages with a known violation or bug: the case is expected to fail until the page is fixed (see the reason).
