@@ -49,6 +49,7 @@ from .models import (
     DecisionKind,
     Envelope,
     PanelDecision,
+    Payment,
     PersonalBudget,
     Rollup,
     financial_year,
@@ -575,14 +576,20 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 
 def remitted_places(body: Body, provider_id: int | None = None):
     """The places a body pays for through the remittance, delivered or not: an envelope or personal budget pays for
-    them, and their provider has no Stripe connected account (the others are paid through Stripe). The council's
+    them, except a place paid by card from a direct payment straight into the provider's Stripe connected account (a
+    destination charge has paid the provider already). Decided by how each place was paid, not by whether the
+    provider has a connected account now: a provider that connects one keeps being paid for the council's and the
+    trust's places, and for card payments the portal's own account took before it connected. The council's
     remittance and a provider's own money page both start here, so the two never disagree."""
+    paid_to_provider = and_(Booking.funding == Funding.DIRECT_PAYMENT, Payment.destination_account.is_not(None),
+                            Payment.destination_account != "")
     query = (select(Booking.id, Provider.id, Provider.name, Offer.title, Session.starts_at, Booking.funding,
                     Booking.funded_pence)
              .join(Session, Booking.session_id == Session.id).join(Offer, Session.offer_id == Offer.id)
              .join(Provider, Offer.provider_id == Provider.id)
+             .outerjoin(Payment, Payment.id == Booking.payment_id)
              .where(Booking.funding.in_(FUNDED_BY_BODY), Booking.funded_pence > 0, Offer.tier.in_(body.tiers),
-                    or_(Provider.stripe_account_id.is_(None), Provider.stripe_account_id == "")))
+                    ~paid_to_provider))
     return query if provider_id is None else query.where(Provider.id == provider_id)
 
 

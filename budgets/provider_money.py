@@ -5,7 +5,8 @@ they have remitted, and what families have paid it by card.
   lines of the commissioners' remittance (``dashboard.remittance``) for this provider.
 - Owed: places the council or the trust pays for through the remittance that are not remitted yet: booked and not
   yet delivered (the register not marked), or delivered in the month still running.
-- Paid by card: card payments taken for the provider's places, less refunds: its ``provider:<id>`` ledger account.
+- Paid by card: card payments that went straight to the provider's Stripe connected account (destination charges),
+  less refunds: the lines on its ``provider:<id>`` ledger account of those payments.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from portal.timeutil import to_london
 from providers.models import Body, Booking, BookingStatus, Provider
 
 from .dashboard import remittance, remitted_places, today
-from .models import LedgerLine
+from .models import LedgerLine, LedgerTransaction, Payment
 
 
 @dataclass(frozen=True)
@@ -68,9 +69,15 @@ def money_of(provider: Provider, on: date | None = None) -> ProviderMoney:
         # Delivered: the remittance's own lines for the month, remitted once the month has ended.
         amount = sum(line.amount_pence for body in Body for line in remittance(body, month, provider.id))
         (remitted if month < current else owed)[month] += amount
+    # Only what reached the provider's own Stripe account (destination charges): a card payment the portal's account
+    # took is the council's or the trust's to pass on (a direct payment's place is in the remittance above).
     paid = dict(db.session.execute(
         select(LedgerLine.month, func.sum(LedgerLine.amount_pence))
-        .where(LedgerLine.account == card_account(provider)).group_by(LedgerLine.month)).all())
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerLine.transaction_id)
+        .join(Payment, Payment.id == LedgerTransaction.payment_id)
+        .where(LedgerLine.account == card_account(provider), Payment.destination_account.is_not(None),
+               Payment.destination_account != "")
+        .group_by(LedgerLine.month)).all())
     months = sorted(set(remitted) | set(owed) | {month for month, amount in paid.items() if amount}, reverse=True)
     return ProviderMoney([MoneyMonth(month, remitted.get(month, 0), owed.get(month, 0), int(paid.get(month) or 0))
                           for month in months if remitted.get(month) or owed.get(month) or paid.get(month)])

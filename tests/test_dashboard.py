@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from bookings import funding
+from bookings import funding, payments
 from bookings.places import book_places, cancel_booking
 from bookings.registers import mark_attendance
 from budgets import dashboard as queries
@@ -26,6 +26,7 @@ from budgets.models import (
     EntryKind,
     Envelope,
     LedgerLine,
+    Payment,
     PersonalBudget,
     Rollup,
     financial_year,
@@ -549,19 +550,32 @@ def test_the_full_provider_table_is_paginated(app, council, login):
     assert "13 other providers" in dashboard and "All 23 providers" in dashboard
 
 
-def test_remittance_lists_delivered_places_for_providers_without_stripe(app, council, trust, login):
+def _paid_from_direct_payment(child, session):
+    """A place paid by card from the child's direct payment (the Checkout Session completed)."""
+    [booking] = book_places(child.parent, session, [child], "direct_payment")
+    db.session.commit()
+    payment = db.session.get(Payment, booking.payment_id)
+    payments.apply_checkout_session(payment, {"payment_status": "paid", "payment_intent": f"pi_{payment.id}"})
+    db.session.commit()
+    return booking
+
+
+def test_remittance_lists_the_delivered_places_a_body_pays_for_and_no_place_stripe_paid(app, council, trust, login):
     envelope = money.set_envelope(Body.COUNCIL, _this_year(), 1_000_000, by=council, reason="Set")
     remitted = ProviderFactory(name="Paid By Remittance")
-    on_stripe = ProviderFactory(name="Paid Through Stripe", stripe_account_id="acct_123")
+    on_stripe = ProviderFactory(name="Connected To Stripe", stripe_account_id="acct_123")
     child = ChildFactory(first_name="Zebedee")
     first = _book_council(_soon(offer=_council_offer(price=2500, contribution=500, provider=remitted,
                                                      title="Swim")), child)
     second = _book_council(_soon(offer=_council_offer(price=3000, provider=remitted, title="Judo")))
-    elsewhere = _book_council(_soon(offer=_council_offer(price=3000, provider=on_stripe)))
+    # Stripe pays a connected provider only what families pay by card: the council still pays its own places.
+    elsewhere = _book_council(_soon(offer=_council_offer(price=3000, provider=on_stripe, title="Drama")))
     not_delivered = _book_council(_soon(offer=_council_offer(price=3000, provider=remitted)))
     for booking in (first, second, elsewhere):
         _deliver(booking)
-    # A specialist place from a managed budget, delivered: the trust's remittance, not the council's.
+    # Specialist places: the trust's remittance, not the council's. One from a managed budget; two paid by card from
+    # a direct payment, one into the portal's own Stripe account (the trust passes it on), one by a destination
+    # charge straight into the connected provider's account (already paid: not remitted).
     budget_child = ChildFactory()
     _budget(budget_child, trust, 10_000)
     specialist = _soon(offer=OfferFactory(tier=Tier.SPECIALIST, price_pence=4000, provider=remitted,
@@ -569,6 +583,18 @@ def test_remittance_lists_delivered_places_for_providers_without_stripe(app, cou
     [placed] = book_places(budget_child.parent, specialist, [budget_child], "personal_budget")
     db.session.commit()
     _deliver(placed)
+    dp_child = ChildFactory()
+    _budget(dp_child, trust, 20_000, kind=BudgetKind.DIRECT_PAYMENT)
+    db.session.commit()
+    through_portal = _paid_from_direct_payment(dp_child, _soon(offer=OfferFactory(
+        tier=Tier.SPECIALIST, price_pence=1500, provider=remitted, payment_route=PaymentRoute.PERSONAL_BUDGET,
+        title="Climbing")))
+    direct_to_provider = _paid_from_direct_payment(dp_child, _soon(offer=OfferFactory(
+        tier=Tier.SPECIALIST, price_pence=1700, provider=on_stripe, payment_route=PaymentRoute.PERSONAL_BUDGET,
+        title="Sailing")))
+    assert db.session.get(Payment, direct_to_provider.payment_id).destination_account == "acct_123"
+    for booking in (through_portal, direct_to_provider):
+        _deliver(booking)
     month = to_london(first.session.starts_at).strftime("%Y-%m")
     response = login(council).get(f"/money/remittance.csv?month={month}&body=council")
     assert response.status_code == 200
@@ -576,17 +602,20 @@ def test_remittance_lists_delivered_places_for_providers_without_stripe(app, cou
     rows = _csv_rows(response)
     assert rows[0] == ["booking_id", "provider", "offer", "session_date", "funding", "amount_pence", "amount_pounds"]
     day = to_london(first.session.starts_at).strftime("%Y-%m-%d")
-    assert sorted(rows[1:3]) == sorted([
+    assert rows[1] == [str(elsewhere.id), "Connected To Stripe", "Drama", day, "Funded by the council", "3000",
+                       "30.00"]
+    assert rows[2] == ["", "Connected To Stripe", "Total for Connected To Stripe", "", "", "3000", "30.00"]
+    assert sorted(rows[3:5]) == sorted([
         [str(first.id), "Paid By Remittance", "Swim", day, "Funded by the council", "2000", "20.00"],
         [str(second.id), "Paid By Remittance", "Judo", day, "Funded by the council", "3000", "30.00"]])
-    assert rows[3] == ["", "Paid By Remittance", "Total for Paid By Remittance", "", "", "5000", "50.00"]
-    assert rows[4] == ["", "", "Total for all providers", "", "", "5000", "50.00"]
-    assert len(rows) == 5
-    assert "Paid Through Stripe" not in response.text and "Zebedee" not in response.text
+    assert rows[5] == ["", "Paid By Remittance", "Total for Paid By Remittance", "", "", "5000", "50.00"]
+    assert rows[6] == ["", "", "Total for all providers", "", "", "8000", "80.00"]
+    assert len(rows) == 7
+    assert "Zebedee" not in response.text
     assert str(not_delivered.id) not in [row[0] for row in rows]
     trust_rows = _csv_rows(login(trust).get(f"/money/remittance.csv?month={month}"))
-    assert [row[0] for row in trust_rows[1:-2]] == [str(placed.id)]
-    assert trust_rows[-1][-2:] == ["4000", "40.00"]
+    assert sorted(row[0] for row in trust_rows[1:-2] if row[0]) == sorted([str(placed.id), str(through_portal.id)])
+    assert trust_rows[-1][-2:] == ["5500", "55.00"]
     assert ledger.figures(envelope).spent == 5000 + 3000
 
 

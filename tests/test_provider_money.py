@@ -2,6 +2,7 @@
 commissioners' remittance), what families paid it by card; and connecting a Stripe account, against the fake Stripe."""
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from html import unescape
 
@@ -11,9 +12,10 @@ from sqlalchemy import select
 from budgets import dashboard as queries
 from budgets import ledger
 from budgets import services as money
-from budgets.models import EntryKind
+from budgets.models import EntryKind, Payment, PaymentStatus
 from portal.extensions import db
 from portal.models import AuditEvent, Role
+from portal.timeutil import utcnow
 from providers.models import Body, Provider
 
 from .factories import ProviderFactory, UserFactory
@@ -46,9 +48,17 @@ def test_a_provider_sees_what_it_is_owed_remitted_and_paid_as_the_council_remits
     _book_council(_soon(offer=_council_offer(price=700, provider=provider)))
     # Someone else's money, never on this provider's page.
     _deliver(_book_council(_soon(offer=_council_offer(price=9900, provider=other))))
+    # Card payments: one straight into the provider's Stripe account (a destination charge), one taken by the
+    # portal's own account (the council's to pass on, not yet the provider's).
     family = UserFactory()
-    ledger.move(EntryKind.PAYMENT, 1500, f"family:{family.id}", f"provider:{provider.id}", envelope_id=None,
-                reason="Card payment taken", by=family)
+    for amount, destination in ((1500, "acct_acorn"), (800, None)):
+        payment = Payment(family_id=family.id, provider_id=provider.id, group_ref=str(uuid.uuid4()),
+                          amount_pence=amount, status=PaymentStatus.PAID, idempotency_key=str(uuid.uuid4()),
+                          expires_at=utcnow(), destination_account=destination)
+        db.session.add(payment)
+        db.session.flush()
+        ledger.move(EntryKind.PAYMENT, amount, f"family:{family.id}", f"provider:{provider.id}", envelope_id=None,
+                    reason="Card payment taken", by=family, payment=payment)
     db.session.commit()
 
     page = client_as(member).get("/provider/money")
