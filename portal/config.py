@@ -37,6 +37,9 @@ class Config:
     JOBS_URL = os.environ.get("JOBS_URL")
     JOBS_WORKER_IN_PROCESS = os.environ.get("JOBS_WORKER_IN_PROCESS", "0") == "1"
     JOBS_WORKERS = int(os.environ.get("JOBS_WORKERS", "2"))
+    # 0: an app process working the queue (JOBS_WORKER_IN_PROCESS) does not also run the scheduled tasks (the
+    # tests' live servers, which share a database with processes whose tasks a test is watching).
+    JOBS_SCHEDULE = os.environ.get("JOBS_SCHEDULE", "1") == "1"
     # 1: each job runs at once, in the process that queued it (the benchmarks' seed-demo waits for the statement).
     JOBS_IMMEDIATE = os.environ.get("JOBS_IMMEDIATE", "0") == "1"
     PASSWORD_HASH_METHOD = "scrypt"

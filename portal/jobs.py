@@ -276,9 +276,11 @@ def _start_in_process_worker() -> None:
         return
     try:
         if not _worker:
-            worker = consumer(workers=current_app.config.get("JOBS_WORKERS", 2))
+            schedule = current_app.config.get("JOBS_SCHEDULE", True)
+            worker = consumer(workers=current_app.config.get("JOBS_WORKERS", 2), schedule=schedule)
             # Not Consumer.start(): that sets signal handlers, which only the main thread may.
-            worker.scheduler.start()
+            if schedule:
+                worker.scheduler.start()
             for _impl, thread in worker.worker_threads:
                 thread.start()
             _worker.append(worker)

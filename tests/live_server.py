@@ -40,6 +40,9 @@ def live_server(database_url: str, *, workers: int = 2, threads: int = 4, app: s
         "PORTAL_CONFIG": "development",
         "SECRET_KEY": "live-server-test-secret",
         "PORTAL_INSTANCE_PATH": tempfile.mkdtemp(prefix="portal-live-"),
+        # Jobs are worked in the server's processes, but its scheduled sweeps are not run: the server stays up for
+        # the rest of the run and would otherwise send (to nowhere) the emails later tests' own workers must send.
+        "JOBS_SCHEDULE": "0",
     })
     env.pop("MAIL_SERVER", None)
     env.update(env_overrides)
