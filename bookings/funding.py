@@ -110,6 +110,11 @@ class PayProvider(FundingMethod):
         return offer.price_pence > 0
 
 
+def _unmet(kind: str, session, reason: str = "") -> dict:
+    """What a refusal says about unmet demand (bookings.demand notes it once the booking is rolled back)."""
+    return {"kind": kind, "reason": reason, "session_id": session.id}
+
+
 def _year_envelope(body, session):
     return envelope_for(body, to_london(session.starts_at).date())
 
@@ -152,13 +157,13 @@ class CouncilFunded(FundingMethod):
         for booking in places:
             envelope = _year_envelope(Body.COUNCIL, booking.session)
             if envelope is None:
-                raise DomainError(self._fully_committed())
+                raise DomainError(self._fully_committed(), unmet=_unmet("funding_exhausted", booking.session))
             shares.setdefault(envelope.id, (envelope, []))[1].append(booking)
         shares = [shares[envelope_id] for envelope_id in sorted(shares)]
         for envelope, share in shares:
             lock_envelope(envelope)
             if ledger.balance(envelope_account(envelope, "available")) < funded * len(share):
-                raise DomainError(self._fully_committed())
+                raise DomainError(self._fully_committed(), unmet=_unmet("funding_exhausted", share[0].session))
         dims = Dims.of_offer(offer)
         for envelope, share in shares:
             for booking in share:
@@ -248,7 +253,8 @@ class FromBudget(FundingMethod):
         for booking in places:
             budget = self._budget(booking.child, booking.session)
             if budget is None:
-                raise DomainError(self._no_budget(booking.child, booking.session))
+                raise DomainError(self._no_budget(booking.child, booking.session),
+                                  unmet=_unmet("refused", booking.session, "no_budget"))
             shares.setdefault(budget.id, (budget, []))[1].append(booking)
         shares = [shares[budget_id] for budget_id in sorted(shares)]
         for budget, share in shares:
@@ -256,7 +262,8 @@ class FromBudget(FundingMethod):
             left = unspent(budget)
             if left < cost * len(share):
                 raise DomainError(self._too_little(share[0].child, left, cost * len(share),
-                                                   len({b.session_id for b in share})))
+                                                   len({b.session_id for b in share})),
+                                  unmet=_unmet("refused", share[0].session, "over_budget"))
         for budget, share in shares:
             for booking in share:
                 booking.funded_pence, booking.budget_id = cost, budget.id

@@ -350,14 +350,15 @@ def check_can_book(family: User, session: Session, children: list[Child], carer_
                                "someone else from their own account."))
         too_old_or_young = _age_refusal(child, offer, day)
         if too_old_or_young:
-            raise DomainError(too_old_or_young)
+            raise DomainError(too_old_or_young, unmet={"kind": "refused", "reason": "age", "session_id": session.id})
         if offer.tier is Tier.TARGETED and not declared_meets_criteria:
             raise DomainError(
                 _("Confirm that %(name)s meets the criteria for this break. "
                   "If they do not, you can still ask for an assessment.", name=child.first_name)
             )
         if offer.tier is Tier.SPECIALIST and not has_approved_assessment(child):
-            raise DomainError(_assessment_refusal(child))
+            raise DomainError(_assessment_refusal(child),
+                              unmet={"kind": "refused", "reason": "no_assessment", "session_id": session.id})
 
 
 def _age_refusal(child: Child, offer, day) -> str | None:
@@ -373,17 +374,27 @@ def _assessment_refusal(child: Child) -> str:
              "You can ask for one from the break's page.", name=child.first_name)
 
 
-def children_who_cannot_go(session: Session, children: list[Child]) -> dict[int, str]:
+class CannotGo(str):
+    """Why a child cannot go, in the family's words, with ``code`` ("age" or "no_assessment") for the insight."""
+
+    code: str
+
+    def __new__(cls, words: str, code: str) -> CannotGo:
+        reason = super().__new__(cls, words)
+        reason.code = code
+        return reason
+
+
+def children_who_cannot_go(session: Session, children: list[Child]) -> dict[int, CannotGo]:
     """The children a family could never book on this session, whatever else they choose, each with the reason
     (the same words ``book_places`` refuses with), so the form can say so before they try."""
     offer, day = session.offer, to_london(session.starts_at).date()
     reasons = {}
     for child in children:
-        reason = _age_refusal(child, offer, day)
-        if reason is None and offer.tier is Tier.SPECIALIST and not has_approved_assessment(child):
-            reason = _assessment_refusal(child)
-        if reason is not None:
-            reasons[child.id] = reason
+        if too_old_or_young := _age_refusal(child, offer, day):
+            reasons[child.id] = CannotGo(too_old_or_young, "age")
+        elif offer.tier is Tier.SPECIALIST and not has_approved_assessment(child):
+            reasons[child.id] = CannotGo(_assessment_refusal(child), "no_assessment")
     return reasons
 
 
@@ -448,14 +459,16 @@ def _check_room(session: Session, room: Room, children: list[Child], carer_place
         room = room.less(-accepting.places, -accepting.staff_units)
     if not room.fits(needed, staff):
         if room.places <= 0:
-            raise SessionFull()
+            raise SessionFull(session_id=session.id)
         if needed > room.places:
             raise SessionFull(ngettext("Only %(num)s place left on this session, and you asked for %(needed)s. "
                                        "Book fewer places or join the waiting list.",
                                        "Only %(num)s places left on this session, and you asked for %(needed)s. "
-                                       "Book fewer places or join the waiting list.", room.places, needed=needed))
+                                       "Book fewer places or join the waiting list.", room.places, needed=needed),
+                              session_id=session.id)
         raise SessionFull(_("There are not enough staff left on this session for the support your children need. "
-                            "Join the waiting list, or ask the provider whether they can add staff."))
+                            "Join the waiting list, or ask the provider whether they can add staff."),
+                          session_id=session.id)
 
 
 def _write_places(family: User, session: Session, children: list[Child], carer_places: int, method, group: str,

@@ -25,6 +25,7 @@ from providers.models import (
     Booking,
     BookingSet,
     BookingStatus,
+    Funding,
     Offer,
     Session,
     SessionMessage,
@@ -35,7 +36,7 @@ from providers.models import (
     WaitingStatus,
 )
 
-from . import nights, payments, places, waiting_lists
+from . import demand, nights, payments, places, waiting_lists
 from .forms import SeriesBookingForm
 
 bp = Blueprint("bookings", __name__)
@@ -60,8 +61,10 @@ def _prepare_places(form, session: Session) -> dict[int, str]:
     return cannot_go
 
 
-def _funding_step(form, session: Session, *, only_chosen: bool = False) -> list[tuple[str, str]]:
-    """Offer the ways to pay that can pay for this session now; return the others with the reason why not.
+def _funding_step(form, session: Session, *, only_chosen: bool = False,
+                  codes: list | None = None) -> list[tuple[str, str]]:
+    """Offer the ways to pay that can pay for this session now; return the others with the reason why not (and
+    add their codes to ``codes``, when given).
 
     ``only_chosen``: a form being submitted needs only the way it chose checked (booking checks it again under
     the lock); the others are looked at when the form is shown."""
@@ -76,6 +79,8 @@ def _funding_step(form, session: Session, *, only_chosen: bool = False) -> list[
             choices.append((method.code, translated(method.label)))
         else:
             unavailable.append((translated(method.label), reason))
+            if codes is not None:
+                codes.append(method.code)
     form.funding.choices = choices
     if len(choices) == 1 and not form.is_submitted():
         form.funding.data = choices[0][0]
@@ -159,8 +164,13 @@ def book(session_id: int):
     full = done is not None and isinstance(done.problem, SessionFull)
     if request.method == "POST":
         db.session.rollback()  # nothing was booked: give the capacity lock back before the page is drawn
+    unavailable_codes: list = []
+    unavailable = _funding_step(form, session, codes=unavailable_codes)
+    if request.method == "GET":
+        demand.note_booking_page(session, cannot_go, Funding.COUNCIL_FUNDED in unavailable_codes)
+        db.session.commit()
     return render_template("bookings/book.html", session=session, form=form, full=full,
-                           unavailable=_funding_step(form, session), cannot_go=cannot_go,
+                           unavailable=unavailable, cannot_go=cannot_go,
                            away=_nights_away(session)), form_status(form, done)
 
 
@@ -190,6 +200,10 @@ def join_waiting_list(session_id: int):
                                         closed=closed)), 409
     form = WaitingListForm()
     cannot_go = _prepare_places(form, session)
+    if request.method == "GET":
+        # A family who came to book and found the session full (its stored count of places taken says so).
+        demand.note_booking_page(session, cannot_go, False, full=session.places_taken >= session.capacity)
+        db.session.commit()
     done = None
     if form.validate_on_submit():
         with attempt(form) as done:

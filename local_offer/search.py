@@ -83,6 +83,15 @@ class OfferFilters:
         return (len(self.needs) + len(self.localities) + len(self.tiers) + len(self.days) + len(self.features)
                 + sum(1 for x in (self.age is not None, self.date_from, self.date_to, self.cost, self.child) if x))
 
+    def for_insight(self) -> dict:
+        """The filters as the commissioners' insight keeps a search that found nothing: never its words (only that
+        there were some) and never the child (only that one was chosen, whose needs and age were used)."""
+        kept = {"need": self.needs, "tier": self.tiers, "locality": self.localities, "day": self.days,
+                "feature": self.features, "age": self.age, "cost": self.cost,
+                "dates": bool(self.date_from or self.date_to), "words": bool(self.keywords),
+                "child": self.child is not None}
+        return {name: value for name, value in kept.items() if value not in (None, "", [], False)}
+
     @property
     def sorts(self) -> list[str]:
         """The orders on offer for these filters."""

@@ -18,6 +18,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from bookings import demand
 from bookings.places import booking_closes_at, bookings_open
 from feedback import services as feedback
 from feedback.models import Feedback
@@ -85,6 +86,9 @@ def search():
     found = ResultsPage([], 0, 1, 1, page_arg())
     if not filters.errors:
         found = search_offers(filters, page_arg(), current_app.config["PAGE_SIZE"])
+        if found.total == 0 and filters.active:
+            demand.note_empty_search(filters.for_insight())
+            db.session.commit()
     return render_template(
         "local_offer/search.html", filters=filters, found=found, sorts=SORTS,
         back=search_args(request.query_string.decode("utf-8", "replace")),

@@ -92,6 +92,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from budgets import budget_views, dashboard_views, provider_money_views
     from calendars import views as calendar_views
     from feedback import views as feedback_views
+    from insight import views as insight_views
     from local_offer import views as local_offer_views
     from open_referral import views as open_referral_views
     from privacy import views as privacy_views
@@ -110,7 +111,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
                    organisation_views, offer_views, provider_session_views, session_views, approval_views,
                    budget_views, dashboard_views, provider_money_views, payment_views, public_views, statement_views, translation_reviews,
                    two_step, people, audit_views, privacy_views, open_referral_views, calendar_views, email_views, job_views,
-                   feedback_views, nights_views, disabled_register):
+                   feedback_views, nights_views, disabled_register, insight_views):
         app.register_blueprint(module.bp)
     i18n.init_app(app)
     request_limits.init_app(app)

@@ -3,7 +3,7 @@ with a DomainError, roll back and show its message (in the form's error summary,
 status that error class always has."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -11,6 +11,10 @@ from flask import flash
 
 from .errors import DomainError
 from .extensions import db
+
+
+# Called with each refusal that is a sign of unmet demand, after its change has been rolled back (bookings.demand).
+UNMET_LISTENERS: list[Callable[[dict], None]] = []
 
 
 @dataclass
@@ -31,6 +35,10 @@ def attempt(form=None) -> Iterator[Attempt]:
     except DomainError as problem:
         db.session.rollback()
         done.problem, done.status = problem, problem.status
+        if problem.unmet:
+            for listener in UNMET_LISTENERS:
+                listener(problem.unmet)
+            db.session.commit()  # what the listeners noted, on its own: the refused change is gone
         if form is not None:
             form.form_errors.append(str(problem))
         else:

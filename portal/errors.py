@@ -4,9 +4,17 @@ from flask_babel import gettext as _
 
 
 class DomainError(Exception):
-    """A rule was broken: the request conflicts with the state of things (409)."""
+    """A rule was broken: the request conflicts with the state of things (409).
+
+    ``unmet``: a refusal that is a sign of unmet demand (the session was full, the council's funding had run out, a
+    budget was too small) says so, as ``{"kind": ..., "reason": ..., "session_id": ...}`` with no personal data;
+    ``portal.attempts`` hands it to whoever listens once the refused change has been rolled back."""
 
     status = 409
+
+    def __init__(self, *args, unmet: dict | None = None):
+        super().__init__(*args)
+        self.unmet = unmet
 
 
 class NotAllowed(DomainError):
@@ -16,10 +24,10 @@ class NotAllowed(DomainError):
 
 
 class SessionFull(DomainError):
-    def __init__(self, message: str | None = None):
+    def __init__(self, message: str | None = None, *, session_id: int | None = None):
         # Translated here, not as a default argument: defaults are evaluated once, at import, in English.
         super().__init__(message or _("This session is full — join the waiting list to be offered a place if one "
-                                      "comes free."))
+                                      "comes free."), unmet={"kind": "full", "reason": "", "session_id": session_id})
 
 
 class TryAgain(DomainError):

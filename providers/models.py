@@ -742,3 +742,31 @@ class IdempotencyRecord(db.Model):
     status_code: Mapped[int]
     response_body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DemandKind(enum.Enum):
+    """A sign of demand the local offer did not meet."""
+
+    SEARCH_EMPTY = "search_empty"            # a search of the local offer found nothing
+    FULL = "full"                            # a family found a session full when they came to book it
+    REFUSED = "refused"                      # a family could not book: the child's age, no assessment, the budget
+    FUNDING_EXHAUSTED = "funding_exhausted"  # the council's funding for the year had run out
+
+
+class DemandEvent(db.Model):
+    """One sign of unmet demand, for the commissioners' insight: what was looked for or refused, where and when, and
+    never who (no family, child or person is recorded; a search's words are not kept, only its filters)."""
+
+    __tablename__ = "demand_events"
+    __table_args__ = (Index("ix_demand_events_kind_at", "kind", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[DemandKind] = mapped_column(Enum(DemandKind, native_enum=False, length=20))
+    # For a refusal: "age", "no_assessment", "over_budget" or "no_budget".
+    reason: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
+    tier: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id", ondelete="SET NULL"))
+    # A search's filters: {"need": [...], "tier": [...], "age": 9, "day": [...], "locality": [...], "words": true}.
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)

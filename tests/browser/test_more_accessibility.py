@@ -188,6 +188,10 @@ CASES = [
         Case(f"accessibility-statement-{role}", role, go("/accessibility", heading="Accessibility statement")),
         Case(f"error-404-{role}", role, go("/no-such-page", status=404, heading="Page not found")),
     )],
+    # The commissioners' insight (its pages with figures in them: tests/browser/test_insight_journey.py).
+    Case("insight-uptake-council", "council", go("/insight/uptake", shows="Places offered")),
+    Case("insight-uptake-by-provider-trust", "trust", go("/insight/uptake?by=provider", shows="Fill and uptake by")),
+    Case("insight-demand-admin", "admin", go("/insight/demand", shows="Waiting lists now")),
     Case("offer-unpublished-404-provider-staff", "provider_staff",
          go(lambda w: f"/local-offer/{w.draft.id}", status=404, heading="Page not found")),
     Case("error-404-provider-staff", "provider_staff", go("/no-such-page", status=404, heading="Page not found")),
