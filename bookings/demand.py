@@ -3,10 +3,8 @@ offer that found nothing, a session full when a family came to book, a child who
 assessment, too little left in a budget), the council's funding for the year run out.
 
 Nothing about who: no account, child or person is stored, and a search's words are never kept, only its filters.
-A page a signed-in family opens again (or reloads) counts once a day: what was counted is remembered in the session
-cookie they already have for signing in, not in the database. Nobody else is given a cookie for it: a search by
-someone not signed in counts each time it is worked out (the same search again within a minute is answered from the
-page cache, and not counted again). A refused booking is noted by ``portal.attempts`` once the refused change
+Only families' searches count, and a page a family opens again (or reloads) counts once a day: what was counted is
+remembered in the session cookie they already have for signing in, not in the database. A refused booking is noted by ``portal.attempts`` once the refused change
 has been rolled back (the refusal carries ``unmet``: ``portal.errors.DomainError``)."""
 from __future__ import annotations
 
@@ -42,24 +40,29 @@ def _event(kind: DemandKind, *, offer: Offer | None = None, session: Session | N
            filters: dict | None = None) -> DemandEvent:
     offer = offer or (session.offer if session is not None else None)
     return DemandEvent(kind=kind, reason=reason, offer_id=offer.id if offer else None,
-                       session_id=session.id if session is not None else None,
                        tier=offer.tier.value if offer else "", locality_id=offer.locality_id if offer else None,
                        filters=filters or {})
 
 
 def note_empty_search(filters: dict) -> None:
-    """A search with these filters (no words, no person) found nothing (the view commits)."""
-    if not filters or not _first_time(f"search:{sorted(filters.items())}"):
+    """A signed-in family's search with these filters (no words, no person) found nothing (the view commits). Nobody
+    else's: the filter links a search engine follows would count as families looking."""
+    if not filters or not (current_user.is_authenticated and current_user.role.is_family):
+        return
+    if not _first_time(f"search:{sorted(filters.items())}"):
         return
     db.session.add(_event(DemandKind.SEARCH_EMPTY, filters=filters))
 
 
-def note_booking_page(session: Session, cannot_go: dict, funding_exhausted: bool, *, full: bool = False) -> None:
-    """A family opened the booking (or waiting list) page of ``session``: note each reason one of their children
-    cannot go, the council's funding having run out, and the session being full, once a day each (the view
+def note_booking_page(session: Session, cannot_go: dict, children: int, funding_exhausted: bool, *,
+                      full: bool = False) -> None:
+    """A family opened the booking (or waiting list) page of ``session``: note why their children cannot go, when
+    none of their ``children`` can (a sibling too young for a break the family came to book for another child is not
+    a refusal), the council's funding having run out, and the session being full, once a day each (the view
     commits)."""
     events = []
-    for n, reason in enumerate(sorted(getattr(r, "code", "") for r in cannot_go.values())):
+    everyone = bool(cannot_go) and len(cannot_go) >= children
+    for n, reason in enumerate(sorted(getattr(r, "code", "") for r in cannot_go.values()) if everyone else []):
         if reason in REFUSAL_REASONS and _first_time(f"refused:{session.id}:{reason}:{n}"):
             events.append(_event(DemandKind.REFUSED, session=session, reason=reason))
     if funding_exhausted and _first_time(f"funding:{session.id}"):

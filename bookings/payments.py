@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from budgets import ledger, stripe_gateway
+from budgets import ledger, stripe_connect, stripe_gateway
 from budgets.ledger import Dims, Leg, envelope_account
 from budgets.models import (
     EntryKind,
@@ -234,8 +234,12 @@ def handle_event(event) -> str:
         return "already handled"  # i18n: not shown (the webhook's answer to Stripe)
     kind = event["type"]
     obj = event["data"]["object"]
-    payment = refund = current = None
-    if kind in CHECKOUT_EVENTS:
+    payment = refund = provider = current = None
+    if kind == "account.updated":  # a provider's connected account: can it take card payments now?
+        provider = stripe_connect.provider_of_account(obj["id"])
+        if provider is not None:
+            current = stripe_gateway.retrieve_account(obj["id"])
+    elif kind in CHECKOUT_EVENTS:
         payment = _payment_for_checkout(obj)
         if payment is not None:
             current = stripe_gateway.retrieve_checkout_session(payment.checkout_session_id or obj["id"])
@@ -257,6 +261,9 @@ def handle_event(event) -> str:
         if refund.status is RefundStatus.REQUESTED and field_of(current, "status") in ("succeeded", "pending"):
             refunds.settle_refund(refund)
             outcome = f"refund {refund.id} settled"  # i18n: not shown (the webhook's answer)
+    elif provider is not None:
+        state = stripe_connect.apply_account(provider, current, by=None)
+        outcome = f"provider {provider.id} takes card payments: {state.charges_enabled}"  # i18n: not shown (the webhook's answer)
     return outcome
 
 

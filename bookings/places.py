@@ -34,7 +34,6 @@ from providers.models import (
     Funding,
     Offer,
     OfferStatus,
-    Provider,
     ProviderStatus,
     Session,
     SessionStatus,

@@ -47,7 +47,8 @@ def send_refund(refund_id: int) -> bool:
     try:
         stripe_refund = stripe_gateway.create_refund(
             payment_intent=payment.payment_intent_id, amount_pence=refund.amount_pence,
-            idempotency_key=f"refund-{refund.id}", reason=refund.reason)
+            idempotency_key=f"refund-{refund.id}", reason=refund.reason,
+            from_connected_account=bool(payment.destination_account))
     except stripe_gateway.StripeUnavailable as exc:
         refund.attempts += 1
         refund.last_error = str(exc)[:500]

@@ -167,7 +167,8 @@ def book(session_id: int):
     unavailable_codes: list = []
     unavailable = _funding_step(form, session, codes=unavailable_codes)
     if request.method == "GET":
-        demand.note_booking_page(session, cannot_go, Funding.COUNCIL_FUNDED in unavailable_codes)
+        demand.note_booking_page(session, cannot_go, len(current_user.children),
+                                 Funding.COUNCIL_FUNDED in unavailable_codes)
         db.session.commit()
     return render_template("bookings/book.html", session=session, form=form, full=full,
                            unavailable=unavailable, cannot_go=cannot_go,
@@ -202,7 +203,8 @@ def join_waiting_list(session_id: int):
     cannot_go = _prepare_places(form, session)
     if request.method == "GET":
         # A family who came to book and found the session full (its stored count of places taken says so).
-        demand.note_booking_page(session, cannot_go, False, full=session.places_taken >= session.capacity)
+        demand.note_booking_page(session, cannot_go, len(current_user.children), False,
+                                 full=session.places_taken >= session.capacity)
         db.session.commit()
     done = None
     if form.validate_on_submit():

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
+from sqlalchemy import or_, select
+
 from portal.errors import DomainError
+from portal.extensions import db
 from portal.models import User, record
 from providers import organisations
 from providers.models import Provider
@@ -64,7 +67,9 @@ def read_back(provider: Provider, *, by: User | None) -> AccountState | None:
 
 
 def apply_account(provider: Provider, account, *, by: User | None) -> AccountState:
-    """Card payments go to the account once Stripe says it can take charges; the change is audited."""
+    """Card payments go to the account once Stripe says it can take charges, and stop going to it when Stripe says it
+    no longer can (it restricted the account): the provider is then paid as before, through the portal's own account,
+    until Stripe says it can again. Each change is audited."""
     state = AccountState(field_of(account, "id"), bool(field_of(account, "charges_enabled", False)),
                          bool(field_of(account, "details_submitted", False)))
     if state.charges_enabled and provider.stripe_account_id != state.account_id:
@@ -73,4 +78,16 @@ def apply_account(provider: Provider, account, *, by: User | None) -> AccountSta
         provider.stripe_onboarding_account_id = None
         record("stripe_account_connected", provider, by=by, account=state.account_id,
                charges_enabled=state.charges_enabled, details_submitted=state.details_submitted)
+    elif not state.charges_enabled and provider.stripe_account_id == state.account_id:
+        organisations.lock(provider)
+        provider.stripe_account_id = None
+        provider.stripe_onboarding_account_id = state.account_id
+        record("stripe_account_paused", provider, by=by, account=state.account_id,
+               charges_enabled=state.charges_enabled, details_submitted=state.details_submitted)
     return state
+
+
+def provider_of_account(account_id: str) -> Provider | None:
+    """The provider whose connected account (finished or not) this is."""
+    return db.session.scalar(select(Provider).where(or_(Provider.stripe_account_id == account_id,
+                                                        Provider.stripe_onboarding_account_id == account_id)))

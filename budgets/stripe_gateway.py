@@ -77,10 +77,14 @@ def expire_checkout_session(checkout_session_id: str) -> stripe.checkout.Session
     return _call(client().v1.checkout.sessions.expire, checkout_session_id)
 
 
-def create_refund(*, payment_intent: str, amount_pence: int, idempotency_key: str, reason: str) -> stripe.Refund:
-    return _call(client().v1.refunds.create,
-                 {"payment_intent": payment_intent, "amount": amount_pence, "metadata": {"reason": reason[:400]}},
-                 {"idempotency_key": idempotency_key})
+def create_refund(*, payment_intent: str, amount_pence: int, idempotency_key: str, reason: str,
+                  from_connected_account: bool = False) -> stripe.Refund:
+    """Give money back on a payment. A destination charge's refund takes the money back from the provider's
+    connected account it went to (``reverse_transfer``), not from the portal's own."""
+    params = {"payment_intent": payment_intent, "amount": amount_pence, "metadata": {"reason": reason[:400]}}
+    if from_connected_account:
+        params["reverse_transfer"] = True
+    return _call(client().v1.refunds.create, params, {"idempotency_key": idempotency_key})
 
 
 def retrieve_refund(refund_id: str) -> stripe.Refund:

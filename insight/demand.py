@@ -33,7 +33,7 @@ from providers.models import (
     WaitingStatus,
 )
 
-from .uptake import age_band, year_bounds
+from .uptake import age_band
 
 # Kept (page_cache.remember) until a waiting list changes, and for at most PAGE_CACHE_SECONDS: a new sign of unmet
 # demand shows within that. Not watched: an empty search notes one on the public search page, and must not move
@@ -42,6 +42,7 @@ page_cache.watch(WaitingListEntry)
 
 REFUSAL_REASONS = ("age", "no_assessment", "over_budget", "no_budget")
 SEARCH_FILTERS = ("need", "tier", "age", "locality", "day")
+OLDEST = 25
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class UnmetDemand:
     funding_exhausted_by_month: dict[str, int] = field(default_factory=dict)
     funding_exhausted_by_locality: dict[str, int] = field(default_factory=dict)
     no_break: list[NoBreak] = field(default_factory=list)
+    waiting_families: int = 0  # families on any waiting list now, each once
 
     @property
     def full(self) -> int:
@@ -88,10 +90,6 @@ class UnmetDemand:
         return sum(self.funding_exhausted_by_month.values())
 
     @property
-    def waiting_families(self) -> int:
-        return sum(w.families for w in self.waiting_by_tier)
-
-    @property
     def children_without_a_break(self) -> int:
         return sum(gap.children for gap in self.no_break)
 
@@ -102,41 +100,46 @@ def unmet_demand(year: int, today: date) -> UnmetDemand:
 
 def _work_out(year: int, today: date) -> UnmetDemand:
     found = UnmetDemand(year)
-    found.waiting_by_locality, found.waiting_by_tier = _waiting(today)
+    found.waiting_by_locality, found.waiting_by_tier, found.waiting_families = _waiting(today)
     _events(found)
     found.no_break = _no_break_nearby(today)
     return found
 
 
-def _waiting(today: date) -> tuple[list[Waiting], list[Waiting]]:
+def _waiting(today: date) -> tuple[list[Waiting], list[Waiting], int]:
     """Families on a waiting list now (waiting, or offered a place they have not yet taken), for sessions to come."""
     rows = db.session.execute(
-        select(Offer.locality_id, Offer.tier, WaitingListEntry.places, WaitingListEntry.joined_at)
+        select(Offer.locality_id, Offer.tier, WaitingListEntry.family_id, WaitingListEntry.places,
+               WaitingListEntry.joined_at)
         .join(Session, Session.id == WaitingListEntry.session_id).join(Offer, Offer.id == Session.offer_id)
         .where(WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]),
                Session.starts_at >= london_midnight_utc(today))).all()
     by_locality, by_tier = defaultdict(list), defaultdict(list)
-    for locality_id, tier, places, joined_at in rows:
+    families = set()
+    for locality_id, tier, family_id, places, joined_at in rows:
         waited = (today - to_london(joined_at).date()).days
-        by_locality[str(locality_id)].append((places, waited))
-        by_tier[tier.value].append((places, waited))
+        by_locality[str(locality_id)].append((family_id, places, waited))
+        by_tier[tier.value].append((family_id, places, waited))
+        families.add(family_id)
 
     def lines(groups) -> list[Waiting]:
-        return [Waiting(key, len(entries), sum(p for p, _w in entries), round(median(w for _p, w in entries)),
-                        max(w for _p, w in entries)) for key, entries in sorted(groups.items())]
+        # Families, not entries: a family waiting on several sessions (a series) is one family waiting.
+        return [Waiting(key, len({f for f, _p, _w in entries}), sum(p for _f, p, _w in entries),
+                        round(median(w for _f, _p, w in entries)), max(w for _f, _p, w in entries))
+                for key, entries in sorted(groups.items())]
 
-    return lines(by_locality), lines(by_tier)
+    return lines(by_locality), lines(by_tier), len(families)
 
 
 def _events(found: UnmetDemand) -> None:
-    starts, ends = year_bounds(found.year)
+    starts, ends = date(found.year, 4, 1), date(found.year + 1, 4, 1)
     full_locality, full_tier, refusals, refusal_tiers = Counter(), Counter(), Counter(), Counter()
     exhausted_month, exhausted_locality = Counter(), Counter()
     searches_by: dict[str, Counter] = {name: Counter() for name in SEARCH_FILTERS}
-    for kind, reason, tier, locality_id, filters, at in db.session.execute(
+    for kind, reason, tier, locality_id, filters, on in db.session.execute(
             select(DemandEvent.kind, DemandEvent.reason, DemandEvent.tier, DemandEvent.locality_id,
-                   DemandEvent.filters, DemandEvent.at)
-            .where(DemandEvent.at >= starts, DemandEvent.at < ends)):
+                   DemandEvent.filters, DemandEvent.noted_on)
+            .where(DemandEvent.noted_on >= starts, DemandEvent.noted_on < ends)):
         if kind is DemandKind.FULL:
             full_locality[str(locality_id)] += 1
             full_tier[tier] += 1
@@ -144,7 +147,7 @@ def _events(found: UnmetDemand) -> None:
             refusals[reason] += 1
             refusal_tiers[tier] += 1
         elif kind is DemandKind.FUNDING_EXHAUSTED:
-            exhausted_month[f"{to_london(at):%Y-%m}"] += 1
+            exhausted_month[f"{on:%Y-%m}"] += 1
             exhausted_locality[str(locality_id)] += 1
         elif kind is DemandKind.SEARCH_EMPTY:
             found.searches += 1
@@ -181,6 +184,8 @@ def _no_break_nearby(today: date) -> list[NoBreak]:
     for locality_id, needs, born in db.session.execute(
             select(Child.locality_id, Child.needs, Child.date_of_birth).where(Child.locality_id.is_not(None))):
         age = age_on(born, today)
+        if age > OLDEST:
+            continue  # short breaks are for children and young people up to 25
         there = ranges.get(locality_id, {})
         for need in needs or []:
             if need not in NEEDS:

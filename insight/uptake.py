@@ -4,8 +4,8 @@ age band, month and provider.
 - Offered: the places of every session in the year that was not cancelled. A session counts for each need its break
   says it supports, and for each age band its ages reach into.
 - Booked: children's places booked and not cancelled (a carer's place is not a child's break, and a place held
-  while a card payment is made is not booked yet). A place counts for each of the child's needs, and for the child's
-  age band on the day.
+  while a card payment is made is not booked yet). A place counts, as its session does, for each need its break
+  supports (so that booked and offered compare like with like), and for the child's age band on the day.
 - Attended and no-shows: as the provider marked the register.
 
 Worked out from the sessions and bookings of the year (a few hundred thousand rows at Birmingham's size) in a handful
@@ -14,12 +14,11 @@ booking changes its count of places taken), and for at most PAGE_CACHE_SECONDS, 
 that."""
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, String, case, cast, func, literal_column, select
+from sqlalchemy import Date, case, cast, func, literal_column, select
 
 from budgets.dashboard import year_months
 from portal import page_cache
@@ -185,9 +184,8 @@ def _work_out(year: int) -> YearUptake:
         add(keys, "no_shows", int(missed or 0))
 
     for offer_id, month, *counts in place_rows(Session.offer_id, month_of):
-        add_places(offer_keys(offer_id, month), *counts)  # the total counts each place here, once
-    for needs_text, *counts in place_rows(cast(Child.needs, String)):
-        add_only(lines, "need", json.loads(needs_text) if needs_text else [], *counts)
+        # The total counts each place here, once; by need, the needs its break supports, as offered places count.
+        add_places(offer_keys(offer_id, month) | {"need": needs.get(offer_id, [])}, *counts)
     for band, *counts in place_rows(_age_band_on_the_day()):
         add_only(lines, "age", [band], *counts)
 

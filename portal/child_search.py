@@ -5,7 +5,8 @@ Finding a child is seeing their record, so every search is audited: who searched
 ``child_search`` entry), and each child it showed (a "viewed" entry on the child). It finds at most ``MOST`` children
 and says when there are more: it is for finding one child, not for browsing them all.
 
-A search never changes anything, so it never commits; the view's audit decorator does."""
+A search gives at least two of name, date of birth and postcode, and is posted, so that what was searched for is
+never in a web address. It never changes anything, so it never commits; the view's audit decorator does."""
 from __future__ import annotations
 
 import re
@@ -19,6 +20,8 @@ from .extensions import db
 from .models import Assessment, Child, User, record
 
 MOST = 50
+# A search gives at least two of name, date of birth and postcode: enough to find a child, not to list many.
+PARTS_NEEDED = 2
 
 
 @dataclass(frozen=True)
@@ -28,8 +31,9 @@ class Search:
     postcode: str = ""
 
     @property
-    def asked(self) -> bool:
-        return bool(self.name.strip() or self.born_on or normal_postcode(self.postcode))
+    def parts(self) -> int:
+        """How many of name, date of birth and postcode the search gives."""
+        return sum(bool(x) for x in (self.name.strip(), self.born_on, normal_postcode(self.postcode)))
 
 
 @dataclass(frozen=True)

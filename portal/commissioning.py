@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -21,19 +21,19 @@ from .paging import page_arg
 bp = Blueprint("commissioning", __name__, url_prefix="/trust")
 
 
-@bp.get("/children")
+@bp.route("/children", methods=["GET", "POST"])
 @trust_required
 @shows_children("child_search")
 def find_child():
     """Find a child the portal knows, to assess them after a referral or record a panel decision (audited)."""
-    form = ChildSearchForm(formdata=request.args)
+    form = ChildSearchForm()
     search = child_search.Search()
-    if request.args and form.validate():
+    if form.validate_on_submit():
         search = child_search.Search(name=form.name.data or "", born_on=form.born_on.data,
                                      postcode=form.postcode.data or "")
-        if not search.asked:
-            form.name.errors = [*form.name.errors, _("Enter a name, a date of birth or a postcode")]
-    found = child_search.find(search, by=current_user) if search.asked else None
+        if search.parts < child_search.PARTS_NEEDED:
+            form.name.errors = [*form.name.errors, _("Enter at least two of: a name, a date of birth, a postcode")]
+    found = child_search.find(search, by=current_user) if search.parts >= child_search.PARTS_NEEDED else None
     showing(found.children if found else [])
     return render_template("commissioning/find_child.html", form=form, found=found, most=child_search.MOST), \
         422 if form.errors else 200

@@ -345,8 +345,9 @@ class AssessmentDecisionForm(FlaskForm):
                              choices=[(s.value, _l(ASSESSMENT_SOURCES[s])) for s in AssessmentSource],
                              validators=[InputRequired(message=_l("Select how the assessment came about"))])
     referred_by = StringField(_l("Who referred the child"), widget=GovTextInput(),
-                              description=_l("Only for a referral: their name, role and organisation. For example, "
-                                             "Dr A Khan, paediatrician, Birmingham Children’s Hospital"),
+                              description=_l("Only for a referral: their name, role and organisation. The family "
+                                             "will see this. For example, Dr A Khan, paediatrician, Birmingham "
+                                             "Children’s Hospital"),
                               validators=[Length(max=200)])
     referred_on = RealDateField(_l("Date of the referral"), format="%d %m %Y", validators=[Optional()],
                                 description=_l("Only for a referral. For example, 2 11 2026"))
@@ -374,10 +375,8 @@ class AssessmentDecisionForm(FlaskForm):
 
 
 class ChildSearchForm(FlaskForm):
-    """The trust's child search: a GET form (the search is audited, not a change, so it needs no CSRF token)."""
-
-    class Meta:
-        csrf = False
+    """The trust's child search. Posted, not a GET form: a child's name, date of birth and postcode must not end up in
+    web addresses (browser history, server and proxy logs)."""
 
     name = StringField(_l("Name"), description=_l("First name, last name or both"),
                        validators=[Optional(), Length(max=160)], widget=GovTextInput())

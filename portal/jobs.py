@@ -276,11 +276,11 @@ def _start_in_process_worker() -> None:
         return
     try:
         if not _worker:
-            schedule = current_app.config.get("JOBS_SCHEDULE", True)
-            worker = consumer(workers=current_app.config.get("JOBS_WORKERS", 2), schedule=schedule)
-            # Not Consumer.start(): that sets signal handlers, which only the main thread may.
-            if schedule:
-                worker.scheduler.start()
+            worker = consumer(workers=current_app.config.get("JOBS_WORKERS", 2),
+                              schedule=current_app.config.get("JOBS_SCHEDULE", True))
+            # Not Consumer.start(): that sets signal handlers, which only the main thread may. The scheduler thread
+            # runs either way: it also queues delayed jobs (retries); ``schedule`` only turns the periodic tasks off.
+            worker.scheduler.start()
             for _impl, thread in worker.worker_threads:
                 thread.start()
             _worker.append(worker)

@@ -34,7 +34,7 @@ from portal.models import (
     SupportLevel,
     User,
 )
-from portal.timeutil import UTCDateTime, utcnow
+from portal.timeutil import UTCDateTime, london_today, utcnow
 
 
 class Tier(enum.Enum):
@@ -754,18 +754,19 @@ class DemandKind(enum.Enum):
 
 
 class DemandEvent(db.Model):
-    """One sign of unmet demand, for the commissioners' insight: what was looked for or refused, where and when, and
-    never who (no family, child or person is recorded; a search's words are not kept, only its filters)."""
+    """One sign of unmet demand, for the commissioners' insight: what was looked for or refused, on which break, in
+    which area and on which day, and never who: no family, child or person is recorded, nor the session or the time
+    of day (with them, a refusal could be matched to the booking the same family made a moment later); a search's
+    words are not kept, only its filters."""
 
     __tablename__ = "demand_events"
-    __table_args__ = (Index("ix_demand_events_kind_at", "kind", "at"),)
+    __table_args__ = (Index("ix_demand_events_kind_noted_on", "kind", "noted_on"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    noted_on: Mapped[date] = mapped_column(Date, default=london_today)  # the London day
     kind: Mapped[DemandKind] = mapped_column(Enum(DemandKind, native_enum=False, length=20))
     # For a refusal: "age", "no_assessment", "over_budget" or "no_budget".
     reason: Mapped[str] = mapped_column(String(20), default="", server_default="")
     offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"))
     tier: Mapped[str] = mapped_column(String(16), default="", server_default="")
     locality_id: Mapped[int | None] = mapped_column(ForeignKey("localities.id", ondelete="SET NULL"))
     # A search's filters: {"need": [...], "tier": [...], "age": 9, "day": [...], "locality": [...], "words": true}.

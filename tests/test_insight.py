@@ -97,10 +97,10 @@ def test_fill_and_uptake_by_every_breakdown(world):
     assert _line(by["tier"], "universal") == (16, 3, 1, 1) and _line(by["tier"], "specialist") == (4, 1, 1, 0)
     assert _line(by["locality"], str(world["north"].id)) == (16, 3, 1, 1)
     assert _line(by["provider"], str(world["birch"].id)) == (4, 1, 1, 0)
-    # Offered: for each need the break supports; booked: for each of the child's needs.
+    # Offered and booked alike: for each need the break supports (Bea's ADHD is not one the club names).
     assert _line(by["need"], "autism") == (16, 3, 1, 1)
-    assert _line(by["need"], "adhd") == (0, 1, 0, 1)
     assert _line(by["need"], "physical") == (4, 1, 1, 0)
+    assert "adhd" not in [line.key for line in by["need"]]
     # Offered: each age band the break's ages reach into; booked: the child's band on the day.
     assert _line(by["age"], "5-10") == (16, 3, 1, 1)
     assert _line(by["age"], "11-15") == (4, 1, 1, 0) and _line(by["age"], "16-17") == (4, 0, 0, 0)
@@ -123,7 +123,7 @@ def test_the_uptake_page_and_its_csv(world, client_as):
     assert rows[0] == ["dimension", "key", "name", "places_offered", "places_booked", "attended", "no_shows",
                        "fill_percent", "attendance_percent"]
     assert ["locality", str(world["north"].id), "North", "16", "3", "1", "1", "19", "50"] in rows
-    assert ["need", "adhd", "ADHD", "0", "1", "0", "1", "", "0"] in rows
+    assert ["need", "autism", "Autism", "16", "3", "1", "1", "19", "50"] in rows
     assert rows[-1] == ["all", "", "All breaks", "20", "4", "2", "1", "20", "67"]
 
 
@@ -133,9 +133,14 @@ def _events(kind: DemandKind) -> list[DemandEvent]:
     return db.session.scalars(select(DemandEvent).where(DemandEvent.kind == kind).order_by(DemandEvent.id)).all()
 
 
-def test_a_search_that_finds_nothing_is_noted_by_its_filters_never_its_words(world, client):
-    assert client.get("/local-offer?need=hearing&q=Zebedee+Smith&age=3").status_code == 200
-    assert client.get("/local-offer?need=autism").status_code == 200  # found the club: not noted
+def test_a_search_that_finds_nothing_is_noted_by_its_filters_never_its_words(world, client, client_as):
+    # Not signed in (a search engine following the filter links, or anyone): not counted as a family looking.
+    assert client.get("/local-offer?need=vision").status_code == 200
+    assert _events(DemandKind.SEARCH_EMPTY) == []
+    family = client_as(UserFactory())
+    assert family.get("/local-offer?need=hearing&q=Zebedee+Smith&age=3").status_code == 200
+    assert family.get("/local-offer?need=hearing&q=Zebedee+Smith&age=3").status_code == 200  # again: counted once
+    assert family.get("/local-offer?need=autism").status_code == 200  # found the club: not noted
     [event] = _events(DemandKind.SEARCH_EMPTY)
     assert event.filters == {"need": ["hearing"], "age": 3, "words": True}
     assert "Zebedee" not in str(event.filters)
@@ -154,9 +159,18 @@ def test_the_booking_pages_note_each_reason_a_child_cannot_go_once_a_day(world, 
         assert client.get(f"/sessions/{later.id}/book").status_code == 200
     refused = _events(DemandKind.REFUSED)
     assert sorted(e.reason for e in refused) == ["age", "no_assessment"]
-    assert {(e.session_id, e.offer_id, e.tier, e.locality_id) for e in refused} == {
-        (later.id, world["nights"].id, "specialist", world["east"].id)}
+    assert {(e.offer_id, e.tier, e.locality_id, e.noted_on) for e in refused} == {
+        (world["nights"].id, "specialist", world["east"].id, money.today())}
     assert too_young.id and unassessed.id
+    # A family with a child who can go: a sibling too young is not a refusal (they came to book for the other).
+    other = UserFactory()
+    ChildFactory(parent=other, date_of_birth=_born(8))
+    assessed = ChildFactory(parent=other, date_of_birth=_born(13))
+    db.session.add(Assessment(child=assessed, status=AssessmentStatus.APPROVED, reason="Needs",
+                              recorded_by_id=UserFactory(role=Role.TRUST).id))
+    db.session.commit()
+    assert client_as(other).get(f"/sessions/{later.id}/book").status_code == 200
+    assert len(_events(DemandKind.REFUSED)) == 2
 
 
 def test_full_sessions_refusals_over_budget_and_funding_run_out_are_noted(world, client_as, app):
@@ -185,7 +199,7 @@ def test_full_sessions_refusals_over_budget_and_funding_run_out_are_noted(world,
     assert [e.reason for e in _events(DemandKind.REFUSED)] == ["over_budget"]
     # The council-funded club: its page says the funding has run out.
     assert client.get(f"/sessions/{funded_session.id}/book").status_code == 200
-    assert [e.session_id for e in _events(DemandKind.FUNDING_EXHAUSTED)] == [funded_session.id]
+    assert [e.offer_id for e in _events(DemandKind.FUNDING_EXHAUSTED)] == [funded.id]
     # Full: the last place goes to someone else; this family finds it full, then goes to the waiting list.
     other = UserFactory()
     _book(funded_session, ChildFactory(parent=other))
@@ -193,7 +207,7 @@ def test_full_sessions_refusals_over_budget_and_funding_run_out_are_noted(world,
     db.session.commit()
     assert client.get(f"/sessions/{funded_session.id}/waiting-list").status_code == 200
     assert client.get(f"/sessions/{funded_session.id}/waiting-list").status_code == 200
-    assert [e.session_id for e in _events(DemandKind.FULL)] == [funded_session.id]
+    assert [e.offer_id for e in _events(DemandKind.FULL)] == [funded.id]
 
 
 def test_unmet_demand_from_a_hand_built_fixture(world, client_as):
@@ -201,27 +215,29 @@ def test_unmet_demand_from_a_hand_built_fixture(world, client_as):
     # Waiting now, for sessions to come: two families for the club (3 and 10 days), one for the overnight (1 day).
     coming_club = SessionFactory(offer=world["club"], starts_at=utcnow() + timedelta(days=9), capacity=1)
     coming_nights = SessionFactory(offer=world["nights"], starts_at=utcnow() + timedelta(days=9), capacity=1)
-    for session, days, places in ((coming_club, 3, 1), (coming_club, 10, 2), (coming_nights, 1, 1)):
-        family = UserFactory()
+    series_family = UserFactory()  # waiting on two of the club's sessions: one family waiting
+    next_club = SessionFactory(offer=world["club"], starts_at=utcnow() + timedelta(days=16), capacity=1)
+    for session, days, places, family in ((coming_club, 3, 1, series_family), (next_club, 3, 1, series_family),
+                                          (coming_club, 10, 2, UserFactory()), (coming_nights, 1, 1, UserFactory())):
         db.session.add(WaitingListEntry(session=session, family=family, child_ids=[], places=places,
                                         status=WaitingStatus.WAITING, joined_at=utcnow() - timedelta(days=days)))
     # A family who left the list does not count.
     db.session.add(WaitingListEntry(session=coming_club, family=UserFactory(), child_ids=[], places=1,
                                     status=WaitingStatus.LEFT, joined_at=utcnow() - timedelta(days=30)))
-    now = utcnow()
-    last_year = now - timedelta(days=400)
+    now = today
+    last_year = today - timedelta(days=400)
     db.session.add_all([
-        DemandEvent(kind=DemandKind.FULL, session_id=coming_club.id, offer_id=world["club"].id, tier="universal",
-                    locality_id=world["north"].id, at=now),
-        DemandEvent(kind=DemandKind.FULL, session_id=coming_club.id, offer_id=world["club"].id, tier="universal",
-                    locality_id=world["north"].id, at=last_year),  # another year
-        DemandEvent(kind=DemandKind.REFUSED, reason="age", tier="specialist", locality_id=world["east"].id, at=now),
-        DemandEvent(kind=DemandKind.REFUSED, reason="age", tier="universal", locality_id=world["north"].id, at=now),
+        DemandEvent(kind=DemandKind.FULL, offer_id=world["club"].id, tier="universal",
+                    locality_id=world["north"].id, noted_on=now),
+        DemandEvent(kind=DemandKind.FULL, offer_id=world["club"].id, tier="universal",
+                    locality_id=world["north"].id, noted_on=last_year),  # another year
+        DemandEvent(kind=DemandKind.REFUSED, reason="age", tier="specialist", locality_id=world["east"].id, noted_on=now),
+        DemandEvent(kind=DemandKind.REFUSED, reason="age", tier="universal", locality_id=world["north"].id, noted_on=now),
         DemandEvent(kind=DemandKind.REFUSED, reason="no_assessment", tier="specialist",
-                    locality_id=world["east"].id, at=now),
-        DemandEvent(kind=DemandKind.FUNDING_EXHAUSTED, tier="universal", locality_id=world["north"].id, at=now),
-        DemandEvent(kind=DemandKind.SEARCH_EMPTY, filters={"need": ["hearing", "vision"], "age": 3}, at=now),
-        DemandEvent(kind=DemandKind.SEARCH_EMPTY, filters={"need": ["hearing"], "tier": ["specialist"]}, at=now),
+                    locality_id=world["east"].id, noted_on=now),
+        DemandEvent(kind=DemandKind.FUNDING_EXHAUSTED, tier="universal", locality_id=world["north"].id, noted_on=now),
+        DemandEvent(kind=DemandKind.SEARCH_EMPTY, filters={"need": ["hearing", "vision"], "age": 3}, noted_on=now),
+        DemandEvent(kind=DemandKind.SEARCH_EMPTY, filters={"need": ["hearing"], "tier": ["specialist"]}, noted_on=now),
     ])
     # Children at home: with no break for their need in their own area, or with one.
     ChildFactory(needs=["physical"], date_of_birth=_born(8), locality=world["north"])  # North has no physical
@@ -233,7 +249,8 @@ def test_unmet_demand_from_a_hand_built_fixture(world, client_as):
 
     found = demand.unmet_demand(year, today)
     assert [(w.key, w.families, w.places, w.median_days, w.longest_days) for w in found.waiting_by_tier] == [
-        ("specialist", 1, 1, 1, 1), ("universal", 2, 3, 6, 10)]  # median of 3 and 10 days, rounded (6.5 → 6)
+        ("specialist", 1, 1, 1, 1), ("universal", 2, 4, 3, 10)]  # two families; the median of 3, 3 and 10 days
+    assert found.waiting_families == 3
     assert found.full_by_tier == {"universal": 1} and found.full_by_locality == {str(world["north"].id): 1}
     assert found.refusals == {"age": 2, "no_assessment": 1}
     assert found.refusals_by_tier == {"specialist": 2, "universal": 1}
@@ -255,7 +272,7 @@ def test_unmet_demand_from_a_hand_built_fixture(world, client_as):
                   "The child’s age is outside the break’s ages", "No assessment for specialist breaks"):
         assert words in page.text
     rows = list(csv.reader(io.StringIO(client.get("/insight/demand.csv").get_data(as_text=True))))
-    assert ["waiting_list", "tier", "universal", "Universal", "2", "3", "6", "10"] in rows
+    assert ["waiting_list", "tier", "universal", "Universal", "2", "4", "3", "10"] in rows
     assert ["refused", "reason", "age", "The child’s age is outside the break’s ages", "2", "", "", ""] in rows
     assert ["search_found_nothing", "need", "hearing", "Deaf or hearing impairment", "2", "", "", ""] in rows
     assert ["no_break_nearby", "locality_need", f"{world['north'].id}:physical", "North: Physical disability", "1", "", "",

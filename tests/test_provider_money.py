@@ -177,3 +177,30 @@ def test_stripe_being_down_is_said_plainly_and_changes_nothing(app, client_as, s
     stripe_fake.fail_with(None)
     db.session.expire_all()
     assert db.session.get(Provider, provider.id).stripe_onboarding_account_id in stripe_fake.accounts
+
+
+def test_stripe_restricting_a_connected_account_stops_card_payments_going_to_it_until_it_can_again(
+        app, client, stripe_fake):
+    provider = ProviderFactory(name="Acorn Play")
+    db.session.commit()
+    account = stripe_fake._create_account({"type": "express", "email": "a@acorn.org", "metadata": {}})
+    stripe_fake.finish_onboarding(account["id"], charges_enabled=True)
+    provider.stripe_account_id = account["id"]
+    db.session.commit()
+
+    stripe_fake.finish_onboarding(account["id"], charges_enabled=False)  # Stripe restricted it
+    assert stripe_fake.signed_event("account.updated", stripe_fake.accounts[account["id"]]).post(client) \
+        .status_code == 200
+    db.session.expire_all()
+    provider = db.session.get(Provider, provider.id)
+    assert (provider.stripe_account_id, provider.stripe_onboarding_account_id) == (None, account["id"])
+    stripe_fake.finish_onboarding(account["id"], charges_enabled=True)
+    assert stripe_fake.signed_event("account.updated", stripe_fake.accounts[account["id"]]).post(client) \
+        .status_code == 200
+    db.session.expire_all()
+    provider = db.session.get(Provider, provider.id)
+    assert (provider.stripe_account_id, provider.stripe_onboarding_account_id) == (account["id"], None)
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "Provider",
+                                                                 AuditEvent.subject_id == provider.id)
+                                 .order_by(AuditEvent.id)).all()
+    assert actions == ["stripe_account_paused", "stripe_account_connected"]

@@ -243,6 +243,24 @@ def test_a_provider_with_a_connected_account_is_paid_by_destination_charge(login
     assert payment.destination_account == "acct_1ProviderConnected"
     params = stripe_fake.params[payment.checkout_session_id]
     assert params["payment_intent_data"] == {"transfer_data": {"destination": "acct_1ProviderConnected"}}
+    # Cancelled: the refund takes the money back from the provider's account it went to, not the portal's.
+    [booking] = bookings_on(session)
+    client = login(family)
+    assert client.post(f"/bookings/{booking.id}/cancel").status_code == 302
+    [sent] = stripe_fake.refunds_for(payment.payment_intent_id)
+    assert stripe_fake.params[sent["id"]]["reverse_transfer"] == "true"
+
+
+def test_a_refund_of_a_payment_the_portal_took_takes_nothing_back_from_any_provider(login, family, stripe_fake):
+    session = card_session()
+    child = ChildFactory(parent=family)
+    client = login(family)
+    payment = pay_by_card(client, session, [child], stripe_fake)
+    assert payment.destination_account is None
+    [booking] = bookings_on(session)
+    assert client.post(f"/bookings/{booking.id}/cancel").status_code == 302
+    [sent] = stripe_fake.refunds_for(payment.payment_intent_id)
+    assert "reverse_transfer" not in stripe_fake.params[sent["id"]]
 
 
 def test_checkout_is_accepted_by_stripe_however_short_the_hold_and_whatever_stripes_clock(app, login, family,

@@ -62,6 +62,7 @@ ROWS = [
     ("GET", "/trust/assessment-requests", TRUST, CHILD_RECORD),
     # The search page before a search: it shows no child (a search's results are audited: tests/test_trust_tools.py).
     ("GET", "/trust/children", TRUST, NO_CHILD_RECORD),
+    ("POST", "/trust/children", dict(TRUST, trust=422, admin=422), NO_CHILD_RECORD),  # nothing to search for
     ("GET", "/trust/children/<int:child_id>/assessment", TRUST, CHILD_RECORD),
     ("POST", "/trust/children/<int:child_id>/assessment", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
     ("GET", "/assessments", FAMILY, FAMILY_OWN),

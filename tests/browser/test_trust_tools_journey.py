@@ -60,7 +60,7 @@ def test_the_trust_finds_a_referred_child_and_recovers_an_unspent_direct_payment
     expect(trust.get_by_role("heading", level=1)).to_have_text("Find a child")
     assert_accessible(trust, "find a child")
     trust.get_by_role("button", name="Search").click()
-    expect(trust.locator(".govuk-error-summary")).to_contain_text("Enter a name, a date of birth or a postcode")
+    expect(trust.locator(".govuk-error-summary")).to_contain_text("Enter at least two of: a name, a date of birth, a postcode")
     assert_accessible(trust, "find a child, nothing entered")
     trust.get_by_label("Name").fill("begum")
     trust.get_by_label("Postcode").fill("b8")
