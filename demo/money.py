@@ -365,6 +365,7 @@ class MoneySeed:
     def _write_sessions_and_envelopes(self) -> None:
         rows = [dict(offer_id=s.offer.id, starts_at=s.starts_at, ends_at=s.ends_at,
                      weekday=to_london(s.starts_at).weekday(), capacity=s.capacity, places_taken=s.places_taken,
+                     staff_units_taken=sum(STAFF_UNITS[self.children[b.child_id].support_level] for b in s.bookings),
                      status=SessionStatus.CANCELLED if s.cancelled else SessionStatus.OPEN)
                 for s in self.new_sessions]
         for session, session_id in zip(self.new_sessions, self._insert(Session, rows, "Earlier sessions",

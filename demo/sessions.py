@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 from portal.timeutil import LONDON, age_on
-from providers.models import Booking, BookingStatus, Session, SessionSeries, SessionStatus, Tier
+from providers.models import STAFF_UNITS, Booking, BookingStatus, Session, SessionSeries, SessionStatus, Tier
 from providers.sessions import weekly_rule
 
 from .common import PAST_DAYS, Seed
@@ -201,6 +201,7 @@ class Timetable:
             plan.id = series_id
         rows = [dict(offer_id=s.offer.id, starts_at=s.starts_at, ends_at=s.ends_at, weekday=s.day.weekday(),
                      capacity=s.capacity, places_taken=len(s.booked), series_id=s.series.id if s.series else None,
+                     staff_units_taken=sum(STAFF_UNITS[kid.support] for kid in s.booked),
                      status=SessionStatus.CANCELLED if s.cancelled else SessionStatus.OPEN)
                 for s in self.sessions]
         for session, session_id in zip(self.sessions, self.seed.insert(Session, rows, "Sessions", returning=True)):
@@ -214,6 +215,7 @@ class Timetable:
                     session_id=session.id, child_id=kid.id, is_carer_place=False, booked_by_id=kid.parent_id,
                     group_ref=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
                     status=BookingStatus.CONFIRMED, funding="free" if offer.price_pence == 0 else "pay_provider",
+                    staff_units=STAFF_UNITS[kid.support],
                     price_pence=offer.price_pence, declared_meets_criteria=offer.tier is Tier.TARGETED,
                     created_at=booked_at, cancelled_at=None, cancel_reason=None,
                 ))
