@@ -6,7 +6,10 @@ to today, so two runs on the same day build the same area. Rows go in as Core bu
 
 The parts are built in this order, each drawing from the one random stream in turn (changing the order changes
 the area): people (localities and staff), providers and offers, the provider's demo account, families and
-children, assessments, sessions and bookings, then money and the statement.
+children (with their consent to the register of disabled children), the children who stay overnight often,
+assessments (how each came about, and the families' requests, open and decided), sessions and bookings, then money
+(with a direct payment's recovered money), feedback, the trust's nights-away flags, signs of unmet demand and the
+statement.
 """
 from __future__ import annotations
 
@@ -22,8 +25,10 @@ from portal.models import Locality
 
 from . import people, providers, sessions
 from .common import Seed
+from .demand import add_demand
 from .feedback import add_feedback
 from .money import add_money
+from .nights import add_nights_flags
 from .people import AREAS, DEMO_PASSWORD
 from .statement import add_statement
 
@@ -81,13 +86,13 @@ def build_area(scale: Scale, echo: Callable[[str], None]) -> dict[str, int]:
     offers = providers.add_offers(seed, scale.offers, approved, locality_ids)
     people.add_provider_user(seed, staff, offers[0].provider_id)
     families = people.add_families(seed, scale.children, locality_ids, staff)
-    assessed_ids = people.add_assessments(seed, families, staff)
-    sessions.add_sessions_and_bookings(seed, scale.sessions, scale.bookings, offers, families, assessed_ids)
-    seed.counts |= add_money(echo)
-    seed.counts |= add_feedback(echo)
-    if scale.statement:
-        seed.counts |= add_statement(echo)
-    else:
+    stayers = sessions.pick_stayers(seed, families, offers)
+    assessed_ids = people.add_assessments(seed, families, staff, offers, also_approve=[s.kid for s in stayers])
+    sessions.add_sessions_and_bookings(seed, scale.sessions, scale.bookings, offers, families, assessed_ids, stayers)
+    for part in (add_money, add_feedback, add_nights_flags, add_demand) + ((add_statement,) if scale.statement else ()):
+        for name, count in part(echo).items():  # added up: more than one part adds audit events
+            seed.counts[name] = seed.counts.get(name, 0) + count
+    if not scale.statement:
         echo("Statement: none at this scale (its PDFs would list every one of the services, in every language).")
     return seed.counts
 

@@ -1,15 +1,19 @@
 """Demo feedback: what families said after the breaks their children attended.
 
 About a third of the places attended are rated (most families say it went well; a few did not), with the
-outcomes the review asks about, a comment on some and the provider's reply to some of those; the commissioners
-have hidden a few comments, saying why. The two demo families' own bookings are all still to come, so they
-have nothing to rate yet; the feedback from the other families fills the offer pages and the commissioners' figures."""
+outcomes the review asks about, a comment on some and the provider's reply to some of those (on breaks enough
+families have rated for the provider to read them); the commissioners have hidden a few comments, saying why. In a
+small area the most attended breaks are rated by more of their families, so that some offer pages show an average.
+The demo parent has said how Zain's first break of the last four weeks went; the latest is waiting for them to rate.
+The feedback from the other families fills the offer pages and the commissioners' figures."""
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from feedback.models import Feedback
@@ -56,12 +60,16 @@ REPLIES = {
     1: "We are very sorry. Our manager will phone you this week.",
 }
 HIDE_REASON = "Names a member of staff."
+SHOWN_OFFERS = 3  # at least this many breaks rated by enough families to show their average
+DEMO_COMMENT = ("Zain was nervous at first, but the coaches gave him a quiet corner and his ear defenders were no "
+                "problem. He came home beaming.")
 
 
 def add_feedback(echo: Callable[[str], None] = print) -> dict[str, int]:
     rng = random.Random(RANDOM_SEED)
     now = utcnow()
     demo_families = set(db_ids(["parent@example.com", "young.person@example.com"]))
+    demo_parent = next(iter(db_ids(["parent@example.com"])), None)
     council_id = next(iter(db_ids(["council@example.com"])), None)
     trust_id = next(iter(db_ids(["trust@example.com"])), None)
     young = set(_scalars(select(User.id).where(User.role == Role.YOUNG_PERSON)))
@@ -73,10 +81,8 @@ def add_feedback(echo: Callable[[str], None] = print) -> dict[str, int]:
         .where(Booking.status == BookingStatus.CONFIRMED, Booking.attendance == Attendance.ATTENDED,
                Booking.child_id.is_not(None))
         .order_by(Booking.id))
-    rows, hidden = [], 0
-    for booking_id, family_id, ended, offer_id, provider_id, tier in attended:
-        if family_id in demo_families or rng.random() >= RATED:
-            continue
+
+    def rate(booking_id, family_id, ended, offer_id, provider_id, tier) -> dict:
         rating = rng.choices(RATINGS, RATING_WEIGHTS)[0]
         keen = 1.0 if rating >= 4 else 0.5 if rating == 3 else 0.2
         given = min(ended + timedelta(hours=rng.uniform(2, 96)), now)
@@ -92,16 +98,100 @@ def add_feedback(echo: Callable[[str], None] = print) -> dict[str, int]:
             if rng.random() < REPLIED and provider_id in staff_of:
                 row.update(reply=REPLIES[rating], replied_at=min(given + timedelta(hours=rng.uniform(3, 48)), now),
                            replied_by_id=staff_of[provider_id])
-            elif hidden < 3 and rating <= 2:
-                # Hidden by the body that commissions the break, as the portal allows.
-                moderator = trust_id if tier is Tier.SPECIALIST else council_id
-                row.update(hidden_at=min(given + timedelta(days=1), now), hidden_by_id=moderator,
-                           hidden_reason=HIDE_REASON)
-                hidden += 1
-        rows.append(row)
+            elif hidden[0] < 3 and rating <= 2:
+                hide(row, tier)
+        return row
+
+    def hide(row: dict, tier: Tier) -> None:
+        # Hidden by the body that commissions the break, as the portal allows.
+        row.update(hidden_at=min(row["created_at"] + timedelta(days=1), now),
+                   hidden_by_id=trust_id if tier is Tier.SPECIALIST else council_id, hidden_reason=HIDE_REASON)
+        hidden[0] += 1
+
+    rows, hidden, unrated, demo_attended = [], [0], [], []
+    for place in attended:
+        family_id = place[1]
+        if family_id in demo_families:
+            if family_id == demo_parent:
+                demo_attended.append(place)
+            continue
+        if rng.random() >= RATED:
+            unrated.append(place)
+            continue
+        rows.append(rate(*place))
+    rows += _enough_to_show(rows, unrated, rate)
+    # The demo parent said how Zain's first break went; the latest is waiting for them to say (feedback.awaiting).
+    demo_attended.sort(key=lambda place: place[2])
+    if len(demo_attended) >= 2:
+        booking_id, family_id, ended, offer_id, provider_id, _tier = demo_attended[0]
+        rows.append(dict(booking_id=booking_id, offer_id=offer_id, provider_id=provider_id, given_by_id=family_id,
+                         rating=5, easy_read=False, created_at=min(ended + timedelta(hours=20), now),
+                         child_outcomes=["enjoyment", "confidence", "new_things"], carer_outcomes=["rest", "siblings"],
+                         comment=DEMO_COMMENT, hidden_at=None, hidden_by_id=None, hidden_reason=None,
+                         reply=None, replied_at=None, replied_by_id=None))
+    # A provider can reply only where enough families have rated the break for it to read their feedback
+    # (feedback.services.reply).
+    shown = _shown(rows)
+    for row in rows:
+        if row["reply"] and row["offer_id"] not in shown:
+            row.update(reply=None, replied_at=None, replied_by_id=None)
+    if not any(row["reply"] for row in rows):  # a small area: the demo provider has answered one comment
+        answerable = sorted((row for row in rows if row["comment"] and not row["hidden_at"] and row["offer_id"] in shown
+                             and row["provider_id"] in staff_of),
+                            key=lambda row: (row["created_at"], row["booking_id"]))
+        if answerable:
+            row = answerable[-1]
+            row.update(reply=REPLIES[row["rating"]], replied_at=min(row["created_at"] + timedelta(hours=5), now),
+                       replied_by_id=staff_of[row["provider_id"]])
+    if not hidden[0]:  # a small area: a commissioner has still hidden one comment, saying why
+        commented = sorted((row for row in rows if row["comment"] and not row["reply"]),
+                           key=lambda row: (row["rating"], row["booking_id"]))
+        tiers = {place[0]: place[5] for place in attended}
+        if commented:
+            hide(commented[0], tiers[commented[0]["booking_id"]])
     counts: dict[str, int] = {}
     bulk_insert(Feedback, rows, "Feedback", counts, echo)
     return counts
+
+
+def _shown(rows: list[dict]) -> set[int]:
+    """The offers enough families have rated for their average to be shown (feedback.services.offer_summary)."""
+    families: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        families[row["offer_id"]].add(row["given_by_id"])
+    return {offer_id for offer_id, given in families.items() if len(given) >= _threshold()}
+
+
+def _enough_to_show(rows: list[dict], unrated: list, rate) -> list[dict]:
+    """In a small area few breaks have been rated by enough families for their pages to show an average: the most
+    attended breaks get ratings from more of the families who went, until SHOWN_OFFERS of them can (a large area has
+    many already)."""
+    shown = _shown(rows)
+    if len(shown) >= SHOWN_OFFERS:
+        return []
+    rated: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        rated[row["offer_id"]].add(row["given_by_id"])
+    waiting: dict[int, list] = defaultdict(list)
+    for place in unrated:
+        waiting[place[3]].append(place)
+    went = {offer_id: rated[offer_id] | {place[1] for place in places} for offer_id, places in waiting.items()}
+    candidates = sorted((offer_id for offer_id in went
+                         if offer_id not in shown and len(went[offer_id]) >= _threshold()),
+                        key=lambda offer_id: (-len(went[offer_id]), offer_id))
+    added = []
+    for offer_id in candidates[:SHOWN_OFFERS - len(shown)]:
+        for place in waiting[offer_id]:
+            if len(rated[offer_id]) >= _threshold():
+                break
+            if place[1] not in rated[offer_id]:
+                added.append(rate(*place))
+                rated[offer_id].add(place[1])
+    return added
+
+
+def _threshold() -> int:
+    return max(current_app.config["FEEDBACK_ANONYMITY_THRESHOLD"], 1)
 
 
 def db_ids(emails: list[str]) -> list[int]:

@@ -50,6 +50,7 @@ from budgets.models import (
     LedgerTransaction,
     PanelDecision,
     PersonalBudget,
+    Recovery,
     Rollup,
     financial_year,
     year_label,
@@ -79,8 +80,10 @@ from .words import (
     COUNCIL_PLACE_BOOKED,
     COUNCIL_REASON,
     DIRECT_PAYMENT_REASON,
+    ENDED_DIRECT_PAYMENT_REASON,
     PANEL_REASONS,
     PLACE_DELIVERED,
+    RECOVERY_REASON,
     TRUST_REASON,
 )
 
@@ -91,6 +94,11 @@ COUNCIL_USED = 0.82               # the council's envelope: this share committed
 TRUST_COVERED = 0.985             # the trust's envelope covers this share of the panel's decisions
 WAITING_SESSIONS = 150            # full upcoming sessions given a waiting list (fewer in a small area)
 DEMO_DIRECT_PAYMENT = 1_200_00
+# One family's direct payment for a personal assistant over a few months ended this many days ago; the trust has since
+# recovered what the prepaid card statement showed unspent.
+ENDED_DIRECT_PAYMENT = 1_800_00
+ENDED_DAYS_AGO = 35
+RECOVERED = 312_40
 
 
 @dataclass(eq=False, slots=True)
@@ -161,6 +169,10 @@ class BudgetRow:
     decision_id: int = 0
     over_envelope: bool = False
     row: PersonalBudget | None = None  # once written: its accounts are the model's
+    # A budget for part of the year (else from the decision or 1 April to 31 March), and what was recovered from it.
+    starts_on: date | None = None
+    ends_on: date | None = None
+    recovery: dict | None = None
 
 
 def add_money(echo: Callable[[str], None] = print) -> dict[str, int]:
@@ -189,6 +201,7 @@ class MoneySeed:
         self._write_bookings()
         self._plan_ledger()
         self._write_ledger()
+        self._write_recoveries()
         self._add_waiting_lists()
         return self.counts
 
@@ -307,6 +320,8 @@ class MoneySeed:
                 booking.delivered_at = session.ends_at + timedelta(minutes=self.rng.randint(5, 90))
                 booking.attendance = (Attendance.DID_NOT_ATTEND if self.rng.random() < DID_NOT_ATTEND
                                       else Attendance.ATTENDED)
+                if booking.parent_id in self.demo_family_ids:
+                    booking.attendance = Attendance.ATTENDED  # so the demo family has breaks to say how they went
                 booking.changed = True
 
     # -- personal budgets
@@ -350,12 +365,39 @@ class MoneySeed:
             self.direct_payments.append(BudgetRow(
                 child_id, self.year, BudgetKind.DIRECT_PAYMENT, managed.decided_at + timedelta(minutes=5),
                 DIRECT_PAYMENT_REASON.format(name=self.children[child_id].first_name), DEMO_DIRECT_PAYMENT))
+        self._plan_ended_direct_payment()
         for booking in self.bookings + self.new_bookings:
             if booking.session.offer.body is Body.TRUST:
                 booking.budget = self.budgets[(booking.child_id, financial_year(booking.session.day))]
                 booking.changed = True
             elif booking.session.offer.body is Body.COUNCIL:
                 booking.changed = True
+
+    def _plan_ended_direct_payment(self) -> None:
+        """A direct payment for a personal assistant over a few months, for a child assessed before it began, that
+        ended five weeks ago; three weeks later the family's prepaid card statement showed money unspent, which the
+        trust recovered (as ``budgets.services.recover_direct_payment`` records it)."""
+        ends = self.today - timedelta(days=ENDED_DAYS_AGO)
+        year = financial_year(ends)
+        starts = max(date(year, 4, 1), ends - timedelta(days=120))
+        begins = datetime.combine(starts, time(10), tzinfo=LONDON).astimezone(timezone.utc)
+        candidates = [child_id for child_id, approved in sorted(self.approved_on.items())
+                      if self.children[child_id].parent_id not in self.demo_family_ids
+                      and approved <= begins - timedelta(days=14)
+                      and self.budgets.get((child_id, year), BudgetRow(0, 0, BudgetKind.MANAGED, self.now, "")).kind
+                      is BudgetKind.MANAGED]
+        if not candidates:
+            return
+        child_id = candidates[len(candidates) // 2]
+        received = ends + timedelta(days=21)
+        recorded = datetime.combine(received + timedelta(days=2), time(10, 30), tzinfo=LONDON).astimezone(timezone.utc)
+        name = self.children[child_id].first_name
+        self.direct_payments.append(BudgetRow(
+            child_id, year, BudgetKind.DIRECT_PAYMENT, begins - timedelta(days=14),
+            ENDED_DIRECT_PAYMENT_REASON.format(name=name), ENDED_DIRECT_PAYMENT, starts_on=starts, ends_on=ends,
+            recovery=dict(amount_pence=RECOVERED, received_on=received, at=min(recorded, self.now),
+                          reference=f"FIN-{received.year}-{child_id % 10_000:04d}",
+                          reasons=RECOVERY_REASON.format(amount=f"£{RECOVERED // 100:,}.{RECOVERED % 100:02d}"))))
 
     # -- writing
 
@@ -365,6 +407,7 @@ class MoneySeed:
     def _write_sessions_and_envelopes(self) -> None:
         rows = [dict(offer_id=s.offer.id, starts_at=s.starts_at, ends_at=s.ends_at,
                      weekday=to_london(s.starts_at).weekday(), capacity=s.capacity, places_taken=s.places_taken,
+                     staff_units_taken=sum(STAFF_UNITS[self.children[b.child_id].support_level] for b in s.bookings),
                      status=SessionStatus.CANCELLED if s.cancelled else SessionStatus.OPEN)
                 for s in self.new_sessions]
         for session, session_id in zip(self.new_sessions, self._insert(Session, rows, "Earlier sessions",
@@ -403,9 +446,10 @@ class MoneySeed:
             budget.over_envelope = left < budget.amount
             available[budget.year] = left - budget.amount
         rows = [dict(child_id=b.child_id, envelope_id=self.envelopes[(Body.TRUST, b.year)]["id"], kind=b.kind,
-                     status=BudgetStatus.ACTIVE, amount_pence=b.amount, starts_on=_starts_on(b),
-                     ends_on=date(b.year + 1, 3, 31), review_on=_starts_on(b) + timedelta(days=91),
-                     created_at=b.decided_at) for b in budgets]
+                     status=BudgetStatus.ACTIVE, amount_pence=b.amount, starts_on=b.starts_on or _starts_on(b),
+                     ends_on=b.ends_on or date(b.year + 1, 3, 31),
+                     review_on=b.ends_on or _starts_on(b) + timedelta(days=91), created_at=b.decided_at)
+                for b in budgets]
         for budget, budget_id in zip(budgets, self._insert(PersonalBudget, rows, "Personal budgets", returning=True)):
             budget.id = budget_id
         rows = [dict(budget_id=b.id, kind=DecisionKind.ALLOCATE, change_pence=b.amount, reasons=b.reasons,
@@ -513,6 +557,14 @@ class MoneySeed:
                         Leg(row.account, budget.amount, row.envelope_id, SPECIALIST)],
                        envelope_id=row.envelope_id, decision_id=budget.decision_id, budget_id=row.id)
             earliest[row.envelope_id] = min(earliest.get(row.envelope_id, budget.decided_at), budget.decided_at)
+        for budget in self.budget_list:
+            if budget.recovery is not None:
+                row, amount = budget.row, budget.recovery["amount_pence"]
+                # The posting recover_direct_payment makes: out of the direct payment, back to the envelope.
+                self._post(EntryKind.RECOVERY, budget.recovery["at"], budget.recovery["reasons"], self.trust_id,
+                           [Leg(row.account, -amount, row.envelope_id, SPECIALIST),
+                            Leg(envelope_account(row.envelope_id, "available"), amount, row.envelope_id, SPECIALIST)],
+                           envelope_id=row.envelope_id, budget_id=row.id)
         self.audit: list[dict] = []
         for (body, year), envelope in sorted(self.envelopes.items(), key=lambda item: item[1]["id"]):
             at = min(_year_start(year), earliest.get(envelope["id"], self.now) - timedelta(days=1),
@@ -561,6 +613,23 @@ class MoneySeed:
             crossed = [t for t in (75, 90, 100) if percent >= t]
             db.session.execute(update(Envelope).where(Envelope.id == envelope["id"]).values(
                 alerted_percent=crossed[-1] if crossed else 0, updated_at=envelope["updated_at"]))
+
+    def _write_recoveries(self) -> None:
+        """Each recovery, with the posting planned for it, and its audit entry (as recover_direct_payment writes)."""
+        posted = dict(db.session.execute(select(LedgerTransaction.budget_id, LedgerTransaction.id)
+                                         .where(LedgerTransaction.kind == EntryKind.RECOVERY)).all())
+        recovered = [b for b in self.budget_list if b.recovery is not None]
+        rows = [dict(budget_id=b.id, amount_pence=b.recovery["amount_pence"], received_on=b.recovery["received_on"],
+                     reference=b.recovery["reference"], reasons=b.recovery["reasons"], recorded_by_id=self.trust_id,
+                     recorded_at=b.recovery["at"], transaction_id=posted[b.id]) for b in recovered]
+        ids = self._insert(Recovery, rows, "Direct payment recoveries", returning=True)
+        self._insert(AuditEvent, [
+            dict(at=b.recovery["at"], actor_id=self.trust_id, action="direct_payment_recovered",
+                 subject_type="PersonalBudget", subject_id=b.id, reason=b.recovery["reasons"],
+                 details=dict(amount_pence=b.recovery["amount_pence"],
+                              received_on=b.recovery["received_on"].isoformat(), reference=b.recovery["reference"],
+                              recovery_id=recovery_id, transaction_id=posted[b.id]))
+            for b, recovery_id in zip(recovered, ids)], "Audit events")
 
     # -- waiting lists
 

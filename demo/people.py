@@ -2,16 +2,19 @@
 care assessments the trust has decided."""
 from __future__ import annotations
 
+import random
 import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from werkzeug.security import generate_password_hash
 
 from portal.models import (
     Assessment,
+    AssessmentRequest,
+    AssessmentSource,
     AssessmentStatus,
     Child,
     Locality,
@@ -19,22 +22,30 @@ from portal.models import (
     SupportLevel,
     User,
 )
-from portal.timeutil import to_london
+from portal.timeutil import age_on, to_london
+from providers.models import Tier
 
-from .common import Seed
+from .common import RANDOM_SEED, Seed
 from .words import (
     APPROVED_REASONS,
     CHILD_NAMES,
+    DEMO_REQUEST_MESSAGE,
     EMERGENCY_CONTACTS,
     MEN,
     NEEDS_NOTES,
     PLACES,
     POSTCODE_LETTERS,
     POSTCODES,
+    REFERRERS,
     REFUSED_REASON,
+    REQUEST_MESSAGES,
+    REVIEW_REASON,
     SURNAMES,
     WOMEN,
 )
+
+if TYPE_CHECKING:
+    from .providers import OfferPlan
 
 DEMO_PASSWORD = "short-breaks-demo"
 
@@ -59,6 +70,11 @@ AGE_WEIGHTS = {age: 8 for age in range(5, 18)} | {0: 1, 1: 1, 2: 2, 3: 2, 4: 3, 
 YOUNG_PERSON_SHARE = 0.03  # accounts held by young people aged 16 to 25 themselves
 APPROVED_SHARE = 0.12      # children with an approved social care assessment
 REFUSED_SHARE = 0.015
+# Children on the register of disabled children: being named on it rests on the family's consent.
+REGISTER_CONSENT_SHARE = 0.6
+# How decided assessments came about (when the family had an account to ask from): the rest were referred.
+SOURCE_WEIGHTS = {AssessmentSource.REQUEST: 70, AssessmentSource.REFERRAL: 22, AssessmentSource.REVIEW: 8}
+OPEN_REQUEST_SHARE = 0.008  # children with a request for an assessment not yet decided (at least 4)
 
 
 class ChildPlan(NamedTuple):
@@ -69,6 +85,7 @@ class ChildPlan(NamedTuple):
     area: int
     needs: frozenset[str]
     support: SupportLevel
+    joined: datetime  # when the child was added to the family's account
 
 
 @dataclass(frozen=True)
@@ -137,11 +154,30 @@ def add_families(seed: Seed, children: int, locality_ids: list[int], staff: Staf
         count += len(kids)
     user_ids = seed.insert(User, [user_row for user_row, _ in families], "Families", returning=True)
     rows = [child | {"parent_id": user_id} for user_id, (_, kids) in zip(user_ids, families) for child in kids]
+    _add_register_consent(seed, rows)
     child_ids = seed.insert(Child, rows, "Children", returning=True)
     kids = [ChildPlan(child_id, row["parent_id"], row["first_name"], row["date_of_birth"],
-                      locality_ids.index(row["locality_id"]), frozenset(row["needs"]), row["support_level"])
+                      locality_ids.index(row["locality_id"]), frozenset(row["needs"]), row["support_level"],
+                      row["created_at"])
             for child_id, row in zip(child_ids, rows)]
     return Families(kids, *kids[:3], demo_family_ids=set(user_ids[:2]))
+
+
+def _add_register_consent(seed: Seed, rows: list[dict]) -> None:
+    """About 60% of families agreed to their child being named on the register of disabled children, most when
+    they added the child, some later. The demo parent agreed for Zain but not (yet) for Layla, so the choice can be
+    tried; the demo young person agreed. From a random stream of its own, so the rest of the area is unchanged."""
+    rng = random.Random(RANDOM_SEED + 1)
+    for number, row in enumerate(rows):
+        consent = rng.random() < REGISTER_CONSENT_SHARE
+        later = rng.random() < 0.3
+        fraction = rng.random()
+        if number < 3:  # Zain, Layla, Jordan
+            consent = number != 1
+        since = seed.now - row["created_at"]
+        row["register_consent"] = consent
+        row["register_consent_at"] = None if not consent else (
+            row["created_at"] + since * fraction if later else row["created_at"] + min(since, timedelta(minutes=3)))
 
 
 def _demo_parent(seed: Seed, locality_ids: list[int], staff: Staff) -> tuple[dict, list[dict]]:
@@ -215,15 +251,21 @@ def _child(seed: Seed, locality_ids: list[int], first: str, last: str, area: int
 
 # --- assessments ---------------------------------------------------------------------------------------------
 
-def add_assessments(seed: Seed, families: Families, staff: Staff) -> set[int]:
-    """Approve and refuse some children's assessments; returns the ids of the children approved."""
+def add_assessments(seed: Seed, families: Families, staff: Staff, offers: list[OfferPlan],
+                    also_approve: list[ChildPlan] = ()) -> set[int]:
+    """Approve and refuse some children's assessments (``also_approve`` too: the children planned to stay overnight
+    often), each saying how it came about, with the families' requests that led to them; and requests still open,
+    some received, some taken by the trust's demo account (the demo parent's for Zain among them). Returns the ids of
+    the children approved."""
     approved_count = round(len(families.kids) * APPROVED_SHARE)
     refused_count = round(len(families.kids) * REFUSED_SHARE)
-    others = [kid for kid in families.kids if kid.parent_id not in families.demo_family_ids]
+    chosen = {kid.id for kid in also_approve}
+    others = [kid for kid in families.kids if kid.parent_id not in families.demo_family_ids and kid.id not in chosen]
     # The trust assesses children with the most complex needs first (weighted sampling without replacement).
     ranked = sorted(others, key=lambda kid: seed.rng.random() ** (1 / _assessment_weight(kid)), reverse=True)
-    approved = [families.demo_older] + ranked[:approved_count - 1]
-    refused = ranked[approved_count - 1:approved_count - 1 + refused_count]
+    first = max(approved_count - 1 - len(also_approve), 0)
+    approved = [families.demo_older, *also_approve] + ranked[:first]
+    refused = ranked[first:first + refused_count]
     rows = []
     for kid, status in [(kid, AssessmentStatus.APPROVED) for kid in approved] + \
                        [(kid, AssessmentStatus.REFUSED) for kid in refused]:
@@ -232,8 +274,89 @@ def add_assessments(seed: Seed, families: Families, staff: Staff) -> set[int]:
         rows.append(dict(child_id=kid.id, status=status, reason=reason.format(name=kid.first_name),
                          recorded_by_id=staff.trust_id, decided_at=decided,
                          review_on=to_london(decided).date() + timedelta(days=365)))
-    seed.insert(Assessment, rows, "Assessments")
+    requests = Requests(seed, staff, offers)
+    kids = approved + refused
+    for kid, row in zip(kids, rows):
+        if kid.id in chosen:  # assessed long enough ago for a year of overnight stays
+            row["decided_at"] = requests.ago(280, 340)
+            row["review_on"] = to_london(row["decided_at"]).date() + timedelta(days=365)
+        if kid is families.demo_older and row["decided_at"] - kid.joined < timedelta(days=40):
+            row["decided_at"] = kid.joined + timedelta(days=40)  # she asked from the portal, so after joining
+            row["review_on"] = to_london(row["decided_at"]).date() + timedelta(days=365)
+        requests.source(kid, row, family_asked=kid is families.demo_older)
+    ids = seed.insert(Assessment, rows, "Assessments", returning=True)
+    for kid, row, assessment_id in zip(kids, rows, ids):
+        if row["source"] is AssessmentSource.REQUEST:
+            requests.decided(kid, row["decided_at"], assessment_id)
+    assessed = {kid.id for kid in kids}
+    waiting = [kid for kid in families.kids if kid.parent_id not in families.demo_family_ids
+               and kid.id not in assessed]
+    opened = requests.rng.sample(waiting, min(len(waiting), max(4, round(len(families.kids) * OPEN_REQUEST_SHARE))))
+    for number, kid in enumerate(opened):
+        requests.open(kid, taken=number % 2 == 1)
+    requests.open(families.demo_younger, taken=True, days=12, message=DEMO_REQUEST_MESSAGE)
+    seed.insert(AssessmentRequest, requests.rows, "Assessment requests")
     return {kid.id for kid in approved}
+
+
+class Requests:
+    """How assessments came about, and the families' requests for them. From a random stream of its own, so the rest
+    of the area is unchanged."""
+
+    def __init__(self, seed: Seed, staff: Staff, offers: list[OfferPlan]):
+        self.seed = seed
+        self.rng = random.Random(RANDOM_SEED + 2)
+        self.trust_id = staff.trust_id
+        self.specialist = [offer for offer in offers if offer.tier is Tier.SPECIALIST]
+        self.rows: list[dict] = []
+
+    def ago(self, low: int, high: int) -> datetime:
+        return self.seed.now - timedelta(days=self.rng.randint(low, high), minutes=self.rng.randint(0, 1439))
+
+    def source(self, kid: ChildPlan, row: dict, family_asked: bool = False) -> None:
+        """The family asked (if they had an account a month before the decision), a professional referred the
+        child, or an earlier decision was reviewed."""
+        if family_asked:
+            source = AssessmentSource.REQUEST
+        elif row["decided_at"] - kid.joined < timedelta(days=30):
+            source = AssessmentSource.REFERRAL  # the family joined the portal after the trust had the referral
+        else:
+            source = self.rng.choices(list(SOURCE_WEIGHTS), list(SOURCE_WEIGHTS.values()))[0]
+        row.update(source=source, referred_by=None, referred_on=None)
+        if source is AssessmentSource.REFERRAL:
+            row.update(referred_by=self.rng.choice(REFERRERS),
+                       referred_on=to_london(row["decided_at"] - timedelta(days=self.rng.randint(14, 60))).date())
+        elif source is AssessmentSource.REVIEW and row["status"] is AssessmentStatus.APPROVED:
+            row["reason"] = REVIEW_REASON.format(name=kid.first_name) + " " + row["reason"]
+
+    def _offer_id(self, kid: ChildPlan, on: datetime) -> int | None:
+        """Most families ask from a specialist break's page; the others from their assessments page."""
+        age = age_on(kid.born, to_london(on).date())
+        suitable = [offer for offer in self.specialist if offer.min_age <= age <= offer.max_age]
+        return self.rng.choice(suitable).id if suitable and self.rng.random() < 0.75 else None
+
+    def _row(self, kid: ChildPlan, created: datetime, handled: datetime | None, assessment_id: int | None,
+             message: str | None = None) -> None:
+        self.rows.append(dict(
+            requested_by_id=kid.parent_id, child_id=kid.id, offer_id=self._offer_id(kid, created),
+            message=message or self.rng.choice(REQUEST_MESSAGES).format(name=kid.first_name), created_at=created,
+            assessment_id=assessment_id, handled_by_id=self.trust_id if handled else None, handled_since=handled))
+
+    def decided(self, kid: ChildPlan, decided: datetime, assessment_id: int) -> None:
+        created = max(kid.joined + timedelta(days=1), decided - timedelta(days=self.rng.uniform(20, 70)))
+        handled = min(created + timedelta(days=self.rng.uniform(1, 8)), decided - timedelta(hours=1))
+        self._row(kid, min(created, handled - timedelta(hours=1)), handled, assessment_id)
+
+    def open(self, kid: ChildPlan, taken: bool, days: int | None = None, message: str | None = None) -> None:
+        """Still open: received (waiting for someone to take it) or being assessed by the trust's demo account."""
+        now = self.seed.now
+        if days is not None:
+            created = now - timedelta(days=days, hours=3)
+        else:
+            created = self.ago(10, 60) if taken else self.ago(1, 21)
+        created = max(created, kid.joined + timedelta(hours=1))
+        handled = min(created + timedelta(days=self.rng.uniform(1, 7)), now - timedelta(hours=1)) if taken else None
+        self._row(kid, created, handled, None, message)
 
 
 def _assessment_weight(kid: ChildPlan) -> float:

@@ -68,6 +68,31 @@ APPROVED_REASONS = (
 )
 REFUSED_REASON = ("{name}'s needs can be met through targeted breaks at present. The family has been told how to "
                   "ask for a review and how to complain.")
+REVIEW_REASON = ("Review of the earlier decision: {name}'s needs have changed since the last assessment. "
+                 "Decision recorded after the review meeting with the family.")
+# Who referred a child for an assessment (name, role and organisation, as the trust writes it).
+REFERRERS = (
+    "Dr Priya Sharma, community paediatrician, Birmingham Community Healthcare",
+    "Karen Doyle, SENCo, Kingstanding primary school",
+    "Tariq Hussain, social worker, children with disabilities team",
+    "Joanne Ellis, health visitor, Small Heath",
+    "Dr Michael Osei, consultant neurologist, Birmingham Children's Hospital",
+    "Agnieszka Nowak, family support worker, Erdington early help hub",
+    "Bernadette Walsh, specialist nurse, complex care team",
+    "Sajid Rahman, educational psychologist, Birmingham Educational Psychology Service",
+)
+# What a family writes when asking for an assessment.
+REQUEST_MESSAGES = (
+    "{name} needs someone with them all the time now and we are struggling to cope. Could {name} be assessed "
+    "for overnight breaks?",
+    "We have tried the clubs near us but {name} cannot manage without 1:1 support. We would like an assessment.",
+    "{name}'s needs have grown since starting secondary school. We would like to talk about specialist breaks.",
+    "I care for {name} on my own and have not had a night off in over a year. Please can we be assessed?",
+    "{name} was discharged from hospital recently and needs nursing care. Could we ask about a sitting service?",
+    "Our family support worker suggested we ask for an assessment for {name}.",
+)
+DEMO_REQUEST_MESSAGE = ("Zain finds busy clubs very hard, even with ear defenders. We would like to know whether a "
+                        "sitting service at home could help, so that we can spend time with his sister.")
 
 
 
@@ -195,6 +220,10 @@ PANEL_REASONS = (
 )
 DIRECT_PAYMENT_REASON = ("The family asked to arrange {name}'s personal assistant themselves; the panel agreed a "
                          "direct payment, to be reviewed in three months.")
+# The direct payment whose period has ended and whose unspent money the trust recovered.
+ENDED_DIRECT_PAYMENT_REASON = ("The panel agreed a direct payment for {name}'s personal assistant over the summer "
+                               "holidays, to be checked against the prepaid card statement when it ends.")
+RECOVERY_REASON = "Not spent by the end of the direct payment: the prepaid card statement showed {amount} left."
 CANCELLED = "Cancelled by the family"
 # The reasons the booking path gives its ledger postings (bookings/funding.py), so the demo's read the same.
 COUNCIL_PLACE_BOOKED = "Council-funded place booked"

@@ -285,3 +285,119 @@ def test_provider_names_are_numbered_once_a_kind_runs_out_of_new_ones(monkeypatc
     seed, taken = Seed(lambda _line: None), set()
     names = [providers._provider_name(seed, kind, 0, taken) for _ in range(3)]
     assert names == ["The Only Club", "The Only Club 2", "The Only Club 3"]  # and never a wait for a new one
+
+
+# --- what the charts and the trust's pages need (#13) -------------------------------------------------------------
+
+def test_the_demo_ledger_and_places_reconcile(seeded, app):
+    result = app.test_cli_runner().invoke(args=["ledger", "check"])
+    assert result.exit_code == 0, result.output
+    assert "The ledger reconciles." in result.output
+
+
+def test_enough_families_rated_some_breaks_for_their_pages_to_show_an_average(seeded, client):
+    from feedback.models import Feedback
+    from feedback.services import offer_summary, shown_offers
+
+    rated = db.session.scalars(select(Feedback.offer_id).distinct()).all()
+    shown = [offer_id for offer_id in rated if offer_summary(offer_id).shown]
+    assert len(shown) >= 3
+    page = client.get(f"/local-offer/{shown[0]}").text
+    assert f"{offer_summary(shown[0]).average}" in page
+    # The demo provider can read (and has answered) feedback; replies only where it may read it.
+    provider_id = user("provider@example.com").provider_id
+    assert shown_offers(provider_id)
+    replies = db.session.scalars(select(Feedback).where(Feedback.reply.is_not(None))).all()
+    assert replies and all(f.offer_id in shown_offers(f.provider_id) for f in replies)
+    hidden = db.session.scalars(select(Feedback).where(Feedback.hidden_at.is_not(None))).all()
+    assert hidden and all(f.hidden_reason and f.hidden_by_id and f.comment for f in hidden)
+    assert any(db.session.scalars(select(Feedback.carer_outcomes)))  # parent carers say what the break gave them
+
+
+def test_the_demo_parent_has_rated_one_break_and_has_another_to_rate(seeded, client):
+    from feedback.models import Feedback
+    from feedback.services import awaiting, why_not
+
+    parent = user("parent@example.com")
+    waiting = awaiting(parent)
+    assert waiting and all(why_not(booking) is None for booking in waiting)
+    assert db.session.scalar(select(func.count(Feedback.id)).where(Feedback.given_by_id == parent.id)) >= 1
+    sign_in(client, parent, DEMO_PASSWORD)
+    assert client.get(f"/bookings/{waiting[0].id}/feedback").status_code == 200
+
+
+def test_some_children_stay_away_enough_nights_for_the_trust_to_be_warned(seeded, client, app):
+    from bookings.nights import NightsFlag, booked_nights, children_with_nights, count
+
+    flags = db.session.scalars(select(NightsFlag)).all()
+    assert any(f.longest_run >= app.config["NIGHTS_WARN_RUN"] for f in flags)
+    assert any(f.nights_in_year >= app.config["NIGHTS_WARN_YEAR"] for f in flags)
+    for flag in flags:
+        assert flag.told == ["trust@example.com"] and flag.told_at <= utcnow()
+        assert count(booked_nights(flag.child_id)).reaches_a_warning
+        assert db.session.scalar(select(func.count(Booking.id)).where(Booking.group_ref == flag.group_ref,
+                                                                      Booking.child_id == flag.child_id))
+    listed, total = children_with_nights(1, 50)
+    assert total > len(flags)  # others stay overnight too, below the warnings
+    assert {c.child.id for c in listed if c.last_flag} == {f.child_id for f in flags}
+    sign_in(client, user("trust@example.com"), DEMO_PASSWORD)
+    page = client.get("/trust/nights-away")
+    assert page.status_code == 200 and flags[0].child.first_name in page.text
+
+
+def test_most_families_agreed_to_be_on_the_register_of_disabled_children(seeded):
+    children = db.session.scalars(select(Child)).all()
+    consented = [c for c in children if c.register_consent]
+    assert 0.45 <= len(consented) / len(children) <= 0.75
+    assert all(c.created_at <= c.register_consent_at <= utcnow() for c in consented)
+    assert all(c.register_consent_at is None for c in children if not c.register_consent)
+
+
+def test_requests_for_assessment_are_at_every_stage_and_some_children_were_referred(seeded, client):
+    from portal.models import AssessmentRequest, AssessmentSource
+
+    requests = db.session.scalars(select(AssessmentRequest)).all()
+    stages = {stage: [r for r in requests if r.stage == stage] for stage in ("received", "being_assessed", "decided")}
+    assert all(stages.values()), {stage: len(rs) for stage, rs in stages.items()}
+    trust = user("trust@example.com")
+    assert all(r.handled_by_id == trust.id and r.created_at < r.handled_since <= utcnow()
+               for r in stages["being_assessed"])
+    assert all(r.created_at < r.assessment.decided_at and r.assessment.source is AssessmentSource.REQUEST
+               and r.assessment.child_id == r.child_id for r in stages["decided"])
+    referrals = db.session.scalars(select(Assessment).where(Assessment.source == AssessmentSource.REFERRAL)).all()
+    assert referrals and all(a.referred_by and a.referred_on <= to_london(a.decided_at).date() for a in referrals)
+    parent = user("parent@example.com")
+    theirs = [r for r in stages["being_assessed"] if r.requested_by_id == parent.id]
+    assert [r.child.first_name for r in theirs] == ["Zain"]
+    sign_in(client, trust, DEMO_PASSWORD)
+    assert "Zain Khan" in client.get("/trust/assessment-requests").text
+
+
+def test_a_direct_payment_that_has_ended_had_its_unspent_money_recovered(seeded):
+    from budgets.models import BudgetKind, Recovery
+    from budgets.services import unspent
+
+    [recovery] = db.session.scalars(select(Recovery)).all()
+    budget = recovery.budget
+    today = to_london(utcnow()).date()
+    assert budget.kind is BudgetKind.DIRECT_PAYMENT and budget.ends_on < recovery.received_on <= today
+    assert recovery.recorded_by.email == "trust@example.com" and recovery.reference and recovery.reasons
+    assert unspent(budget) == budget.amount_pence - recovery.amount_pence > 0
+
+
+def test_the_insight_pages_have_signs_of_unmet_demand_to_show(seeded, client):
+    from insight.demand import unmet_demand
+    from budgets.dashboard import current_year, today
+    from providers.models import DemandEvent, DemandKind
+
+    kinds = dict(db.session.execute(select(DemandEvent.kind, func.count()).group_by(DemandEvent.kind)).all())
+    assert kinds.get(DemandKind.SEARCH_EMPTY, 0) > 0 and kinds.get(DemandKind.REFUSED, 0) > 0
+    assert kinds.get(DemandKind.FULL, 0) > 0
+    found = unmet_demand(current_year(), today())
+    assert found.searches > 0 and found.searches_by["need"] and found.refused > 0 and found.full > 0
+    assert set(found.refusals) <= {"age", "no_assessment", "over_budget"} and found.refusals.get("age", 0) > 0
+    # Nobody is named: the demo's events say what, where and when, as the real ones do.
+    assert all(not row.filters.get("q") for row in db.session.scalars(select(DemandEvent)))
+    sign_in(client, db.session.scalar(select(User).where(User.email == "council@example.com")), DEMO_PASSWORD)
+    page = client.get("/insight/demand")
+    assert page.status_code == 200 and "Every search this year found something." not in page.text
