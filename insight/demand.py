@@ -40,7 +40,6 @@ from .uptake import age_band
 # every public page's cache on.
 page_cache.watch(WaitingListEntry)
 
-REFUSAL_REASONS = ("age", "no_assessment", "over_budget", "no_budget")
 SEARCH_FILTERS = ("need", "tier", "age", "locality", "day")
 OLDEST = 25
 

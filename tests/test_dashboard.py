@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select
 
-from bookings import funding, payments
+from bookings import funding
 from bookings.places import book_places, cancel_booking
 from bookings.registers import mark_attendance
 from budgets import dashboard as queries
@@ -55,6 +55,7 @@ from .factories import (
     SessionFactory,
     UserFactory,
 )
+from .test_budget_views import _paid_direct_payment_booking
 from .test_seed import seed_small
 
 
@@ -550,16 +551,6 @@ def test_the_full_provider_table_is_paginated(app, council, login):
     assert "13 other providers" in dashboard and "All 23 providers" in dashboard
 
 
-def _paid_from_direct_payment(child, session):
-    """A place paid by card from the child's direct payment (the Checkout Session completed)."""
-    [booking] = book_places(child.parent, session, [child], "direct_payment")
-    db.session.commit()
-    payment = db.session.get(Payment, booking.payment_id)
-    payments.apply_checkout_session(payment, {"payment_status": "paid", "payment_intent": f"pi_{payment.id}"})
-    db.session.commit()
-    return booking
-
-
 def test_remittance_lists_the_delivered_places_a_body_pays_for_and_no_place_stripe_paid(app, council, trust, login):
     envelope = money.set_envelope(Body.COUNCIL, _this_year(), 1_000_000, by=council, reason="Set")
     remitted = ProviderFactory(name="Paid By Remittance")
@@ -586,10 +577,10 @@ def test_remittance_lists_the_delivered_places_a_body_pays_for_and_no_place_stri
     dp_child = ChildFactory()
     _budget(dp_child, trust, 20_000, kind=BudgetKind.DIRECT_PAYMENT)
     db.session.commit()
-    through_portal = _paid_from_direct_payment(dp_child, _soon(offer=OfferFactory(
+    through_portal = _paid_direct_payment_booking(dp_child, _soon(offer=OfferFactory(
         tier=Tier.SPECIALIST, price_pence=1500, provider=remitted, payment_route=PaymentRoute.PERSONAL_BUDGET,
         title="Climbing")))
-    direct_to_provider = _paid_from_direct_payment(dp_child, _soon(offer=OfferFactory(
+    direct_to_provider = _paid_direct_payment_booking(dp_child, _soon(offer=OfferFactory(
         tier=Tier.SPECIALIST, price_pence=1700, provider=on_stripe, payment_route=PaymentRoute.PERSONAL_BUDGET,
         title="Sailing")))
     assert db.session.get(Payment, direct_to_provider.payment_id).destination_account == "acct_123"
