@@ -52,7 +52,7 @@ from providers.models import (
 
 from .i18n import direction, in_language
 from .models import FilePart, Statement
-from .pdf import FONTS, pdf_from_html, timed_pdf_from_html
+from portal.pdf import FONTS, pdf_from_html, timed_pdf_from_html
 
 # WeasyPrint logs every page it lays out and fontTools every table it trims: noise in the server log.
 for _chatty in ("weasyprint.progress", "fontTools"):
@@ -570,7 +570,7 @@ def _page_label() -> str:
 
 def render_pdf(statement: Statement, language: str = "en", part: FilePart = FilePart.STATEMENT) -> bytes:
     """The statement (or its annex) as a tagged PDF/UA-1 in ``language``, with the fonts shipped in
-    statements/fonts."""
+    portal/fonts."""
     return pdf_from_html(document_html(statement, language, for_pdf=True, part=part))
 
 

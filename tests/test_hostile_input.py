@@ -16,7 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import create_app
 from portal.request_limits import MOST_JSON_NESTING, json_nesting
-from statements.pdf import FONTS, pdf_from_html
+from portal.pdf import FONTS, pdf_from_html
 
 from .factories import UserFactory
 

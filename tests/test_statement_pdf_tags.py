@@ -1,4 +1,4 @@
-"""The accessibility tagging statements.pdf adds to WeasyPrint's tagged PDF: table header scopes, language
+"""The accessibility tagging portal.pdf adds to WeasyPrint's tagged PDF: table header scopes, language
 changes, Bengali text that reads back, and the shipped fonts for every script. Small handmade documents, laid out
 with the statement's own stylesheet (templates/statements/document.css); no app, no database."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject
 
-from statements.pdf import FONTS, pdf_from_html
+from portal.pdf import FONTS, pdf_from_html
 
 STYLESHEET = Path(__file__).resolve().parents[1] / "templates" / "statements" / "document.css"
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -142,4 +142,4 @@ def test_the_additions_are_installed_once():
     installed = (tags._build_box_tree, stream.Stream.marked)
     render("en", "<p>Two</p>")
     assert (tags._build_box_tree, stream.Stream.marked) == installed
-    assert installed[0].__module__ == "statements.pdf"
+    assert installed[0].__module__ == "portal.pdf"

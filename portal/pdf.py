@@ -1,4 +1,5 @@
-"""WeasyPrint alone: the statement's HTML to a tagged PDF/UA-1 with the fonts shipped in statements/fonts.
+"""WeasyPrint alone: a document's HTML (the statement, the "So what?" summary) to a tagged PDF/UA-1 with the fonts
+shipped in portal/fonts.
 
 Kept apart from the app (no Flask, no database) so publishing can lay out each language in a process of its own
 that starts quickly."""
@@ -31,7 +32,7 @@ def pdf_from_html(html: str) -> bytes:
 
 
 def _shipped_fonts_only():
-    """WeasyPrint's fetcher, allowed to read only the fonts in statements/fonts: whatever a provider or
+    """WeasyPrint's fetcher, allowed to read only the fonts in portal/fonts: whatever a provider or
     commissioner writes, a document can never make it read another file (file:///etc/passwd) or call an address
     (http://169.254.169.254/, an internal service). Anything else is refused, and left out of the PDF."""
     from weasyprint.urls import URLFetcher  # lazy, as above
@@ -41,7 +42,7 @@ def _shipped_fonts_only():
             parts = urlsplit(url)
             path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" and not parts.netloc else None
             if path is None or path.parent != FONTS or path.suffix not in (".ttf", ".otf"):
-                raise ValueError(f"A statement PDF reads only its own fonts, not {url}")
+                raise ValueError(f"A PDF reads only its own fonts, not {url}")
             return super().fetch(url, headers)
 
     return ShippedFontsOnly(allowed_protocols={"file"}, allow_redirects=False)
