@@ -77,7 +77,8 @@ DEMO_PASSWORD = "short-breaks-demo"
 DASHBOARDS = {"council": "council@example.com", "trust": "trust@example.com"}
 # The commissioners' insight pages and their CSVs, signed in as the demo council commissioner (target: median under
 # 300 ms).
-INSIGHT = ["/insight/uptake", "/insight/uptake.csv", "/insight/demand", "/insight/demand.csv"]
+INSIGHT = ["/insight/uptake", "/insight/uptake.csv", "/insight/demand", "/insight/demand.csv", "/insight/summary",
+           "/insight/summary.csv", "/insight/summary.pdf"]
 CHILD_AGE = 10
 SERIES_SESSIONS = 4
 TIMEOUT = 30

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from budgets.dashboard import current_year, month_name, today
 from budgets.models import year_label
+from feedback.services import CARER_OUTCOMES, CHILD_OUTCOMES
+from feedback.services import threshold as anonymity_threshold
+from portal import page_cache
 from portal.access import commissioner_required
 from portal.exports import csv_download
 from portal.extensions import db
-from portal.i18n import N_
+from portal.formatting import pounds_plain
+from portal.i18n import N_, current_language
+from portal.pdf import FONTS, pdf_from_html
 from portal.models import NEEDS, Locality
 from providers.models import Provider, Tier
 
 from . import demand as demand_figures
+from . import summary as summary_figures
 from . import uptake as uptake_figures
+from .disclosure import is_small, people
 
 bp = Blueprint("insight", __name__, url_prefix="/insight")
 
@@ -209,3 +216,93 @@ def demand_csv():
                    "", "", ""]
 
     return csv_download(f"unmet-demand-{year}.csv", rows())
+
+
+# --- the "So what?" summary ---------------------------------------------------------------------------------------
+
+def _summary_context(year: int) -> dict:
+    found = summary_figures.summary(year, today(), year == current_year())
+    names = Names()
+    enough = max(anonymity_threshold(), 1)
+    return {"year": year, "years": _years(), "year_label": year_label, "s": found, "people": people,
+            "percent": _percent, "enough": enough, "child_outcomes": CHILD_OUTCOMES, "carer_outcomes": CARER_OUTCOMES,
+            "tiers": [(names.of("tier", line.key), line) for line in found.tiers],
+            "localities": [(names.of("locality", line.key), line) for line in found.localities]}
+
+
+@bp.get("/summary")
+@commissioner_required
+def summary():
+    return render_template("insight/summary.html", **_summary_context(_year()))
+
+
+@bp.get("/summary.pdf")
+@commissioner_required
+def summary_pdf():
+    """The same summary as a tagged PDF, in the page's language, for the Parent Carer Forum (no child named, small
+    counts of people shown as "fewer than 5", ratings only where enough families answered)."""
+    year, language = _year(), current_language()
+
+    def make() -> bytes:
+        return pdf_from_html(render_template("insight/summary_document.html", fonts=FONTS.as_uri(),
+                                             language=language, made_on=today(), **_summary_context(year)))
+
+    content = page_cache.remember(f"insight-summary-pdf:{year}:{language.code}:{today().isoformat()}", make)
+    response = Response(content, mimetype="application/pdf")
+    suffix = "" if language.code == "en" else f"-{language.code}"
+    response.headers["Content-Disposition"] = f'inline; filename="so-what-summary-{year}{suffix}.pdf"'  # i18n: not shown (an HTTP header)
+    response.cache_control.private = True
+    return response
+
+
+# A column for each of feedback.services' outcomes, in its order.
+OUTCOME_COLUMNS = {"enjoyment": N_("child_enjoyment_percent"), "friendships": N_("child_friendships_percent"),
+                   "independence": N_("child_independence_percent"), "confidence": N_("child_confidence_percent"),
+                   "new_things": N_("child_new_things_percent"), "rest": N_("carer_rest_percent"),
+                   "siblings": N_("carer_siblings_percent"), "work": N_("carer_work_percent")}
+SUMMARY_CSV_HEADER = [N_("dimension"), N_("key"), N_("name"), N_("spent_pounds"), N_("children_reached"),
+                      N_("places_delivered"), N_("hours"), N_("nights_away"), N_("feedback_responses"),
+                      N_("average_rating"), *(OUTCOME_COLUMNS[key] for key in [*CHILD_OUTCOMES, *CARER_OUTCOMES]),
+                      N_("families_waiting_now"),
+                      N_("found_full"), N_("refused"), N_("searches_found_nothing"), N_("council_funding_ran_out"),
+                      N_("children_with_no_break_nearby")]
+
+
+@bp.get("/summary.csv")
+@commissioner_required
+def summary_csv():
+    """The summary's figures, a line for each tier, each locality and the year: as they may be shared (a count of
+    children or families below 5 reads "<5"; ratings and outcomes only where enough families answered)."""
+    context = _summary_context(_year())
+    found, enough = context["s"], context["enough"]
+
+    def people_count(value):
+        """Children or families: below 5, "<5" (insight.disclosure)."""
+        return "" if value is None else "<5" if is_small(value) else value
+
+    def count(value):
+        return "" if value is None else value
+
+    def row(dimension: str, name: str, line: summary_figures.Line) -> list:
+        said = line.families_answering >= enough
+        average = line.average_tenths
+
+        def percent(value):
+            return "" if not said or value is None else value
+
+        return [dimension, line.key, name, pounds_plain(line.spent), people_count(line.children), line.places, line.hours,
+                line.nights, line.responses, f"{average / 10:.1f}" if said and average is not None else "",
+                *(percent(line.child_percent(key)) for key in CHILD_OUTCOMES),
+                *(percent(line.carer_percent(key)) for key in CARER_OUTCOMES),
+                people_count(line.waiting), count(line.full), count(line.refused), count(line.searches),
+                count(line.funding_exhausted), people_count(line.no_break)]
+
+    def rows():
+        yield [_(heading) for heading in SUMMARY_CSV_HEADER]
+        for name, line in context["tiers"]:
+            yield row("tier", name, line)
+        for name, line in context["localities"]:
+            yield row("locality", name, line)
+        yield row("all", _("All breaks"), found.total)
+
+    return csv_download(f"so-what-summary-{found.year}.csv", rows())

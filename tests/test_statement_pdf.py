@@ -265,11 +265,11 @@ def test_pdf_embeds_only_the_fonts_shipped_with_the_package(rendered, language):
     fonts = {str(font.get_object()["/BaseFont"]).split("+")[-1]
              for page in rendered["readers"][language].pages
              for font in (page["/Resources"].get("/Font") or {}).values()}
-    expected = {"Statement-Sans", "Statement-Sans-Bold"}  # Latin: English passages, numbers, addresses
+    expected = {"PDF-Sans", "PDF-Sans-Bold"}  # Latin: English passages, numbers, addresses
     if language in ("ur", "pa-Arab", "ar"):
-        expected |= {"Statement-Naskh", "Statement-Naskh-Bold"}
+        expected |= {"PDF-Naskh", "PDF-Naskh-Bold"}
     if language == "bn":
-        expected |= {"Statement-Bengali", "Statement-Bengali-Bold"}
+        expected |= {"PDF-Bengali", "PDF-Bengali-Bold"}
     assert fonts == expected
 
 

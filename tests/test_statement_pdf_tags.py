@@ -17,13 +17,14 @@ from pypdf.generic import ArrayObject, DictionaryObject
 
 from portal.pdf import FONTS, pdf_from_html
 
-STYLESHEET = Path(__file__).resolve().parents[1] / "templates" / "statements" / "document.css"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def render(lang: str, body: str, direction: str = "ltr") -> bytes:
     """The PDF of a document in ``lang`` with this body, styled as a statement is."""
-    css = jinja2.Template(STYLESHEET.read_text()).render(doc={"fonts": FONTS.as_uri(), "page_label": "counter(page)"})
+    stylesheet = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES)).get_template("statements/document.css")
+    css = stylesheet.render(doc={"fonts": FONTS.as_uri(), "page_label": "counter(page)"})
     return pdf_from_html(f'<!DOCTYPE html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8">'
                          f"<title>Test</title><style>{css}</style></head><body>{body}</body></html>")
 
@@ -47,7 +48,7 @@ def struct_elements(reader: PdfReader) -> list[DictionaryObject]:
 
 def embedded_fonts(content: bytes) -> set[str]:
     """The PostScript names of the font programs embedded in the PDF (the /BaseFont carries the @font-face family
-    name, "Statement-Sans", so the name is read from the font program itself)."""
+    name, "PDF-Sans", so the name is read from the font program itself)."""
     names = set()
     for page in PdfReader(io.BytesIO(content)).pages:
         for font in page["/Resources"]["/Font"].values():

@@ -1,5 +1,5 @@
-"""Access rows for the commissioners' insight: fill and uptake, and unmet demand, with their CSVs. Commissioners of
-both bodies and administrators only; nobody is named on them."""
+"""Access rows for the commissioners' insight: fill and uptake, unmet demand and the "So what?" summary, with their
+CSVs (and the summary's PDF). Commissioners of both bodies and administrators only; nobody is named on them."""
 from . import NO_CHILD_RECORD
 from .feedback import COMMISSIONERS
 
@@ -8,4 +8,7 @@ ROWS = [
     ("GET", "/insight/uptake.csv", COMMISSIONERS, NO_CHILD_RECORD),
     ("GET", "/insight/demand", COMMISSIONERS, NO_CHILD_RECORD),
     ("GET", "/insight/demand.csv", COMMISSIONERS, NO_CHILD_RECORD),
+    ("GET", "/insight/summary", COMMISSIONERS, NO_CHILD_RECORD),
+    ("GET", "/insight/summary.csv", COMMISSIONERS, NO_CHILD_RECORD),
+    ("GET", "/insight/summary.pdf", COMMISSIONERS, NO_CHILD_RECORD),
 ]

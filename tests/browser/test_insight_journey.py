@@ -1,7 +1,7 @@
 """Unmet demand from a family's searches and bookings to the commissioner's page, in headless Chromium against the
 portal under gunicorn, with axe-core on every page: a search that finds nothing, and a specialist break a child cannot
 book without an assessment, appear on the unmet demand page (never naming the family); fill and uptake shows the
-year's places by need with its chart."""
+year's places by need with its chart; the "So what?" summary counts the refusal by its tier."""
 from __future__ import annotations
 
 import pytest
@@ -57,3 +57,12 @@ def test_a_familys_search_and_refusal_show_as_unmet_demand(people, new_page):
     expect(council.locator("main")).not_to_contain_text("Yusuf")
     expect(council.locator("main")).not_to_contain_text("Begum")
     assert_accessible(council, "unmet demand with figures")
+
+    council.get_by_role("link", name="What short breaks achieved").click()
+    expect(council.get_by_role("heading", level=1)).to_contain_text("What short breaks achieved")
+    missing = council.locator("table", has=council.locator("caption", has_text="What was missing, by tier"))
+    expect(missing.get_by_role("row", name="Specialist")).to_contain_text("1")  # the refusal, by its tier
+    expect(council.locator("main")).not_to_contain_text("Yusuf")
+    assert_accessible(council, "the so what summary")
+    assert council.get_by_role("link", name="Download this summary as a PDF").get_attribute("href").startswith(
+        "/insight/summary.pdf")
