@@ -1,6 +1,7 @@
 """Unmet demand, for the commissioners and for the statement's gaps:
 
-- waiting lists now: families waiting, places they wait for, and how long they have waited (median and longest);
+- waiting lists now: families waiting, places they wait for, and how long they have waited (median and longest, for
+  each tier and locality, and the median over every list for the statement's gaps);
 - sessions full when a family came to book, searches of the local offer that found nothing (by each filter),
   refusals by reason (a child's age, no assessment, too little in a budget) and the council's funding run out,
   noted as they happened in the financial year (``bookings.demand``: never who);
@@ -75,6 +76,7 @@ class UnmetDemand:
     funding_exhausted_by_locality: dict[str, int] = field(default_factory=dict)
     no_break: list[NoBreak] = field(default_factory=list)
     waiting_families: int = 0  # families on any waiting list now, each once
+    waiting_median_days: int = 0  # the median wait so far over every waiting list's entries (0 with none)
 
     @property
     def full(self) -> int:
@@ -99,14 +101,16 @@ def unmet_demand(year: int, today: date) -> UnmetDemand:
 
 def _work_out(year: int, today: date) -> UnmetDemand:
     found = UnmetDemand(year)
-    found.waiting_by_locality, found.waiting_by_tier, found.waiting_families = _waiting(today)
+    (found.waiting_by_locality, found.waiting_by_tier, found.waiting_families,
+     found.waiting_median_days) = _waiting(today)
     _events(found)
     found.no_break = _no_break_nearby(today)
     return found
 
 
-def _waiting(today: date) -> tuple[list[Waiting], list[Waiting], int]:
-    """Families on a waiting list now (waiting, or offered a place they have not yet taken), for sessions to come."""
+def _waiting(today: date) -> tuple[list[Waiting], list[Waiting], int, int]:
+    """Families on a waiting list now (waiting, or offered a place they have not yet taken), for sessions to come: by
+    locality, by tier, how many families in all, and the median days waited over every entry."""
     rows = db.session.execute(
         select(Offer.locality_id, Offer.tier, WaitingListEntry.family_id, WaitingListEntry.places,
                WaitingListEntry.joined_at)
@@ -114,12 +118,13 @@ def _waiting(today: date) -> tuple[list[Waiting], list[Waiting], int]:
         .where(WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]),
                Session.starts_at >= london_midnight_utc(today))).all()
     by_locality, by_tier = defaultdict(list), defaultdict(list)
-    families = set()
+    families, waits = set(), []
     for locality_id, tier, family_id, places, joined_at in rows:
         waited = (today - to_london(joined_at).date()).days
         by_locality[str(locality_id)].append((family_id, places, waited))
         by_tier[tier.value].append((family_id, places, waited))
         families.add(family_id)
+        waits.append(waited)
 
     def lines(groups) -> list[Waiting]:
         # Families, not entries: a family waiting on several sessions (a series) is one family waiting.
@@ -127,7 +132,7 @@ def _waiting(today: date) -> tuple[list[Waiting], list[Waiting], int]:
                         round(median(w for _f, _p, w in entries)), max(w for _f, _p, w in entries))
                 for key, entries in sorted(groups.items())]
 
-    return lines(by_locality), lines(by_tier), len(families)
+    return lines(by_locality), lines(by_tier), len(families), round(median(waits)) if waits else 0
 
 
 def _events(found: UnmetDemand) -> None:

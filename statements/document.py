@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app, render_template
-from flask_babel import format_date, format_number, gettext
+from flask_babel import format_date, format_number, gettext, ngettext
 from markupsafe import Markup
 from sqlalchemy import (
     BigInteger,
@@ -26,15 +26,18 @@ from sqlalchemy import (
     select,
 )
 
+from budgets.dashboard import month_name
 from budgets.ledger import figures
 from budgets.models import financial_year
 from budgets.services import envelope_for
+from insight.demand import unmet_demand
+from insight.disclosure import SMALL_NUMBER, is_small, people
 from portal.contacts import current_contacts
 from portal.extensions import db
 from portal.formatting import pounds
 from portal.i18n import N_, current_language
 from portal.i18n import language as portal_language
-from portal.models import Locality
+from portal.models import NEEDS, Locality
 from portal.notify import link
 from portal.timeutil import LONDON, london_midnight_utc, to_london, utcnow
 from providers.models import (
@@ -143,6 +146,18 @@ OVERSPENT = {
                 "never refused when the budget runs low: the trust pays the difference from its other budgets and "
                 "reports it to its board."),
 }
+# The gaps families met: the needs most searched for without finding a break, and the rows of the table of
+# localities and needs where children have no break for their need nearby (the biggest; the rest are counted).
+SEARCHED_NEEDS = 5
+GAP_ROWS = 10
+# Why a booking was refused (bookings.demand's reasons), in words for parents; insight.views has the
+# commissioners' own.
+REFUSED_BECAUSE = {
+    "age": N_("The child was outside the ages the break is for"),
+    "no_assessment": N_("The break is a specialist break and the child had no assessment for one"),
+    "over_budget": N_("There was too little left in the child's personal budget"),
+    "no_budget": N_("The child had no personal budget for the dates of the break"),
+}
 # The ages the range is summarised by (years, inclusive): under school age, primary, secondary, 16 to 17, adults.
 AGE_BANDS = [(0, 4), (5, 10), (11, 15), (16, 17), (18, 25)]
 EXAMPLES = 3  # breaks named as examples in each row of the summary
@@ -181,7 +196,7 @@ def build_range() -> dict:
         })
     today = to_london(now).date()
     return {"generated_at": now.isoformat(timespec="seconds"), "year": financial_year(today),
-            "offers": rows, "envelopes": _envelopes(today), "contacts": current_contacts()}
+            "offers": rows, "envelopes": _envelopes(today), "contacts": current_contacts(), "demand": _demand(today)}
 
 
 def _kinds(category: Category, fact: dict | None) -> list[str]:
@@ -287,6 +302,35 @@ def _envelopes(today: date) -> list[dict]:
     return summary
 
 
+def _demand(today: date) -> dict:
+    """The gaps families met in the financial year so far, from the commissioners' unmet-demand figures
+    (insight.demand), as plain data kept with the range: families on a waiting list and their median wait, sessions
+    full at booking, searches that found nothing with the needs most searched for, refusals by reason, the council's
+    funding run out, and the localities and needs where children have no break for their need nearby, biggest first
+    (with the locality's name, as the offers keep theirs, so an old version still reads right after a rename).
+
+    Counts of children and families are kept exact; they are made safe to publish where they are shown
+    (insight.disclosure). The biggest gaps are chosen and ordered with every small count as one, so which rows are
+    shown, and in what order, says nothing more about a small count than "fewer than 5" does."""
+    year = financial_year(today)
+    found = unmet_demand(year, today)
+    names = dict(db.session.execute(select(Locality.id, Locality.name)).all())
+    searched = sorted(((need, count) for need, count in found.searches_by.get("need", {}).items() if need in NEEDS),
+                      key=lambda pair: (-pair[1], pair[0]))
+    gaps = sorted(found.no_break, key=lambda gap: (-(0 if is_small(gap.children) else gap.children),
+                                                   names[gap.locality_id].casefold(), gap.need))
+    return {
+        "year": year, "waiting_families": found.waiting_families, "waiting_median_days": found.waiting_median_days,
+        "full": found.full, "searches": found.searches,
+        "searched_needs": [{"need": need, "searches": count} for need, count in searched[:SEARCHED_NEEDS]],
+        "refusals": dict(sorted(found.refusals.items())), "funding_exhausted": found.funding_exhausted,
+        "funding_exhausted_from": min(found.funding_exhausted_by_month, default=None),
+        "no_break": [{"locality_id": gap.locality_id, "locality": names[gap.locality_id], "need": gap.need,
+                      "children": gap.children} for gap in gaps[:GAP_ROWS]],
+        "no_break_rows": len(gaps),
+    }
+
+
 # --- the document -------------------------------------------------------------------------------------------
 
 def document_html(statement: Statement, language: str = "en", *, for_pdf: bool = False,
@@ -326,11 +370,14 @@ def document_context(statement: Statement, language: str, for_pdf: bool = False,
              [_offer_row(o, words) for o in offers if o["tier"] == tier.value]) for tier in TIER_ORDER]
         return context
     sections = {spec.key: _section(statement, spec, language) for spec in SECTIONS}
+    gaps = _gaps(statement_range, context["range_day"])
     parts = []
     for spec in SECTIONS:
         parts.append(("section", sections[spec.key]))
         if spec.key == RANGE_AFTER:
             parts.append(("range", {"id": "range", "title": gettext("The range of short breaks")}))
+            if gaps is not None:
+                parts.append(("gaps", {"id": "gaps", "title": gettext("Gaps families have met this year")}))
         if spec.key == MONEY_AFTER:
             parts.append(("money", {"id": "money", "title": gettext("The money for short breaks this year")}))
         if spec.key == HELP_AFTER:
@@ -341,7 +388,7 @@ def document_context(statement: Statement, language: str, for_pdf: bool = False,
         "localities": _locality_rows(offers), "ages": _age_rows(offers),
         "envelopes": _envelope_rows(statement_range), "overspent": _overspent(statement_range),
         "year": _year_label(statement_range.get("year")), "contacts": contacts,
-        "local_offer": link("local_offer.search"),
+        "local_offer": link("local_offer.search"), "gaps": gaps,
     })
     return context
 
@@ -492,6 +539,92 @@ def _overspent(statement_range: dict) -> list[str]:
             notes.append(gettext(OVERSPENT[envelope["body"]], over=money(-envelope["available"]),
                                  left=money(envelope["available"])))
     return notes
+
+
+def _gaps(statement_range: dict, day: str) -> dict | None:
+    """The gaps families met, in the reader's language, from the figures kept with the range (None for a version
+    published before the statement reported them). Counts of children and families read "fewer than 5" when small
+    (insight.disclosure); counts of searches, full sessions and refusals are of what happened, not of people. With
+    nothing to report, ``quiet`` says so in one line instead."""
+    demand = statement_range.get("demand")
+    if demand is None:
+        return None
+    waiting, days = demand["waiting_families"], demand["waiting_median_days"]
+    full, searches, funding = demand["full"], demand["searches"], demand["funding_exhausted"]
+    refusals = demand["refusals"]
+    refused = sum(refusals.values())
+    rows, gap_rows = demand["no_break"], demand["no_break_rows"]
+    gaps = {
+        "quiet": not (waiting or full or searches or refused or funding or gap_rows),
+        "about": gettext("These figures are for %(year)s, up to %(day)s. They come from the local offer itself: its "
+                         "waiting lists, the searches families made and the bookings they could not make. No child or "
+                         "family is named, and a number of children or families below %(small)s is shown as "
+                         "“fewer than %(small)s”, so that nobody can be recognised.",
+                         year=_year_label(demand["year"]), day=day, small=format_number(SMALL_NUMBER)),
+    }
+    if gaps["quiet"]:
+        gaps["none"] = gettext("So far this year no family has met a gap: nobody was on a waiting list on %(day)s, no "
+                               "session was full when a family came to book it, every search of the local offer found "
+                               "a break, no booking was refused, the council's funding has not run out, and every "
+                               "child has a break for their need in their own locality.", day=day)
+        return gaps
+    if waiting:
+        gaps["waiting"] = [ngettext("%(number)s family was on a waiting list for a break on %(day)s.",
+                                    "%(number)s families were on a waiting list for a break on %(day)s.",
+                                    _agrees_with(waiting), number=people(waiting), day=day)]
+        if days:
+            gaps["waiting"].append(ngettext("Half of them had waited %(number)s day or more.",
+                                            "Half of them had waited %(number)s days or more.", days,
+                                            number=format_number(days)))
+    else:
+        gaps["waiting"] = [gettext("No family was on a waiting list for a break on %(day)s.", day=day)]
+    if full:
+        gaps["full"] = ngettext("A family found a session full when they came to book it %(number)s time this year.",
+                                "Families found a session full when they came to book it %(number)s times this year.",
+                                full, number=format_number(full))
+    else:
+        gaps["full"] = gettext("No family found a session full when they came to book it this year.")
+    if searches:
+        gaps["searches"] = ngettext("%(number)s search of the local offer found no breaks this year.",
+                                    "%(number)s searches of the local offer found no breaks this year.",
+                                    searches, number=format_number(searches))
+    else:
+        gaps["searches"] = gettext("Every search of the local offer found at least one break this year.")
+    gaps["searched_needs"] = [ngettext("%(need)s: %(number)s search", "%(need)s: %(number)s searches", row["searches"],
+                                       need=gettext(NEEDS[row["need"]]), number=format_number(row["searches"]))
+                              for row in demand["searched_needs"] if row["need"] in NEEDS]
+    if refused:
+        gaps["refused"] = ngettext("%(number)s booking was refused this year. The reason was:",
+                                   "%(number)s bookings were refused this year. The reasons were:",
+                                   refused, number=format_number(refused))
+    else:
+        gaps["refused"] = gettext("No booking was refused this year.")
+    # In the order families meet them; a reason bookings.demand may note later reads as "another reason".
+    reasons = [(gettext(text), refusals.get(key, 0)) for key, text in REFUSED_BECAUSE.items()]
+    reasons.append((gettext("Another reason"), sum(n for key, n in refusals.items() if key not in REFUSED_BECAUSE)))
+    gaps["reasons"] = [gettext("%(reason)s: %(number)s", reason=reason, number=format_number(count))
+                       for reason, count in reasons if count]
+    if funding:
+        gaps["funding"] = ngettext(
+            "The council's short breaks funding for the year ran out in %(month)s. Since then, %(number)s attempt to "
+            "book a place the council pays for could not go ahead.",
+            "The council's short breaks funding for the year ran out in %(month)s. Since then, %(number)s attempts to "
+            "book a place the council pays for could not go ahead.",
+            funding, number=format_number(funding), month=month_name(demand["funding_exhausted_from"]))
+    else:
+        gaps["funding"] = gettext("The council's short breaks funding for the year has not run out.")
+    gaps["no_break"] = [{"locality": row["locality"], "need": gettext(NEEDS[row["need"]]),
+                         "children": people(row["children"])} for row in rows if row["need"] in NEEDS]
+    more = gap_rows - len(rows)
+    gaps["more"] = ngettext("There is %(number)s more locality and need with no break nearby, not shown here.",
+                            "There are %(number)s more localities and needs with no break nearby, not shown here.",
+                            more, number=format_number(more)) if more > 0 else ""
+    return gaps
+
+
+def _agrees_with(count: int) -> int:
+    """The number a counted phrase about people agrees with: "fewer than 5 families", never "fewer than 5 family"."""
+    return SMALL_NUMBER if is_small(count) else count
 
 
 def _offer_row(offer: dict, words: dict[str, str]) -> dict:

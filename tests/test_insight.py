@@ -251,6 +251,7 @@ def test_unmet_demand_from_a_hand_built_fixture(world, client_as):
     assert [(w.key, w.families, w.places, w.median_days, w.longest_days) for w in found.waiting_by_tier] == [
         ("specialist", 1, 1, 1, 1), ("universal", 2, 4, 3, 10)]  # two families; the median of 3, 3 and 10 days
     assert found.waiting_families == 3
+    assert found.waiting_median_days == 3  # over every entry: 1, 3, 3 and 10 days (the statement's gaps)
     assert found.full_by_tier == {"universal": 1} and found.full_by_locality == {str(world["north"].id): 1}
     assert found.refusals == {"age": 2, "no_assessment": 1}
     assert found.refusals_by_tier == {"specialist": 2, "universal": 1}
