@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 
 import pytest
@@ -26,6 +27,8 @@ from providers.models import (
     Tier,
 )
 from portal.contacts import missing_contacts
+from portal.pdf import timed_pdf_from_html
+from statements import document
 from statements.document import SECTIONS
 from statements.models import LANGUAGES, Statement, StatementComment, StatementStatus
 from providers.sessions import expand
@@ -44,8 +47,25 @@ DEMO_ACCOUNTS = {
 }
 
 
+# The demo's statement, laid out by WeasyPrint in every language, is nearly all of a seed's time (8 s of 8.5). Each
+# test here seeds afresh, and each seed writes the same HTML but for the moment it was published (dcterms.created):
+# WeasyPrint lays each document out once per run, and a seed that writes different HTML (a change to the demo, or a
+# test that changes the data first) is laid out afresh.
+_PUBLISHED_AT = re.compile(r'<meta name="dcterms.created" content="[^"]*">')
+_LAID_OUT: dict[str, tuple[bytes, int]] = {}
+
+
+def _laid_out_once(html: str) -> tuple[bytes, int]:
+    key = hashlib.sha256(_PUBLISHED_AT.sub("", html).encode()).hexdigest()
+    if key not in _LAID_OUT:
+        _LAID_OUT[key] = timed_pdf_from_html(html)
+    return _LAID_OUT[key]
+
+
 def seed_small(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo", "--size", "small"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(document, "timed_pdf_from_html", _laid_out_once)
+        result = app.test_cli_runner().invoke(args=["seed-demo", "--size", "small"])
     assert result.exit_code == 0, result.output
     return result
 
