@@ -78,7 +78,9 @@ DASHBOARDS = {"council": "council@example.com", "trust": "trust@example.com"}
 # The commissioners' insight pages and their CSVs, signed in as the demo council commissioner (target: median under
 # 300 ms).
 INSIGHT = ["/insight/uptake", "/insight/uptake.csv", "/insight/demand", "/insight/demand.csv", "/insight/summary",
-           "/insight/summary.csv", "/insight/summary.pdf"]
+           "/insight/summary.csv", "/insight/summary.pdf", "/insight/feedback"]
+# The trust's own: each child's nights away, and the register of disabled children with its consented export.
+TRUST_INSIGHT = ["/trust/nights-away", "/trust/register-of-disabled-children", "/trust/register-of-disabled-children.csv"]
 CHILD_AGE = 10
 SERIES_SESSIONS = 4
 TIMEOUT = 30
@@ -651,6 +653,7 @@ def main() -> None:
         for body, email in DASHBOARDS.items():
             gets[f"GET /money/dashboard ({body})"] = (["/money/dashboard"], sign_in_staff(base, email))
         insight = {f"GET {path} (council)": ([path], sign_in_staff(base, DASHBOARDS["council"])) for path in INSIGHT}
+        insight.update({f"GET {path} (trust)": ([path], sign_in_staff(base, DASHBOARDS["trust"])) for path in TRUST_INSIGHT})
         if args.warmup > 0:
             say("Warming up...")
             warm = [*gets.values(), *((others, None) for _paths, others in fresh.values())]
@@ -722,7 +725,7 @@ def main() -> None:
             f"{ratio:>10.2f}")
         if name.startswith("GET /money/dashboard"):
             say(f"  (target: p99 under 300 ms: {'met' if r['p99'] < 300 else 'NOT met'})")
-        if name.startswith("GET /insight"):
+        if name.startswith(("GET /insight", "GET /trust")):
             say(f"  (target: median under 300 ms: {'met' if r['p50'] < 300 else 'NOT met'})")
         if r["ran_out"]:
             say(f"  (some clients ran out of planned places before the end; figures cover {r['elapsed']:.1f} s)")
