@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import notify
 from portal.extensions import db
+from portal.locking import lock
 from portal.models import Child, Role, User, record
 from portal.timeutil import LONDON, UTCDateTime, london_midnight_utc, to_london, utcnow
 from providers.models import Booking, BookingStatus, Session, SessionStatus
@@ -171,11 +172,15 @@ def flag_if_needed(bookings: list[Booking], *, by: User) -> list[NightsFlag]:
     """After places are written (under the capacity lock): for each child whose nights away now reach a warning
     threshold, tell the trust's staff and keep who was told and when. Never refuses anything."""
     flags = []
-    for child_id in sorted({b.child_id for b in bookings if b.child_id is not None}):
+    away = {b.child_id for b in bookings if b.child_id is not None and nights_of(b.session.starts_at, b.session.ends_at)}
+    # Two overnight bookings for one child on different sessions hold different capacity locks: each would count the
+    # nights committed before it began, so both could miss the warning they reach together (or both give it). The
+    # child's row is locked, so each counts the other's nights once it has committed. FOR NO KEY UPDATE: the places
+    # just written hold FOR KEY SHARE on the child (their foreign key), which FOR UPDATE would wait on (a deadlock).
+    lock(select(Child.id).where(Child.id.in_(sorted(away))).order_by(Child.id).with_for_update(key_share=True))
+    for child_id in sorted(away):
         theirs = [b for b in bookings if b.child_id == child_id]
         added = {night for b in theirs for night in nights_of(b.session.starts_at, b.session.ends_at)}
-        if not added:
-            continue
         # Already at a warning in the year either side of these nights (told then): not told again.
         before = count(booked_nights(child_id, around=added, leaving_out=theirs[0].group_ref))
         now = count(booked_nights(child_id, around=added), added)
