@@ -168,16 +168,27 @@ class NightsFlag(db.Model):
     child: Mapped[Child] = relationship()
 
 
+def lock_children_away(children: list[Child], sessions: list[Session]) -> None:
+    """Before a booking writes places on these sessions (under their capacity locks): if any runs overnight, lock the
+    children's rows, so that flag_if_needed counts every other booking of their nights that committed first.
+
+    Two overnight bookings for one child on different sessions hold different capacity locks: without this each
+    would count only the nights committed before it began, and the trust could be told twice, or not at all, when
+    together they reach a warning. FOR NO KEY UPDATE, and before the places are written: a place's foreign key holds
+    FOR KEY SHARE on its child, which a later FOR UPDATE (or a trust decision's, waiting on it) would deadlock with."""
+    if not any(nights_of(session.starts_at, session.ends_at) for session in sessions):
+        return
+    ids = sorted({child.id for child in children})
+    if ids:
+        lock(select(Child.id).where(Child.id.in_(ids)).order_by(Child.id).with_for_update(key_share=True))
+
+
 def flag_if_needed(bookings: list[Booking], *, by: User) -> list[NightsFlag]:
-    """After places are written (under the capacity lock): for each child whose nights away now reach a warning
-    threshold, tell the trust's staff and keep who was told and when. Never refuses anything."""
+    """After places are written (under the capacity lock, and lock_children_away's): for each child whose nights
+    away now reach a warning threshold, tell the trust's staff and keep who was told and when. Never refuses
+    anything."""
     flags = []
     away = {b.child_id for b in bookings if b.child_id is not None and nights_of(b.session.starts_at, b.session.ends_at)}
-    # Two overnight bookings for one child on different sessions hold different capacity locks: each would count the
-    # nights committed before it began, so both could miss the warning they reach together (or both give it). The
-    # child's row is locked, so each counts the other's nights once it has committed. FOR NO KEY UPDATE: the places
-    # just written hold FOR KEY SHARE on the child (their foreign key), which FOR UPDATE would wait on (a deadlock).
-    lock(select(Child.id).where(Child.id.in_(sorted(away))).order_by(Child.id).with_for_update(key_share=True))
     for child_id in sorted(away):
         theirs = [b for b in bookings if b.child_id == child_id]
         added = {night for b in theirs for night in nights_of(b.session.starts_at, b.session.ends_at)}

@@ -415,6 +415,7 @@ def book_places(family: User, session: Session, children: list[Child], funding: 
     if not recheck:  # only the race test's control: check before waiting for the lock, as the portal once did
         check_can_book(family, session, children, carer_places, declared_meets_criteria, utcnow())
     lock_capacity([session])
+    nights.lock_children_away(children, [session])
     room = settle(session, children)
     if recheck:
         check_can_book(family, session, children, carer_places, declared_meets_criteria, utcnow())
@@ -546,6 +547,7 @@ def book_series(family: User, sessions: list[Session], children: list[Child], fu
     if len({s.offer_id for s in sessions}) > 1:
         raise DomainError(_("Choose sessions of one break at a time."))
     lock_capacity(sessions)
+    nights.lock_children_away(children, sessions)
     now = utcnow()
     bookable, refusals = [], []
     for session in sessions:
