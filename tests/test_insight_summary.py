@@ -5,7 +5,9 @@ and showing small counts of people as "fewer than 5"."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 import shutil
 import subprocess
 import uuid
@@ -36,6 +38,7 @@ from providers.models import (
 )
 
 from .factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
+from .leaks import english_leaks
 
 
 def _last_year() -> int:
@@ -230,3 +233,16 @@ def test_waiting_families_count_in_this_years_summary(app):
     found = summary.summary(financial_year(money.today()), money.today(), current=True)
     assert _line(found.tiers, "targeted").waiting == 1 and found.total.waiting == 1
     assert _line(found.localities, club.locality_id).waiting == 1
+
+
+def test_the_summary_is_in_the_readers_language(world, client_as):
+    """In Urdu, right to left: no English message is left in it (the catalogs' own check makes sure each language
+    translates every message; this makes sure the page asks for each through them)."""
+    code = "ur"
+    council = client_as(UserFactory(role=Role.COUNCIL, name="Dr Priya Shah"))
+    page = council.get(f"/insight/summary?year={_last_year()}&lang={code}")
+    assert page.status_code == 200 and f'lang="{code}"' in page.text and 'dir="rtl"' in page.text
+    main = page.text[page.text.index("<main"):page.text.index("</main>")]
+    assert english_leaks(html.unescape(re.sub(r"<[^>]+>", " ", main)), code) == []  # the words, not the markup
+    csv_text = council.get(f"/insight/summary.csv?year={_last_year()}").text
+    assert not csv_text.startswith("dimension,")  # the headings are translated too
