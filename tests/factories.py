@@ -50,12 +50,29 @@ class Name(factory.Faker):
         return super().evaluate(instance, step, extra).replace("'", "\u2019")
 
 
+GIVEN_NAMES = ("Zephyrin", "Quillon", "Ysolt", "Xavierra", "Wrennet", "Thessaly", "Oriella", "Marisela", "Lucasta",
+               "Ignatia")
+FAMILY_NAMES = ("Quarrendon", "Vellicombe", "Thistlebrook", "Ravenscarde", "Goldhawke", "Hollindrake", "Pennifold",
+                "Marchbanke", "Westerleigh", "Ashcombe-Tyre")
+MIDDLE_NAMES = ("Corvinus", "Delphinia", "Evanthe", "Florizel", "Galahine", "Hesperos", "Iolanthe", "Jessamond",
+                "Kestrelle", "Lysandre")
+
+
+def made_up_name(n: int) -> str:
+    """The n-th made-up name: 1,100 in a row, none of them a part of another (the first 100 have no middle name)."""
+    given, family = GIVEN_NAMES[n % 10], FAMILY_NAMES[n // 10 % 10]
+    middle = "" if n % 1100 < 100 else MIDDLE_NAMES[(n % 1100) // 100 - 1] + " "
+    return f"{given} {middle}{family}"
+
+
 class UserFactory(Base):
     class Meta:
         model = User
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
-    name = Name("name", locale="en_GB")
+    # The signed-in person's name is on every page (the header), so a random name ("Alison Fry") could hold the name
+    # a test checks is not on the page ("Ali"). These are made up, and none is a part of another.
+    name = factory.Sequence(lambda n: made_up_name(n))
     role = Role.PARENT_CARER
     is_provider_admin = False
     password_hash = "set-below"
