@@ -10,7 +10,6 @@ import io
 import re
 import shutil
 import subprocess
-import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -27,7 +26,6 @@ from portal.timeutil import LONDON
 from providers.models import (
     Attendance,
     Body,
-    Booking,
     BookingStatus,
     DemandEvent,
     DemandKind,
@@ -39,6 +37,7 @@ from providers.models import (
 
 from .factories import ChildFactory, LocalityFactory, OfferFactory, ProviderFactory, SessionFactory, UserFactory
 from .leaks import english_leaks
+from .test_insight import _book  # a place as the register left it
 
 
 def _last_year() -> int:
@@ -49,14 +48,6 @@ def _at(month: int, day: int, hour: int = 10) -> datetime:
     """A moment in last financial year, London time (stored in UTC)."""
     year = _last_year() + (month < 4)
     return datetime(year, month, day, hour, tzinfo=LONDON).astimezone(timezone.utc)
-
-
-def _book(session, child, *, attendance=None, status=BookingStatus.CONFIRMED, carer=False):
-    booking = Booking(session=session, child=None if carer else child, is_carer_place=carer,
-                      booked_by_id=child.parent_id, group_ref=str(uuid.uuid4()), status=status, funding="free",
-                      attendance=attendance)
-    db.session.add(booking)
-    return booking
 
 
 def _feedback(booking, rating, child_outcomes, carer_outcomes, *, by=None):

@@ -25,9 +25,8 @@ from portal.models import Assessment, AssessmentStatus, Role
 from portal.timeutil import to_london, utcnow
 from providers.models import Booking, BookingStatus, PaymentRoute, Tier
 
-from .conftest import TEST_PASSWORD
 from .factories import ChildFactory, OfferFactory, SessionFactory, UserFactory
-from .test_race import TIMEOUT, _server, csrf_token
+from .test_race import TIMEOUT, _server, open_booking_page
 
 pytestmark = pytest.mark.race
 
@@ -52,15 +51,8 @@ def _world():
 
 
 def _signed_in(base: str, email: str, session_id: int) -> tuple[requests.Session, str]:
-    http = requests.Session()
-    page = http.get(f"{base}/sign-in", timeout=TIMEOUT)
-    response = http.post(f"{base}/sign-in", timeout=TIMEOUT, allow_redirects=False,
-                         data={"email": email, "password": TEST_PASSWORD, "csrf_token": csrf_token(page.text)})
-    assert response.status_code == 302, response.status_code
-    page = http.get(f"{base}/sessions/{session_id}/book", timeout=TIMEOUT)
-    assert page.status_code == 200 and "personal budget" in page.text, page.text[:300]
-    token = csrf_token(page.text)
-    http.close()
+    http, token, page = open_booking_page(base, email, session_id)
+    assert "personal budget" in page, page[:300]
     return http, token
 
 

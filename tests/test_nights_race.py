@@ -14,7 +14,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from bookings.nights import NightsFlag
@@ -23,9 +22,8 @@ from portal.models import Role
 from portal.timeutil import LONDON, to_london, utcnow
 from providers.models import Booking, BookingStatus, Category
 
-from .conftest import TEST_PASSWORD
 from .factories import ChildFactory, OfferFactory, SessionFactory, UserFactory
-from .test_race import TIMEOUT, _server, csrf_token
+from .test_race import TIMEOUT, _server, open_booking_page
 
 pytestmark = pytest.mark.race
 
@@ -50,23 +48,13 @@ def _world():
     return child, [s.id for s in sessions]
 
 
-def _signed_in(base: str, email: str, session_id: int) -> tuple[requests.Session, str]:
-    http = requests.Session()
-    page = http.get(f"{base}/sign-in", timeout=TIMEOUT)
-    response = http.post(f"{base}/sign-in", timeout=TIMEOUT, allow_redirects=False,
-                         data={"email": email, "password": TEST_PASSWORD, "csrf_token": csrf_token(page.text)})
-    assert response.status_code == 302, response.status_code
-    page = http.get(f"{base}/sessions/{session_id}/book", timeout=TIMEOUT)
-    assert page.status_code == 200, page.text[:300]
-    return http, csrf_token(page.text)
-
-
 def test_the_trust_is_told_once_when_overnight_bookings_race(app, database_url):
     child, session_ids = _world()
     email = child.parent.email
     with _server(database_url, 2, 8, NIGHTS_WARN_YEAR=str(WARN_YEAR)) as base:
         with ThreadPoolExecutor(max_workers=WEEKENDS) as pool:
-            browsers = list(pool.map(lambda sid: _signed_in(base, email, sid), session_ids))
+            browsers = [(http, token) for http, token, _page in
+                        pool.map(lambda sid: open_booking_page(base, email, sid), session_ids)]
         barrier = threading.Barrier(WEEKENDS)
 
         def attempt(args):

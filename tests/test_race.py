@@ -142,6 +142,20 @@ def _sign_in_and_open_booking_page(base: str, family: Family, session_id: int) -
     http.close()
 
 
+def open_booking_page(base: str, email: str, session_id: int) -> tuple[requests.Session, str, str]:
+    """A family's browser signed in with a session's booking page open: the browser, the form's CSRF token (good for
+    any session's form) and the page. The idle connection is dropped, as above."""
+    http = requests.Session()
+    page = http.get(f"{base}/sign-in", timeout=TIMEOUT)
+    response = http.post(f"{base}/sign-in", timeout=TIMEOUT, allow_redirects=False,
+                         data={"email": email, "password": TEST_PASSWORD, "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302, response.status_code
+    page = http.get(f"{base}/sessions/{session_id}/book", timeout=TIMEOUT)
+    assert page.status_code == 200, page.text[:300]
+    http.close()
+    return http, csrf_token(page.text), page.text
+
+
 def _server(database_url: str, workers: int, threads: int, **env: str):
     """live_server with gunicorn's --preload: the app is imported once, before the port opens, and the
     workers are forked from it (four workers importing it at once on a busy 2-CPU machine is slow)."""
