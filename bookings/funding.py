@@ -167,7 +167,7 @@ class CouncilFunded(FundingMethod):
         dims = Dims.of_offer(offer)
         for envelope, share in shares:
             for booking in share:
-                booking.funded_pence = funded
+                booking.funded_pence, booking.paid_by = funded, Body.COUNCIL
                 ledger.move(EntryKind.COMMITMENT, funded, envelope_account(envelope, "available"),
                             envelope_account(envelope, "committed"), envelope_id=envelope.id, dims=dims,
                             source_dims=ledger.NO_DIMS, reason=COUNCIL_FUNDED_BOOKED, by=by,
@@ -266,7 +266,7 @@ class FromBudget(FundingMethod):
                                   unmet=_unmet("refused", share[0].session, "over_budget"))
         for budget, share in shares:
             for booking in share:
-                booking.funded_pence, booking.budget_id = cost, budget.id
+                booking.funded_pence, booking.budget_id, booking.paid_by = cost, budget.id, budget.envelope.body
                 ledger.move(EntryKind.COMMITMENT, cost, budget.account, budget.held_account,
                             envelope_id=budget.envelope_id, dims=ledger.SPECIALIST,
                             reason=self._booked_reason, by=by, booking=booking, budget=budget)

@@ -183,12 +183,12 @@ def _lines(sums: dict, names: dict, not_tied: str) -> list[Line]:
 
 
 def by_tier(envelope: Envelope, sums: EnvelopeSums | None = None) -> list[Line]:
-    """Every tier the envelope's body commissions, with nothing spent on it or not (a tier left out would look
+    """Every tier the envelope's body pays for, with nothing spent on it or not (a tier left out would look
     forgotten), then any other tier with money."""
     order = {tier.value: n for n, tier in enumerate(Tier)}
     lines = _lines(_sums(envelope, Rollup.tier, sums), {t.value: t.label for t in Tier}, NOT_TIED["tier"])
     shown = {line.key for line in lines}
-    lines += [Line(tier.value, tier.label, 0, 0) for tier in envelope.body.tiers if tier.value not in shown]
+    lines += [Line(tier.value, tier.label, 0, 0) for tier in envelope.body.funds if tier.value not in shown]
     return sorted(lines, key=lambda line: order.get(line.key, len(order)))
 
 
@@ -373,7 +373,7 @@ def waiting_lists(body: Body, limit: int = 5) -> Waiting:
                    Provider.name.label("provider"))
             .join(Offer, Session.offer_id == Offer.id).join(Provider, Offer.provider_id == Provider.id)
             .where(Session.id.in_(session_ids[start:start + 500])))
-            if row.status is SessionStatus.OPEN and row.starts_at > now and row.tier in body.tiers})
+            if row.status is SessionStatus.OPEN and row.starts_at > now and row.tier in body.funds})
     families = places = 0
     by_offer: dict[int, list] = {}
     for entry in entries:
@@ -414,17 +414,18 @@ class LocalityPlaces:
 def places_per_child(body: Body, on: datetime | None = None) -> list[LocalityPlaces]:
     """Places on open sessions in the next 90 days, per child living in each locality, fewest first.
 
-    For the trust, specialist places per child with an approved assessment (only they can book them)."""
+    For the trust and adult social care, specialist places per child with an approved assessment (only they can book
+    them)."""
     now = on or utcnow()
     places = dict(db.session.execute(
         select(Offer.locality_id, func.sum(Session.capacity))
         .join(Offer, Session.offer_id == Offer.id)
         .where(Session.starts_at > now, Session.starts_at <= now + timedelta(days=PLACES_AHEAD_DAYS),
                Session.status == SessionStatus.OPEN, Offer.status == OfferStatus.PUBLISHED,
-               Offer.tier.in_(body.tiers))
+               Offer.tier.in_(body.funds))
         .group_by(Offer.locality_id)).all())
     children = select(Child.locality_id, func.count(func.distinct(Child.id))).where(Child.locality_id.is_not(None))
-    if body is Body.TRUST:
+    if body is not Body.COUNCIL:
         children = children.join(Assessment, Assessment.child_id == Child.id).where(
             Assessment.status == AssessmentStatus.APPROVED)
     counts = dict(db.session.execute(children.group_by(Child.locality_id)).all())
@@ -588,7 +589,7 @@ def remitted_places(body: Body, provider_id: int | None = None):
              .join(Session, Booking.session_id == Session.id).join(Offer, Session.offer_id == Offer.id)
              .join(Provider, Offer.provider_id == Provider.id)
              .outerjoin(Payment, Payment.id == Booking.payment_id)
-             .where(Booking.funding.in_(FUNDED_BY_BODY), Booking.funded_pence > 0, Offer.tier.in_(body.tiers),
+             .where(Booking.funding.in_(FUNDED_BY_BODY), Booking.funded_pence > 0, Booking.paid_by == body,
                     ~paid_to_provider))
     return query if provider_id is None else query.where(Provider.id == provider_id)
 

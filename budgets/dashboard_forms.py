@@ -102,7 +102,8 @@ class PercentField(StringField):
 
 class EnvelopeForm(FlaskForm):
     body = PlainRadioField(_l("Whose budget"), choices=[("council", _l("The council (universal and targeted breaks)")),
-                                                        ("trust", _l("The children's trust (specialist breaks)"))],
+                                                        ("trust", _l("The children's trust (specialist breaks)")),
+                                                        ("adults", _l("Adult social care (specialist breaks from 18)"))],
                            widget=GovRadioInput())
     year = PlainRadioField(_l("Financial year"), choices=[], widget=GovRadioInput())
     amount = PoundsField(_l("Budget for the year"), description=_l("In pounds, for example £1,632,000 or 1632000.50"))

@@ -48,7 +48,7 @@ bp = Blueprint("money", __name__, url_prefix="/money")
 
 def _bodies() -> list[Body]:
     mine = body_of(current_user)
-    return [mine] if mine is not None else [Body.COUNCIL, Body.TRUST]
+    return [mine] if mine is not None else list(Body)
 
 
 def _body(raw: str | None) -> Body:

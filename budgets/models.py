@@ -43,7 +43,8 @@ def year_label(year: int) -> str:
 
 # An envelope's name: its body and its financial year, as one whole phrase for translators.
 ENVELOPE_LABELS = {Body.COUNCIL: N_("Council %(first_year)s to %(next_year)s"),
-                   Body.TRUST: N_("Children’s trust %(first_year)s to %(next_year)s")}
+                   Body.TRUST: N_("Children’s trust %(first_year)s to %(next_year)s"),
+                   Body.ADULTS: N_("Adult social care %(first_year)s to %(next_year)s")}
 
 
 def envelope_label(body: Body, year: int) -> str:

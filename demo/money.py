@@ -488,13 +488,13 @@ class MoneySeed:
         offer = booking.session.offer
         if offer.body is Body.COUNCIL:
             money = dict(funding="council_funded", price_pence=offer.price - offer.funded, funded_pence=offer.funded,
-                         budget_id=None)
+                         budget_id=None, paid_by=Body.COUNCIL)
         elif offer.body is Body.TRUST:
             money = dict(funding="personal_budget", price_pence=0, funded_pence=offer.funded,
-                         budget_id=booking.budget.id)
+                         budget_id=booking.budget.id, paid_by=Body.TRUST)
         else:
             money = dict(funding="free" if offer.price == 0 else "pay_provider", price_pence=offer.price,
-                         funded_pence=0, budget_id=None)
+                         funded_pence=0, budget_id=None, paid_by=None)
         return money | dict(delivered_at=booking.delivered_at, attendance=booking.attendance,
                             attendance_marked_at=booking.delivered_at)
 

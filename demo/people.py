@@ -129,8 +129,9 @@ def add_staff(seed: Seed) -> Staff:
         user(seed, "council@example.com", "Helen Carter", Role.COUNCIL, demo_hash, joined),
         user(seed, "trust@example.com", "David Osei", Role.TRUST, demo_hash, joined),
         user(seed, "admin@example.com", "Sam Patel", Role.ADMIN, demo_hash, joined),
+        user(seed, "adults@example.com", "Ruth Adeyemi", Role.ADULTS, demo_hash, joined),
     ]
-    _, trust_id, _ = seed.insert(User, rows, "Staff accounts", returning=True)
+    _, trust_id, _, _ = seed.insert(User, rows, "Staff accounts", returning=True)
     return Staff(demo_hash, trust_id)
 
 

@@ -266,7 +266,7 @@ class BreakdownRow:
 
 def tiers_for(user: User) -> list[Tier]:
     body = Body.of_role(user.role)
-    return list(body.tiers) if body is not None else list(Tier)
+    return list(body.funds) if body is not None else list(Tier)
 
 
 def breakdown(tiers: list[Tier], by: str) -> list[BreakdownRow]:

@@ -38,8 +38,11 @@ def role_required(*roles: Role):
 
 
 family_required = role_required(*FAMILY_ROLES)
-# Commissioners of either body (and administrators); the children's trust's own staff (and administrators).
-commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
+# Commissioners of any body (and administrators); commissioners for children, the council and the children's trust,
+# who approve providers and keep the register of disabled children (adult social care buys specialist breaks from
+# providers the trust approved); the children's trust's own staff (and administrators).
+commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADULTS, Role.ADMIN)
+childrens_commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
 trust_required = role_required(Role.TRUST, Role.ADMIN)
 
 

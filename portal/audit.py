@@ -51,6 +51,7 @@ SHOWN = {
 ORGANISATIONS = {
     Role.COUNCIL: N_("The council"),
     Role.TRUST: N_("The children's trust"),
+    Role.ADULTS: N_("Adult social care"),
     Role.ADMIN: N_("The portal's administrators"),
 }
 

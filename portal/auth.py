@@ -52,6 +52,8 @@ def home_for(user: User) -> str:
         return url_for("commissioning.assessment_requests")
     if user.role is Role.COUNCIL:
         return url_for("approvals.providers")
+    if user.role is Role.ADULTS:
+        return url_for("money.dashboard")
     if user.role is Role.PROVIDER and user.provider_id is not None:
         return url_for("provider_orgs.dashboard")
     return url_for("local_offer.search")
@@ -161,7 +163,7 @@ def finish_sign_in(user: User, next_url: str | None = None):
 
 
 # Staff see thousands of children's records: their sessions end after a while without use, and after a day's work.
-STAFF = (Role.COUNCIL, Role.TRUST, Role.ADMIN, Role.PROVIDER)
+STAFF = (Role.COUNCIL, Role.TRUST, Role.ADULTS, Role.ADMIN, Role.PROVIDER)
 
 
 @user_logged_in.connect

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from .access import commissioner_required, trust_required
+from .access import childrens_commissioner_required, trust_required
 from .audit import showing, shows_children
 from .exports import csv_download
 from .extensions import db
@@ -74,7 +74,7 @@ def named() -> list[Child]:
 
 
 @bp.get("/register-of-disabled-children")
-@commissioner_required
+@childrens_commissioner_required
 def register():
     """The counts, for both commissioning bodies (the register is the council's; the named export is the trust's)."""
     return render_template("disabled_register/register.html", counts=counts())

@@ -36,6 +36,7 @@ class Role(enum.Enum):
     PROVIDER = "provider"
     COUNCIL = "council_commissioner"
     TRUST = "trust_commissioner"
+    ADULTS = "adult_social_care"
     ADMIN = "admin"
 
     @property
@@ -53,6 +54,7 @@ ROLE_LABELS = {
     Role.PROVIDER: N_("Provider staff"),
     Role.COUNCIL: N_("Council commissioner"),
     Role.TRUST: N_("Children's trust staff"),
+    Role.ADULTS: N_("Adult social care staff"),
     Role.ADMIN: N_("Administrator"),
 }
 
@@ -171,7 +173,7 @@ class User(UserMixin, db.Model):
     @property
     def two_step_required(self) -> bool:
         """Staff who can see many children's records, or run a provider's account, must use two-step sign-in."""
-        return self.role in (Role.COUNCIL, Role.TRUST, Role.ADMIN) or (
+        return self.role in (Role.COUNCIL, Role.TRUST, Role.ADULTS, Role.ADMIN) or (
             self.role is Role.PROVIDER and bool(self.is_provider_admin))
 
     def recovery_codes_left(self) -> int:

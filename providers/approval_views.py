@@ -24,7 +24,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.access import commissioner_required
+from portal.access import childrens_commissioner_required
 from portal.attempts import attempt, form_status
 from portal.errors import DomainError
 from portal.extensions import db
@@ -95,7 +95,7 @@ def _waiting_since(subject, actions: list[str]):
 
 
 @bp.get("/providers")
-@commissioner_required
+@childrens_commissioner_required
 def providers():
     show = request.args.get("show", "waiting")
     if show not in PROVIDER_VIEWS:
@@ -137,7 +137,7 @@ def _decidable_provider_or_403(provider_id: int) -> Provider:
 
 
 @bp.route("/providers/<int:provider_id>", methods=["GET", "POST"])
-@commissioner_required
+@childrens_commissioner_required
 def provider(provider_id: int):
     provider = _decidable_provider_or_403(provider_id)
     form = ProviderDecisionForm(decisions=DECISIONS_BY_STATUS[provider.status])
@@ -152,7 +152,7 @@ def provider(provider_id: int):
 
 
 @bp.post("/providers/<int:provider_id>/name")
-@commissioner_required
+@childrens_commissioner_required
 def provider_name(provider_id: int):
     provider = _decidable_provider_or_403(provider_id)
     name_form = NameDecisionForm()
@@ -176,7 +176,7 @@ def provider_name(provider_id: int):
 
 
 @bp.post("/providers/<int:provider_id>/safeguards")
-@commissioner_required
+@childrens_commissioner_required
 def verify_safeguard(provider_id: int):
     """Record that a safeguard was verified, against what evidence, and when to verify it again."""
     provider = _decidable_provider_or_403(provider_id)
@@ -234,7 +234,7 @@ def _decide_provider(provider: Provider, decision: str, reason: str) -> str:
 
 
 @bp.get("/offers")
-@commissioner_required
+@childrens_commissioner_required
 def offers():
     page, size = page_arg(), current_app.config["PAGE_SIZE"]
     waiting = or_(Offer.status == OfferStatus.SUBMITTED,
@@ -252,7 +252,7 @@ def offers():
 
 
 @bp.route("/offers/<int:offer_id>", methods=["GET", "POST"])
-@commissioner_required
+@childrens_commissioner_required
 def offer(offer_id: int):
     offer = db.session.scalar(
         select(Offer).options(joinedload(Offer.provider), joinedload(Offer.locality), selectinload(Offer.need_rows),

@@ -116,19 +116,21 @@ PAYMENT_ROUTE_LABELS = {
 
 
 class Body(enum.Enum):
-    """A commissioning body: the council commissions universal and targeted breaks, the trust specialist ones."""
+    """A commissioning body: the council commissions universal and targeted breaks, the trust specialist ones for
+    children, and adult social care specialist ones for young adults aged 18 to 25."""
 
     COUNCIL = "council"
     TRUST = "trust"
+    ADULTS = "adults"
 
     @property
     def label(self) -> str:
-        """In a sentence: "the council", "the children's trust"."""
+        """In a sentence: "the council", "the children's trust", "adult social care"."""
         return gettext(BODY_LABELS[self])
 
     @property
     def title(self) -> str:
-        """On its own, as a heading or in a table: "Council", "Children's trust"."""
+        """On its own, as a heading or in a table: "Council", "Children's trust", "Adult social care"."""
         return gettext(BODY_TITLES[self])
 
     @property
@@ -138,7 +140,14 @@ class Body(enum.Enum):
 
     @property
     def tiers(self) -> tuple[Tier, ...]:
+        """The tiers whose providers it approves and whose offer it commissions (none, for adult social care: it
+        buys specialist breaks the trust has approved)."""
         return tuple(tier for tier, body in COMMISSIONED_BY.items() if body is self)
+
+    @property
+    def funds(self) -> tuple[Tier, ...]:
+        """The tiers it pays for places on, for someone of some age."""
+        return tuple(tier for tier in Tier if any(body is self for _, body in PAID_BY[tier]))
 
     @classmethod
     def of_role(cls, role: Role) -> Body | None:
@@ -146,12 +155,24 @@ class Body(enum.Enum):
         return next((body for body, its_role in COMMISSIONER_ROLE.items() if its_role is role), None)
 
 
-BODY_LABELS = {Body.COUNCIL: N_("the council"), Body.TRUST: N_("the children's trust")}
-BODY_TITLES = {Body.COUNCIL: N_("Council"), Body.TRUST: N_("Children’s trust")}
+BODY_LABELS = {Body.COUNCIL: N_("the council"), Body.TRUST: N_("the children's trust"),
+               Body.ADULTS: N_("adult social care")}
+BODY_TITLES = {Body.COUNCIL: N_("Council"), Body.TRUST: N_("Children’s trust"), Body.ADULTS: N_("Adult social care")}
 
-# The one table of which body commissions which tier, and which role works for which body.
+# The one table of which body commissions which tier (and approves its providers), and which role works for which
+# body.
 COMMISSIONED_BY = {Tier.UNIVERSAL: Body.COUNCIL, Tier.TARGETED: Body.COUNCIL, Tier.SPECIALIST: Body.TRUST}
-COMMISSIONER_ROLE = {Body.COUNCIL: Role.COUNCIL, Body.TRUST: Role.TRUST}
+COMMISSIONER_ROLE = {Body.COUNCIL: Role.COUNCIL, Body.TRUST: Role.TRUST, Body.ADULTS: Role.ADULTS}
+# Who pays for a place, by its tier and the young person's age on the day of the break: (from age, body), youngest
+# first. A specialist break is the children's trust's until the 18th birthday and adult social care's from it (to 25).
+ADULT_AGE = 18
+PAID_BY = {Tier.UNIVERSAL: ((0, Body.COUNCIL),), Tier.TARGETED: ((0, Body.COUNCIL),),
+           Tier.SPECIALIST: ((0, Body.TRUST), (ADULT_AGE, Body.ADULTS))}
+
+
+def paying_body(tier: Tier, age: int) -> Body:
+    """The body that pays for a place on a break of this tier for someone this age on the day of the break."""
+    return [body for from_age, body in PAID_BY[tier] if age >= from_age][-1]
 
 
 class Funding(enum.StrEnum):
@@ -619,6 +640,9 @@ class Booking(db.Model):
     # What the council envelope or the child's personal budget pays.
     funded_pence: Mapped[int] = mapped_column(default=0, server_default="0")
     budget_id: Mapped[int | None] = mapped_column(ForeignKey("personal_budgets.id", ondelete="RESTRICT"), index=True)
+    # The body whose money pays for the place (its envelope, or a personal budget held against it), set when the
+    # funding is committed; None when no body's money does (free, card, paid to the provider).
+    paid_by: Mapped[Body | None] = mapped_column(Enum(Body, native_enum=False, length=10))
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id", ondelete="RESTRICT"), index=True)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

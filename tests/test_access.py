@@ -42,7 +42,7 @@ def world():
     """One family (the parent) with a child, a booking and a waiting-list offer; one account per role."""
     users = {role: UserFactory(role=role_enum, email=f"{role}@example.com") for role, role_enum in [
         ("parent", Role.PARENT_CARER), ("young_person", Role.YOUNG_PERSON), ("provider", Role.PROVIDER),
-        ("council", Role.COUNCIL), ("trust", Role.TRUST), ("admin", Role.ADMIN)]}
+        ("council", Role.COUNCIL), ("trust", Role.TRUST), ("adults", Role.ADULTS), ("admin", Role.ADMIN)]}
     child = ChildFactory(parent=users["parent"], first_name="Zebedee")
     ChildFactory(parent=users["young_person"], is_account_holder=True)
     session = SessionFactory()

@@ -44,6 +44,7 @@ DEMO_ACCOUNTS = {
     "council@example.com": Role.COUNCIL,
     "trust@example.com": Role.TRUST,
     "admin@example.com": Role.ADMIN,
+    "adults@example.com": Role.ADULTS,
 }
 
 

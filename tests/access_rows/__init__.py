@@ -14,16 +14,16 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-ROLES = ["anonymous", "parent", "young_person", "provider", "council", "trust", "admin"]
+ROLES = ["anonymous", "parent", "young_person", "provider", "council", "trust", "adults", "admin"]
 OK, LOGIN, DENY, HIDDEN = 200, "login", 403, 404
 
 PUBLIC = {r: OK for r in ROLES}
 FAMILY = {"anonymous": LOGIN, "parent": OK, "young_person": OK, "provider": DENY, "council": DENY, "trust": DENY,
-          "admin": DENY}
+          "adults": DENY, "admin": DENY}
 # The objects belong to the parent's family: the young person holds a family account too, but not this one.
 FAMILY_OWNED = dict(FAMILY, young_person=HIDDEN)
 TRUST = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "provider": DENY, "council": DENY, "trust": OK,
-         "admin": OK}
+         "adults": DENY, "admin": OK}
 SIGNED_IN = {r: (LOGIN if r == "anonymous" else OK) for r in ROLES}
 SIGN_OUT = {r: (LOGIN if r == "anonymous" else 302) for r in ROLES}
 

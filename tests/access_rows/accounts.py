@@ -7,12 +7,12 @@ SIGNED_IN_POSTED_NOTHING = {r: (LOGIN if r == "anonymous" else 422) for r in ROL
 # In the table's world staff have two-step sign-in set up (they must: the provider is its organisation's
 # administrator); families do not.
 HAS_IT = {"anonymous": LOGIN, "parent": HIDDEN, "young_person": HIDDEN, "provider": 200, "council": 200,
-          "trust": 200, "admin": 200}
+          "trust": 200, "adults": 200, "admin": 200}
 HAS_IT_POSTED_NOTHING = {r: (422 if v == 200 else v) for r, v in HAS_IT.items()}
 # Staff may not turn it off; with nothing to turn off, there is no such page.
-TURN_OFF = dict(HAS_IT, provider=403, council=403, trust=403, admin=403)
+TURN_OFF = dict(HAS_IT, provider=403, council=403, trust=403, adults=403, admin=403)
 ADMIN = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "provider": DENY, "council": DENY, "trust": DENY,
-         "admin": 200}
+         "adults": DENY, "admin": 200}
 ADMIN_POSTED_NOTHING = dict(ADMIN, admin=422)
 
 

@@ -5,7 +5,7 @@ from portal.notify import EmailStatus, OutboxEmail
 from . import DENY, LOGIN, NO_CHILD_RECORD
 
 ADMIN = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "provider": DENY, "council": DENY, "trust": DENY,
-         "admin": 200}
+         "adults": DENY, "admin": 200}
 # Sending a failed email again: the administrator is taken back to the page.
 ADMIN_SENT = dict(ADMIN, admin=302)
 

@@ -2,7 +2,7 @@
 hiding a comment.
 
 The world's booking has not been attended, so its family is told it cannot give feedback yet (409). The feedback in
-the world is on a universal break: the council may hide its comment, the trust may not (not found)."""
+the world is on a universal break: the council may hide its comment, the trust and adult social care may not (not found)."""
 from datetime import timedelta
 
 from feedback.models import Feedback
@@ -15,11 +15,11 @@ from . import DENY, FAMILY_OWN, FAMILY_OWNED, LOGIN, NO_CHILD_RECORD, OK
 
 NOT_YET = dict(FAMILY_OWNED, parent=409)
 PROVIDER_ONLY = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "provider": OK, "council": DENY,
-                 "trust": DENY, "admin": DENY}
+                 "trust": DENY, "adults": DENY, "admin": DENY}
 PROVIDER_POSTED_NOTHING = dict(PROVIDER_ONLY, provider=422)
 COMMISSIONERS = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "provider": DENY, "council": OK,
-                 "trust": OK, "admin": OK}
-COUNCIL_TIER = dict(COMMISSIONERS, trust=404)
+                 "trust": OK, "adults": OK, "admin": OK}
+COUNCIL_TIER = dict(COMMISSIONERS, trust=404, adults=404)
 COUNCIL_TIER_POSTED_NOTHING = dict(COUNCIL_TIER, council=422, admin=422)
 
 ROWS = [

@@ -6,7 +6,7 @@ from portal.jobs import Job, JobStatus
 from . import HIDDEN, LOGIN, NO_CHILD_RECORD
 
 WATCHERS = {"anonymous": LOGIN, "parent": HIDDEN, "young_person": HIDDEN, "provider": HIDDEN, "council": 200,
-            "trust": 200, "admin": 200}
+            "trust": 200, "adults": HIDDEN, "admin": 200}
 
 
 def world(users, values):

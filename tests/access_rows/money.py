@@ -7,9 +7,9 @@ from providers.models import Body
 
 from . import DENY, LOGIN, NO_CHILD_RECORD, OK, ROLES
 
-COMMISSIONERS = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "council": OK, "trust": OK, "admin": OK}
+COMMISSIONERS = {r: DENY for r in ROLES} | {"anonymous": LOGIN, "council": OK, "trust": OK, "adults": OK, "admin": OK}
 # Nothing posted: the form is shown again with its errors, and nothing changes.
-POSTED_NOTHING = dict(COMMISSIONERS, council=422, trust=422, admin=422)
+POSTED_NOTHING = dict(COMMISSIONERS, council=422, trust=422, adults=422, admin=422)
 
 ROWS = [
     ("GET", "/money/envelopes", COMMISSIONERS, NO_CHILD_RECORD),
@@ -22,7 +22,7 @@ ROWS = [
 
 
 def world(users, values) -> dict:
-    for body, role in ((Body.COUNCIL, "council"), (Body.TRUST, "trust")):
+    for body, role in ((Body.COUNCIL, "council"), (Body.TRUST, "trust"), (Body.ADULTS, "adults")):
         money.set_envelope(body, current_year(), 100_000_00, by=users[role], reason="Access table")
     db.session.commit()
     return {}

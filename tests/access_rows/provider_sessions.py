@@ -9,7 +9,7 @@ from providers.models import Offer
 from . import CHILD_RECORD, DENY, LOGIN, NO_CHILD_RECORD, OK
 
 PROVIDER_ONLY = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "provider": OK, "council": DENY,
-                 "trust": DENY, "admin": DENY}
+                 "trust": DENY, "adults": DENY, "admin": DENY}
 PROVIDER_OR_ADMIN = dict(PROVIDER_ONLY, admin=OK)
 # Posting without the signed preview that the upload page sends is refused in plain English.
 NO_PREVIEW = dict(PROVIDER_ONLY, provider=409)

@@ -19,7 +19,7 @@ REFUSED = dict(EDITORS, council=409, trust=409, admin=409)
 # Saved (an empty section as empty, so a translation falls back to English), then back to the version page.
 REDIRECTED = dict(EDITORS, council=302, trust=302, admin=302)
 COMMENT_POSTED_NOTHING = {"anonymous": LOGIN, "parent": 422, "young_person": 422, "provider": DENY, "council": DENY,
-                          "trust": DENY, "admin": DENY}
+                          "trust": DENY, "adults": DENY, "admin": DENY}
 
 ROWS = [
     ("GET", "/commissioning/statement", EDITORS, NO_CHILD_RECORD),
