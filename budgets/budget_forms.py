@@ -9,11 +9,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
+    GovSelect,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import HiddenField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -135,6 +136,27 @@ class NewBudgetForm(FlaskForm):
             raise ValidationError(_("The review date must be on or after the start date"))
         if field.data > self.starts_on.data + timedelta(days=366):
             raise ValidationError(_("The review date must be within a year of the start date"))
+
+
+class JointBudgetForm(NewBudgetForm):
+    """One decision of the children's trust and adult social care together, across an 18th birthday."""
+
+    amount = PoundsField(_l("Amount agreed until the 18th birthday"),
+                         description=_l("Paid by the children’s trust. In pounds, for example £1,240 or 1240.50"))
+    after_amount = PoundsField(_l("Amount agreed from the 18th birthday"),
+                               description=_l("Paid by adult social care. In pounds, for example £1,240 or 1240.50"))
+    agreed_by = SelectField(_l("Who agreed this decision for the other body?"), choices=[], coerce=str,
+                            validators=[InputRequired(message=_l("Choose who agreed this decision for the other "
+                                                                 "body"))], widget=GovSelect())
+    submit = SubmitField(_l("Record the joint decision"), widget=GovSubmitInput())
+
+    def validate_amount(self, field):
+        if field.data is None:
+            raise ValidationError(_("Enter the amount agreed until the 18th birthday"))
+
+    def validate_after_amount(self, field):
+        if field.data is None:
+            raise ValidationError(_("Enter the amount agreed from the 18th birthday"))
 
 
 CHANGES = {

@@ -20,24 +20,26 @@ from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.access import family_required, get_or_404, trust_required
+from portal.access import family_required, get_or_404, panel_required
 from portal.attempts import attempt, form_status
 from portal.audit import showing, shows_children
 from portal.errors import DomainError
 from portal.exports import csv_download
 from portal.extensions import db
-from portal.formatting import pounds, pounds_plain, spreadsheet_cell
+from portal.formatting import long_date, pounds, pounds_plain, spreadsheet_cell
 from portal.i18n import N_
 from portal.models import Child, User, has_approved_assessment, record
 from portal.paging import page_arg
-from portal.timeutil import to_london
-from providers.models import Booking, Session
+from portal.timeutil import birthday, to_london
+from providers.models import ADULT_AGE, Body, Booking, Session
+from providers.organisations import body_of
 
 from . import services as money
 from . import stripe_gateway
-from .budget_forms import CHANGES, ChangeBudgetForm, NewBudgetForm, RecoveryForm
+from .budget_forms import CHANGES, ChangeBudgetForm, JointBudgetForm, NewBudgetForm, RecoveryForm
 from .models import (
     Account,
+    Envelope,
     BudgetKind,
     BudgetStatus,
     EntryKind,
@@ -120,7 +122,24 @@ def _balances(codes: list[str]) -> dict[str, int]:
 
 
 def _budget_or_404(budget_id: int) -> PersonalBudget:
-    return get_or_404(PersonalBudget, budget_id)
+    """A budget of the signed-in person's own body (any, for an administrator): another body's is not found."""
+    budget = get_or_404(PersonalBudget, budget_id)
+    if _my_body() not in (None, budget.body):
+        abort(404)
+    return budget
+
+
+def _my_body() -> Body | None:
+    """The body whose budgets the signed-in panel member sees: None for an administrator, who sees both."""
+    return body_of(current_user)
+
+
+def _mine(query):
+    """Only the signed-in person's own body's budgets (an administrator's: all)."""
+    body = _my_body()
+    if body is None:
+        return query
+    return query.join(Envelope, Envelope.id == PersonalBudget.envelope_id).where(Envelope.body == body)
 
 
 def _pages(total: int) -> int:
@@ -138,12 +157,12 @@ SHOWN = {"active": N_("Active"), "ended": N_("Ended"), "all": N_("All")}
 
 
 @bp.get("/trust/personal-budgets")
-@trust_required
+@panel_required
 @shows_children("personal_budgets")
 def trust_budgets():
     shown = request.args.get("status", "active")
     shown = shown if shown in SHOWN else "active"
-    query = select(PersonalBudget).join(Child, Child.id == PersonalBudget.child_id)
+    query = _mine(select(PersonalBudget).join(Child, Child.id == PersonalBudget.child_id))
     if shown == "active":
         query = query.where(PersonalBudget.status == BudgetStatus.ACTIVE)
         order = (PersonalBudget.review_on, Child.last_name, Child.first_name, PersonalBudget.id)
@@ -158,15 +177,15 @@ def trust_budgets():
         _page_slice(query.options(joinedload(PersonalBudget.child)).order_by(*order), page)).all()
     showing(b.child for b in budgets)
     today = money.today()
-    reviews_due = db.session.scalar(select(func.count(PersonalBudget.id)).where(
-        PersonalBudget.status == BudgetStatus.ACTIVE, PersonalBudget.review_on <= today + REVIEW_SOON))
+    reviews_due = db.session.scalar(_mine(select(func.count(PersonalBudget.id)).where(
+        PersonalBudget.status == BudgetStatus.ACTIVE, PersonalBudget.review_on <= today + REVIEW_SOON)))
     return render_template("budgets/trust_budgets.html", budgets=budgets, left=_balances([b.account for b in budgets]),
                            total=total, page=page, pages=_pages(total), shown=shown, filters=SHOWN, today=today,
                            review_soon=today + REVIEW_SOON, reviews_due=reviews_due)
 
 
 @bp.route("/trust/children/<int:child_id>/personal-budget", methods=["GET", "POST"])
-@trust_required
+@panel_required
 @shows_children("new_budget")
 def new_budget(child_id: int):
     child = get_or_404(Child, child_id)
@@ -194,11 +213,53 @@ def new_budget(child_id: int):
             return render_template("budgets/check_new_budget.html", child=child, form=form,
                                    kind=BudgetKind(form.kind.data))
     return render_template("budgets/new_budget.html", child=child, form=form, assessed=assessed,
-                           existing=existing), form_status(form, done)
+                           existing=existing, **_around_eighteen(child, today)), form_status(form, done)
+
+
+def _around_eighteen(child: Child, today: date) -> dict:
+    """What the panel pages say about the 18th birthday: whose panel decides today, and whether a joint decision is
+    worth offering (the birthday is within the next year: a budget of a year would run across it)."""
+    eighteen = birthday(child.date_of_birth, ADULT_AGE)
+    return {"body": money.panel_body(child, today), "eighteen": eighteen,
+            "joint_possible": today < eighteen <= today + timedelta(days=366)}
+
+
+@bp.route("/trust/children/<int:child_id>/joint-decision", methods=["GET", "POST"])
+@panel_required
+@shows_children("joint_decision")
+def joint_decision(child_id: int):
+    """One decision of the children's trust and adult social care together, for a young person whose 18th birthday
+    falls within the budget's dates: the trust's budget until the birthday, adult social care's from it."""
+    child = get_or_404(Child, child_id)
+    showing([child])
+    today = money.today()
+    around = _around_eighteen(child, today)
+    form = JointBudgetForm(today=today, starts_on=today, ends_on=date(financial_year(today) + 1, 3, 31),
+                           review_on=today + timedelta(days=90))
+    partners = money.joint_partners(current_user)
+    form.agreed_by.choices = [("", _("Choose someone"))] + [
+        (str(person.id), f"{person.name} ({person.role.label})") for person in partners]
+    done = None
+    if form.validate_on_submit():
+        agreed_by = next((person for person in partners if str(person.id) == form.agreed_by.data), None)
+        with attempt(form) as done:
+            joint = money.allocate_joint(
+                child, kind=BudgetKind(form.kind.data), before_pence=form.amount.data,
+                after_pence=form.after_amount.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                review_on=form.review_on.data, reasons=form.reasons.data, by=current_user, agreed_by=agreed_by)
+        if done.ok:
+            flash(_("The joint decision has been recorded: %(before)s from the children’s trust until %(day)s, then "
+                    "%(after)s from adult social care. %(name)s’s family has been emailed.",
+                    before=pounds(joint.before.amount_pence), after=pounds(joint.after.amount_pence),
+                    day=long_date(joint.before.ends_on), name=child.first_name), "success")
+            mine = joint.after if _my_body() is Body.ADULTS else joint.before
+            return redirect(url_for(".budget", budget_id=mine.id))
+    return render_template("budgets/joint_decision.html", child=child, form=form,
+                           assessed=has_approved_assessment(child), **around), form_status(form, done)
 
 
 @bp.get("/trust/personal-budgets/<int:budget_id>")
-@trust_required
+@panel_required
 @shows_children("personal_budget")
 def budget(budget_id: int):
     budget = _budget_or_404(budget_id)
@@ -212,7 +273,7 @@ def budget(budget_id: int):
 
 
 @bp.route("/trust/personal-budgets/<int:budget_id>/change", methods=["GET", "POST"])
-@trust_required
+@panel_required
 @shows_children("change_budget")
 def change_budget(budget_id: int):
     budget = _budget_or_404(budget_id)
@@ -245,7 +306,7 @@ def _latest_entry(budget: PersonalBudget) -> str:
 
 
 @bp.route("/trust/personal-budgets/<int:budget_id>/recover", methods=["GET", "POST"])
-@trust_required
+@panel_required
 @shows_children("recover_direct_payment")
 def recover(budget_id: int):
     """Record unspent direct payment money that has come back to the trust."""
@@ -354,15 +415,15 @@ def direct_payment_figures(budget_ids: list[int]) -> dict[int, DirectPaymentFigu
 
 def direct_payment_totals() -> DirectPaymentFigures:
     return DirectPaymentFigures(*(int(v) for v in db.session.execute(
-        _direct_payment_lines(*_direct_payment_sums())).one()))
+        _mine(_direct_payment_lines(*_direct_payment_sums()))).one()))
 
 
 @bp.get("/trust/direct-payments")
-@trust_required
+@panel_required
 @shows_children("direct_payments")
 def direct_payments():
-    query = (select(PersonalBudget).join(Child, Child.id == PersonalBudget.child_id)
-             .where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT))
+    query = _mine(select(PersonalBudget).join(Child, Child.id == PersonalBudget.child_id)
+                  .where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page = page_arg()
     budgets = db.session.scalars(_page_slice(
@@ -383,7 +444,7 @@ CSV_HEADER = [N_("Date and time (London)"), N_("Child"), N_("Child ID"), N_("Bud
 
 
 @bp.get("/trust/direct-payments.csv")
-@trust_required
+@panel_required
 @shows_children("direct_payments_csv")
 def direct_payments_csv():
     query = (
@@ -398,10 +459,11 @@ def direct_payments_csv():
         .where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT)
         .order_by(LedgerTransaction.id, LedgerLine.id)
     )
+    query = _mine(query)
     # Children's money leaving the portal: who took it, and when, goes in the audit trail, and so does each child.
     record("direct_payment_ledger_exported", current_user._get_current_object(), by=current_user)
     showing(db.session.scalars(select(Child).where(Child.id.in_(
-        select(PersonalBudget.child_id).where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT)))))
+        _mine(select(PersonalBudget.child_id).where(PersonalBudget.kind == BudgetKind.DIRECT_PAYMENT))))))
     def rows():
         yield [_(heading) for heading in CSV_HEADER]
         for (at, first, last, child_id, budget_id, transaction_id, kind, account, amount, reason, by, booking_id,
@@ -431,6 +493,8 @@ def family_money():
         balances = _balances([budget.account, budget.held_account])
         history = budget_history(budget)
         shown.append({"budget": budget, "history": history, "used": any(not e.is_decision for e in history),
+                      "joint": any(d.joint_with_id for d in budget.decisions),
+                      "after_day": budget.ends_on + timedelta(days=1),
                       "left": balances.get(budget.account, 0), "held": balances.get(budget.held_account, 0),
                       "sentence": money.balance_sentence(budget), "coming": money.coming_changes(budget)})
     # Replies to the trust's decision emails go to MAIL_FROM, so that is where a family asks for a review.

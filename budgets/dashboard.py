@@ -22,13 +22,15 @@ from portal.extensions import db
 from portal.formatting import number
 from portal.i18n import N_
 from portal.models import Assessment, AssessmentStatus, Child, Locality, User
-from portal.timeutil import london_midnight_utc, utcnow
+from portal.timeutil import birthday, london_midnight_utc, to_london, utcnow
 from portal.timeutil import (
     london_today as today,  # the module's calendar, as the tests move it
 )
 from providers.models import (
+    ADULT_AGE,
     Body,
     Booking,
+    BookingStatus,
     Category,
     Funding,
     Offer,
@@ -520,6 +522,7 @@ class Dashboard:
     places: list[LocalityPlaces]
     at_limit: AtLimit | None
     over_envelope: OverEnvelope | None
+    adult_places: AdultPlaces | None = None
 
     @property
     def tiers_without_money(self) -> str:
@@ -551,7 +554,33 @@ def dashboard(envelope: Envelope, on: date | None = None) -> Dashboard:
                                    lambda: places_per_child(envelope.body)),
         at_limit=offers_at_limit(envelope) if council else None,
         over_envelope=None if council else decisions_over_envelope(envelope),
+        adult_places=adult_places_on_childrens_budgets(envelope) if envelope.body is Body.ADULTS else None,
     )
+
+
+@dataclass(frozen=True)
+class AdultPlaces:
+    """Places on breaks after a young person's 18th birthday, in the year, that a children's trust budget pays for."""
+
+    places: int
+    young_people: int
+    funded_pence: int
+
+
+def adult_places_on_childrens_budgets(envelope: Envelope) -> AdultPlaces:
+    """Pressure on adult social care: places on breaks on or after the young person's 18th birthday, in the envelope's
+    year, still paid from a children's trust budget (agreed before bodies were told apart, or running past the
+    birthday). They stay booked: nothing is cancelled by software. Only young people 17 or over at the start of the year
+    can have one, so only their bookings are read."""
+    starts, ends = london_midnight_utc(envelope.starts_on), london_midnight_utc(envelope.ends_on + timedelta(days=1))
+    rows = db.session.execute(
+        select(Booking.child_id, Booking.funded_pence, Session.starts_at, Child.date_of_birth)
+        .join(Session, Session.id == Booking.session_id).join(Child, Child.id == Booking.child_id)
+        .where(Booking.paid_by == Body.TRUST, Booking.status.in_([BookingStatus.CONFIRMED, BookingStatus.HELD]),
+               Session.starts_at >= starts, Session.starts_at < ends,
+               Child.date_of_birth <= birthday(envelope.starts_on, -(ADULT_AGE - 1)))).all()
+    adult = [row for row in rows if to_london(row.starts_at).date() >= birthday(row.date_of_birth, ADULT_AGE)]
+    return AdultPlaces(len(adult), len({row.child_id for row in adult}), sum(row.funded_pence for row in adult))
 
 
 # --- the monthly remittance ---------------------------------------------------------------------------

@@ -215,7 +215,8 @@ BUDGET_STATUS_LABELS = {BudgetStatus.ACTIVE: N_("Active"), BudgetStatus.ENDED: N
 
 
 class PersonalBudget(db.Model):
-    """A child's personal budget, allocated by the trust's resource panel, held against the trust envelope.
+    """A child's personal budget, allocated by a resource panel and held against its body's envelope: the children's
+    trust's until the 18th birthday, adult social care's from it (``providers.models.paying_body``).
 
     ``amount_pence`` is the amount allocated so far (a cache of the decisions); what is left is the
     balance of the budget's ledger account.
@@ -237,6 +238,11 @@ class PersonalBudget(db.Model):
     child: Mapped[Child] = relationship()
     envelope: Mapped[Envelope] = relationship()
     decisions: Mapped[list[PanelDecision]] = relationship(back_populates="budget", order_by="PanelDecision.id")
+
+    @property
+    def body(self) -> Body:
+        """The body whose money it is."""
+        return self.envelope.body
 
     @property
     def account(self) -> str:
@@ -284,9 +290,16 @@ class PanelDecision(db.Model):
     over_envelope: Mapped[bool] = mapped_column(default=False)
     # When the decision reached the ledger: when it was made, or, for one waiting for its notice date, on that date.
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # A joint decision across an 18th birthday: the children's trust and adult social care decide together, one
+    # budget until the birthday and one from it. Each half names the other, and the officer of the other body who
+    # agreed it.
+    joint_with_id: Mapped[int | None] = mapped_column(ForeignKey("panel_decisions.id", ondelete="SET NULL"))
+    agreed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
 
     budget: Mapped[PersonalBudget] = relationship(back_populates="decisions")
-    decided_by: Mapped[User] = relationship()
+    decided_by: Mapped[User] = relationship(foreign_keys=[decided_by_id])
+    agreed_by: Mapped[User | None] = relationship(foreign_keys=[agreed_by_id])
+    joint_with: Mapped[PanelDecision | None] = relationship(remote_side=[id], post_update=True)
 
     @property
     def waiting(self) -> bool:

@@ -6,7 +6,7 @@ recorded in the audit log with who, when and why.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -23,9 +23,9 @@ from portal.models import Child, Role, User, has_approved_assessment, record
 from portal.timeutil import (
     london_today as today,  # the module's calendar, as the tests move it
 )
-from portal.timeutil import to_london, utcnow
-from providers.models import Body
-from providers.organisations import body_of
+from portal.timeutil import birthday, to_london, utcnow
+from providers.models import ADULT_AGE, Body, Tier, paying_body
+from providers.organisations import body_of, can_decide
 
 from . import ledger, stripe_gateway
 from .ledger import SPECIALIST, envelope_account
@@ -131,33 +131,64 @@ def lock_budget(budget: PersonalBudget) -> None:
 
 
 def budget_for(child: Child, kind: BudgetKind, day: date) -> PersonalBudget | None:
-    """The child's active budget of this kind that covers ``day``."""
+    """The child's active budget of this kind that covers ``day``: the one held by the body that pays for specialist
+    breaks at the child's age that day (the trust's until the 18th birthday, adult social care's from it), so that a
+    break after the birthday is paid from the adult budget without the family choosing. A budget agreed before bodies
+    were told apart, running past the birthday, still pays when no adult budget does (never a cliff edge): the place
+    counts as pressure on adult social care (``budgets.dashboard.adult_places_on_childrens_budgets``)."""
+    payer = panel_body(child, day)
     return db.session.scalar(
-        select(PersonalBudget).where(
+        select(PersonalBudget).join(Envelope, Envelope.id == PersonalBudget.envelope_id).where(
             PersonalBudget.child_id == child.id, PersonalBudget.kind == kind,
             PersonalBudget.status == BudgetStatus.ACTIVE,
             PersonalBudget.starts_on <= day, PersonalBudget.ends_on >= day,
-        ).order_by(PersonalBudget.id.desc())
+        ).order_by((Envelope.body == payer).desc(), PersonalBudget.id.desc())
     )
+
+
+def panel_body(child: Child, day: date) -> Body:
+    """The body whose resource panel decides, and whose budget pays for, the child's specialist breaks on ``day``."""
+    return paying_body(Tier.SPECIALIST, child.age_on(day))
+
+
+# Adult social care pays for short breaks until the 26th birthday.
+OLDEST = 25
 
 
 def unspent(budget: PersonalBudget) -> int:
     return ledger.balance(budget.account)
 
 
-def _check_trust(by: User) -> None:
-    if by.role not in (Role.TRUST, Role.ADMIN):
-        raise NotAllowed(_("Only the children's trust can make resource panel decisions."))
+PANEL_ONLY = {Body.TRUST: N_("Only the children's trust can make resource panel decisions."),
+              Body.ADULTS: N_("Only adult social care can make resource panel decisions about a young adult’s "
+                              "budget.")}
 
 
-def allocate_budget(child: Child, *, kind: BudgetKind, amount_pence: int, starts_on: date, ends_on: date,
-                    review_on: date, reasons: str, by: User) -> PersonalBudget:
-    """Record the resource panel's decision: allocate the budget and commit it against the trust envelope.
+def _check_panel(by: User, body: Body) -> None:
+    if body not in PANEL_ONLY or not can_decide(by, body):
+        raise NotAllowed(_(PANEL_ONLY.get(body, PANEL_ONLY[Body.TRUST])))
 
-    Never refused because the envelope is committed: the decision is recorded and flagged as pressure.
-    """
-    _check_trust(by)
 
+def _check_age(child: Child, body: Body, starts_on: date, ends_on: date) -> None:
+    """A budget is one body's: it runs only on days that body pays for at the child's age."""
+    eighteen = birthday(child.date_of_birth, ADULT_AGE)
+    if body is Body.TRUST and ends_on >= eighteen:
+        raise DomainError(_("%(name)s turns 18 on %(day)s, and from then adult social care pays for their specialist "
+                            "breaks. End this budget by %(last)s, or record a joint decision with adult social care "
+                            "for the time from the birthday.", name=child.first_name, day=long_date(eighteen),
+                            last=long_date(eighteen - timedelta(days=1))))
+    if body is Body.ADULTS and starts_on < eighteen:
+        raise DomainError(_("%(name)s turns 18 on %(day)s, and until then the children’s trust pays for their "
+                            "specialist breaks. Start this budget on or after the birthday, or record a joint "
+                            "decision with the trust.", name=child.first_name, day=long_date(eighteen)))
+    last = birthday(child.date_of_birth, OLDEST + 1) - timedelta(days=1)
+    if body is Body.ADULTS and ends_on > last:
+        raise DomainError(_("Short breaks are for young people up to the age of 25: end this budget by %(last)s.",
+                            last=long_date(last)))
+
+
+def _check_new_budget(child: Child, kind: BudgetKind, amount_pence: int, starts_on: date, ends_on: date,
+                      reasons: str) -> None:
     if not has_approved_assessment(child):
         raise DomainError(_("Record an approved assessment for %(name)s before the panel decision.",
                             name=child.first_name))
@@ -179,7 +210,31 @@ def allocate_budget(child: Child, *, kind: BudgetKind, amount_pence: int, starts
     if existing is not None:
         raise DomainError(_("%(name)s already has a direct payment for these dates. "
                             "Increase or reduce that one instead.", name=child.first_name))
-    envelope = _get_or_create_envelope(Body.TRUST, financial_year(starts_on), by)
+
+
+def allocate_budget(child: Child, *, kind: BudgetKind, amount_pence: int, starts_on: date, ends_on: date,
+                    review_on: date, reasons: str, by: User) -> PersonalBudget:
+    """Record the resource panel's decision: allocate the budget and commit it against the envelope of the body that
+    pays at the child's age (the trust's before the 18th birthday, adult social care's from it).
+
+    Never refused because the envelope is committed: the decision is recorded and flagged as pressure.
+    """
+    body = panel_body(child, starts_on)
+    _check_panel(by, body)
+    _check_new_budget(child, kind, amount_pence, starts_on, ends_on, reasons)
+    _check_age(child, body, starts_on, ends_on)
+    budget, decision = _allocate(child, body, kind=kind, amount_pence=amount_pence, starts_on=starts_on,
+                                 ends_on=ends_on, review_on=review_on, reasons=reasons, by=by)
+    _after_decision(budget, decision, budget.envelope)
+    return budget
+
+
+def _allocate(child: Child, body: Body, *, kind: BudgetKind, amount_pence: int, starts_on: date, ends_on: date,
+              review_on: date, reasons: str, by: User, agreed_by: User | None = None
+              ) -> tuple[PersonalBudget, PanelDecision]:
+    """Allocate a checked budget on the body's envelope, under the envelope's lock: the ledger, the decision, the
+    audit entry."""
+    envelope = _get_or_create_envelope(body, financial_year(starts_on), by)
     lock_envelope(envelope)
     budget = PersonalBudget(child=child, envelope=envelope, kind=kind, amount_pence=amount_pence,
                             starts_on=starts_on, ends_on=ends_on, review_on=review_on)
@@ -187,16 +242,82 @@ def allocate_budget(child: Child, *, kind: BudgetKind, amount_pence: int, starts
     db.session.flush()
     over = ledger.balance(envelope_account(envelope, "available")) < amount_pence
     decision = PanelDecision(budget=budget, kind=DecisionKind.ALLOCATE, change_pence=amount_pence, reasons=reasons,
-                             decided_by_id=by.id, over_envelope=over, applied_at=utcnow())
+                             decided_by_id=by.id, agreed_by_id=agreed_by.id if agreed_by else None,
+                             over_envelope=over, applied_at=utcnow())
     db.session.add(decision)
     db.session.flush()
     ledger.move(EntryKind.ALLOCATION, amount_pence, envelope_account(envelope, "available"), budget.account,
                 envelope_id=envelope.id, dims=SPECIALIST, reason=reasons, by=by, envelope=envelope,
                 decision=decision, budget=budget)
     record("personal_budget_allocated", budget, by=by, reason=reasons, amount_pence=amount_pence, kind=kind.value,
-           starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat(), over_envelope=over)
-    _after_decision(budget, decision, envelope)
-    return budget
+           starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat(), over_envelope=over, body=body.value,
+           agreed_by_id=agreed_by.id if agreed_by else None)
+    return budget, decision
+
+
+@dataclass(frozen=True)
+class JointDecision:
+    """The two halves of a joint decision: the children's trust's budget until the 18th birthday, adult social
+    care's from it."""
+
+    before: PersonalBudget
+    after: PersonalBudget
+
+    @property
+    def budgets(self) -> tuple[PersonalBudget, PersonalBudget]:
+        return self.before, self.after
+
+
+def joint_partners(by: User) -> list[User]:
+    """Who can agree a joint decision with this person: active staff of the other body (of either, for an
+    administrator)."""
+    mine = body_of(by)
+    bodies = [body for body in (Body.TRUST, Body.ADULTS) if body is not mine]
+    return db.session.scalars(select(User).where(User.role.in_([body.role for body in bodies]),
+                                                 User.active.is_(True), User.id != by.id)
+                              .order_by(User.name, User.id)).all()
+
+
+def allocate_joint(child: Child, *, kind: BudgetKind, before_pence: int, after_pence: int, starts_on: date,
+                   ends_on: date, review_on: date, reasons: str, by: User, agreed_by: User) -> JointDecision:
+    """Record one decision the children's trust and adult social care make together for a young person whose 18th
+    birthday falls within the dates: the trust's budget runs until the day before the birthday and adult social
+    care's from the birthday, each allocated from its own body's envelope. One of the two records it; the other
+    body's officer who agreed it is named. Bookings then draw on whichever budget covers the day of the break
+    (``budget_for``), so the family does nothing on the birthday."""
+    if by.role not in (Role.TRUST, Role.ADULTS, Role.ADMIN):
+        raise NotAllowed(_("Only the children's trust and adult social care can make a joint decision."))
+    if agreed_by is None or agreed_by not in joint_partners(by):
+        raise DomainError(_("Choose who agreed this decision for the other body."))
+    eighteen = birthday(child.date_of_birth, ADULT_AGE)
+    if not starts_on < eighteen <= ends_on:
+        raise DomainError(_("A joint decision is for a budget that runs across %(name)s’s 18th birthday, on %(day)s. "
+                            "For dates all before or all after it, record the decision of one body.",
+                            name=child.first_name, day=long_date(eighteen)))
+    if before_pence <= 0 or after_pence <= 0:
+        raise DomainError(_("Enter the amount agreed for before the birthday and for after it, each more than £0."))
+    _check_new_budget(child, kind, before_pence, starts_on, ends_on, reasons)
+    _check_age(child, Body.ADULTS, eighteen, ends_on)
+    last_day = eighteen - timedelta(days=1)
+    # The trust's envelope is locked before adult social care's, always in this order.
+    before, before_decision = _allocate(child, Body.TRUST, kind=kind, amount_pence=before_pence, starts_on=starts_on,
+                                        ends_on=last_day, review_on=review_on, reasons=reasons, by=by,
+                                        agreed_by=agreed_by)
+    after, after_decision = _allocate(child, Body.ADULTS, kind=kind, amount_pence=after_pence, starts_on=eighteen,
+                                      ends_on=ends_on, review_on=review_on, reasons=reasons, by=by,
+                                      agreed_by=agreed_by)
+    before_decision.joint_with, after_decision.joint_with = after_decision, before_decision
+    record("joint_panel_decision", child, by=by, reason=reasons, agreed_by_id=agreed_by.id,
+           before_budget_id=before.id, after_budget_id=after.id, before_pence=before_pence, after_pence=after_pence,
+           birthday=eighteen.isoformat())
+    db.session.flush()
+    joint = JointDecision(before, after)
+    notify.queue(child.parent, _l("Budget agreed before and after %(name)s’s 18th birthday", name=child.first_name),
+                 "budget_joint_decision", joint=joint, birthday=eighteen, reasons=reasons,
+                 link=notify.link("budgets.family_money"), card_payments=stripe_gateway.configured())
+    for budget, decision in ((before, before_decision), (after, after_decision)):
+        _warn_about(budget.envelope, decision)
+    return joint
 
 
 def change_budget(budget: PersonalBudget, kind: DecisionKind, *, amount_pence: int = 0, reasons: str,
@@ -207,7 +328,7 @@ def change_budget(budget: PersonalBudget, kind: DecisionKind, *, amount_pence: i
     date is recorded now and waits: the family can spend the money until that date, when
     ``apply_due_change`` applies it.
     """
-    _check_trust(by)
+    _check_panel(by, budget.body)
     if kind is DecisionKind.ALLOCATE:
         raise DomainError(_("Use a new panel decision to allocate a budget."))
     lock_envelope(budget.envelope)
@@ -368,7 +489,10 @@ def coming_changes(budget: PersonalBudget) -> list[ComingChange]:
     changes, amount = [], budget.amount_pence
     for decision in waiting_decisions(budget):
         day, decided = long_date(decision.notice_on), long_date(to_london(decision.decided_at).date())
-        if decision.kind is DecisionKind.END:
+        if decision.kind is DecisionKind.END and budget.body is Body.ADULTS:
+            sentence = _("From %(day)s this budget ends: whatever is not booked or spent by then goes back to adult "
+                         "social care (decided %(decided)s).", day=day, decided=decided)
+        elif decision.kind is DecisionKind.END:
             sentence = _("From %(day)s this budget ends: whatever is not booked or spent by then goes back to the "
                          "children’s trust (decided %(decided)s).", day=day, decided=decided)
         else:
@@ -386,14 +510,23 @@ def _after_decision(budget: PersonalBudget, decision: PanelDecision, envelope: E
     notify.queue(family, _decision_subject(decision, budget), "budget_decision", budget=budget, decision=decision,
                  left=unspent(budget), link=notify.link("budgets.family_money"),
                  card_payments=stripe_gateway.configured())
+    _warn_about(envelope, decision)
+
+
+PRESSURE_SUBJECTS = {Body.TRUST: N_("Panel decision beyond the trust budget for %(year)s"),
+                     Body.ADULTS: N_("Panel decision beyond the adult social care budget for %(year)s")}
+
+
+def _warn_about(envelope: Envelope, decision: PanelDecision) -> None:
+    """Tell the body's commissioners about a decision beyond its envelope, and about thresholds crossed."""
     if decision.over_envelope:
         record("envelope_pressure", envelope, by=decision.decided_by, decision_id=decision.id,
                change_pence=decision.change_pence)
-        for commissioner in _commissioners(Body.TRUST):
-            subject = _l("Panel decision beyond the trust budget for %(year)s",
-                         year=LazyString(year_label, envelope.year))
+        for commissioner in _commissioners(envelope.body):
+            subject = _l(PRESSURE_SUBJECTS[envelope.body], year=LazyString(year_label, envelope.year))
             notify.queue(commissioner, subject, "envelope_pressure", envelope=envelope, decision=decision,
-                         budget=budget, link=notify.link("money.dashboard", year=envelope.year))
+                         budget=decision.budget, link=notify.link("money.dashboard", body=envelope.body.value,
+                                                                   year=envelope.year))
     warn_if_over_threshold(envelope)
 
 
@@ -406,7 +539,7 @@ def recover_direct_payment(budget: PersonalBudget, *, amount_pence: int, receive
 
     Only money that is not booked, spent or already due to be taken off by a waiting reduction can be recovered; the
     panel's allocation is not changed (the family was given it, and gave some back)."""
-    _check_trust(by)
+    _check_panel(by, budget.body)
     if budget.kind is not BudgetKind.DIRECT_PAYMENT:
         raise DomainError(_("Only a direct payment can have money recovered. Reduce a managed budget instead."))
     reference, reasons = (reference or "").strip(), (reasons or "").strip()

@@ -44,6 +44,9 @@ family_required = role_required(*FAMILY_ROLES)
 commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADULTS, Role.ADMIN)
 childrens_commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
 trust_required = role_required(Role.TRUST, Role.ADMIN)
+# Those whose resource panels decide personal budgets: the children's trust until the 18th birthday, adult social
+# care from it (each sees and decides its own body's budgets: budgets.budget_views).
+panel_required = role_required(Role.TRUST, Role.ADULTS, Role.ADMIN)
 
 
 def get_or_404(model, object_id: int):

@@ -41,6 +41,7 @@ SHOWN = {
     "personal_budgets": N_("The list of personal budgets"),
     "personal_budget": N_("Their personal budget"),
     "new_budget": N_("The page for recording a panel decision about their budget"),
+    "joint_decision": N_("The page for recording a joint decision about their budget across their 18th birthday"),
     "change_budget": N_("The page for changing their personal budget"),
     "recover_direct_payment": N_("The page for recording money recovered from their direct payment"),
     "direct_payments": N_("The list of direct payments"),

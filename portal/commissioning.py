@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from . import assessments, child_search
-from .access import get_or_404, trust_required
+from .access import get_or_404, panel_required, trust_required
 from .attempts import attempt, form_status
 from .audit import showing, shows_children
 from .extensions import db
@@ -22,7 +22,7 @@ bp = Blueprint("commissioning", __name__, url_prefix="/trust")
 
 
 @bp.route("/children", methods=["GET", "POST"])
-@trust_required
+@panel_required
 @shows_children("child_search")
 def find_child():
     """Find a child the portal knows, to assess them after a referral or record a panel decision (audited)."""

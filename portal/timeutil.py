@@ -45,3 +45,12 @@ def london_midnight_utc(day: date) -> datetime:
 
 def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def birthday(born: date, years: int) -> date:
+    """The day someone born on ``born`` turns ``years`` old (someone born on 29 February turns it on 1 March in a year
+    without one, as ``age_on`` counts)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return date(born.year + years, 3, 1)

@@ -79,7 +79,7 @@ class UserFactory(Base):
     # Staff who must use two-step sign-in have it set up already (tests/conftest.py sign_in gives the code);
     # tests of setting it up pass totp_secret=None.
     totp_secret = factory.LazyAttribute(
-        lambda user: pyotp.random_base32() if user.role in (Role.COUNCIL, Role.TRUST, Role.ADMIN)
+        lambda user: pyotp.random_base32() if user.role in (Role.COUNCIL, Role.TRUST, Role.ADULTS, Role.ADMIN)
         or (user.role is Role.PROVIDER and user.is_provider_admin) else None)
     two_step_since = factory.LazyAttribute(lambda user: utcnow() if user.totp_secret else None)
     email_confirmed_at = factory.LazyFunction(utcnow)

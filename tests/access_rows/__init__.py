@@ -16,6 +16,9 @@ import pkgutil
 
 ROLES = ["anonymous", "parent", "young_person", "provider", "council", "trust", "adults", "admin"]
 OK, LOGIN, DENY, HIDDEN = 200, "login", 403, 404
+# 200, but the page is one of the role's own lists, which the world's child is not on (adult social care's list of
+# personal budgets, where the child's budgets are the trust's): it must not record a view of the child.
+EMPTY = "200, without the world's child"
 
 PUBLIC = {r: OK for r in ROLES}
 FAMILY = {"anonymous": LOGIN, "parent": OK, "young_person": OK, "provider": DENY, "council": DENY, "trust": DENY,
@@ -24,6 +27,9 @@ FAMILY = {"anonymous": LOGIN, "parent": OK, "young_person": OK, "provider": DENY
 FAMILY_OWNED = dict(FAMILY, young_person=HIDDEN)
 TRUST = {"anonymous": LOGIN, "parent": DENY, "young_person": DENY, "provider": DENY, "council": DENY, "trust": OK,
          "adults": DENY, "admin": OK}
+# The resource panels: the trust's and adult social care's.
+PANELS = dict(TRUST, adults=OK)
+PANELS_POSTED_NOTHING = dict(PANELS, trust=422, adults=422, admin=422)
 SIGNED_IN = {r: (LOGIN if r == "anonymous" else OK) for r in ROLES}
 SIGN_OUT = {r: (LOGIN if r == "anonymous" else 302) for r in ROLES}
 

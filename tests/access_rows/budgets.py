@@ -1,5 +1,6 @@
-"""Access rows for personal budgets: the trust's budget pages and direct payment monitoring, and the family's
-money page. Council commissioners have no need to see children's budgets.
+"""Access rows for personal budgets: the resource panels' budget pages and direct payment monitoring, and the family's
+money page. Council commissioners have no need to see children's budgets. Adult social care's staff see its own
+budgets only: the world's budgets are the trust's (the child is young), so they are not found, and not on its lists.
 
 The world gives the parent's child an approved assessment, a managed personal budget and a direct payment (whose
 pages the rows open)."""
@@ -10,21 +11,27 @@ from budgets.models import BudgetKind, financial_year
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Child
 
-from . import CHILD_RECORD, FAMILY, FAMILY_OWN, TRUST
+from . import CHILD_RECORD, EMPTY, FAMILY, FAMILY_OWN, HIDDEN, PANELS, PANELS_POSTED_NOTHING, TRUST
+
+TRUSTS_OWN = dict(TRUST, adults=HIDDEN)
+TRUSTS_OWN_POSTED_NOTHING = dict(TRUSTS_OWN, trust=422, admin=422)
+ADULTS_LIST = dict(TRUST, adults=EMPTY)
 
 ROWS = [
     ("GET", "/money", FAMILY, FAMILY_OWN),
-    ("GET", "/trust/personal-budgets", TRUST, CHILD_RECORD),
-    ("GET", "/trust/children/<int:child_id>/personal-budget", TRUST, CHILD_RECORD),
+    ("GET", "/trust/personal-budgets", ADULTS_LIST, CHILD_RECORD),
+    ("GET", "/trust/children/<int:child_id>/personal-budget", PANELS, CHILD_RECORD),
     # Nothing posted.
-    ("POST", "/trust/children/<int:child_id>/personal-budget", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
-    ("GET", "/trust/personal-budgets/<int:budget_id>", TRUST, CHILD_RECORD),
-    ("GET", "/trust/personal-budgets/<int:budget_id>/change", TRUST, CHILD_RECORD),
-    ("POST", "/trust/personal-budgets/<int:budget_id>/change", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
-    ("GET", "/trust/personal-budgets/<int:budget_id>/recover", TRUST, CHILD_RECORD),
-    ("POST", "/trust/personal-budgets/<int:budget_id>/recover", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
-    ("GET", "/trust/direct-payments", TRUST, CHILD_RECORD),
-    ("GET", "/trust/direct-payments.csv", TRUST, CHILD_RECORD),
+    ("POST", "/trust/children/<int:child_id>/personal-budget", PANELS_POSTED_NOTHING, CHILD_RECORD),
+    ("GET", "/trust/children/<int:child_id>/joint-decision", PANELS, CHILD_RECORD),
+    ("POST", "/trust/children/<int:child_id>/joint-decision", PANELS_POSTED_NOTHING, CHILD_RECORD),
+    ("GET", "/trust/personal-budgets/<int:budget_id>", TRUSTS_OWN, CHILD_RECORD),
+    ("GET", "/trust/personal-budgets/<int:budget_id>/change", TRUSTS_OWN, CHILD_RECORD),
+    ("POST", "/trust/personal-budgets/<int:budget_id>/change", TRUSTS_OWN_POSTED_NOTHING, CHILD_RECORD),
+    ("GET", "/trust/personal-budgets/<int:budget_id>/recover", TRUSTS_OWN, CHILD_RECORD),
+    ("POST", "/trust/personal-budgets/<int:budget_id>/recover", TRUSTS_OWN_POSTED_NOTHING, CHILD_RECORD),
+    ("GET", "/trust/direct-payments", ADULTS_LIST, CHILD_RECORD),
+    ("GET", "/trust/direct-payments.csv", ADULTS_LIST, CHILD_RECORD),
 ]
 
 

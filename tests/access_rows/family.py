@@ -11,6 +11,8 @@ from . import (
     FAMILY_OWNED,
     LOGIN,
     NO_CHILD_RECORD,
+    PANELS,
+    PANELS_POSTED_NOTHING,
     PUBLIC,
     ROLES,
     SIGNED_IN,
@@ -61,8 +63,8 @@ ROWS = [
     ("POST", "/waiting-list/<int:entry_id>/leave", dict(FAMILY_OWNED, parent=302), NO_CHILD_RECORD),
     ("GET", "/trust/assessment-requests", TRUST, CHILD_RECORD),
     # The search page before a search: it shows no child (a search's results are audited: tests/test_trust_tools.py).
-    ("GET", "/trust/children", TRUST, NO_CHILD_RECORD),
-    ("POST", "/trust/children", dict(TRUST, trust=422, admin=422), NO_CHILD_RECORD),  # nothing to search for
+    ("GET", "/trust/children", PANELS, NO_CHILD_RECORD),
+    ("POST", "/trust/children", PANELS_POSTED_NOTHING, NO_CHILD_RECORD),  # nothing to search for
     ("GET", "/trust/children/<int:child_id>/assessment", TRUST, CHILD_RECORD),
     ("POST", "/trust/children/<int:child_id>/assessment", dict(TRUST, trust=422, admin=422), CHILD_RECORD),
     ("GET", "/assessments", FAMILY, FAMILY_OWN),

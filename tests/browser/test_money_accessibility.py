@@ -35,7 +35,7 @@ from budgets.models import (
 )
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Role
-from portal.timeutil import utcnow
+from portal.timeutil import birthday, utcnow
 from providers.models import (
     Attendance,
     Body,
@@ -98,6 +98,10 @@ class MoneyWorld:
     to_open: object = None
     provider_staff: object = None
     new_provider: object = None
+    adults: object = None
+    robin: object = None
+    robins_parent: object = None
+    adult_budget: object = None
 
 
 def _this_year(days: int):
@@ -232,6 +236,20 @@ def build_money_world() -> MoneyWorld:
     w.expired = _card_payment(w.parent, w.zara, w.swimming, 18, PaymentStatus.EXPIRED, BookingStatus.EXPIRED)
     w.paid_too_late = _card_payment(w.parent, w.omar, w.swimming, 19, PaymentStatus.PAID, BookingStatus.EXPIRED)
     w.to_open = _card_payment(w.parent, w.omar, w.swimming, 20, PaymentStatus.PENDING, BookingStatus.HELD)
+    # Robin turns 18 within the year: a joint decision of the trust and adult social care, budgets either side.
+    w.adults = UserFactory(name="Ruth Adeyemi", email="ruth@adults.example.gov.uk", role=Role.ADULTS)
+    money.set_envelope(Body.ADULTS, year, 500_00, by=w.adults, reason="This year's adult social care budget")
+    w.robins_parent = UserFactory(name="Dee Okafor", email="dee@example.com")
+    today = money.today()
+    turns_18 = today + timedelta(days=max(1, min(30, (date(financial_year(today) + 1, 3, 31) - today).days)))
+    w.robin = ChildFactory(parent=w.robins_parent, first_name="Robin", last_name="Okafor",
+                           date_of_birth=birthday(turns_18, -18), needs=["autism"], locality=north)
+    _approve(w.robin, w.trust)
+    w.adult_budget = money.allocate_joint(
+        w.robin, kind=BudgetKind.MANAGED, before_pence=200_00, after_pence=900_00, starts_on=today,
+        ends_on=date(financial_year(today) + 1, 3, 31), review_on=today + timedelta(days=20),
+        reasons="Overnight breaks through the move to adult services.", by=w.trust, agreed_by=w.adults).after
+    db.session.commit()
     w.provider_staff = provider_staff
     w.new_provider = UserFactory(name="Kim Lee", email="kim@birch.example.org", role=Role.PROVIDER,
                                  provider_id=ProviderFactory(name="Birch Club").id)
@@ -245,6 +263,16 @@ def _new_budget(amount: str, kind: str):
         page.get_by_label("Amount the panel agreed").fill(amount)
         page.get_by_label(re.compile(kind)).check()
         page.get_by_label("The panel’s reasons").fill("The panel agreed more overnight breaks.")
+    return fill
+
+
+def _joint(agreed_by: str):
+    def fill(page, w):
+        page.get_by_label("Amount agreed until the 18th birthday").fill("100")
+        page.get_by_label("Amount agreed from the 18th birthday").fill("400")
+        page.get_by_label(re.compile("Managed budget: the trust")).check()
+        page.get_by_label("Who agreed this decision for the other body?").select_option(label=agreed_by)
+        page.get_by_label("The panel’s reasons").fill("Agreed together at the transition panel.")
     return fill
 
 
@@ -358,6 +386,32 @@ CASES = [
                 then="Record the decision", error="of this budget is not already booked or spent")),
     *[Case(f"direct-payments-{role}", role, go("/trust/direct-payments", heading="Direct payments",
                                                shows="Lily Smith")) for role in TRUST_STAFF],
+
+    # Adult social care: its own lists and budgets, its dashboard, and the joint decision across an 18th birthday.
+    Case("trust-budgets-adults", "adults", go("/trust/personal-budgets", heading="Personal budgets",
+                                              shows="Robin Okafor")),
+    Case("budget-adult-half-adults", "adults", go(_budget("adult_budget"), heading="Managed personal budget",
+                                                  shows="Joint decision, agreed by Ruth Adeyemi")),
+    Case("find-a-young-person-adults", "adults", go("/trust/children", heading="Find a child")),
+    Case("new-budget-turning-18-trust", "trust",
+         go(_new("robin"), heading="Record a resource panel decision", shows="Robin turns 18 on")),
+    *[Case(f"joint-decision-{role}", role, go(lambda w: f"/trust/children/{w.robin.id}/joint-decision",
+                                              heading="Record a joint decision across the 18th birthday"))
+      for role in ("trust", "adults")],
+    Case("joint-decision-errors-empty-adults", "adults",
+         submit(lambda w: f"/trust/children/{w.robin.id}/joint-decision", "Record the joint decision", status=422,
+                error="Enter the amount agreed until the 18th birthday")),
+    Case("joint-decision-refused-overlapping-trust", "trust",
+         submit(lambda w: f"/trust/children/{w.robin.id}/joint-decision", "Record the joint decision", status=409,
+                fill=_joint("Ruth Adeyemi (Adult social care staff)"),
+                error="Robin already has a managed personal budget for these dates")),
+    Case("dashboard-adults", "adults",
+         go("/money/dashboard", heading="Adult social care short breaks budget",
+            shows="Breaks after an 18th birthday paid from children’s budgets")),
+    Case("envelopes-adults", "adults", go("/money/envelopes", heading="Short breaks budgets")),
+    Case("money-joint-budgets-parent", "robins_parent",
+         go("/money", heading="Budgets and payments",
+            shows="Adult social care pays for Robin’s specialist breaks from their 18th birthday")),
 
     # The family's budgets and payments page.
     Case("money-managed-budget-parent", "parent",
