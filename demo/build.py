@@ -73,7 +73,7 @@ def build(size: str = "full", reset: bool = True, echo: Callable[[str], None] = 
     echo("Analysed the tables for the query planner.")
     echo(f"Built the {size} demo area in {clock.perf_counter() - started:.0f} seconds: "
          + ", ".join(f"{count:,} {name}" for name, count in counts.items()) + ".")
-    echo(f"Sign in as parent@, young.person@, provider@, council@, trust@ or admin@example.com "
+    echo(f"Sign in as parent@, young.person@, okafor@, provider@, council@, trust@, adults@ or admin@example.com "
          f"with the password {DEMO_PASSWORD}.")
 
 

@@ -9,8 +9,10 @@ back and, as the portal would have done had the year really happened:
 - adds places booked and later cancelled by the family (about a fifth of all funded places booked),
   money committed and given back;
 - funds places: council-funded offers (targeted, and any universal ones) from the council's envelope,
-  specialist breaks from each assessed child's managed personal budget; marks places delivered up to two
-  days ago (registers of the last two days are left for providers to mark);
+  specialist breaks from each assessed child's managed personal budget (the children's trust's until the 18th
+  birthday, adult social care's from it: a young person who turns 18 during the year has one of each, agreed in one
+  joint decision); marks places delivered up to two days ago (registers of the last two days are left for providers
+  to mark);
 - sets each body's envelope for the years the places fall in, and records a resource panel decision for
   every budget;
 - writes the matching ledger transactions and lines in bulk, in time order: each posting's legs are the ones the
@@ -57,8 +59,9 @@ from budgets.models import (
 )
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, AuditEvent, Child, User
-from portal.timeutil import LONDON, age_on, to_london, utcnow
+from portal.timeutil import LONDON, age_on, birthday, to_london, utcnow
 from providers.models import (
+    ADULT_AGE,
     STAFF_UNITS,
     Attendance,
     Body,
@@ -71,10 +74,12 @@ from providers.models import (
     Tier,
     WaitingListEntry,
     WaitingStatus,
+    paying_body,
 )
 
 from .common import CHUNK, CLOSED, PAST_DAYS, RANDOM_SEED, bulk_insert
 from .words import (
+    ADULTS_REASON,
     BUDGET_PLACE_BOOKED,
     CANCELLED,
     COUNCIL_PLACE_BOOKED,
@@ -91,7 +96,7 @@ BLOCK_DAYS = PAST_DAYS // 7 * 7   # the seeded past window, repeated back in who
 CANCELLED_SHARE = 0.3             # for each place booked, the chance that another was booked and cancelled
 DID_NOT_ATTEND = 0.06
 COUNCIL_USED = 0.82               # the council's envelope: this share committed or spent at the end of the seed
-TRUST_COVERED = 0.985             # the trust's envelope covers this share of the panel's decisions
+TRUST_COVERED = 0.985             # the trust's (and adult social care's) envelope covers this share of its panel's decisions
 WAITING_SESSIONS = 150            # full upcoming sessions given a waiting list (fewer in a small area)
 DEMO_DIRECT_PAYMENT = 1_200_00
 # One family's direct payment for a personal assistant over a few months ended this many days ago; the trust has since
@@ -165,6 +170,8 @@ class BudgetRow:
     decided_at: datetime
     reasons: str
     amount: int = 0
+    body: Body = Body.TRUST
+    joint_with: BudgetRow | None = None  # the other half of a joint decision across the 18th birthday
     id: int = 0
     decision_id: int = 0
     over_envelope: bool = False
@@ -210,9 +217,10 @@ class MoneySeed:
     def _load(self) -> None:
         self.echo("Money: reading the area back...")
         staff = dict(db.session.execute(select(User.email, User.id).where(
-            User.email.in_(["council@example.com", "trust@example.com", "parent@example.com",
+            User.email.in_(["council@example.com", "trust@example.com", "adults@example.com", "parent@example.com",
                             "young.person@example.com"]))).all())
         self.council_id, self.trust_id = staff["council@example.com"], staff["trust@example.com"]
+        self.adults_id = staff["adults@example.com"]
         self.demo_parent_id = staff["parent@example.com"]
         self.demo_family_ids = {staff["parent@example.com"], staff["young.person@example.com"]}
         self.offers = {row.id: OfferRow(row.id, row.tier, row.payment_route, row.price_pence,
@@ -247,6 +255,15 @@ class MoneySeed:
             self.bookings.append(booking)
         self.new_sessions: list[SessionRow] = []
         self.new_bookings: list[BookingRow] = []
+
+    def _payer(self, booking: BookingRow) -> Body | None:
+        """The body whose money pays for the place: for a specialist break, the trust's or adult social care's by the
+        young person's age on the day (``providers.models.paying_body``)."""
+        body = booking.session.offer.body
+        if body is Body.TRUST:
+            return paying_body(Tier.SPECIALIST, age_on(self.children[booking.child_id].date_of_birth,
+                                                       booking.session.day))
+        return body
 
     def _suits(self, offer: OfferRow, child_id: int, day: date) -> bool:
         child = self.children[child_id]
@@ -329,38 +346,50 @@ class MoneySeed:
     def _plan_budgets(self) -> None:
         """A managed personal budget for every assessed child this year (and next year, for children already
         booked then), big enough for their booked breaks with some left; a direct payment for some."""
-        cost: dict[tuple[int, int], int] = defaultdict(int)
+        cost: dict[tuple[int, int, Body], int] = defaultdict(int)
         earliest: dict[tuple[int, int], datetime] = {}
         for booking in self.bookings + self.new_bookings:
             if booking.session.offer.body is Body.TRUST:
-                key = (booking.child_id, financial_year(booking.session.day))
+                key = (booking.child_id, financial_year(booking.session.day), self._payer(booking))
                 cost[key] += booking.session.offer.funded
-                earliest[key] = min(earliest.get(key, booking.created_at), booking.created_at)
-        keys = set(cost) | {(child_id, self.year) for child_id in self.approved_on}
-        self.budgets: dict[tuple[int, int], BudgetRow] = {}
+                earliest[key[:2]] = min(earliest.get(key[:2], booking.created_at), booking.created_at)
+        keys = set(cost) | {(child_id, self.year, paying_body(
+            Tier.SPECIALIST, age_on(self.children[child_id].date_of_birth, self.today))) for child_id in self.approved_on}
+        self.budgets: dict[tuple[int, int, Body], BudgetRow] = {}
         self.direct_payments: list[BudgetRow] = []
-        for child_id, year in sorted(keys):
+        for child_id, year, body in sorted(keys, key=lambda k: (k[0], k[1], k[2] is Body.ADULTS)):
             child = self.children[child_id]
             approved = self.approved_on.get(child_id, _year_start(year))
             # Renewed at the start of the year, or decided after an assessment during it; next year's in advance.
+            # Both halves of a joint decision are decided at once.
             decided = self.now - timedelta(days=14) if year > self.year else max(approved, _year_start(year))
             if (child_id, year) in earliest:
                 decided = min(decided, earliest[(child_id, year)] - timedelta(hours=1))
             reason = self.rng.choice(PANEL_REASONS).format(name=child.first_name, year=year_label(year))
-            budget = BudgetRow(child_id, year, BudgetKind.MANAGED, decided, reason)
-            needed = cost.get((child_id, year), 0)
+            budget = BudgetRow(child_id, year, BudgetKind.MANAGED, decided, reason, body=body)
+            eighteen = birthday(child.date_of_birth, ADULT_AGE)
+            if body is Body.TRUST and eighteen <= date(year + 1, 3, 31):
+                budget.ends_on = eighteen - timedelta(days=1)
+            elif body is Body.ADULTS and eighteen > date(year, 4, 1):
+                budget.starts_on = eighteen
+            other = self.budgets.get((child_id, year, Body.TRUST))
+            if body is Body.ADULTS and other is not None:
+                budget.joint_with, other.joint_with = other, budget
+                budget.decided_at = other.decided_at = min(budget.decided_at, other.decided_at)
+                budget.reasons = other.reasons
+            needed = cost.get((child_id, year, body), 0)
             if needed:
                 budget.amount = _round_up(int(needed * self.rng.uniform(1.1, 1.35)), 100_00)
             else:
                 budget.amount = self.rng.randrange(1_500_00, 6_000_01, 100_00)
-                if self.rng.random() < 0.3 and child.parent_id not in self.demo_family_ids:
+                if self.rng.random() < 0.3 and child.parent_id not in self.demo_family_ids and budget.joint_with is None:
                     budget.kind = BudgetKind.DIRECT_PAYMENT
                     budget.reasons = DIRECT_PAYMENT_REASON.format(name=child.first_name)
-            self.budgets[(child_id, year)] = budget
+            self.budgets[(child_id, year, body)] = budget
         # The demo parent's assessed child: a managed budget for her breaks and a direct payment for a
         # personal assistant the family employs themselves.
         for child_id in sorted(c for c in self.approved_on if self.children[c].parent_id == self.demo_parent_id):
-            managed = self.budgets[(child_id, self.year)]
+            managed = self.budgets[(child_id, self.year, Body.TRUST)]
             managed.kind = BudgetKind.MANAGED
             self.direct_payments.append(BudgetRow(
                 child_id, self.year, BudgetKind.DIRECT_PAYMENT, managed.decided_at + timedelta(minutes=5),
@@ -368,7 +397,8 @@ class MoneySeed:
         self._plan_ended_direct_payment()
         for booking in self.bookings + self.new_bookings:
             if booking.session.offer.body is Body.TRUST:
-                booking.budget = self.budgets[(booking.child_id, financial_year(booking.session.day))]
+                booking.budget = self.budgets[(booking.child_id, financial_year(booking.session.day),
+                                               self._payer(booking))]
                 booking.changed = True
             elif booking.session.offer.body is Body.COUNCIL:
                 booking.changed = True
@@ -384,7 +414,9 @@ class MoneySeed:
         candidates = [child_id for child_id, approved in sorted(self.approved_on.items())
                       if self.children[child_id].parent_id not in self.demo_family_ids
                       and approved <= begins - timedelta(days=14)
-                      and self.budgets.get((child_id, year), BudgetRow(0, 0, BudgetKind.MANAGED, self.now, "")).kind
+                      and age_on(self.children[child_id].date_of_birth, self.today) < ADULT_AGE - 1
+                      and self.budgets.get((child_id, year, Body.TRUST),
+                                           BudgetRow(0, 0, BudgetKind.MANAGED, self.now, "")).kind
                       is BudgetKind.MANAGED]
         if not candidates:
             return
@@ -419,16 +451,18 @@ class MoneySeed:
             if booking.session.offer.body is Body.COUNCIL:
                 council[financial_year(booking.session.day)] += (
                     0 if booking.cancelled_at else booking.session.offer.funded)
-        trust: dict[int, int] = defaultdict(int)
+        panels: dict[tuple[Body, int], int] = defaultdict(int)
         for budget in list(self.budgets.values()) + self.direct_payments:
-            trust[budget.year] += budget.amount
-        years = sorted(set(council) | set(trust) | {self.year})
+            panels[(budget.body, budget.year)] += budget.amount
+        years = sorted(set(council) | {year for _, year in panels} | {self.year})
         council_amount = max(_round_up(int(council[self.year] / COUNCIL_USED), 1_000_00), 10_000_00)
-        trust_amount = max(_round_down(int(trust[self.year] * TRUST_COVERED), 1_000_00), 10_000_00)
+        trust_amount = max(_round_down(int(panels[(Body.TRUST, self.year)] * TRUST_COVERED), 1_000_00), 10_000_00)
+        adults_amount = max(_round_down(int(panels[(Body.ADULTS, self.year)] * TRUST_COVERED), 1_000_00), 10_000_00)
         self.envelopes: dict[tuple[Body, int], dict] = {}
         for year in years:
             for body, amount, by in ((Body.COUNCIL, council_amount, self.council_id),
-                                     (Body.TRUST, trust_amount, self.trust_id)):
+                                     (Body.TRUST, trust_amount, self.trust_id),
+                                     (Body.ADULTS, adults_amount, self.adults_id)):
                 self.envelopes[(body, year)] = dict(body=body, year=year, amount_pence=amount, warn_first=75,
                                                     warn_second=90, alerted_percent=0, updated_by_id=by,
                                                     updated_at=self.now)
@@ -439,13 +473,13 @@ class MoneySeed:
 
     def _write_budgets(self) -> None:
         budgets = sorted(list(self.budgets.values()) + self.direct_payments, key=lambda b: (b.decided_at, b.child_id))
-        available: dict[int, int] = {}
+        available: dict[tuple[Body, int], int] = {}
         for budget in budgets:
-            envelope = self.envelopes[(Body.TRUST, budget.year)]
-            left = available.setdefault(budget.year, envelope["amount_pence"])
+            key = (budget.body, budget.year)
+            left = available.setdefault(key, self.envelopes[key]["amount_pence"])
             budget.over_envelope = left < budget.amount
-            available[budget.year] = left - budget.amount
-        rows = [dict(child_id=b.child_id, envelope_id=self.envelopes[(Body.TRUST, b.year)]["id"], kind=b.kind,
+            available[key] = left - budget.amount
+        rows = [dict(child_id=b.child_id, envelope_id=self.envelopes[(b.body, b.year)]["id"], kind=b.kind,
                      status=BudgetStatus.ACTIVE, amount_pence=b.amount, starts_on=b.starts_on or _starts_on(b),
                      ends_on=b.ends_on or date(b.year + 1, 3, 31),
                      review_on=b.ends_on or _starts_on(b) + timedelta(days=91), created_at=b.decided_at)
@@ -453,16 +487,28 @@ class MoneySeed:
         for budget, budget_id in zip(budgets, self._insert(PersonalBudget, rows, "Personal budgets", returning=True)):
             budget.id = budget_id
         rows = [dict(budget_id=b.id, kind=DecisionKind.ALLOCATE, change_pence=b.amount, reasons=b.reasons,
-                     decided_by_id=self.trust_id, decided_at=b.decided_at, applied_at=b.decided_at,
-                     over_envelope=b.over_envelope)
+                     decided_by_id=self._panel(b), decided_at=b.decided_at, applied_at=b.decided_at,
+                     over_envelope=b.over_envelope,
+                     agreed_by_id=self.adults_id if b.joint_with is not None else None)
                 for b in budgets]
         for budget, decision_id in zip(budgets, self._insert(PanelDecision, rows, "Panel decisions", returning=True)):
             budget.decision_id = decision_id
+        # Each half of a joint decision names the other (recorded by the trust, agreed by adult social care).
+        joint = [dict(d_id=b.decision_id, joint=b.joint_with.decision_id) for b in budgets if b.joint_with is not None]
+        if joint:
+            table = PanelDecision.__table__
+            db.session.execute(update(table).where(table.c.id == bindparam("d_id"))
+                               .values(joint_with_id=bindparam("joint")), joint)
+        self.counts["joint decisions across an 18th birthday"] = len(joint) // 2
         written = {row.id: row for row in db.session.scalars(
             select(PersonalBudget).where(PersonalBudget.id.in_([b.id for b in budgets])))}
         for budget in budgets:
             budget.row = written[budget.id]
         self.budget_list = budgets
+
+    def _panel(self, budget: BudgetRow) -> int:
+        """Who recorded the decision: the trust's officer (a joint decision too), or adult social care's."""
+        return self.adults_id if budget.body is Body.ADULTS and budget.joint_with is None else self.trust_id
 
     def _write_bookings(self) -> None:
         rows = [self._booking_row(b) | dict(
@@ -491,7 +537,7 @@ class MoneySeed:
                          budget_id=None, paid_by=Body.COUNCIL)
         elif offer.body is Body.TRUST:
             money = dict(funding="personal_budget", price_pence=0, funded_pence=offer.funded,
-                         budget_id=booking.budget.id, paid_by=Body.TRUST)
+                         budget_id=booking.budget.id, paid_by=booking.budget.body)
         else:
             money = dict(funding="free" if offer.price == 0 else "pay_provider", price_pence=offer.price,
                          funded_pence=0, budget_id=None, paid_by=None)
@@ -552,7 +598,7 @@ class MoneySeed:
             earliest[envelope_id] = min(earliest.get(envelope_id, booking.created_at), booking.created_at)
         for budget in self.budget_list:
             row = budget.row
-            self._post(EntryKind.ALLOCATION, budget.decided_at, budget.reasons, self.trust_id,
+            self._post(EntryKind.ALLOCATION, budget.decided_at, budget.reasons, self._panel(budget),
                        [Leg(envelope_account(row.envelope_id, "available"), -budget.amount, row.envelope_id, SPECIALIST),
                         Leg(row.account, budget.amount, row.envelope_id, SPECIALIST)],
                        envelope_id=row.envelope_id, decision_id=budget.decision_id, budget_id=row.id)
@@ -569,7 +615,8 @@ class MoneySeed:
         for (body, year), envelope in sorted(self.envelopes.items(), key=lambda item: item[1]["id"]):
             at = min(_year_start(year), earliest.get(envelope["id"], self.now) - timedelta(days=1),
                      self.now - timedelta(days=1))
-            reason = (COUNCIL_REASON if body is Body.COUNCIL else TRUST_REASON).format(year=year_label(year))
+            reason = {Body.COUNCIL: COUNCIL_REASON, Body.TRUST: TRUST_REASON, Body.ADULTS: ADULTS_REASON}[body].format(
+                year=year_label(year))
             self._post(EntryKind.ALLOCATION, at, reason, envelope["updated_by_id"],
                        # The account money comes from is named where the live path posts it (budgets.services).
                        [Leg(f"source:{body.value}", -envelope["amount_pence"], envelope["id"]),
@@ -581,10 +628,12 @@ class MoneySeed:
                                                 warn_second=90)))
             envelope["updated_at"] = at
         for budget in self.budget_list:
-            self.audit.append(dict(at=budget.decided_at, actor_id=self.trust_id, action="personal_budget_allocated",
-                                   subject_type="PersonalBudget", subject_id=budget.id, reason=budget.reasons,
+            self.audit.append(dict(at=budget.decided_at, actor_id=self._panel(budget),
+                                   action="personal_budget_allocated", subject_type="PersonalBudget",
+                                   subject_id=budget.id, reason=budget.reasons,
                                    details=dict(amount_pence=budget.amount, kind=budget.kind.value,
-                                                over_envelope=budget.over_envelope)))
+                                                over_envelope=budget.over_envelope, body=budget.body.value,
+                                                agreed_by_id=self.adults_id if budget.joint_with else None)))
 
     def _write_ledger(self) -> None:
         self.transactions.sort(key=lambda t: (t[0], t[5] or 0, t[1].value))
@@ -674,7 +723,7 @@ def _back(moment: datetime, days: int) -> datetime:
 
 
 def _starts_on(budget: BudgetRow) -> date:
-    return max(to_london(budget.decided_at).date(), date(budget.year, 4, 1))
+    return max(to_london(budget.decided_at).date(), date(budget.year, 4, 1), budget.starts_on or date.min)
 
 
 def _year_start(year: int) -> datetime:

@@ -22,7 +22,7 @@ from portal.models import (
     SupportLevel,
     User,
 )
-from portal.timeutil import age_on, to_london
+from portal.timeutil import age_on, birthday, to_london
 from providers.models import Tier
 
 from .common import RANDOM_SEED, Seed
@@ -100,6 +100,7 @@ class Families:
     demo_younger: ChildPlan
     demo_older: ChildPlan
     demo_young_person: ChildPlan
+    demo_turning_18: ChildPlan
     demo_family_ids: set[int]  # their bookings and assessments are chosen by hand
 
 
@@ -147,7 +148,8 @@ def add_provider_user(seed: Seed, staff: Staff, provider_id: int) -> None:
 def add_families(seed: Seed, children: int, locality_ids: list[int], staff: Staff) -> Families:
     """The demo parent and young person, then generated families until there are ``children`` children."""
     family_hash = generate_password_hash(secrets.token_urlsafe(16))  # nobody signs in as a generated family
-    families = [_demo_parent(seed, locality_ids, staff), _demo_young_person(seed, locality_ids, staff)]
+    families = [_demo_parent(seed, locality_ids, staff), _demo_young_person(seed, locality_ids, staff),
+                _demo_turning_18(seed, locality_ids, staff)]
     count = sum(len(kids) for _, kids in families)
     while count < children:
         user_row, kids = _family(seed, locality_ids, len(families), family_hash)
@@ -161,7 +163,7 @@ def add_families(seed: Seed, children: int, locality_ids: list[int], staff: Staf
                       locality_ids.index(row["locality_id"]), frozenset(row["needs"]), row["support_level"],
                       row["created_at"])
             for child_id, row in zip(child_ids, rows)]
-    return Families(kids, *kids[:3], demo_family_ids=set(user_ids[:2]))
+    return Families(kids, *kids[:4], demo_family_ids=set(user_ids[:3]))
 
 
 def _add_register_consent(seed: Seed, rows: list[dict]) -> None:
@@ -202,6 +204,17 @@ def _demo_young_person(seed: Seed, locality_ids: list[int], staff: Staff) -> tup
         needs=["autism", "semh"], is_account_holder=True, support_level=SupportLevel.GROUP,
         date_of_birth=_birthday(seed.today, 17, days_since=60))
     return young_person, [me]
+
+
+def _demo_turning_18(seed: Seed, locality_ids: list[int], staff: Staff) -> tuple[dict, list[dict]]:
+    """A parent whose son turns 18 next month (on the 10th): the trust and adult social care agreed his budget
+    together, and he has overnight breaks booked on both sides of the birthday (demo/sessions.py, demo/money.py)."""
+    parent = user(seed, "okafor@example.com", "Dee Okafor", Role.PARENT_CARER, staff.demo_hash, seed.days_ago(400, 500))
+    first_of_next = (seed.today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    robin = _child(seed, locality_ids, "Robin", "Okafor", EAST, age=17, created_at=parent["created_at"]) | dict(
+        needs=["autism", "learning"], support_level=SupportLevel.ONE_TO_ONE, has_ehc_plan=True,
+        date_of_birth=birthday(first_of_next.replace(day=10), -18))
+    return parent, [robin]
 
 
 def _family(seed: Seed, locality_ids: list[int], number: int, password_hash: str) -> tuple[dict, list[dict]]:
@@ -265,7 +278,7 @@ def add_assessments(seed: Seed, families: Families, staff: Staff, offers: list[O
     # The trust assesses children with the most complex needs first (weighted sampling without replacement).
     ranked = sorted(others, key=lambda kid: seed.rng.random() ** (1 / _assessment_weight(kid)), reverse=True)
     first = max(approved_count - 1 - len(also_approve), 0)
-    approved = [families.demo_older, *also_approve] + ranked[:first]
+    approved = [families.demo_older, families.demo_turning_18, *also_approve] + ranked[:first - 1]
     refused = ranked[first:first + refused_count]
     rows = []
     for kid, status in [(kid, AssessmentStatus.APPROVED) for kid in approved] + \

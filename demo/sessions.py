@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import NamedTuple
 
-from portal.timeutil import LONDON, age_on
+from portal.timeutil import LONDON, age_on, birthday
 from providers.models import (
+    ADULT_AGE,
     STAFF_UNITS,
     Booking,
     BookingStatus,
@@ -300,6 +301,14 @@ class Timetable:
         for offer, kid in ((self.offers[1], younger), (self.offers[2], older)):
             session = upcoming(offer, kid)[0]
             session.booked.append(kid)
+        # Robin, who turns 18 next month: the overnight break before his birthday and the first after it.
+        robin = self.families.demo_turning_18
+        turns_18 = birthday(robin.born, ADULT_AGE)
+        stays = upcoming(self.offers[2], robin)
+        for session in [next((s for s in stays if s.day < turns_18), None),
+                        next((s for s in stays if s.day >= turns_18), None)]:
+            if session is not None and robin not in session.booked:
+                session.booked.append(robin)
 
     def _fill(self, session: SessionPlan, pool: list[ChildPlan], busy: set[tuple[int, date]]) -> None:
         offer = session.offer

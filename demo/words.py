@@ -212,6 +212,7 @@ BOOKING_NOTE = "Tell us about your child's needs when you book, so that we can p
 
 COUNCIL_REASON = "Short breaks budget for {year} agreed by the council's cabinet."
 TRUST_REASON = "Short breaks budget for {year} agreed by the children's trust board."
+ADULTS_REASON = "Short breaks budget for {year} for young adults aged 18 to 25, agreed by adult social care."
 PANEL_REASONS = (
     "The resource panel agreed the package in {name}'s assessment: specialist short breaks paid from a "
     "managed personal budget, reviewed in three months.",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from markupsafe import escape
@@ -12,8 +12,10 @@ from sqlalchemy import func, select, text
 from portal.extensions import db
 from portal.models import Assessment, AssessmentStatus, Child, Locality, Role, User
 from portal.formatting import london_date
-from portal.timeutil import age_on, to_london, utcnow
+from budgets.models import PersonalBudget
+from portal.timeutil import age_on, birthday, to_london, utcnow
 from providers.models import (
+    Body,
     Booking,
     BookingStatus,
     Offer,
@@ -45,6 +47,7 @@ DEMO_ACCOUNTS = {
     "trust@example.com": Role.TRUST,
     "admin@example.com": Role.ADMIN,
     "adults@example.com": Role.ADULTS,
+    "okafor@example.com": Role.PARENT_CARER,
 }
 
 
@@ -422,3 +425,35 @@ def test_the_insight_pages_have_signs_of_unmet_demand_to_show(seeded, client):
     sign_in(client, db.session.scalar(select(User).where(User.email == "council@example.com")), DEMO_PASSWORD)
     page = client.get("/insight/demand")
     assert page.status_code == 200 and "Every search this year found something." not in page.text
+
+
+def test_a_young_person_turning_18_next_month_has_a_joint_budget_paying_for_breaks_either_side(seeded, client):
+    """Robin turns 18 next month: one joint decision of the trust (who recorded it) and adult social care (who agreed
+    it), the trust's budget until the day before the birthday and adult social care's from it, and a break booked on
+    each side, each paid by the body that pays at his age that day. Every young adult's budget is adult social
+    care's."""
+    parent = user("okafor@example.com")
+    [robin] = parent.children
+    turns_18 = birthday(robin.date_of_birth, 18)
+    today = date.today()
+    assert turns_18.month == (today.month % 12) + 1 and robin.age_on(today) == 17
+    budgets = db.session.scalars(select(PersonalBudget).where(PersonalBudget.child_id == robin.id)
+                                 .order_by(PersonalBudget.starts_on)).all()
+    assert [(b.body, b.ends_on if b.body is Body.TRUST else b.starts_on) for b in budgets] == [
+        (Body.TRUST, turns_18 - timedelta(days=1)), (Body.ADULTS, turns_18)]
+    halves = [b.decisions[0] for b in budgets]
+    assert [d.joint_with_id for d in halves] == [halves[1].id, halves[0].id]
+    assert {d.decided_by.email for d in halves} == {"trust@example.com"}
+    assert {d.agreed_by.email for d in halves} == {"adults@example.com"}
+    places = db.session.scalars(select(Booking).where(Booking.child_id == robin.id, Booking.status ==
+                                                      BookingStatus.CONFIRMED)).all()
+    paid = {(to_london(b.session.starts_at).date() >= turns_18, b.paid_by, b.budget_id) for b in places}
+    assert paid == {(False, Body.TRUST, budgets[0].id), (True, Body.ADULTS, budgets[1].id)}
+    for budget in db.session.scalars(select(PersonalBudget)):
+        if budget.body is Body.TRUST:
+            assert budget.child.age_on(budget.ends_on) < 18, budget.id
+        else:
+            assert budget.body is Body.ADULTS and budget.child.age_on(budget.starts_on) >= 18, budget.id
+    sign_in(client, parent, DEMO_PASSWORD)
+    page = client.get("/money").text
+    assert "Adult social care pays for Robin’s specialist breaks from their 18th birthday" in page
