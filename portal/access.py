@@ -44,6 +44,8 @@ family_required = role_required(*FAMILY_ROLES)
 commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADULTS, Role.ADMIN)
 childrens_commissioner_required = role_required(Role.COUNCIL, Role.TRUST, Role.ADMIN)
 trust_required = role_required(Role.TRUST, Role.ADMIN)
+# The trust and adult social care share the tracker of young people moving to adult services (transitions/).
+transition_staff_required = role_required(Role.TRUST, Role.ADULTS, Role.ADMIN)
 
 
 def get_or_404(model, object_id: int):
