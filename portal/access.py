@@ -47,6 +47,8 @@ trust_required = role_required(Role.TRUST, Role.ADMIN)
 # Those whose resource panels decide personal budgets: the children's trust until the 18th birthday, adult social
 # care from it (each sees and decides its own body's budgets: budgets.budget_views).
 panel_required = role_required(Role.TRUST, Role.ADULTS, Role.ADMIN)
+# The trust and adult social care share the tracker of young people moving to adult services (transitions/).
+transition_staff_required = role_required(Role.TRUST, Role.ADULTS, Role.ADMIN)
 
 
 def get_or_404(model, object_id: int):

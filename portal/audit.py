@@ -46,6 +46,12 @@ SHOWN = {
     "recover_direct_payment": N_("The page for recording money recovered from their direct payment"),
     "direct_payments": N_("The list of direct payments"),
     "direct_payments_csv": N_("A download of the direct payments ledger"),
+    "transitions": N_("The tracker of young people moving to adult services"),
+    "transitions_csv": N_("A download of the tracker of young people moving to adult services"),
+    "transition": N_("Their move to adult services"),
+    "transition_stage": N_("The page for recording a stage of their move to adult services"),
+    "pfa_review": N_("The page for recording their preparing-for-adulthood review"),
+    "transition_owner": N_("The page for choosing who owns their move to adult services"),
 }
 
 # The organisation behind each staff role; provider staff are named by their own organisation.

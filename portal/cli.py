@@ -12,6 +12,7 @@ from demo import build
 from privacy import commands as privacy_commands
 from providers import commands as provider_commands
 from statements import commands as statement_commands
+from transitions import commands as transition_commands
 
 from . import catalogs, jobs
 from .extensions import db
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
     statement_commands.register_commands(app)
     privacy_commands.register_commands(app)
     budget_commands.register_commands(app)
+    transition_commands.register_commands(app)
 
     @app.cli.command("seed-demo")
     @click.option("--size", type=click.Choice(["full", "small", "national"]), default="full", show_default=True,

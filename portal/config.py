@@ -92,6 +92,20 @@ class Config:
     RETENTION_YEARS_AFTER_AGE_OUT = int(os.environ.get("RETENTION_YEARS_AFTER_AGE_OUT", "6"))
     # A family account not used (signed in to, or booked with) for this many years is anonymised.
     RETENTION_INACTIVE_ACCOUNT_YEARS = int(os.environ.get("RETENTION_INACTIVE_ACCOUNT_YEARS", "3"))
+    # Growing up (transitions/): the age by which each stage should be done, as years and months ("17y6m": by the
+    # day the young person is 17 and a half). Someone still not at a stage on that day is flagged overdue, and the
+    # owner and the trust's and adult social care's staff are told, once. "Identified" is done by the portal at 14.
+    TRANSITION_DUE = {
+        "pfa_review": "14y6m",
+        "transition_assessment_asked": "17y",
+        "transition_assessment_done": "17y6m",
+        "carer_assessment_asked": "17y",
+        "carer_assessment_done": "17y6m",
+        "adult_package_agreed": "17y9m",
+        "handed_over": "18y",
+    }
+    # From this age with no adult social care budget agreed from the 18th birthday on, everyone responsible is told.
+    TRANSITION_NO_ADULT_BUDGET_WARNING = "17y9m"
 
 
 class DevelopmentConfig(Config):

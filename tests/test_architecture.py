@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 AREAS = ("portal", "providers", "budgets", "bookings", "local_offer", "statements", "audit", "privacy", "open_referral",
-         "calendars", "demo", "feedback", "insight")
+         "calendars", "demo", "feedback", "insight", "transitions")
 # The composition root: the app factory and the command-line wiring import every area to plug it in.
 COMPOSITION_ROOT = {"portal/__init__.py", "portal/cli.py"}
 

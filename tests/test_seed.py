@@ -35,6 +35,8 @@ from statements.document import SECTIONS
 from statements.models import LANGUAGES, Statement, StatementComment, StatementStatus
 from providers.sessions import expand
 from statements.services import publication_problems
+from transitions import services as transitions
+from transitions.models import PfaProgress, PfaReview, Stage, Transition, TransitionStep
 
 from .conftest import planner_rows, sign_in
 
@@ -457,3 +459,20 @@ def test_a_young_person_turning_18_next_month_has_a_joint_budget_paying_for_brea
     sign_in(client, parent, DEMO_PASSWORD)
     page = client.get("/money").text
     assert "Adult social care pays for Robin’s specialist breaks from their 18th birthday" in page
+
+
+def test_young_people_moving_to_adult_services_are_at_every_stage_with_owners_and_a_few_overdue(seeded):
+    today = to_london(utcnow()).date()
+    assert set(db.session.scalars(select(Transition.stage))) == set(Stage)
+    assert db.session.scalar(select(func.count(Transition.id)).where(Transition.owner_id.is_(None))) == 0
+    ages = {age_on(born, today) for born in db.session.scalars(
+        select(Child.date_of_birth).join(Transition, Transition.child_id == Child.id))}
+    assert min(ages) == 14 and max(ages) <= 24
+    overdue = db.session.scalar(select(func.count(TransitionStep.id)).where(
+        TransitionStep.done_on.is_(None), TransitionStep.overdue_flagged_at.is_not(None)))
+    assert 0 < overdue < db.session.scalar(select(func.count(TransitionStep.id))) / 4  # a few, not most
+    assert db.session.scalar(select(func.count(PfaProgress.id))) == 4 * db.session.scalar(select(func.count(PfaReview.id))) > 0
+    # The demo flagged what the daily task would have: run now, it has nobody to start, flag or warn.
+    checked = transitions.check(today)
+    assert (checked.started, checked.overdue, checked.warned) == (0, 0, 0)
+    db.session.rollback()
