@@ -135,3 +135,13 @@ def test_services_never_commit():
             offenders += [f"{name}:{line}" for line in _commits(tree)]
     assert not offenders, "Services that commit (leave that to the view or command that calls them):\n" + \
         "\n".join(offenders)
+
+
+def test_every_area_is_a_package_the_install_ships():
+    """An area left out of pyproject.toml's package list imports in the repository (the tests' working directory) but
+    not from an install run anywhere else (a worker, gunicorn started from another directory)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    shipped = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    assert sorted(area for area in AREAS if f"{area}*" not in shipped) == []
