@@ -45,6 +45,7 @@ SHOWN = {
     "recover_direct_payment": N_("The page for recording money recovered from their direct payment"),
     "direct_payments": N_("The list of direct payments"),
     "direct_payments_csv": N_("A download of the direct payments ledger"),
+    "family_access": N_("The page for recording whether their parent may see their record after 18"),
 }
 
 # The organisation behind each staff role; provider staff are named by their own organisation.

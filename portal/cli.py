@@ -14,6 +14,7 @@ from providers import commands as provider_commands
 from statements import commands as statement_commands
 
 from . import catalogs, jobs
+from . import commands as portal_commands
 from .extensions import db
 from .formatting import plural
 from .models import User
@@ -25,6 +26,7 @@ def register(app: Flask) -> None:
     statement_commands.register_commands(app)
     privacy_commands.register_commands(app)
     budget_commands.register_commands(app)
+    portal_commands.register_commands(app)
 
     @app.cli.command("seed-demo")
     @click.option("--size", type=click.Choice(["full", "small", "national"]), default="full", show_default=True,
