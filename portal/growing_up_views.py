@@ -77,7 +77,8 @@ def _your_record_page(consent_form=None, withdraw_form=None, status: int = 200):
                 "access": active_access(child, child.parent) if not child.is_account_holder else []}
                for child in _own_records()]
     return render_template("growing_up/your_record.html", records=records, consent_form=consent_form or ConsentForm(),
-                           withdraw_form=withdraw_form or WithdrawConsentForm()), status
+                           withdraw_form=withdraw_form or WithdrawConsentForm(),
+                           form=consent_form or withdraw_form), status  # the posted form: "Error:" in the title
 
 
 @bp.get("/your-record/sharing")
@@ -132,7 +133,7 @@ def _staff_page(child: Child, basis_form=None, withdraw_form=None, invite_form=N
     return render_template("growing_up/staff.html", child=child, adult=is_adult(child),
                            eighteenth=growing_up.eighteenth(child), history=growing_up.history(child),
                            basis_form=basis_form or LegalBasisForm(), withdraw_form=withdraw_form or ReasonForm(),
-                           invite_form=invite_form or InviteYoungPersonForm(),
+                           invite_form=invite_form or InviteYoungPersonForm(), form=basis_form or withdraw_form or invite_form,
                            pending=growing_up.open_invite(child)), status
 
 
