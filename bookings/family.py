@@ -41,8 +41,8 @@ def entry_children(entry: WaitingListEntry) -> list[Child]:
 
 
 def set_children(booking_set: BookingSet) -> list[Child]:
-    return list(db.session.scalars(select(Child).join(Booking, Booking.child_id == Child.id).where(
-        Booking.group_ref == booking_set.group_ref).distinct()))
+    return list(db.session.scalars(select(Child).where(Child.id.in_(
+        select(Booking.child_id).where(Booking.group_ref == booking_set.group_ref)))))
 
 
 def payment_children(payment: Payment) -> list[Child]:
