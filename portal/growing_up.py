@@ -19,6 +19,7 @@ from . import notify
 from .access import ADULT_AGE, active_access, can_see_child, is_adult
 from .errors import DomainError, NotAllowed
 from .extensions import db
+from .formatting import long_date
 from .models import AccessBasis, Child, FamilyAccess, Role, User, YoungPersonInvite, record
 from .timeutil import london_today, utcnow
 
@@ -67,7 +68,7 @@ def invite(child: Child, email: str, *, by: User) -> str:
         raise DomainError(_("%(name)s already has their own sign-in.", name=child.first_name))
     if child.age_on(london_today()) < OWN_SIGN_IN_AGE:
         raise DomainError(_("%(name)s can have their own sign-in from their 16th birthday, on %(day)s.",
-                            name=child.first_name, day=birthday(child, OWN_SIGN_IN_AGE).strftime("%d/%m/%Y")))
+                            name=child.first_name, day=long_date(birthday(child, OWN_SIGN_IN_AGE))))
     email = email.strip().lower()
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise DomainError(_("An account already uses this email address. Use the young person's own email address."))
