@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import audit
-from portal.access import family_required, owned_or_404, role_required
+from portal.access import family_child_or_abort, family_required, role_required
 from portal.exports import csv_download
 from portal.extensions import db
 from portal.formatting import spreadsheet_cell
 from portal.i18n import N_
-from portal.models import Child, Role, record
+from portal.models import Role, record
 from portal.paging import page_arg
 from portal.timeutil import london_today, to_london
 
@@ -91,7 +91,7 @@ def _csv_row(entry: search.Entry) -> list:
 @bp.get("/children/<int:child_id>/who-has-seen")
 @family_required
 def who_has_seen(child_id: int):
-    child = owned_or_404(Child, child_id, "parent_id")
+    child = family_child_or_abort(child_id)
     page, size = page_arg(), current_app.config["PAGE_SIZE"]
     views, total = search.views_of(child, page, size)
     return render_template("audit/who_has_seen.html", child=child, views=views, total=total, page=page,

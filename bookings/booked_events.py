@@ -20,6 +20,8 @@ from portal.extensions import db
 from portal.models import AuditEvent, User
 from providers.models import Booking, BookingStatus, Offer, Session, SessionStatus
 
+from .family import family_bookings
+
 # What session_changes.py records when a session moves or is cancelled: what makes a calendar update its event.
 SCHEDULE_CHANGES = ("session_moved", "session_cancelled")
 # A family's calendar keeps their breaks of the past year, as well as those to come.
@@ -56,7 +58,7 @@ def family_events(family: User, *, since: datetime | None = None,
     """The family's booked sessions as events, in time order: every session from ``since`` on, or these ones."""
     query = (select(Booking).join(Booking.session).join(Session.offer).join(Offer.provider)
              .options(contains_eager(Booking.session).contains_eager(Session.offer).contains_eager(Offer.provider))
-             .where(Booking.booked_by_id == family.id, Booking.status.in_(SHOWN))
+             .where(family_bookings(family), Booking.status.in_(SHOWN))
              .order_by(Session.starts_at, Session.id, Booking.id))
     if since is not None:
         query = query.where(Session.starts_at >= since)

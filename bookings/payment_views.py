@@ -19,12 +19,13 @@ from sqlalchemy.exc import IntegrityError
 
 from budgets import stripe_gateway
 from budgets.models import Payment, PaymentStatus
-from portal.access import family_required, owned_or_404
+from portal.access import family_object_or_abort, family_required
 from portal.extensions import csrf, db
 from portal.forms import ConfirmForm
 from providers.models import BookingSet
 
 from . import payments
+from .family import payment_children
 
 bp = Blueprint("payments", __name__)
 
@@ -32,7 +33,7 @@ bp = Blueprint("payments", __name__)
 @bp.get("/payments/<int:payment_id>/pay")
 @family_required
 def pay(payment_id: int):
-    payment = owned_or_404(Payment, payment_id, "family_id")
+    payment = family_object_or_abort(Payment, payment_id, payment_children)
     if payment.status is not PaymentStatus.PENDING:
         return redirect(url_for("payments.returned", payment_id=payment.id))
     if not stripe_gateway.configured():
@@ -54,7 +55,7 @@ def returned(payment_id: int):
     Asked whatever our payment says short of paid: a family who paid just as the hold ran out is told they
     paid (and are being refunded), not that they did not pay.
     """
-    payment = owned_or_404(Payment, payment_id, "family_id")
+    payment = family_object_or_abort(Payment, payment_id, payment_children)
     if payment.status is not PaymentStatus.PAID and stripe_gateway.configured():
         try:
             payments.sync_from_stripe(payment)
@@ -73,7 +74,7 @@ def returned(payment_id: int):
 @family_required
 def abandoned(payment_id: int):
     """The family left Checkout without paying: they can go back, or let the place go now."""
-    payment = owned_or_404(Payment, payment_id, "family_id")
+    payment = family_object_or_abort(Payment, payment_id, payment_children)
     form = ConfirmForm()
     if form.validate_on_submit():
         payments.abandon(payment, by=current_user)

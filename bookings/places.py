@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, case, func, select, true
 from sqlalchemy.orm import contains_eager, joinedload
 
 from portal import notify
+from portal.access import can_see_child, is_own_record, may_manage
 from portal.errors import DomainError, NotAllowed, SessionFull
 from portal.extensions import db
 from portal.formatting import london, pounds
@@ -45,6 +46,7 @@ from providers.models import (
 from . import booked_events
 from . import funding as funding_methods
 from . import nights
+from .family import booking_children, set_children
 
 # Why the portal itself gives places back. Stored in English as written (on the booking and the refund, in the
 # ledger and the audit trail); translated where a family is shown them (the cancellation and refund emails).
@@ -342,9 +344,9 @@ def check_can_book(family: User, session: Session, children: list[Child], carer_
         raise DomainError(_("You can book at most one carer place for each child."))
     day = to_london(session.starts_at).date()
     for child in children:
-        if child.parent_id != family.id:
+        if not can_see_child(family, child):
             raise NotAllowed(_("You can only book places for children on your account."))
-        if family.role is Role.YOUNG_PERSON and not child.is_account_holder:
+        if family.role is Role.YOUNG_PERSON and not is_own_record(family, child):
             raise NotAllowed(_("Your account is for booking breaks for yourself. A parent or carer can book for "
                                "someone else from their own account."))
         too_old_or_young = _age_refusal(child, offer, day)
@@ -605,7 +607,7 @@ def cancel_set(booking_set: BookingSet, *, by: User, reason: str = CANCELLED_BY_
     """A family cancels every place of a set in one go: the places, the budget or envelope's money and any card
     refund all go back in one transaction, through the path every cancellation takes (``release_places``).
     Places on sessions too close to cancel online stay booked. Returns (released, kept)."""
-    if booking_set.family_id != by.id:
+    if not may_manage(by, set_children(booking_set)):
         raise NotAllowed(_("You can only cancel your own bookings."))
     live = [b for b in set_bookings(booking_set) if b.status in (BookingStatus.CONFIRMED, BookingStatus.HELD)]
     if not live:
@@ -784,7 +786,7 @@ def cancelling_closed_reason(session: Session) -> str:
 
 def cancel_booking(booking: Booking, *, by: User, reason: str = CANCELLED_BY_FAMILY) -> list[Booking]:
     """A family cancels a place (and the carer places booked with it), before the offer's cut-off."""
-    if booking.booked_by_id != by.id:
+    if not may_manage(by, booking_children(booking)):
         raise NotAllowed(_("You can only cancel your own bookings."))
     if booking.status is BookingStatus.CANCELLED:
         raise DomainError(_("This booking has already been cancelled."))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from bookings import funding as funding_methods
 from budgets.models import Payment
 from feedback import services as feedback
-from portal.access import family_required, get_or_404, owned_or_404
+from portal.access import family_children, family_object_or_abort, family_required, get_or_404
 from portal.attempts import attempt, form_status
 from portal.errors import NotAllowed, SessionFull, TryAgain
 from portal.extensions import db
@@ -37,13 +37,15 @@ from providers.models import (
 )
 
 from . import demand, nights, payments, places, waiting_lists
+from .family import (booking_children, entry_children, family_bookings, family_entries, set_children, sets_query,
+                     waiting_entries_query)
 from .forms import SeriesBookingForm
 
 bp = Blueprint("bookings", __name__)
 
 
 def _chosen_children(ids: list[int]):
-    mine = {c.id: c for c in current_user.children}
+    mine = {c.id: c for c in family_children(current_user)}
     if any(i not in mine for i in ids):
         raise NotAllowed(_("You can only book places for children on your account."))
     return [mine[i] for i in ids]
@@ -51,13 +53,14 @@ def _chosen_children(ids: list[int]):
 
 def _prepare_places(form, session: Session) -> dict[int, str]:
     """Offer every child on the account; return the ones who cannot go, with why, so the form can say so."""
-    cannot_go = places.children_who_cannot_go(session, current_user.children)
+    family = family_children(current_user)
+    cannot_go = places.children_who_cannot_go(session, family)
     # Those who can go first, so the error summary's link lands on a checkbox that can take the focus.
-    children = sorted(current_user.children, key=lambda c: c.id in cannot_go)
+    children = sorted(family, key=lambda c: c.id in cannot_go)
     form.children.choices = [(c.id, c.full_name) for c in children]
     form.carer_places.choices = [(n, _("No carer place") if n == 0 else
                                   ngettext("%(num)s carer place", "%(num)s carer places", n))
-                                 for n in range(0, max(len(current_user.children), 1) + 1)]
+                                 for n in range(0, max(len(family), 1) + 1)]
     return cannot_go
 
 
@@ -139,7 +142,7 @@ def book(session_id: int):
             db.session.rollback()
             busy = problem
     session = session or _bookable_session_or_404(session_id)
-    if not current_user.children:
+    if not family_children(current_user):
         flash(_("Add your child's details before you book a place."), "info")
         return redirect(url_for("families.add_child"))
     # A form posted as booking closed gets the refusal in its error summary, from the service's own check.
@@ -167,7 +170,7 @@ def book(session_id: int):
     unavailable_codes: list = []
     unavailable = _funding_step(form, session, codes=unavailable_codes)
     if request.method == "GET":
-        demand.note_booking_page(session, cannot_go, len(current_user.children),
+        demand.note_booking_page(session, cannot_go, len(family_children(current_user)),
                                  Funding.COUNCIL_FUNDED in unavailable_codes)
         db.session.commit()
     return render_template("bookings/book.html", session=session, form=form, full=full,
@@ -181,7 +184,7 @@ def _nights_away(session: Session) -> list[tuple]:
     if not nights.nights_of(session.starts_at, session.ends_at):
         return []
     reached = []
-    for child in current_user.children:
+    for child in family_children(current_user):
         _now, after = nights.with_sessions(child, [session])
         if after.reaches_a_warning:
             reached.append((child, after))
@@ -192,7 +195,7 @@ def _nights_away(session: Session) -> list[tuple]:
 @family_required
 def join_waiting_list(session_id: int):
     session = _bookable_session_or_404(session_id)
-    if not current_user.children:
+    if not family_children(current_user):
         flash(_("Add your child's details before you join a waiting list."), "info")
         return redirect(url_for("families.add_child"))
     if request.method == "GET" and (closed := places.booking_closed_reason(session)):
@@ -203,7 +206,7 @@ def join_waiting_list(session_id: int):
     cannot_go = _prepare_places(form, session)
     if request.method == "GET":
         # A family who came to book and found the session full (its stored count of places taken says so).
-        demand.note_booking_page(session, cannot_go, len(current_user.children), False,
+        demand.note_booking_page(session, cannot_go, len(family_children(current_user)), False,
                                  full=session.places_taken >= session.capacity)
         db.session.commit()
     done = None
@@ -229,16 +232,15 @@ def my_bookings():
         select(Booking).join(Session)
         .options(joinedload(Booking.session).joinedload(Session.offer).joinedload(Offer.provider),
                  joinedload(Booking.child))
-        .where(Booking.booked_by_id == current_user.id)
+        .where(family_bookings(current_user))
         .order_by(Session.starts_at, Booking.id)
     ).all()
-    entries = db.session.scalars(
-        select(WaitingListEntry).join(Session)
+    entries = family_entries(current_user, db.session.scalars(
+        waiting_entries_query(current_user).join(Session)
         .options(joinedload(WaitingListEntry.session).joinedload(Session.offer))
-        .where(WaitingListEntry.family_id == current_user.id,
-               WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]))
+        .where(WaitingListEntry.status.in_([WaitingStatus.WAITING, WaitingStatus.OFFERED]))
         .order_by(Session.starts_at)
-    ).all()
+    ).all())
     held = [b for b in bookings if b.status is BookingStatus.HELD and b.hold_expires_at > now]
     upcoming = [b for b in bookings if b.status is BookingStatus.CONFIRMED and b.session.starts_at > now]
     past = [b for b in bookings if b.status is BookingStatus.CONFIRMED and b.session.starts_at <= now]
@@ -250,8 +252,7 @@ def my_bookings():
                      if not places.can_cancel_online(b.session, now)}
     live_groups = {b.group_ref for b in upcoming + held}
     sets = [s for s in db.session.scalars(
-        select(BookingSet).options(joinedload(BookingSet.offer))
-        .where(BookingSet.family_id == current_user.id).order_by(BookingSet.created_at.desc())
+        sets_query(current_user).options(joinedload(BookingSet.offer)).order_by(BookingSet.created_at.desc())
     ) if s.group_ref in live_groups]
     set_sessions = {s.group_ref: sorted({b.session_id: b.session for b in upcoming + held
                                          if b.group_ref == s.group_ref}.values(), key=lambda x: x.starts_at)
@@ -275,7 +276,7 @@ def my_bookings():
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @family_required
 def cancel(booking_id: int):
-    booking = owned_or_404(Booking, booking_id, "booked_by_id")
+    booking = family_object_or_abort(Booking, booking_id, booking_children)
     form = ConfirmForm()
     page = dict(booking=booking, form=form, comes_back=places.what_comes_back(booking),
                 closed=None if places.can_cancel_online(booking.session) else places.cancelling_closed_reason(booking.session))
@@ -298,7 +299,7 @@ def cancel(booking_id: int):
 @bp.route("/waiting-list/<int:entry_id>/accept", methods=["GET", "POST"])
 @family_required
 def accept_offer(entry_id: int):
-    entry = owned_or_404(WaitingListEntry, entry_id, "family_id")
+    entry = family_object_or_abort(WaitingListEntry, entry_id, entry_children)
     session = entry.session
     form = AcceptOfferForm()
     unavailable = _funding_step(form, session)
@@ -319,7 +320,7 @@ def accept_offer(entry_id: int):
 @bp.post("/waiting-list/<int:entry_id>/leave")
 @family_required
 def leave_waiting_list(entry_id: int):
-    entry = owned_or_404(WaitingListEntry, entry_id, "family_id")
+    entry = family_object_or_abort(WaitingListEntry, entry_id, entry_children)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     with attempt() as done:
@@ -356,15 +357,16 @@ def _prepare_set(form: SeriesBookingForm, sessions: list[Session]) -> tuple[dict
     form.sessions.choices = [(s.id, session_when(s)) for s in sessions]
     open_sessions = [s for s in sessions if s.id not in closed]
     cannot_go = {}
-    for child in current_user.children:
+    family = family_children(current_user)
+    for child in family:
         reasons = [places.children_who_cannot_go(s, [child]).get(child.id) for s in open_sessions]
         if reasons and all(reasons):
             cannot_go[child.id] = reasons[0]
-    children = sorted(current_user.children, key=lambda c: c.id in cannot_go)
+    children = sorted(family, key=lambda c: c.id in cannot_go)
     form.children.choices = [(c.id, c.full_name) for c in children]
     form.carer_places.choices = [(n, _("No carer place") if n == 0 else
                                   ngettext("%(num)s carer place", "%(num)s carer places", n))
-                                 for n in range(0, max(len(current_user.children), 1) + 1)]
+                                 for n in range(0, max(len(family), 1) + 1)]
     unavailable = _funding_step(form, open_sessions[0] if open_sessions else sessions[0]) if sessions else []
     if not form.is_submitted() and not request.args:
         # Every remaining session that has a place is ticked to start with.
@@ -389,7 +391,7 @@ def _chosen(form: SeriesBookingForm, sessions: list[Session]) -> list[Session]:
 def book_series(series_id: int):
     """Choose sessions, children, carer places and how to pay; then check the answers."""
     series, sessions = _series_or_404(series_id)
-    if not current_user.children:
+    if not family_children(current_user):
         flash(_("Add your child's details before you book a place."), "info")
         return redirect(url_for("families.add_child"))
     # Coming back to change an answer: the answers so far are in the address.
@@ -432,7 +434,7 @@ def check_series(series_id: int):
 
 def _check_page(series, sessions, form, prepared, confirm, refusals=()):
     chosen = _chosen(form, sessions)
-    children = [c for c in current_user.children if c.id in set(form.children.data)]
+    children = [c for c in family_children(current_user) if c.id in set(form.children.data)]
     method = funding_methods.get(form.funding.data)
     family_pays, funded = places.quote(method, series.offer, children, len(chosen))
     refused = {session.id for session, _reason in refusals}
@@ -445,9 +447,9 @@ def _check_page(series, sessions, form, prepared, confirm, refusals=()):
 
 def _own_set_or_404(group_ref: str) -> BookingSet:
     booking_set = db.session.scalar(select(BookingSet).where(BookingSet.group_ref == group_ref))
-    if booking_set is None or booking_set.family_id != current_user.id:
+    if booking_set is None:
         abort(404)
-    return booking_set
+    return family_object_or_abort(BookingSet, booking_set.id, set_children)
 
 
 def _not_booked(booking_set: BookingSet) -> list[tuple[Session, str]]:

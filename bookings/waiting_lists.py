@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from portal.access import may_manage
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.models import Child, User, record
 from portal.timeutil import utcnow
 from providers.models import Booking, Session, WaitingListEntry, WaitingStatus
 
+from .family import entry_children
 from .places import book_places, check_can_book, lock_capacity, settle, staff_needed
 
 
@@ -41,7 +43,7 @@ def join_waiting_list(family: User, session: Session, children: list[Child], *, 
 
 
 def leave_waiting_list(entry: WaitingListEntry, *, by: User) -> None:
-    if entry.family_id != by.id:
+    if not may_manage(by, entry_children(entry)):
         raise NotAllowed(_("You can only change your own waiting list places."))
     if entry.status not in (WaitingStatus.WAITING, WaitingStatus.OFFERED):
         raise DomainError(_("You are no longer on this waiting list."))
@@ -56,7 +58,7 @@ def leave_waiting_list(entry: WaitingListEntry, *, by: User) -> None:
 def accept_waiting_offer(entry: WaitingListEntry, funding: str, *, by: User,
                          declared_meets_criteria: bool = False) -> list[Booking]:
     """Turn the places offered to a waiting family into bookings."""
-    if entry.family_id != by.id:
+    if not may_manage(by, entry_children(entry)):
         raise NotAllowed(_("You can only accept places offered to you."))
     session = entry.session
     lock_capacity([session])

@@ -20,7 +20,7 @@ from flask_login import current_user
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.access import family_required, get_or_404, panel_required
+from portal.access import family_child_ids, family_required, get_or_404, panel_required
 from portal.attempts import attempt, form_status
 from portal.audit import showing, shows_children
 from portal.errors import DomainError
@@ -483,7 +483,7 @@ def direct_payments_csv():
 def family_money():
     budgets = db.session.scalars(
         select(PersonalBudget).join(Child, Child.id == PersonalBudget.child_id)
-        .where(Child.parent_id == current_user.id)
+        .where(Child.id.in_(sorted(family_child_ids(current_user))))
         .options(joinedload(PersonalBudget.child), selectinload(PersonalBudget.decisions))
         .order_by(Child.first_name, Child.id, PersonalBudget.status, PersonalBudget.starts_on.desc(),
                   PersonalBudget.id.desc())

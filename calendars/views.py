@@ -13,8 +13,9 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 
 from bookings import booked_events
+from bookings.family import children_booked_on
 from portal import ics, notify, page_cache, rate_limits
-from portal.access import family_required
+from portal.access import access_ended, check_family_children, family_required
 from portal.attempts import attempt, form_status
 from portal.forms import ConfirmForm
 from portal.i18n import ENGLISH, current_language, in_language
@@ -99,6 +100,8 @@ def booked_session(session_id: int):
     """The family's places on one session, to add to their calendar ("Add to calendar")."""
     body = booked_events.calendar_file(current_user, [session_id])
     if body is None:
+        # A young adult's place their parent can no longer see: 403, saying why, not "not found".
+        check_family_children(children_booked_on(session_id, access_ended(current_user)))
         abort(404)
     return _calendar(body, public=False, filename=booked_events.FILE_NAME)
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal import notify
+from portal.access import can_see_child, family_child_ids
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.i18n import N_
@@ -105,7 +106,7 @@ def why_not(booking: Booking, now: datetime | None = None) -> str | None:
 def give(booking: Booking, *, by: User, rating: int, child_outcomes: list[str], carer_outcomes: list[str],
          comment: str | None, easy_read: bool = False) -> Feedback:
     """Keep what the family said about one child's place. Once only, for a place the child attended."""
-    if booking.booked_by_id != by.id:
+    if not can_see_child(by, booking.child):
         raise NotAllowed(_("Only the family who booked this place can say how it went."))
     reason = why_not(booking)
     if reason:
@@ -132,7 +133,7 @@ def awaiting(family: User, now: datetime | None = None) -> list[Booking]:
     now = now or utcnow()
     return db.session.scalars(
         select(Booking).join(Session)
-        .where(Booking.booked_by_id == family.id, Booking.status == BookingStatus.CONFIRMED,
+        .where(Booking.child_id.in_(sorted(family_child_ids(family))), Booking.status == BookingStatus.CONFIRMED,
                Booking.attendance == Attendance.ATTENDED, Booking.child_id.is_not(None),
                Session.ends_at > now - timedelta(days=FEEDBACK_DAYS),
                ~select(Feedback.id).where(Feedback.booking_id == Booking.id).exists())

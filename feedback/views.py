@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.access import commissioner_required, family_required, owned_or_404
+from portal.access import commissioner_required, family_object_or_abort, family_required
 from portal.attempts import attempt, form_status
 from portal.extensions import db
 from portal.models import Role
@@ -27,7 +27,7 @@ bp = Blueprint("feedback", __name__)
 @bp.route("/bookings/<int:booking_id>/feedback", methods=["GET", "POST"])
 @family_required
 def give(booking_id: int):
-    booking = owned_or_404(Booking, booking_id, "booked_by_id")
+    booking = family_object_or_abort(Booking, booking_id, lambda found: [found.child])
     easy_read = request.args.get("version") == "easy-read"
     young_person = current_user.role is Role.YOUNG_PERSON
     form = FeedbackForm(young_person=young_person)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from bookings.places import Room, staff_needed
 from providers import next_sessions
+from portal.access import can_see_child
 from portal.extensions import db
 from portal.i18n import N_
 from portal.models import ACCESSIBILITY, NEEDS, Child, Locality, SupportLevel, has_approved_assessment
@@ -148,7 +149,7 @@ class OfferFilters:
         child_id = args.get("child", "")
         if child_id.isascii() and child_id.isdigit() and len(child_id) < 10 and family is not None:
             child = db.session.get(Child, int(child_id))
-            if child is not None and child.parent_id == family.id:
+            if can_see_child(family, child):
                 f.child = child
         f.sort = args.get("sort", "") if args.get("sort") in SORTS else ""
         return f

@@ -23,7 +23,7 @@ from bookings.places import booking_closes_at, bookings_open
 from feedback import services as feedback
 from feedback.models import Feedback
 from portal import assessments, page_cache
-from portal.access import family_required
+from portal.access import family_children, family_required
 from portal.extensions import db
 from portal.formatting import london
 from portal.forms import AssessmentRequestForm
@@ -92,7 +92,7 @@ def search():
     return render_template(
         "local_offer/search.html", filters=filters, found=found, sorts=SORTS,
         back=search_args(request.query_string.decode("utf-8", "replace")),
-        localities=localities(), days=list(enumerate(DAYS)), children=family.children if family else [],
+        localities=localities(), days=list(enumerate(DAYS)), children=family_children(family) if family else [],
     ), 400 if filters.errors else 200
 
 
@@ -121,7 +121,7 @@ def offer(offer_id: int):
     family = _family()
     assessed = []
     if family is not None and offer.needs_assessment:
-        assessed = [c for c in family.children if has_approved_assessment(c)]
+        assessed = [c for c in family_children(family) if has_approved_assessment(c)]
     now = utcnow()
     closed = {s.id: _("Booking closed %(when)s", when=london(booking_closes_at(s)))
               for s in sessions[:SESSIONS_PER_PAGE] if not bookings_open(s, now)}
@@ -138,12 +138,13 @@ def offer(offer_id: int):
 def ask_for_assessment(offer_id: int):
     offer = _published_offer_or_404(offer_id)
     form = AssessmentRequestForm()
-    form.child_id.choices = [(c.id, c.full_name) for c in current_user.children]
+    children = family_children(current_user)
+    form.child_id.choices = [(c.id, c.full_name) for c in children]
     if not form.child_id.choices:
         flash(_("Add your child's details first, then ask for an assessment."), "info")
         return redirect(url_for("families.add_child"))
     if form.validate_on_submit():
-        child = next(c for c in current_user.children if c.id == form.child_id.data)
+        child = next(c for c in children if c.id == form.child_id.data)
         assessments.ask(current_user, child, offer.id, form.message.data)
         db.session.commit()
         flash(_("We have sent your request to the children's trust. Someone will contact you within 10 working days."),

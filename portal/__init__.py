@@ -103,7 +103,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     from transitions import views as transition_views
 
     from . import auth, cli, commissioning, contacts, disabled_register, email_views, families, i18n, job_views, jobs
-    from . import pages, people
+    from . import growing_up_views, pages, people
     from . import two_step
     from . import http_caching, page_cache, rate_limits, request_limits, security_headers, translation_reviews
     from .templating import register_filters
@@ -112,7 +112,8 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
                    organisation_views, offer_views, provider_session_views, session_views, approval_views,
                    budget_views, dashboard_views, provider_money_views, payment_views, public_views, statement_views, translation_reviews,
                    two_step, people, audit_views, privacy_views, open_referral_views, calendar_views, email_views, job_views,
-                   feedback_views, nights_views, disabled_register, insight_views, transition_views):
+                   feedback_views, nights_views, disabled_register, insight_views, transition_views,
+                   growing_up_views):
         app.register_blueprint(module.bp)
     i18n.init_app(app)
     request_limits.init_app(app)

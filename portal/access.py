@@ -1,13 +1,17 @@
 """Who may do what: role checks on views, object checks on what they load."""
 from __future__ import annotations
 
+import enum
+from collections.abc import Iterable
 from functools import wraps
 
-from flask import abort
+from flask import abort, make_response, render_template
 from flask_login import current_user, login_required
+from sqlalchemy import or_, select
 
 from .extensions import db, login_manager
-from .models import Role, User
+from .models import ADULT_AGE, Child, FamilyAccess, Role, User
+from .timeutil import london_today
 
 FAMILY_ROLES = (Role.PARENT_CARER, Role.YOUNG_PERSON)
 
@@ -58,9 +62,118 @@ def get_or_404(model, object_id: int):
     return found
 
 
-def owned_or_404(model, object_id: int, owner_attribute: str):
-    """Load an object that belongs to the signed-in family; someone else's is 'not found', never shown."""
-    found = db.session.get(model, object_id)
-    if found is None or getattr(found, owner_attribute) != current_user.id:
+# --- the family access rule: one place says whose children's records and bookings a family account may see ------
+
+
+class Standing(enum.Enum):
+    """Where a family account stands with one child's record."""
+
+    OWN = "own"  # the young person's own record (their own account, or their sign-in linked to it)
+    PARENT = "parent"  # their child, under 18, or an adult who consented, or with a recorded legal basis
+    ENDED = "ended"  # their child turned 18 and there is no recorded consent or legal basis: 403, saying why
+    NONE = "none"  # someone else's child: 404, as if it did not exist
+
+
+def is_adult(child: Child) -> bool:
+    return child.age_on(london_today()) >= ADULT_AGE
+
+
+def active_access(child: Child, user: User) -> list[FamilyAccess]:
+    """The recorded bases (consent, deputyship, appointee) on which ``user`` may see the adult ``child``'s record."""
+    return list(db.session.scalars(select(FamilyAccess).where(
+        FamilyAccess.child_id == child.id, FamilyAccess.user_id == user.id, FamilyAccess.withdrawn_at.is_(None))
+        .order_by(FamilyAccess.granted_at, FamilyAccess.id)))
+
+
+def standing(user: User, child: Child, granted: set[int] | None = None) -> Standing:
+    """The rule. ``granted``: the ids of the children ``user`` holds a live FamilyAccess for (read once by callers
+    looking at many children)."""
+    if user is None or not getattr(user, "is_authenticated", False) or child is None:
+        return Standing.NONE
+    if child.young_person_id == user.id or (child.is_account_holder and child.parent_id == user.id):
+        return Standing.OWN
+    if child.parent_id != user.id:
+        return Standing.NONE
+    if not is_adult(child):
+        return Standing.PARENT
+    if granted is None:
+        granted = _granted_ids(user)
+    return Standing.PARENT if child.id in granted else Standing.ENDED
+
+
+def _granted_ids(user: User) -> set[int]:
+    return set(db.session.scalars(select(FamilyAccess.child_id).where(
+        FamilyAccess.user_id == user.id, FamilyAccess.withdrawn_at.is_(None))))
+
+
+def _linked_children(user: User) -> list[Child]:
+    return list(db.session.scalars(select(Child).where(
+        or_(Child.parent_id == user.id, Child.young_person_id == user.id)).order_by(Child.first_name, Child.id)))
+
+
+def _standings(user: User) -> list[tuple[Child, Standing]]:
+    granted = _granted_ids(user)
+    return [(child, standing(user, child, granted)) for child in _linked_children(user)]
+
+
+def family_children(user: User) -> list[Child]:
+    """The children whose records and bookings this family account may see and manage today. Every family page
+    and service asks this (or ``family_child_ids``), never ``Child.parent_id`` or ``booked_by_id``."""
+    return [child for child, stands in _standings(user) if stands in (Standing.OWN, Standing.PARENT)]
+
+
+def family_child_ids(user: User) -> set[int]:
+    return {child.id for child in family_children(user)}
+
+
+def access_ended(user: User) -> list[Child]:
+    """The parent's children who turned 18 without a recorded consent or legal basis: each family page names them
+    and says what would restore access, so nobody is locked out without being told."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.role.is_family:
+        return []
+    return [child for child, stands in _standings(user) if stands is Standing.ENDED]
+
+
+def can_see_child(user: User, child: Child | None) -> bool:
+    return standing(user, child) in (Standing.OWN, Standing.PARENT)
+
+
+def may_manage(user: User, children: Iterable[Child | None]) -> bool:
+    """Whether ``user`` may act on something about these children (a place, a waiting-list place, a set): all of
+    them are theirs to see, and there is at least one (the services' own check, beside the pages')."""
+    children = [child for child in children if child is not None]
+    return bool(children) and all(can_see_child(user, child) for child in children)
+
+
+def is_own_record(user: User, child: Child) -> bool:
+    """The signed-in young person is this child: the pages speak to them as "you"."""
+    return standing(user, child) is Standing.OWN
+
+
+def check_family_children(children: Iterable[Child | None]) -> None:
+    """Abort unless the signed-in family may see every one of ``children``: 404 if one is someone else's (or there
+    are none), 403 with a page saying why and what would restore it if their access to one ended at 18."""
+    children = [child for child in children if child is not None]
+    stands = [(child, standing(current_user, child)) for child in children]
+    if not stands or any(s is Standing.NONE for _child, s in stands):
         abort(404)
+    ended = [child for child, s in stands if s is Standing.ENDED]
+    if ended:
+        abort(make_response(render_template("families/access_ended.html", ended=ended), 403))
+
+
+def family_child_or_abort(child_id: int) -> Child:
+    """A child's record for a family page: theirs, or 404 (someone else's), or 403 (their access ended at 18)."""
+    child = db.session.get(Child, child_id)
+    check_family_children([child])
+    return child
+
+
+def family_object_or_abort(model, object_id: int, children_of) -> object:
+    """An object of a family's (a booking, a waiting-list place, a payment, a set of bookings) found by id, if the
+    signed-in family may see every child it is about (``children_of(found)``): else as ``check_family_children``."""
+    found = db.session.get(model, object_id)
+    if found is None:
+        abort(404)
+    check_family_children(children_of(found))
     return found

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from . import notify
+from .access import can_see_child, family_child_ids
 from .contacts import current_contacts
 from .errors import DomainError, NotAllowed
 from .extensions import db
@@ -30,7 +31,7 @@ def _check_trust(by: User) -> None:
 
 def ask(family: User, child: Child, offer_id: int | None, message: str) -> AssessmentRequest:
     """The family asks the trust to assess their child (usually from a specialist break's page)."""
-    if child.parent_id != family.id:
+    if not can_see_child(family, child):
         raise NotAllowed(_("You can only ask about children on your account."))
     asked = AssessmentRequest(requested_by_id=family.id, child_id=child.id, offer_id=offer_id,
                               message=message.strip())
@@ -111,7 +112,7 @@ def journey(family: User) -> list[AssessmentRequest]:
         .options(joinedload(AssessmentRequest.child), joinedload(AssessmentRequest.offer),
                  joinedload(AssessmentRequest.handled_by),
                  joinedload(AssessmentRequest.assessment).joinedload(Assessment.recorded_by))
-        .where(AssessmentRequest.requested_by_id == family.id)
+        .where(AssessmentRequest.child_id.in_(sorted(family_child_ids(family))))
         .order_by(AssessmentRequest.created_at.desc(), AssessmentRequest.id.desc())
     ).all()
 
@@ -123,6 +124,6 @@ def decisions_without_request(family: User, shown: list[AssessmentRequest]) -> l
     latest: dict[int, Assessment] = {}
     for assessment in db.session.scalars(
             select(Assessment).join(Child, Child.id == Assessment.child_id).options(joinedload(Assessment.child))
-            .where(Child.parent_id == family.id).order_by(Assessment.decided_at, Assessment.id)):
+            .where(Child.id.in_(sorted(family_child_ids(family)))).order_by(Assessment.decided_at, Assessment.id)):
         latest[assessment.child_id] = assessment
     return [a for a in latest.values() if a.id not in answered]

@@ -52,6 +52,7 @@ SHOWN = {
     "transition_stage": N_("The page for recording a stage of their move to adult services"),
     "pfa_review": N_("The page for recording their preparing-for-adulthood review"),
     "transition_owner": N_("The page for choosing who owns their move to adult services"),
+    "family_access": N_("The page for recording whether their parent may see their record after 18"),
 }
 
 # The organisation behind each staff role; provider staff are named by their own organisation.

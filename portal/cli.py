@@ -15,6 +15,7 @@ from statements import commands as statement_commands
 from transitions import commands as transition_commands
 
 from . import catalogs, jobs
+from . import commands as portal_commands
 from .extensions import db
 from .formatting import plural
 from .models import User
@@ -27,6 +28,7 @@ def register(app: Flask) -> None:
     privacy_commands.register_commands(app)
     budget_commands.register_commands(app)
     transition_commands.register_commands(app)
+    portal_commands.register_commands(app)
 
     @app.cli.command("seed-demo")
     @click.option("--size", type=click.Choice(["full", "small", "national"]), default="full", show_default=True,

@@ -48,6 +48,8 @@ class Config:
     STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
     STAFF_SESSION_HOURS = int(os.environ.get("STAFF_SESSION_HOURS", "12"))
     WAITING_LIST_OFFER_HOURS = int(os.environ.get("WAITING_LIST_OFFER_HOURS", "24"))
+    # How many days before a young person's 18th birthday they and their parent are told what will change.
+    ADULTHOOD_NOTICE_DAYS = int(os.environ.get("ADULTHOOD_NOTICE_DAYS", "30"))
     # Switched off only by the race test's control run, to show the race the lock prevents.
     CAPACITY_LOCKING = os.environ.get("CAPACITY_LOCKING", "1") != "0"
     CAPACITY_LOCK_TIMEOUT_SECONDS = 10

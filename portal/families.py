@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from . import assessments
-from .access import family_required, owned_or_404
+from .access import access_ended, family_child_or_abort, family_children, family_required, is_own_record
 from .contacts import current_contacts
 from .extensions import db
 from .forms import ChildForm
@@ -52,7 +52,9 @@ def _validate(form: ChildForm) -> bool:
 @bp.get("/children")
 @family_required
 def children():
-    return render_template("families/children.html", children=current_user.children,
+    children = family_children(current_user)
+    return render_template("families/children.html", children=children, ended=access_ended(current_user),
+                           own={c.id for c in children if is_own_record(current_user, c)},
                            asked=bool(assessments.journey(current_user)))
 
 
@@ -70,9 +72,10 @@ def assessments_page():
 @bp.route("/children/new", methods=["GET", "POST"])
 @family_required
 def add_child():
-    if current_user.role is Role.YOUNG_PERSON and current_user.children:
+    has_record = bool(family_children(current_user))
+    if current_user.role is Role.YOUNG_PERSON and has_record:
         return render_template("families/young_person_only.html"), 403
-    account_holder = current_user.role is Role.YOUNG_PERSON and not current_user.children
+    account_holder = current_user.role is Role.YOUNG_PERSON and not has_record
     form = ChildForm(account_holder=account_holder)
     form.locality_id.choices = _locality_choices()
     if _validate(form):
@@ -90,7 +93,7 @@ def add_child():
 @bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
 @family_required
 def edit_child(child_id: int):
-    child = owned_or_404(Child, child_id, "parent_id")
+    child = family_child_or_abort(child_id)
     form = ChildForm(obj=child, account_holder=child.is_account_holder)
     form.locality_id.choices = _locality_choices()
     if not form.is_submitted():

@@ -187,6 +187,58 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("Create account"), widget=GovSubmitInput())
 
 
+class AcceptInviteForm(FlaskForm):
+    """Accepting an emailed invitation: a provider's colleague, or a young person to their own record."""
+
+    name = StringField(_l("Your full name"),
+                       validators=[InputRequired(message=_l("Enter your full name")), Length(max=120)],
+                       widget=GovTextInput())
+    password, confirm = new_password_fields()
+    submit = SubmitField(_l("Create account"), widget=GovSubmitInput())
+
+
+class InviteYoungPersonForm(FlaskForm):
+    email = EmailField(_l("Their email address"),
+                       description=_l("Their own email address, not yours. We will send them a link to set a password."),
+                       validators=[InputRequired(message=_l("Enter their email address")),
+                                   Email(message=_l("Enter an email address in the correct format, like name@example.com"))],
+                       widget=GovTextInput())
+    submit = SubmitField(_l("Send the invitation"), widget=GovSubmitInput())
+
+
+class ConsentForm(FlaskForm):
+    agree = BooleanField(_l("I agree that my parent or carer can keep seeing and managing my records and bookings"),
+                         validators=[DataRequired(message=_l("Tick the box to say you agree"))],
+                         widget=GovCheckboxInput())
+    submit = SubmitField(_l("Give consent"), widget=GovSubmitInput())
+
+
+class WithdrawConsentForm(FlaskForm):
+    reason = TextAreaField(_l("Why are you withdrawing consent? (optional)"), widget=GovTextArea(),
+                           description=_l("You do not have to say. Your parent or carer will not see this."),
+                           validators=[Optional(), Length(max=1000, message=_l("Reason must be 1,000 characters or fewer"))])
+    submit = SubmitField(_l("Withdraw consent"), widget=GovSubmitInput())
+
+
+class LegalBasisForm(FlaskForm):
+    """Staff record why a parent may keep seeing a young adult's record."""
+
+    basis = PlainRadioField(
+        _l("What is the basis?"), widget=GovRadioInput(),
+        choices=[("consent", _l("The young person gave their consent in person")),
+                 ("deputyship", _l("Court of Protection deputyship")),
+                 ("appointee", _l("Appointee"))],
+        validators=[InputRequired(message=_l("Select the basis"))])
+    reference = StringField(_l("Reference"), widget=GovTextInput(),
+                            description=_l("The court order's or the appointment's reference. For consent given in "
+                                           "person: when, where and to whom."),
+                            validators=[InputRequired(message=_l("Enter the reference")),
+                                        Length(max=200, message=_l("Reference must be 200 characters or fewer"))])
+    reason = TextAreaField(_l("Notes (optional)"), widget=GovTextArea(),
+                           validators=[Optional(), Length(max=1000, message=_l("Notes must be 1,000 characters or fewer"))])
+    submit = SubmitField(_l("Record the basis"), widget=GovSubmitInput())
+
+
 class LanguageForm(FlaskForm):
     """The language of the portal's pages and emails for this account (each named in its own script)."""
 

@@ -142,7 +142,8 @@ class User(UserMixin, db.Model):
     # task (privacy/) can tell an account nobody uses from a quiet one.
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    children: Mapped[list[Child]] = relationship(back_populates="parent", order_by="Child.first_name")
+    children: Mapped[list[Child]] = relationship(back_populates="parent", order_by="Child.first_name",
+                                                 foreign_keys="Child.parent_id")
     provider = relationship("Provider")
 
     def set_password(self, password: str) -> None:
@@ -197,6 +198,11 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+# The age at which a young person is an adult: their record becomes theirs (portal.access), and adult social care,
+# not the children's trust, pays for their specialist breaks (providers.models.PAID_BY).
+ADULT_AGE = 18
+
+
 class Child(db.Model):
     """A child or young person, added once by their family and reused for every booking."""
 
@@ -227,8 +233,17 @@ class Child(db.Model):
     register_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     register_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # From 16, the young person's own sign-in beside their parent's, on this same record (portal/growing_up.py);
+    # at 18 the record is theirs. Not used for a young person who added themselves (is_account_holder).
+    young_person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # When the daily task told each of them, before the 18th birthday, what will change (each once), and when it
+    # recorded that the parent's access ended at 18 for want of consent or a legal basis.
+    told_parent_of_18_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    told_young_person_of_18_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    parent_access_ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    parent: Mapped[User] = relationship(back_populates="children")
+    parent: Mapped[User] = relationship(back_populates="children", foreign_keys=[parent_id])
+    young_person: Mapped[User | None] = relationship(foreign_keys=[young_person_id])
     locality: Mapped[Locality | None] = relationship()
 
     @property
@@ -241,6 +256,65 @@ class Child(db.Model):
     @property
     def need_labels(self) -> list[str]:
         return [gettext(NEEDS[n]) for n in self.needs if n in NEEDS]
+
+
+class AccessBasis(enum.Enum):
+    """Why a parent may still see a young adult's record after their 18th birthday."""
+
+    CONSENT = "consent"  # the young adult agreed (from their own sign-in, or in person to staff)
+    DEPUTYSHIP = "deputyship"  # a Court of Protection deputy for the young adult's property and affairs or welfare
+    APPOINTEE = "appointee"  # appointed to manage the young adult's benefits
+
+    @property
+    def label(self) -> str:
+        return gettext(ACCESS_BASES[self])
+
+
+ACCESS_BASES = {AccessBasis.CONSENT: N_("The young person's consent"),
+                AccessBasis.DEPUTYSHIP: N_("Court of Protection deputyship"),
+                AccessBasis.APPOINTEE: N_("Appointee")}
+
+
+class FamilyAccess(db.Model):
+    """A recorded basis for a parent to keep seeing and managing a young adult's record and bookings after 18: the
+    young adult's consent, or a legal basis entered by staff with its reference. Withdrawn, never deleted."""
+
+    __tablename__ = "family_access"
+    __table_args__ = (CheckConstraint("basis = 'CONSENT' OR reference IS NOT NULL", name="legal_basis_has_reference"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    basis: Mapped[AccessBasis] = mapped_column(Enum(AccessBasis, native_enum=False, length=16))
+    # The court order's or the appointment's reference; for consent given in person, where and how it was given.
+    reference: Mapped[str | None] = mapped_column(String(200))
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    child: Mapped[Child] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    granted_by: Mapped[User | None] = relationship(foreign_keys=[granted_by_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
+
+
+class YoungPersonInvite(db.Model):
+    """A parent's (or staff's) emailed invitation to a young person of 16 or over to have their own sign-in to
+    their record. Only a hash of the link's token is kept."""
+
+    __tablename__ = "young_person_invites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    child: Mapped[Child] = relationship()
+    invited_by: Mapped[User | None] = relationship()
 
 
 class AssessmentStatus(enum.Enum):

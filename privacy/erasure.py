@@ -29,7 +29,7 @@ from portal.models import AssessmentRequest, Child, RecoveryCode, Role, User, re
 from portal.timeutil import london_today, utcnow
 from providers.models import LIVE_BOOKING, Booking, BookingStatus, Session, WaitingListEntry, WaitingStatus
 
-from .records import Holdings, classes_by_table, holdings_of_child, holdings_of_family
+from .records import Holdings, children_of_account, classes_by_table, holdings_of_child, holdings_of_family
 
 # What an erased account and child are called from then on (stored in place of a name, as names are).
 ERASED_NAME = "Deleted account"  # i18n: not shown (stored data, in place of a person's name)
@@ -57,7 +57,7 @@ def erased_email(user_id: int) -> str:
 
 def account_blockers(user: User) -> list[str]:
     """Why this account cannot be deleted yet, each with what to do about it (empty: it can be)."""
-    children = list(db.session.scalars(select(Child).where(Child.parent_id == user.id)))
+    children = children_of_account(user)
     return _blockers(children, family=user)
 
 
@@ -131,7 +131,7 @@ def delete_account(user: User, *, by: User | None, reason: str = ACCOUNT_DELETED
         raise DomainError(problems[0])
     for entry in waiting_lists_to_leave(user):
         leave_waiting_list(entry, by=user)  # on the family's behalf: the place goes to the next family
-    children = list(db.session.scalars(select(Child).where(Child.parent_id == user.id)))
+    children = children_of_account(user)
     holdings = holdings_of_family(user)
     _erase(holdings, users=[user], children=children)
     for child in children:

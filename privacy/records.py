@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Table, select
 
 from budgets.models import Account
+from portal.access import family_children
 from portal.extensions import db
 from portal.models import Child, User
 from portal.notify import OutboxEmail
@@ -51,7 +52,25 @@ def classes_by_table() -> dict[str, type]:
 
 def holdings_of_family(user: User) -> Holdings:
     """Everything held about a family account: the account, its children and all that points at either."""
-    return _walk({User.__table__: [user.id], Child.__table__: [c.id for c in _children_of(user)]})
+    kept = [c.id for c in children_of_account(user)]
+    return _without_other_children(_walk({User.__table__: [user.id], Child.__table__: kept}), set(kept))
+
+
+def _without_other_children(holdings: Holdings, kept: set[int]) -> Holdings:
+    """Leave out a child reached only through the account (a young adult whose record is now theirs, the parent's
+    access having ended at 18) and what is held about them: it is not the account's to download or erase."""
+    others = holdings.ids("children") - kept
+    if not others:
+        return holdings
+    for table in db.metadata.sorted_tables:
+        about_child = [column.name for column in table.columns
+                       if any(fk.column.table.name == "children" for fk in column.foreign_keys)]
+        found = holdings.rows.get(table.name, {})
+        for key in [key for key, row in found.items()
+                    if (table.name == "children" and row["id"] in others)
+                    or any(row.get(name) in others for name in about_child)]:
+            del found[key]
+    return holdings
 
 
 def holdings_of_child(child: Child) -> Holdings:
@@ -59,8 +78,9 @@ def holdings_of_child(child: Child) -> Holdings:
     return _walk({Child.__table__: [child.id]})
 
 
-def _children_of(user: User) -> list[Child]:
-    return list(db.session.scalars(select(Child).where(Child.parent_id == user.id)))
+def children_of_account(user: User) -> list[Child]:
+    """The children held on this account that it may still see (not a young adult whose record is now theirs)."""
+    return [child for child in family_children(user) if child.parent_id == user.id]
 
 
 def _walk(start: dict[Table, Iterable[int]]) -> Holdings:

@@ -7,11 +7,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 
 from portal import notify, rate_limits
-from portal.access import family_required, owned_or_404
+from portal.access import family_child_or_abort, family_children, family_required
 from portal.attempts import attempt, form_status
 from portal.contacts import current_contacts
 from portal.extensions import db
-from portal.models import Child, record
+from portal.models import record
 from portal.timeutil import london_today
 
 from . import erasure
@@ -30,7 +30,7 @@ def notice():
 @bp.get("/your-data")
 @family_required
 def your_data():
-    return render_template("privacy/your_data.html", children=current_user.children)
+    return render_template("privacy/your_data.html", children=family_children(current_user))
 
 
 @bp.get("/your-data/download")
@@ -75,7 +75,7 @@ def delete_account():
 @bp.route("/children/<int:child_id>/remove", methods=["GET", "POST"])
 @family_required
 def remove_child(child_id: int):
-    child = owned_or_404(Child, child_id, "parent_id")
+    child = family_child_or_abort(child_id)
     form, done = RemoveChildForm(), None
     if form.validate_on_submit():
         name = child.first_name

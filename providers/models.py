@@ -27,6 +27,7 @@ from portal.formatting import pounds
 from portal.i18n import N_
 from portal.models import (
     ACCESSIBILITY,
+    ADULT_AGE,
     NEEDS,
     Child,
     Locality,
@@ -165,7 +166,6 @@ COMMISSIONED_BY = {Tier.UNIVERSAL: Body.COUNCIL, Tier.TARGETED: Body.COUNCIL, Ti
 COMMISSIONER_ROLE = {Body.COUNCIL: Role.COUNCIL, Body.TRUST: Role.TRUST, Body.ADULTS: Role.ADULTS}
 # Who pays for a place, by its tier and the young person's age on the day of the break: (from age, body), youngest
 # first. A specialist break is the children's trust's until the 18th birthday and adult social care's from it (to 25).
-ADULT_AGE = 18
 PAID_BY = {Tier.UNIVERSAL: ((0, Body.COUNCIL),), Tier.TARGETED: ((0, Body.COUNCIL),),
            Tier.SPECIALIST: ((0, Body.TRUST), (ADULT_AGE, Body.ADULTS))}
 

@@ -144,14 +144,6 @@ class InviteForm(FlaskForm):
     submit = SubmitField(_l("Send invitation"), widget=GovSubmitInput())
 
 
-class AcceptInviteForm(FlaskForm):
-    name = StringField(_l("Your full name"),
-                       validators=[InputRequired(message=_l("Enter your full name")), Length(max=120)],
-                       widget=GovTextInput())
-    password, confirm = new_password_fields()
-    submit = SubmitField(_l("Create account"), widget=GovSubmitInput())
-
-
 class AdminRightsForm(FlaskForm):
     make_admin = PlainRadioField(_l("Administrator"), choices=[("yes", _l("Make an administrator")),
                                                                ("no", _l("Take away administrator rights"))],

@@ -23,7 +23,7 @@ from portal import email_addresses, rate_limits
 from portal.attempts import attempt, form_status
 from portal.auth import sign_in_as
 from portal.extensions import db
-from portal.forms import ConfirmForm
+from portal.forms import AcceptInviteForm, ConfirmForm
 from portal.models import Role, User, check_password_of_nobody
 from portal.paging import page_arg
 from portal.timeutil import utcnow
@@ -42,7 +42,6 @@ from .models import (
     WaitingStatus,
 )
 from .organisation_forms import (
-    AcceptInviteForm,
     AdminRightsForm,
     ApiTokenForm,
     EditOrganisationForm,

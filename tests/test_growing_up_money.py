@@ -16,7 +16,8 @@ from budgets import services as money
 from budgets.models import BudgetKind, DecisionKind, Envelope, PanelDecision, financial_year
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
-from portal.models import Assessment, AssessmentStatus, AuditEvent, Role
+from portal import growing_up
+from portal.models import AccessBasis, Assessment, AssessmentStatus, AuditEvent, Role
 from portal.timeutil import LONDON, birthday
 from providers.models import ADULT_AGE, Attendance, Body, PaymentRoute, Tier, paying_body
 
@@ -108,6 +109,9 @@ def test_a_joint_decision_pays_before_the_birthday_from_the_trust_and_from_it_fr
     assert (late.budget_id, late.paid_by) == (after.id, Body.ADULTS)
     assert (money.unspent(before), money.unspent(after)) == (16_000, 26_000)
 
+    # Robin tells the trust at a review that his mother may keep booking for him after 18 (portal.growing_up).
+    growing_up.grant(child, AccessBasis.CONSENT, by=staff["trust"], reference="Said so at his review, in person")
+    db.session.commit()
     # The clock moves past the birthday and both breaks: the provider marks the registers. The trust's envelope
     # spends the first, adult social care's the second, and the ledger reconciles.
     provider_staff = UserFactory(role=Role.PROVIDER, provider_id=offer.provider_id)

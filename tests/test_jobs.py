@@ -235,7 +235,7 @@ def test_the_schedule_is_each_tasks_crontab(app):
     assert counts == {"send-emails": 1440, "recover-jobs": 1440, "expire-offers": 288, "expire-holds": 288,
                       "check-next-sessions": 288, "send-refunds": 96,
                       "ledger-check": 1, "warn-insurance": 1, "warn-safeguards": 1, "apply-due-changes": 1, "retention": 1,
-                      "transitions": 1}
+                      "transitions": 1, "turning-18": 1}
     assert runs["apply-due-changes"] == [day.replace(minute=5)]
     assert runs["ledger-check"] == [day.replace(hour=6)]
     assert set(jobs.SCHEDULE) == set(counts)

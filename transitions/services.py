@@ -27,7 +27,7 @@ from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal.locking import lock_rows
 from portal.models import Assessment, AssessmentRequest, AuditEvent, Child, Role, User, record
-from portal.timeutil import utcnow
+from portal.timeutil import birthday, utcnow
 from providers.models import ADULT_AGE, Body
 
 from .models import Outcome, PfaProgress, PfaReview, Progress, Stage, Transition, TransitionStep
@@ -72,7 +72,7 @@ def due_dates(born: date) -> dict[Stage, date | None]:
 
 
 def eighteenth(born: date) -> date:
-    return reaches(born, ADULT_AGE)
+    return birthday(born, ADULT_AGE)
 
 
 def _in_age_range(today: date):
