@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 
 from budgets.models import Payment
-from portal.access import family_child_ids
+from portal.access import can_see_child, family_child_ids
 from portal.extensions import db
 from portal.models import Child, User
 from providers.models import Booking, BookingSet, BookingStatus, WaitingListEntry
@@ -26,6 +26,18 @@ def booking_children(booking: Booking) -> list[Child]:
         return [booking.child]
     return list(db.session.scalars(select(Child).join(Booking, Booking.child_id == Child.id).where(
         Booking.group_ref == booking.group_ref, Booking.session_id == booking.session_id)))
+
+
+def told_about(bookings) -> list[User]:
+    """Who is emailed about these places (cancelled, moved, a provider's message): each open family account that may
+    see a child they are for, by the one family access rule, once each: the parent while they may (not after 18
+    without consent or a legal basis, whoever booked), and the young person's own sign-in."""
+    people: dict[int, User] = {}
+    for child in {c.id: c for booking in bookings for c in booking_children(booking)}.values():
+        for account in (child.parent, child.young_person):
+            if account is not None and account.active and can_see_child(account, child):
+                people[account.id] = account
+    return [people[key] for key in sorted(people)]
 
 
 def children_booked_on(session_id: int, children: list[Child]) -> list[Child]:

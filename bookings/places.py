@@ -46,7 +46,7 @@ from providers.models import (
 from . import booked_events
 from . import funding as funding_methods
 from . import nights
-from .family import booking_children, set_children
+from .family import booking_children, set_children, told_about
 
 # Why the portal itself gives places back. Stored in English as written (on the booking and the refund, in the
 # ledger and the audit trail); translated where a family is shown them (the cancellation and refund emails).
@@ -828,14 +828,14 @@ def release_places(bookings: list[Booking], *, reason: str, by: User | None) -> 
     db.session.flush()
     for session in sessions.values():
         settle(session)
-    if len({b.session_id for b in released}) > 1:
+    for person in told_about(released):
         first = released[0]
-        notify.queue(first.booked_by, _l("Bookings cancelled: %(title)s", title=first.session.offer.title),
-                     "set_cancelled", offer=first.session.offer, sessions=by_session(released),
-                     reason=shown_reason(reason))
-    elif released:
-        first = released[0]
-        notify.queue(first.booked_by, _l("Booking cancelled: %(title)s", title=first.session.offer.title),
-                     "booking_cancelled", bookings=released, session=first.session,
-                     when=to_london(first.session.starts_at), reason=shown_reason(reason))
+        if len({b.session_id for b in released}) > 1:
+            notify.queue(person, _l("Bookings cancelled: %(title)s", title=first.session.offer.title),
+                         "set_cancelled", offer=first.session.offer, sessions=by_session(released),
+                         reason=shown_reason(reason))
+        else:
+            notify.queue(person, _l("Booking cancelled: %(title)s", title=first.session.offer.title),
+                         "booking_cancelled", bookings=released, session=first.session,
+                         when=to_london(first.session.starts_at), reason=shown_reason(reason))
     return released

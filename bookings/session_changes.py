@@ -29,6 +29,7 @@ from providers.models import (
 )
 from providers.sessions import check_not_started, check_places, check_times
 
+from .family import told_about
 from .places import PROVIDER_CANCELLED, held, lock_capacity, release_places, settle, store_recount
 
 
@@ -112,8 +113,8 @@ def move_session(session: Session, starts_at: datetime, ends_at: datetime, *, re
     session.starts_at, session.ends_at = starts_at, ends_at
     session.weekday = to_london(starts_at).weekday()
     record("session_moved", session, by=by, reason=reason, before=old_start.isoformat(), after=starts_at.isoformat())
-    families = {b.booked_by for b in db.session.scalars(
-        select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))}
+    families = told_about(db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)).all())
     for family in families:
         notify.queue(family, _l("Session moved: %(title)s", title=session.offer.title), "session_moved",
                      session=session, old=to_london(old_start), new=to_london(starts_at), reason=reason.strip())
@@ -143,10 +144,10 @@ def message_families(session: Session, body: str, *, by: User) -> SessionMessage
     if not can_message(session):
         raise DomainError(_("This session ended more than a week ago, so its families can no longer be sent a "
                             "message here."))
-    # Accounts that have been closed (their address erased) are not written to.
-    families = db.session.scalars(
-        select(User).where(User.active.is_(True), User.id.in_(select(Booking.booked_by_id).where(
-            Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED))).order_by(User.id)).all()
+    # Accounts that have been closed (their address erased) are not written to, nor a parent who may no longer see the
+    # young adult booked.
+    families = told_about(db.session.scalars(
+        select(Booking).where(Booking.session_id == session.id, Booking.status == BookingStatus.CONFIRMED)).all())
     if not families:
         raise DomainError(_("Nobody has a place on this session yet, so there is nobody to send a message to."))
     message = SessionMessage(session=session, sent_by_id=by.id, body=body, families=len(families))

@@ -285,3 +285,29 @@ def test_at_the_birthday_the_end_of_the_parents_access_is_recorded_and_they_are_
 
 def test_the_turning_18_task_is_daily():
     assert jobs.SCHEDULE["turning-18"].when == "20 7 * * *"
+
+
+def test_a_provider_moving_or_messaging_a_young_adults_session_tells_only_those_who_may_see_it(app, outbox):
+    """After 18, with no consent, the parent who booked is not emailed about the young adult's place (that would tell
+    them what they may no longer see); the young adult's own sign-in is. With consent, both are."""
+    from bookings.session_changes import message_families, move_session
+
+    parent = UserFactory()
+    adult = ChildFactory(parent=parent, first_name="Yolanda", date_of_birth=born_years_ago(18, days=3))
+    own = UserFactory(role=Role.YOUNG_PERSON)
+    adult.young_person_id = own.id
+    session = SessionFactory(offer=OfferFactory(min_age=16, max_age=25), places_taken=1)
+    db.session.add(Booking(session=session, child=adult, booked_by_id=parent.id, group_ref="g-yolanda",
+                           funding="free"))
+    staff = UserFactory(role=Role.PROVIDER, provider_id=session.offer.provider_id)
+    db.session.commit()
+    message_families(session, "Bring a packed lunch.", by=staff)
+    db.session.commit()
+    assert [m["To"] for m in outbox] == [own.email]
+    growing_up.grant(adult, AccessBasis.CONSENT, by=own)
+    db.session.commit()
+    outbox.clear()
+    later = session.starts_at + timedelta(days=1)
+    move_session(session, later, later + timedelta(hours=2), reason="The hall is closed", by=staff)
+    db.session.commit()
+    assert sorted(m["To"] for m in outbox) == sorted([parent.email, own.email])
