@@ -9,7 +9,8 @@ the area): people (localities and staff), providers and offers, the provider's d
 children (with their consent to the register of disabled children), the children who stay overnight often,
 assessments (how each came about, and the families' requests, open and decided), sessions and bookings, then money
 (with a direct payment's recovered money), feedback, the trust's nights-away flags, signs of unmet demand, young people
-moving to adult services (the transitions tracker) and the statement.
+moving to adult services (the transitions tracker), who in a family may see a young adult's record after 18, and the
+statement.
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from .money import add_money
 from .nights import add_nights_flags
 from .people import AREAS, DEMO_PASSWORD
 from .statement import add_statement
+from .growing_up import add_family_access
 from .transitions import add_transitions
 
 
@@ -90,7 +92,8 @@ def build_area(scale: Scale, echo: Callable[[str], None]) -> dict[str, int]:
     stayers = sessions.pick_stayers(seed, families, offers)
     assessed_ids = people.add_assessments(seed, families, staff, offers, also_approve=[s.kid for s in stayers])
     sessions.add_sessions_and_bookings(seed, scale.sessions, scale.bookings, offers, families, assessed_ids, stayers)
-    for part in (add_money, add_feedback, add_nights_flags, add_demand, add_transitions) + ((add_statement,) if scale.statement else ()):
+    parts = (add_money, add_feedback, add_nights_flags, add_demand, add_transitions, add_family_access)
+    for part in parts + ((add_statement,) if scale.statement else ()):
         for name, count in part(echo).items():  # added up: more than one part adds audit events
             seed.counts[name] = seed.counts.get(name, 0) + count
     if not scale.statement:

@@ -476,3 +476,19 @@ def test_young_people_moving_to_adult_services_are_at_every_stage_with_owners_an
     checked = transitions.check(today)
     assert (checked.started, checked.overdue, checked.warned) == (0, 0, 0)
     db.session.rollback()
+
+
+def test_young_adults_in_a_parents_account_have_a_recorded_basis_or_their_parents_access_ended(seeded):
+    """Every young adult in a parent's account either has a basis for the parent to keep seeing their record
+    (consent, a deputyship, an appointee) or the parent's access ended at the birthday; the daily task finds nothing
+    left to do."""
+    from portal import growing_up
+    from portal.access import active_access, is_adult
+
+    adults = [c for c in db.session.scalars(select(Child).where(Child.is_account_holder.is_(False))) if is_adult(c)]
+    assert adults
+    for child in adults:
+        assert bool(active_access(child, child.parent)) != (child.parent_access_ended_at is not None), child.id
+    today = to_london(utcnow()).date()
+    assert (growing_up.tell_before_18(today), growing_up.record_ended_at_18(today)) == ([], [])
+    db.session.rollback()
