@@ -5,6 +5,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
 from .models import Role, User
@@ -19,7 +20,9 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # A family's children come in the same statement: booking and most other family pages need them, and staff have
+    # none (the join finds nothing).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.children)])
     if user is None or (user.session_version or 0) != int(version):
         return None
     return user
