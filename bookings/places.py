@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 from sqlalchemy import bindparam, case, func, select, true
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from portal import notify
 from portal.access import can_see_child, is_own_record, may_manage
@@ -84,23 +84,12 @@ _CAPACITY_LOCK = "FOR UPDATE OF sessions FOR SHARE OF offers, providers"  # i18n
 def lock_capacity(sessions: list[Session]) -> None:
     """Take the write lock on these sessions' capacity until the transaction ends, and read them, their offers and
     their providers again as it is taken: what was loaded before may have changed while we waited. Sessions this
-    transaction has already read under the lock (``locked_session``) are not read again."""
+    transaction has already read under the lock are not read again."""
     if not current_app.config["CAPACITY_LOCKING"]:
         return
     ids = sorted({s.id for s in sessions})
     if not _locked_here().issuperset(ids):
         _read_locked(ids)
-
-
-def locked_session(session_id: int) -> Session | None:
-    """The session with this id (None if there is none), with its offer and provider, read as its capacity lock is
-    taken: where a booking starts, so that the booking's own lock needs no second read."""
-    config = current_app.config
-    if not config["CAPACITY_LOCKING"] or not config["BOOKING_RECHECK_UNDER_LOCK"]:  # the race tests' controls
-        return db.session.scalar(select(Session).options(joinedload(Session.offer).joinedload(Offer.provider))
-                                 .where(Session.id == session_id))
-    found = _read_locked([session_id])
-    return found[0] if found else None
 
 
 def _read_locked(ids: list[int]) -> list[Session]:

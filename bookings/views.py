@@ -15,7 +15,7 @@ from budgets.models import Payment
 from feedback import services as feedback
 from portal.access import family_children, family_object_or_abort, family_required, get_or_404
 from portal.attempts import attempt, form_status
-from portal.errors import NotAllowed, SessionFull, TryAgain
+from portal.errors import NotAllowed, SessionFull
 from portal.extensions import db
 from portal.formatting import session_when
 from portal.forms import AcceptOfferForm, BookingForm, ConfirmForm, WaitingListForm
@@ -130,18 +130,11 @@ def _bookable_session_or_404(session_id: int) -> Session:
 @bp.route("/sessions/<int:session_id>/book", methods=["GET", "POST"])
 @family_required
 def book(session_id: int):
-    # Booking takes the session's capacity lock: a form sent to book takes it as the session is first read. If it
-    # cannot be had in time, the form is read as usual and the booking says to try again, keeping what was chosen.
-    session, busy = None, None
-    if request.method == "POST":
-        try:
-            session = places.locked_session(session_id)
-            if session is None:
-                abort(404)
-        except TryAgain as problem:
-            db.session.rollback()
-            busy = problem
-    session = session or _bookable_session_or_404(session_id)
+    # The form is read and checked before the session's capacity lock is taken (book_places takes it, and reads the
+    # session, offer and provider again under it): every booking of the session waits in line for that lock, so it
+    # is held only while the places are recounted, checked and written. If it cannot be had in time, the booking
+    # says to try again, keeping what was chosen.
+    session = _bookable_session_or_404(session_id)
     if not family_children(current_user):
         flash(_("Add your child's details before you book a place."), "info")
         return redirect(url_for("families.add_child"))
@@ -154,8 +147,6 @@ def book(session_id: int):
     done = None
     if form.validate_on_submit():
         with attempt(form) as done:
-            if busy is not None:
-                raise busy
             bookings = places.book_places(current_user, session, _chosen_children(form.children.data),
                                           form.funding.data, carer_places=form.carer_places.data,
                                           declared_meets_criteria=bool(form.declared.data))
@@ -166,7 +157,7 @@ def book(session_id: int):
             return next_step()
     full = done is not None and isinstance(done.problem, SessionFull)
     if request.method == "POST":
-        db.session.rollback()  # nothing was booked: give the capacity lock back before the page is drawn
+        db.session.rollback()  # nothing was booked: give back any lock the refusal left before the page is drawn
     unavailable_codes: list = []
     unavailable = _funding_step(form, session, codes=unavailable_codes)
     if request.method == "GET":

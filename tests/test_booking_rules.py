@@ -288,30 +288,42 @@ def test_a_child_already_on_a_session_is_refused_whether_or_not_anything_needed_
         assert db.session.scalar(select(func.count(Booking.id)).where(Booking.session_id == session.id)) == 1
 
 
-def test_a_booking_takes_the_lock_and_reads_the_session_once(login):
-    """The form reads the session as it takes the capacity lock; booking does not read it again."""
+def test_a_booking_reads_what_its_form_needs_before_it_takes_the_lock(login):
+    """The form (the family's children, the session for its choices) is read and checked before the capacity lock is
+    taken; under the lock, booking reads the session again as it locks it, then only recounts and writes."""
     session = SessionFactory(capacity=10)
     family = UserFactory()
     child = ChildFactory(parent=family)
     db.session.commit()
     client = login(family)
     client.get(f"/sessions/{session.id}/book")
-    reads = []
+    statements = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM sessions" in statement:
-            reads.append(statement)
+        statements.append(" ".join(statement.split()))
+
+    def commit(conn):
+        statements.append("COMMIT")
 
     event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "commit", commit)
     try:
         response = client.post(f"/sessions/{session.id}/book", data={
             "children": [child.id], "carer_places": "0", "funding": "free"})
     finally:
         event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "commit", commit)
     assert response.status_code == 302 and response.headers["Location"].endswith("/bookings")
-    assert len(reads) == 1, reads
+    statements = statements[:statements.index("COMMIT")]  # the booking's transaction (its email is sent after it)
+    reads = [n for n, statement in enumerate(statements)
+             if statement.upper().startswith("SELECT") and "FROM sessions" in statement]
+    assert len(reads) == 2, statements  # the form's, then the lock's
+    locked = statements[reads[1]]
     if db.engine.dialect.name == "postgresql":
-        assert "FOR UPDATE OF sessions FOR SHARE OF offers, providers" in reads[0]
+        assert "FOR UPDATE OF sessions FOR SHARE OF offers, providers" in locked
+        assert "FOR UPDATE" not in statements[reads[0]]
+    under_lock = statements[reads[1] + 1:]
+    assert not [s for s in under_lock if "FROM children" in s or "FROM users" in s], under_lock
 
 
 def test_a_booking_form_that_cannot_have_the_lock_in_time_says_try_again_and_books_nothing(login, monkeypatch):
@@ -324,10 +336,10 @@ def test_a_booking_form_that_cannot_have_the_lock_in_time_says_try_again_and_boo
     db.session.commit()
     client = login(family)
 
-    def busy(session_id):
+    def busy(sessions):
         raise TryAgain()
 
-    monkeypatch.setattr(places, "locked_session", busy)
+    monkeypatch.setattr(places, "lock_capacity", busy)
     response = client.post(f"/sessions/{session.id}/book",
                            data={"children": [child.id], "carer_places": "0", "funding": "free"})
     assert response.status_code == 409
