@@ -13,7 +13,7 @@ from bookings.places import book_places
 from bookings.registers import mark_attendance
 from budgets import dashboard, ledger
 from budgets import services as money
-from budgets.models import BudgetKind, DecisionKind, Envelope, PanelDecision, financial_year
+from budgets.models import BudgetKind, DecisionKind, Envelope, PanelDecision, PersonalBudget, financial_year
 from portal.errors import DomainError, NotAllowed
 from portal.extensions import db
 from portal import growing_up
@@ -228,3 +228,31 @@ def test_adult_social_care_pressure_goes_to_its_own_commissioners(app, staff, ou
     pressure = [m for m in outbox if "beyond the adult social care budget" in m["Subject"]]
     assert [m["To"] for m in pressure] == [staff["adults"].email]
     assert council.email not in {m["To"] for m in outbox}
+
+
+@pytest.mark.skipif(financial_year(EIGHTEEN) != YEAR, reason="the birthday must fall in this financial year")
+def test_through_the_pages_a_trust_budget_past_the_birthday_is_refused_and_a_joint_decision_is_recorded(
+        app, client_as, staff, outbox):
+    """The rule the panel page states ("a budget from the children's trust ends the day before"), tried through the
+    real routes: the trust's budget running past the 18th birthday is refused and nothing is allocated; the joint
+    decision page then records both halves, adult social care recording it and naming the trust's officer."""
+    from .test_budget_views import _answers, _date
+
+    child = _young_person(staff)
+    db.session.commit()
+    trust = client_as(staff["trust"])
+    page = trust.get(f"/trust/children/{child.id}/personal-budget").text
+    assert "Robin turns 18 on" in page and "joint-decision" in page
+    refused = trust.post(f"/trust/children/{child.id}/personal-budget", data=_answers(step="record"))
+    assert refused.status_code == 409
+    assert "record a joint decision with adult social care" in refused.text
+    assert db.session.scalar(select(PersonalBudget)) is None
+    adults = client_as(staff["adults"])
+    done = adults.post(f"/trust/children/{child.id}/joint-decision", data=_answers(
+        amount="200", after_amount="300", agreed_by=str(staff["trust"].id), ends_on=_date(date(YEAR + 1, 3, 31))))
+    assert done.status_code == 302, done.text
+    budgets = db.session.scalars(select(PersonalBudget).order_by(PersonalBudget.starts_on)).all()
+    assert [(b.body, b.amount_pence) for b in budgets] == [(Body.TRUST, 20_000), (Body.ADULTS, 30_000)]
+    assert {d.agreed_by_id for b in budgets for d in b.decisions} == {staff["trust"].id}
+    # The trust's officer cannot open adult social care's half, nor change it.
+    assert trust.get(f"/trust/personal-budgets/{budgets[1].id}").status_code == 404
