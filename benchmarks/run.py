@@ -154,9 +154,31 @@ def demo_data_present(url: str) -> bool:
             db.engine.dispose()
 
 
+def create_postgres_database(url: str) -> None:
+    """Create the PostgreSQL database the URL names if the server does not have it yet (a fresh machine)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(sqlalchemy_url(url))
+    if not target.drivername.startswith("postgresql"):
+        return
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": target.database})
+            if not exists:
+                say(f"Creating the PostgreSQL database {target.database}...")
+                quoted = connection.dialect.identifier_preparer.quote(target.database)
+                connection.execute(text(f"CREATE DATABASE {quoted}"))
+    finally:
+        engine.dispose()
+
+
 def prepare_database(url: str, size: str, reseed: bool) -> bool:
     """Migrate, and seed unless the demo data is there already; True if it seeded."""
     say("Preparing the database...")
+    create_postgres_database(url)
     try:
         flask_cli(url, "db", "upgrade")
     except subprocess.CalledProcessError:

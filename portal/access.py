@@ -7,7 +7,8 @@ from functools import wraps
 
 from flask import abort, make_response, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session as OrmSession
 
 from .extensions import db, login_manager
 from .models import ADULT_AGE, Child, FamilyAccess, Role, User
@@ -106,14 +107,52 @@ def _granted_ids(user: User) -> set[int]:
         FamilyAccess.user_id == user.id, FamilyAccess.withdrawn_at.is_(None))))
 
 
-def _linked_children(user: User) -> list[Child]:
-    return list(db.session.scalars(select(Child).where(
-        or_(Child.parent_id == user.id, Child.young_person_id == user.id)).order_by(Child.first_name, Child.id)))
+# Where each family account stands with its linked children, worked out once per database transaction (a booking
+# asks in its view, its form and its service): kept in the ORM session's ``info``, and forgotten at a commit or a
+# rollback and whenever the transaction writes a child's record or a family access.
+_STANDINGS = "family_standings"
+_WATCHED_TABLES = frozenset({Child.__tablename__, FamilyAccess.__tablename__})
 
 
 def _standings(user: User) -> list[tuple[Child, Standing]]:
-    granted = _granted_ids(user)
-    return [(child, standing(user, child, granted)) for child in _linked_children(user)]
+    known = db.session.info.setdefault(_STANDINGS, {})
+    if user.id not in known:
+        granted = select(FamilyAccess.id).where(
+            FamilyAccess.child_id == Child.id, FamilyAccess.user_id == user.id,
+            FamilyAccess.withdrawn_at.is_(None)).exists()
+        rows = db.session.execute(select(Child, granted).where(
+            or_(Child.parent_id == user.id, Child.young_person_id == user.id)).order_by(Child.first_name, Child.id))
+        rows = rows.all()
+        granted_ids = {child.id for child, has_access in rows if has_access}
+        known[user.id] = [(child, standing(user, child, granted_ids)) for child, _has_access in rows]
+    return known[user.id]
+
+
+def _forget_standings(orm_session: OrmSession, *_args) -> None:
+    orm_session.info.pop(_STANDINGS, None)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _forget_standings_after_writes(orm_session: OrmSession, _context) -> None:
+    """A child's record or a family access written (a booking added to a child's bookings is not a change to the
+    record: collections are left out)."""
+    if _STANDINGS not in orm_session.info:
+        return
+    written = [*orm_session.new, *orm_session.deleted,
+               *(obj for obj in orm_session.dirty if orm_session.is_modified(obj, include_collections=False))]
+    if any(isinstance(obj, (Child, FamilyAccess)) for obj in written):
+        _forget_standings(orm_session)
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _forget_standings_after_bulk_writes(state) -> None:
+    if (state.is_update or state.is_delete or state.is_insert) and any(
+            mapper.local_table.name in _WATCHED_TABLES for mapper in state.all_mappers):
+        _forget_standings(state.session)
+
+
+event.listen(OrmSession, "after_commit", _forget_standings)
+event.listen(OrmSession, "after_soft_rollback", _forget_standings)
 
 
 def family_children(user: User) -> list[Child]:

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from budgets.models import Payment, PaymentStatus
 from portal import growing_up, jobs
@@ -160,6 +160,26 @@ def test_one_rule_decides_under_18_over_18_own_record_and_someone_elses(app):
     assert standing(own, adult) is Standing.OWN and standing(own, young) is Standing.NONE
     assert family_child_ids(parent) == {young.id} and family_child_ids(own) == {adult.id}
 
+
+
+def test_the_rule_read_once_in_a_transaction_sees_what_that_transaction_changes(app):
+    """family_children is worked out once per transaction (a booking asks it three times), and forgotten as soon as
+    the transaction records or withdraws a basis, moves a child, or ends."""
+    parent = UserFactory()
+    young, adult = (ChildFactory(parent=parent, date_of_birth=born_years_ago(17)),
+                    ChildFactory(parent=parent, date_of_birth=born_years_ago(19)))
+    db.session.commit()
+    assert family_child_ids(parent) == {young.id}
+    db.session.add(FamilyAccess(child=adult, user=parent, basis=AccessBasis.CONSENT))
+    db.session.flush()
+    assert family_child_ids(parent) == {young.id, adult.id}
+    db.session.execute(update(FamilyAccess).values(withdrawn_at=utcnow()))
+    assert family_child_ids(parent) == {young.id}
+    young.parent_id = UserFactory().id
+    db.session.flush()
+    assert family_child_ids(parent) == set()
+    db.session.rollback()
+    assert family_child_ids(parent) == {young.id}
 
 # --- the young person's own sign-in ----------------------------------------------------------------------------------
 

@@ -78,3 +78,24 @@ def test_offer_page_queries_do_not_grow_with_sessions(app, client):
     small_offer = build(offers=1, sessions_each=3)[0]
     large_offer = build(offers=1, sessions_each=30)[0]
     assert measure(client, f"/local-offer/{small_offer.id}") == measure(client, f"/local-offer/{large_offer.id}")
+
+
+def test_booking_reads_the_familys_children_once(app, login):
+    """The booking view, its form and the booking service each ask which children the family may book for: the
+    answer is read from the database once per request, whatever the number of children."""
+    family = UserFactory(role=Role.PARENT_CARER)
+    children = [ChildFactory(parent=family) for _ in range(3)]
+    offer = OfferFactory(price_pence=0, min_age=0, max_age=25)
+    session = SessionFactory(offer=offer, starts_at=utcnow() + timedelta(days=3), capacity=10)
+    db.session.commit()
+    client = login(family)
+    client.get("/")  # the first request loads the signed-in user
+    with count_queries() as statements:
+        response = client.post(f"/sessions/{session.id}/book",
+                               data={"children": [children[0].id], "carer_places": "0", "funding": "free"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    # Up to the commit: the tests then send the confirmation email at once, as a job, in the same process.
+    request = statements[:next(i for i, s in enumerate(statements) if s.startswith("UPDATE outbox_emails"))]
+    reads = [s for s in request if "FROM children" in s and "family_access" in s]
+    assert len(reads) == 1, request
+    assert not [s for s in request if s.lstrip().startswith("SELECT family_access")], request
