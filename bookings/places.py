@@ -92,12 +92,15 @@ def lock_capacity(sessions: list[Session]) -> None:
         _read_locked(ids)
 
 
+# contains_eager, not a plain select of the three: a reload with populate_existing leaves session.offer unloaded,
+# and its lazy load would carry populate_existing and read the offer again. Made once: every booking runs it.
+_SESSIONS_OFFERS_PROVIDERS = (select(Session).join(Session.offer).join(Offer.provider)
+                              .options(contains_eager(Session.offer).contains_eager(Offer.provider))
+                              .where(Session.id.in_(bindparam("ids", expanding=True))).order_by(Session.id))
+
+
 def _read_locked(ids: list[int]) -> list[Session]:
-    # contains_eager, not a plain select of the three: a reload with populate_existing leaves session.offer
-    # unloaded, and its lazy load would carry populate_existing and read the offer again.
-    sessions = read_locked(select(Session).join(Session.offer).join(Offer.provider)
-                           .options(contains_eager(Session.offer).contains_eager(Offer.provider))
-                           .where(Session.id.in_(ids)).order_by(Session.id), _CAPACITY_LOCK)
+    sessions = read_locked(_SESSIONS_OFFERS_PROVIDERS, _CAPACITY_LOCK, params={"ids": ids})
     _locked_here().update(ids)
     return sessions
 

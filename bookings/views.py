@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from bookings import funding as funding_methods
@@ -118,10 +118,13 @@ def _to_checkout(payment_id: int, back: str):
     return redirect(checkout_url, 303)
 
 
+# Made once: every booking page reads it.
+_SESSION_OFFER_PROVIDER = (select(Session).options(joinedload(Session.offer).joinedload(Offer.provider))
+                           .where(Session.id == bindparam("session_id")))
+
+
 def _bookable_session_or_404(session_id: int) -> Session:
-    session = db.session.scalar(
-        select(Session).options(joinedload(Session.offer).joinedload(Offer.provider)).where(Session.id == session_id)
-    )
+    session = db.session.scalar(_SESSION_OFFER_PROVIDER, {"session_id": session_id})
     if session is None:
         abort(404)
     return session

@@ -7,7 +7,7 @@ from functools import wraps
 
 from flask import abort, make_response, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import event, or_, select
+from sqlalchemy import bindparam, event, or_, select
 from sqlalchemy.orm import Session as OrmSession
 
 from .extensions import db, login_manager
@@ -114,15 +114,20 @@ _STANDINGS = "family_standings"
 _WATCHED_TABLES = frozenset({Child.__tablename__, FamilyAccess.__tablename__})
 
 
+# Each family account's children, each with whether it holds a live family access to that child. Made once: every
+# family page asks it.
+_LINKED_CHILDREN = (
+    select(Child, select(FamilyAccess.id).where(
+        FamilyAccess.child_id == Child.id, FamilyAccess.user_id == bindparam("user_id"),
+        FamilyAccess.withdrawn_at.is_(None)).exists())
+    .where(or_(Child.parent_id == bindparam("user_id"), Child.young_person_id == bindparam("user_id")))
+    .order_by(Child.first_name, Child.id))
+
+
 def _standings(user: User) -> list[tuple[Child, Standing]]:
     known = db.session.info.setdefault(_STANDINGS, {})
     if user.id not in known:
-        granted = select(FamilyAccess.id).where(
-            FamilyAccess.child_id == Child.id, FamilyAccess.user_id == user.id,
-            FamilyAccess.withdrawn_at.is_(None)).exists()
-        rows = db.session.execute(select(Child, granted).where(
-            or_(Child.parent_id == user.id, Child.young_person_id == user.id)).order_by(Child.first_name, Child.id))
-        rows = rows.all()
+        rows = db.session.execute(_LINKED_CHILDREN, {"user_id": user.id}).all()
         granted_ids = {child.id for child, has_access in rows if has_access}
         known[user.id] = [(child, standing(user, child, granted_ids)) for child, _has_access in rows]
     return known[user.id]

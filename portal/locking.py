@@ -5,6 +5,8 @@ lock timeout. SQLite: the database write lock (BEGIN IMMEDIATE), which serialise
 """
 from __future__ import annotations
 
+import functools
+
 from flask import current_app
 from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
@@ -27,14 +29,22 @@ def lock(statement, *, busy: str | None = None) -> None:
     _locked(lambda connection: connection.execute(statement), busy)
 
 
-def read_locked(statement, locking: str, *, busy: str | None = None) -> list:
+def read_locked(statement, locking: str, *, busy: str | None = None, params: dict | None = None) -> list:
     """Read the objects an ORM ``statement`` selects, taking their locks as it reads them: on PostgreSQL the same
     statement carries ``locking`` (such as "FOR UPDATE OF sessions FOR SHARE OF offers"), so it is one round trip;
     on SQLite the database write lock is taken first. What was loaded before is read again (populate_existing):
     it may have changed while we waited."""
-    statement = statement.execution_options(populate_existing=True)
-    return _locked(lambda connection: db.session.scalars(statement.suffix_with(locking)).unique().all(), busy,
-                   then=lambda: db.session.scalars(statement).unique().all())
+    plain, locked = _variants(statement, locking)
+    return _locked(lambda connection: db.session.scalars(locked, params).unique().all(),
+                   busy, then=lambda: db.session.scalars(plain, params).unique().all())
+
+
+@functools.lru_cache(maxsize=64)
+def _variants(statement, locking: str) -> tuple:
+    """The statement as read_locked runs it, without and with its locking clause: made once for a statement made
+    once (such as a module's, with bind parameters), so that its SQL is looked up, not worked out, each time."""
+    plain = statement.execution_options(populate_existing=True)
+    return plain, plain.suffix_with(locking)
 
 
 def _locked(run, busy: str | None, then=None):
