@@ -140,7 +140,7 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{DATA / f'portal-{args.size}.sqlite3'}"
     os.environ["PAGE_CACHE_SECONDS"] = "0"  # every request worked out afresh
     app = make_app(url)
-    app.config.update(PAGE_CACHE_SECONDS=0, WTF_CSRF_ENABLED=False)
+    app.config.update(PAGE_CACHE_SECONDS=0, RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False)
     from portal.extensions import db  # noqa: PLC0415  (after the app is made)
 
     with app.app_context():
