@@ -118,13 +118,12 @@ def _to_checkout(payment_id: int, back: str):
     return redirect(checkout_url, 303)
 
 
-# Made once: every booking page reads it.
-_SESSION_OFFER_PROVIDER = (select(Session).options(joinedload(Session.offer).joinedload(Offer.provider))
-                           .where(Session.id == bindparam("session_id")))
+# Made once: every booking page reads it. The provider is not on these pages (booking reads it under the lock).
+_SESSION_AND_OFFER = select(Session).options(joinedload(Session.offer)).where(Session.id == bindparam("session_id"))
 
 
 def _bookable_session_or_404(session_id: int) -> Session:
-    session = db.session.scalar(_SESSION_OFFER_PROVIDER, {"session_id": session_id})
+    session = db.session.scalar(_SESSION_AND_OFFER, {"session_id": session_id})
     if session is None:
         abort(404)
     return session
