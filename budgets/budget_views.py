@@ -434,7 +434,7 @@ def direct_payments():
     return render_template("budgets/direct_payments.html", budgets=budgets,
                            figures=direct_payment_figures([b.id for b in budgets]), empty=DirectPaymentFigures(),
                            totals=direct_payment_totals(), total=total, page=page,
-                           pages=_pages(total), today=money.today())
+                           pages=_pages(total), today=money.today(), body=_my_body())
 
 
 # The column headings, translated when the file is asked for: commissioners read them.

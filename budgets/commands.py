@@ -58,5 +58,5 @@ def register_commands(app: Flask) -> None:
 
 def _what(decision: PanelDecision) -> str:
     if decision.kind is DecisionKind.END:
-        return f"ended, {pounds(-decision.change_pence)} back to the trust"
+        return f"ended, {pounds(-decision.change_pence)} back to {decision.budget.envelope.body.label}"
     return f"reduced by {pounds(-decision.change_pence)}"

@@ -256,3 +256,42 @@ def test_through_the_pages_a_trust_budget_past_the_birthday_is_refused_and_a_joi
     assert {d.agreed_by_id for b in budgets for d in b.decisions} == {staff["trust"].id}
     # The trust's officer cannot open adult social care's half, nor change it.
     assert trust.get(f"/trust/personal-budgets/{budgets[1].id}").status_code == 404
+
+
+def test_adult_social_cares_budgets_say_money_goes_back_to_adult_social_care(app, staff, outbox, client_as,
+                                                                              monkeypatch):
+    """The change page, its check page, the family's email when the ending takes effect, the direct payments page
+    and the command's output name adult social care, not the trust, for a young adult's budget."""
+    money.set_envelope(Body.ADULTS, YEAR, 1_000_000, by=staff["adults"], reason="Adult social care's year")
+    young_adult = _young_person(staff, turns_18_on=birthday(TODAY, -1) - timedelta(days=20), name="Sasha")
+    budget = money.allocate_budget(young_adult, kind=BudgetKind.DIRECT_PAYMENT, amount_pence=10_000,
+                                   starts_on=TODAY, ends_on=TODAY + timedelta(days=60),
+                                   review_on=TODAY + timedelta(days=30), reasons="Panel", by=staff["adults"])
+    db.session.commit()
+    adults = client_as(staff["adults"])
+    page = adults.get(f"/trust/personal-budgets/{budget.id}/change").text
+    assert "ending the budget gives that back to adult social care" in page and "the trust" not in page
+    notice_on = TODAY + timedelta(days=28)
+    from .test_budget_views import _date
+
+    check = adults.post(f"/trust/personal-budgets/{budget.id}/change", data={
+        "change": "end", "reasons": "Moved to another area", "notice_on": _date(notice_on)}).text
+    assert "Given back to adult social care" in check and "the trust" not in check
+    payments = adults.get("/trust/direct-payments").text
+    assert "Recovered by adult social care" in payments and "the trust" not in payments
+
+    money.change_budget(budget, DecisionKind.END, reasons="Moved to another area", notice_on=notice_on,
+                        by=staff["adults"])
+    db.session.commit()
+    outbox.clear()
+    monkeypatch.setattr(money, "today", lambda: notice_on)
+    from budgets.commands import apply_due_changes
+
+    said = []
+    apply_due_changes(echo=said.append)
+    assert any("back to adult social care" in line for line in said), said
+    [email] = [m for m in outbox if m["To"] == young_adult.parent.email]
+    body = email.get_content()
+    assert "that adult social care told you about" in body
+    assert "£100.00 that was not booked or spent has gone back to adult social care" in body
+    assert "children's trust" not in body
