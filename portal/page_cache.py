@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 
 from cachelib import RedisCache, SimpleCache
 from flask import Flask, Response, current_app, g, make_response, request
@@ -52,6 +53,27 @@ def _store(app: Flask):
     return app.extensions.get("page_cache")
 
 
+class _Generation:
+    """A process's own count of commits to watched tables, for its memory cache, kept beside that cache and not in
+    it: cachelib's SimpleCache, when full, drops first the entries that expire soonest, and counts one kept for good
+    as the soonest of all. Kept in the cache, the count was dropped whenever the cache filled up and started again
+    from nothing, so answers kept before a change could be used after it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def move_on(self) -> None:
+        with self._lock:
+            self.value += 1
+
+
+def _generation(app: Flask, store) -> int:
+    if isinstance(store, RedisCache):  # one count for every process
+        return store.get(_GENERATION) or 0
+    return app.extensions["page_cache_generation"].value
+
+
 def _key(generation: int) -> str:
     from .i18n import current_language  # noqa: PLC0415  (i18n imports this package's app set-up)
 
@@ -70,7 +92,7 @@ def cached(view):
         store = _store(current_app)
         if store is None or not _asked_by_anyone():
             return view(*args, **kwargs)
-        key = _key(store.get(_GENERATION) or 0)
+        key = _key(_generation(current_app, store))
         hit = store.get(key)
         if hit is not None:
             status, headers, body, inline_hashes = hit
@@ -102,7 +124,7 @@ def remember(name: str, make):
     store = _store(current_app)
     if store is None:
         return make()
-    key = f"value:{store.get(_GENERATION) or 0}:{name}"  # i18n: not shown (a cache key)
+    key = f"value:{_generation(current_app, store)}:{name}"  # i18n: not shown (a cache key)
     value = store.get(key)
     if value is None:
         value = make()
@@ -142,8 +164,8 @@ def move_on(app: Flask | None = None) -> None:
         return
     if isinstance(store, RedisCache):  # INCR: one count for every process
         store.inc(_GENERATION)
-    else:  # this process's memory: kept for good (timeout 0), not for PAGE_CACHE_SECONDS like the pages
-        store.set(_GENERATION, (store.get(_GENERATION) or 0) + 1, timeout=0)
+    else:  # this process's memory
+        app.extensions["page_cache_generation"].move_on()
 
 
 def _make_store(app: Flask):
@@ -165,6 +187,7 @@ def init_app(app: Flask) -> None:
     global _LISTENING
     if app.config["PAGE_CACHE_SECONDS"] > 0:
         app.extensions["page_cache"] = _make_store(app)
+        app.extensions["page_cache_generation"] = _Generation()
     if not _LISTENING:  # the listeners are on every session of the process's scoped session factory, once
         event.listen(OrmSession, "after_flush", _note_flush)
         event.listen(OrmSession, "do_orm_execute", _note_statement)

@@ -187,3 +187,21 @@ def test_the_memory_cache_takes_many_threads_at_once_past_its_size(database_url,
         thread.join()
     assert not failures
     assert len(store._cache) <= 5 + 8  # pruned back to its size (each thread may add one past it)
+
+
+def test_a_full_memory_cache_still_moves_on_at_a_change(database_url, app, club):
+    """A process's memory cache that has filled up drops its oldest answers, never its count of changes: a page kept
+    before a change is not answered after it, however many other pages were kept in between."""
+    offer, _session = club
+    small = create_app("test", SQLALCHEMY_DATABASE_URI=database_url, PAGE_CACHE_ENTRIES=3)
+    client = small.test_client()
+    with small.app_context():
+        assert "Art Club" in client.get("/local-offer").text
+        assert client.get("/local-offer").headers["X-Page-Cache"] == "hit"
+        changed = db.session.get(type(offer), offer.id)
+        changed.title = "Painting Club"
+        db.session.commit()
+        for per_page in (5, 6, 7):  # fills the cache past its three answers (the first page is still kept)
+            assert client.get(f"{FEED}/services?per_page={per_page}").headers["X-Page-Cache"] == "miss"
+        again = client.get("/local-offer")
+        assert again.headers["X-Page-Cache"] == "miss" and "Painting Club" in again.text
