@@ -99,8 +99,17 @@ _SESSIONS_OFFERS_PROVIDERS = (select(Session).join(Session.offer).join(Offer.pro
                               .where(Session.id.in_(bindparam("ids", expanding=True))).order_by(Session.id))
 
 
+# One session (each booking of one session): the same, without a list to expand into the SQL each time.
+_SESSION_OFFER_PROVIDER = (select(Session).join(Session.offer).join(Offer.provider)
+                           .options(contains_eager(Session.offer).contains_eager(Offer.provider))
+                           .where(Session.id == bindparam("id")))
+
+
 def _read_locked(ids: list[int]) -> list[Session]:
-    sessions = read_locked(_SESSIONS_OFFERS_PROVIDERS, _CAPACITY_LOCK, params={"ids": ids})
+    if len(ids) == 1:
+        sessions = read_locked(_SESSION_OFFER_PROVIDER, _CAPACITY_LOCK, params={"id": ids[0]})
+    else:
+        sessions = read_locked(_SESSIONS_OFFERS_PROVIDERS, _CAPACITY_LOCK, params={"ids": ids})
     _locked_here().update(ids)
     return sessions
 
@@ -477,11 +486,12 @@ def _write_places(family: User, session: Session, children: list[Child], carer_p
         bookings.append(Booking(session=session, child=None, is_carer_place=True, booked_by_id=family.id,
                                 group_ref=group, funding=Funding.FREE, price_pence=0, staff_units=0))
     db.session.add_all(bookings)
-    db.session.flush()
     # settle() stored the recount under this lock; what changed since is exactly these places (and the waiting
-    # list's offer they take up), so the count moves by them. `flask ledger check` recounts every session.
+    # list's offer they take up), so the count moves by them. `flask ledger check` recounts every session. Moved
+    # before the flush that writes the places, so that one flush writes both.
     session.places_taken += len(bookings) - (accepting.places if accepting is not None else 0)
     session.staff_units_taken += staff_needed(children) - (accepting.staff_units if accepting is not None else 0)
+    db.session.flush()
     return bookings
 
 

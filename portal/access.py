@@ -17,6 +17,10 @@ from .timeutil import london_today
 FAMILY_ROLES = (Role.PARENT_CARER, Role.YOUNG_PERSON)
 
 
+# Made once: every signed-in request reads it (session.get makes its statement afresh each time).
+_USER = select(User).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
     """The person a session belongs to, if that session has not been ended (sign-out, a new password, a
@@ -24,7 +28,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalars(_USER, {"user_id": int(user_id)}).first()
     if user is None or (user.session_version or 0) != int(version):
         return None
     return user

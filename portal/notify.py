@@ -26,7 +26,7 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, render_template, url_for
-from sqlalchemy import (JSON, Boolean, Enum, Index, Integer, String, Text, delete, func, inspect, or_, select,
+from sqlalchemy import (JSON, Boolean, Enum, Index, Integer, String, Text, delete, func, or_, select,
                         update)
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -129,16 +129,21 @@ def queue(to, subject, template: str, *, attachments: tuple[Attachment, ...] = (
     ``lazy_gettext`` so that it is translated into the recipient's language here."""
     address, code = (to, current_language().code) if isinstance(to, str) else (to.email, to.language)
     with in_language(code):
-        email = OutboxEmail(to_address=address, language=code, subject=str(subject),
-                            body=render_template(f"email/{template}.txt", **context),
-                            attachments=[attachment.stored() for attachment in attachments],
-                            status=EmailStatus.WAITING, attempts=0, next_attempt_at=utcnow())
-    db.session.add(email)
-    after_commit(_send_soon, email)
+        email = {"to_address": address, "language": code, "subject": str(subject),
+                 "body": render_template(f"email/{template}.txt", **context),
+                 "attachments": [attachment.stored() for attachment in attachments],
+                 "status": EmailStatus.WAITING, "attempts": 0, "next_attempt_at": utcnow()}
+    # Written at once, in the caller's transaction, as one INSERT rather than through the ORM's unit of work:
+    # nothing uses the email as an object, and every booking writes one.
+    email_id = db.session.connection().execute(_WRITE_EMAIL, email).inserted_primary_key[0]
+    after_commit(_send_soon, email_id)
 
 
-def _send_soon(email: OutboxEmail) -> None:
-    deliver.later(inspect(email).identity[0])  # the row's id, without reloading it
+_WRITE_EMAIL = OutboxEmail.__table__.insert()
+
+
+def _send_soon(email_id: int) -> None:
+    deliver.later(email_id)
 
 
 def link(endpoint: str, **values) -> str:
@@ -291,4 +296,4 @@ def forget_emails_mentioning(values: list[str], patterns: list[re.Pattern]) -> N
 def send_again(email: OutboxEmail) -> None:
     """An administrator asks for a failed email to be tried again (as if new: the same number of tries)."""
     email.status, email.attempts, email.next_attempt_at = EmailStatus.WAITING, 0, utcnow()
-    after_commit(_send_soon, email)
+    after_commit(_send_soon, email.id)
