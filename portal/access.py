@@ -147,9 +147,10 @@ def _forget_standings_after_writes(orm_session: OrmSession, _context) -> None:
     record: collections are left out)."""
     if _STANDINGS not in orm_session.info:
         return
-    written = [*orm_session.new, *orm_session.deleted,
-               *(obj for obj in orm_session.dirty if orm_session.is_modified(obj, include_collections=False))]
-    if any(isinstance(obj, (Child, FamilyAccess)) for obj in written):
+    watched = (Child, FamilyAccess)
+    if any(isinstance(obj, watched) for obj in (*orm_session.new, *orm_session.deleted)) or any(
+            isinstance(obj, watched) and orm_session.is_modified(obj, include_collections=False)
+            for obj in orm_session.dirty):
         _forget_standings(orm_session)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import page_cache
 from .extensions import db
 from .i18n import N_
 from .timeutil import UTCDateTime, age_on, utcnow
@@ -435,14 +436,10 @@ def record(action: str, subject, *, by: User | None, reason: str | None = None, 
     work: nothing uses an entry as an object, and every booking writes one."""
     # current_user is a proxy: the entry is about the person behind it.
     subject = subject._get_current_object() if hasattr(subject, "_get_current_object") else subject
-    db.session.connection().execute(_WRITE_AUDIT_EVENT, {
-        "action": action,
-        "subject_type": type(subject).__name__,
-        "subject_id": subject.id,
-        "actor_id": by.id if by is not None else None,
-        "reason": reason,
-        "details": details,
-    })
+    entry = {"action": action, "subject_type": type(subject).__name__, "subject_id": subject.id,
+             "actor_id": by.id if by is not None else None, "reason": reason, "details": details}
+    db.session.connection().execute(_WRITE_AUDIT_EVENT, entry)
+    page_cache.note_written(db.session(), AuditEvent, entry)  # the feed's last_modified comes from some entries
 
 
 _WRITE_AUDIT_EVENT = AuditEvent.__table__.insert()

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import threading
+from types import SimpleNamespace
 
 from cachelib import RedisCache, SimpleCache
 from flask import Flask, Response, current_app, g, make_response, request
@@ -134,6 +135,15 @@ def remember(name: str, make):
 
 def _wrote_to_watched(orm_session: OrmSession) -> bool:
     return any(_shown(instance) for instance in (*orm_session.new, *orm_session.dirty, *orm_session.deleted))
+
+
+def note_written(orm_session: OrmSession, model, values: dict) -> None:
+    """A row of ``model`` written by a statement of its own, not by a flush (such as an audit entry): kept public
+    pages are not used after the commit, as when a flush writes the same row."""
+    if model.__tablename__ in _WATCHED:
+        when = _WATCHED[model.__tablename__]
+        if when is None or when(SimpleNamespace(**values)):
+            orm_session.info["page_cache_stale"] = True
 
 
 def _note_flush(orm_session: OrmSession, _context) -> None:

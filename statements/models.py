@@ -161,6 +161,8 @@ class PublishedStatementChanged(Exception):
 def _published_versions_never_change(session, flush_context, instances) -> None:
     """The last guard: no flush may change or delete a published version, its sections or its files."""
     for obj in list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, (Statement, StatementSection, StatementFile)):
+            continue  # asked first: is_modified is the costlier question, and every flush (each booking's) asks
         if obj not in session.deleted and not session.is_modified(obj, include_collections=False):
             continue
         statement = None

@@ -14,7 +14,7 @@ import pytest
 
 from portal import create_app, page_cache
 from portal.extensions import db
-from portal.models import Role
+from portal.models import Role, record
 from portal.timeutil import utcnow
 
 from .factories import ChildFactory, OfferFactory, SessionFactory, UserFactory
@@ -77,6 +77,20 @@ def test_a_change_to_an_offer_or_its_provider_shows_at_once(app, client, club):
     offer.provider.name = "New Name Ltd"
     db.session.commit()
     assert client.get(f"{FEED}/services").json["contents"][0]["organization"]["name"] == "New Name Ltd"
+
+
+def test_an_audit_entry_about_an_offer_alone_moves_the_feed_on(app, client, club):
+    """The feed's last_modified comes from the audit trail's entries about offers: an entry written on its own (not
+    through a flush) still means kept pages are not used again, and an entry about anything else does not."""
+    offer, _session = club
+    client.get(f"{FEED}/services")
+    assert client.get(f"{FEED}/services").headers["X-Page-Cache"] == "hit"
+    record("viewed_by_staff", UserFactory(), by=None)
+    db.session.commit()
+    assert client.get(f"{FEED}/services").headers["X-Page-Cache"] == "hit"
+    record("offer_checked", offer, by=None)
+    db.session.commit()
+    assert client.get(f"{FEED}/services").headers["X-Page-Cache"] == "miss"
 
 
 def _service_id(client, offer) -> str:
