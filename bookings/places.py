@@ -93,16 +93,13 @@ def lock_capacity(sessions: list[Session]) -> None:
 
 
 # contains_eager, not a plain select of the three: a reload with populate_existing leaves session.offer unloaded,
-# and its lazy load would carry populate_existing and read the offer again. Made once: every booking runs it.
-_SESSIONS_OFFERS_PROVIDERS = (select(Session).join(Session.offer).join(Offer.provider)
-                              .options(contains_eager(Session.offer).contains_eager(Offer.provider))
-                              .where(Session.id.in_(bindparam("ids", expanding=True))).order_by(Session.id))
-
-
-# One session (each booking of one session): the same, without a list to expand into the SQL each time.
-_SESSION_OFFER_PROVIDER = (select(Session).join(Session.offer).join(Offer.provider)
-                           .options(contains_eager(Session.offer).contains_eager(Offer.provider))
-                           .where(Session.id == bindparam("id")))
+# and its lazy load would carry populate_existing and read the offer again. Made once: every booking runs it; one
+# session (each booking of one session) binds its id rather than expanding a list into the SQL each time.
+_WITH_OFFER_AND_PROVIDER = (select(Session).join(Session.offer).join(Offer.provider)
+                            .options(contains_eager(Session.offer).contains_eager(Offer.provider)))
+_SESSIONS_OFFERS_PROVIDERS = (_WITH_OFFER_AND_PROVIDER.where(Session.id.in_(bindparam("ids", expanding=True)))
+                              .order_by(Session.id))
+_SESSION_OFFER_PROVIDER = _WITH_OFFER_AND_PROVIDER.where(Session.id == bindparam("id"))
 
 
 def _read_locked(ids: list[int]) -> list[Session]:

@@ -112,10 +112,15 @@ def cached(view):
 
 def _shown(instance) -> bool:
     table = getattr(instance, "__table__", None)
-    if table is None or table.name not in _WATCHED:
+    return table is not None and _shows(table.name, instance)
+
+
+def _shows(table_name: str, row) -> bool:
+    """Whether public pages show this row of the table (``row``: an instance, or anything with its attributes)."""
+    if table_name not in _WATCHED:
         return False
-    when = _WATCHED[table.name]
-    return when is None or when(instance)
+    when = _WATCHED[table_name]
+    return when is None or when(row)
 
 
 def remember(name: str, make):
@@ -140,10 +145,8 @@ def _wrote_to_watched(orm_session: OrmSession) -> bool:
 def note_written(orm_session: OrmSession, model, values: dict) -> None:
     """A row of ``model`` written by a statement of its own, not by a flush (such as an audit entry): kept public
     pages are not used after the commit, as when a flush writes the same row."""
-    if model.__tablename__ in _WATCHED:
-        when = _WATCHED[model.__tablename__]
-        if when is None or when(SimpleNamespace(**values)):
-            orm_session.info["page_cache_stale"] = True
+    if _shows(model.__tablename__, SimpleNamespace(**values)):
+        orm_session.info["page_cache_stale"] = True
 
 
 def _note_flush(orm_session: OrmSession, _context) -> None:
