@@ -166,8 +166,10 @@ def book(session_id: int):
         demand.note_booking_page(session, cannot_go, len(family_children(current_user)),
                                  Funding.COUNCIL_FUNDED in unavailable_codes)
         db.session.commit()
+    # Said before the family confirms: a place booked inside the offer's cancellation notice cannot be cancelled online.
+    cancelling_closed = None if places.can_cancel_online(session) else places.cancelling_closed_reason(session)
     return render_template("bookings/book.html", session=session, form=form, full=full,
-                           unavailable=unavailable, cannot_go=cannot_go,
+                           unavailable=unavailable, cannot_go=cannot_go, cancelling_closed=cancelling_closed,
                            away=_nights_away(session)), form_status(form, done)
 
 

@@ -106,6 +106,20 @@ def test_inside_the_notice_the_cancel_link_goes_and_the_page_says_why(login):
     assert booking.status is BookingStatus.CONFIRMED
 
 
+def test_the_booking_page_says_before_booking_whether_the_place_can_be_cancelled_online(login):
+    inside = _session_starting_in(30, booking_cutoff=0, cancel_cutoff=48)
+    outside = _session_starting_in(72, booking_cutoff=0, cancel_cutoff=48)
+    family = UserFactory()
+    ChildFactory(parent=family)
+    db.session.commit()
+    client = login(family)
+    late = client.get(f"/sessions/{inside.id}/book").text
+    assert "Cancelling online closed" in late and inside.offer.provider.name in late
+    assert "Cancel online up to 48 hours" not in late
+    early = client.get(f"/sessions/{outside.id}/book").text
+    assert "Cancel online up to 48 hours before a session starts." in early and "Cancelling online closed" not in early
+
+
 @pytest.mark.parametrize("funding, price, contribution, expected", [  # council funding: test_money_core
     ("free", 0, 0, "This place is free, so there is nothing to give back."),
     ("pay_provider", 1500, 0, "ask them to give back anything you have paid (£15.00)"),
