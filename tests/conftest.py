@@ -43,22 +43,29 @@ def _empty_schema() -> None:
 
 
 def empty_tables(tries: int = 6) -> None:
+    """Empty every table, and start their ids from 1 again, as on a new database.
+
+    DELETE rather than TRUNCATE on PostgreSQL too: a TRUNCATE of the 50-odd tables takes about 0.2 s whatever is in
+    them (it makes new files for each), DELETE of a test's few rows about 0.01 s, and the suite empties them after
+    every test. The search table (not in the models) goes with its offers (ON DELETE CASCADE), as before."""
     db.session.remove()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    # A version points at the one it started from; SQLite checks that row by row.
+    emptying = ["UPDATE statements SET based_on_id = NULL"] + [f"DELETE FROM {name}" for name in tables]
     if db.engine.dialect.name != "postgresql":
         with db.engine.begin() as conn:
-            # A version points at the one it started from; SQLite checks that row by row.
-            conn.execute(text("UPDATE statements SET based_on_id = NULL"))
-            for name in tables:
-                conn.execute(text(f"DELETE FROM {name}"))
+            for statement in emptying:
+                conn.execute(text(statement))
         return
-    # A live server's worker may still be finishing what a browser test started (sending its email): TRUNCATE waits
+    emptying.append("SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                    "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace")
+    # A live server's worker may still be finishing what a browser test started (sending its email): the DELETE waits
     # for it, and PostgreSQL ends one of the two if they wait for each other. The worker's transaction finishes in a
     # moment, so the emptying is tried again rather than leaving the next test a full database.
     for attempt in range(tries):
         try:
             with db.engine.begin() as conn:
-                conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+                conn.exec_driver_sql(";\n".join(emptying))
             return
         except OperationalError as problem:
             if "deadlock detected" not in str(problem) or attempt == tries - 1:

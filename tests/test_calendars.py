@@ -242,7 +242,8 @@ def test_only_a_hash_of_the_familys_link_is_kept_and_a_new_link_stops_the_old_on
     second = _make_link(family_client)
     assert second != first
     assert client.get(first).status_code == 404 and client.get(second).status_code == 200
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "CalendarLink")).all()
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.subject_type == "CalendarLink")
+                                 .order_by(AuditEvent.id)).all()
     assert actions == ["calendar_link_made", "calendar_link_reset"]
     family.active = False  # a deleted (anonymised) or deactivated account
     db.session.commit()
