@@ -141,7 +141,10 @@ class SessionFactory(Base):
         model = Session
 
     offer = factory.SubFactory(OfferFactory)
-    starts_at = factory.LazyFunction(lambda: (utcnow() + timedelta(days=7)).replace(microsecond=0))
+    # A week ahead at 10:00 UTC (10:00 or 11:00 in London), whatever the time the tests run: a week from now at 01:30
+    # would take the child away at 3am, making every test's session an overnight one (a night away).
+    starts_at = factory.LazyFunction(lambda: (utcnow() + timedelta(days=7)).replace(hour=10, minute=0, second=0,
+                                                                                   microsecond=0))
     ends_at = factory.LazyAttribute(lambda s: s.starts_at + timedelta(hours=2))
     weekday = factory.LazyAttribute(lambda s: to_london(s.starts_at).weekday())
     capacity = 10
