@@ -19,7 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -445,6 +445,12 @@ class Offer(db.Model):
     @property
     def is_free(self) -> bool:
         return self.price_pence == 0
+
+    @property
+    def cancelling_in_words(self) -> str:
+        """The offer's cancellation notice, as its page and the booking page give it (in the page's language)."""
+        return ngettext("Cancel online up to %(num)s hour before a session starts.",
+                        "Cancel online up to %(num)s hours before a session starts.", self.cancel_cutoff_hours)
 
     @property
     def cost_in_words(self) -> str:
